@@ -1,0 +1,28 @@
+package templates
+
+import (
+	"embed"
+	"io/fs"
+
+	"oshigoods/render"
+	"oshigoods/render/photo"
+)
+
+// files holds the shipped templates and their assets. Add a template's
+// folder here when adding the template.
+//
+//go:embed fonts photo-2shot-l
+var files embed.FS
+
+// FS returns the shipped templates and assets.
+func FS() fs.FS { return files }
+
+// Compilers returns the compiler of every product kind.
+func Compilers() map[render.Kind]Compiler {
+	return map[render.Kind]Compiler{
+		render.KindPhoto: photo.Compile,
+	}
+}
+
+// Builtin loads the shipped catalogue.
+func Builtin() (*Catalog, error) { return Load(FS(), Compilers()) }
