@@ -61,7 +61,7 @@ func TestLineBreaking(t *testing.T) {
 		{"—— never split", []Paragraph{{Text: "あいうえお——か"}}, true, false, []string{"あいうえお", "——か"}},
 		{"number never split", []Paragraph{{Text: "あいうえ123か"}}, false, false, []string{"あいうえ", "123か"}},
 		{"Latin word never split", []Paragraph{{Text: "あいうえLove"}}, false, false, []string{"あいうえ", "Love"}},
-		{"Latin words break at spaces", []Paragraph{{Text: "I love you all"}}, false, false, []string{"I love you ", "all"}},
+		{"Latin words break at spaces", []Paragraph{{Text: "I love you all"}}, false, false, []string{"I love you", "all"}},
 		{"indent", []Paragraph{{Text: "あいうえおか", Indent: 1}}, true, false, []string{"あいうえ", "おか"}},
 		{"paragraphs start new lines", []Paragraph{{Text: "あい"}, {Text: "うえ"}}, true, false, []string{"あい", "うえ"}},
 		{"empty paragraph is a blank line", []Paragraph{{Text: "あ"}, {}, {Text: "う"}}, true, false, []string{"あ", "", "う"}},
