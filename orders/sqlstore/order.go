@@ -1,0 +1,457 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"oshigoods"
+	"oshigoods/orders"
+)
+
+// defaultLimit is the number of rows a list returns when its limit is ≤ 0.
+const defaultLimit = 100
+
+const (
+	orderColumns = `id, token_hash, status, customer_name, customer_email,
+		COALESCE(idempotency_key, ''), request_hash, created_at, updated_at`
+	itemColumns = `id, order_id, seq, template, kind, quantity, fields,
+		status, error_message, warnings, created_at, updated_at`
+	fileColumns = `item_id, name, role, content_type, size, sha256, storage_key`
+)
+
+// CreateOrder stores o with its items, and any files they carry, in one
+// transaction, and returns the order as stored. If o.IdempotencyKey is set
+// and an order with that key exists, nothing is written: the existing order
+// is returned with created false when its RequestHash equals o.RequestHash,
+// and ECONFLICT otherwise. Two requests racing with one key resolve the same
+// way: the one whose insert loses returns the winner's order.
+func (s *Store) CreateOrder(ctx context.Context, o *orders.Order) (*orders.Order, bool, error) {
+	if o.IdempotencyKey != "" {
+		stored, found, err := s.orderByKey(ctx, o)
+		if found || err != nil {
+			return stored, false, err
+		}
+	}
+	err := s.write(ctx, func(r runner) error { return insertOrder(ctx, r, o) })
+	if err != nil {
+		if o.IdempotencyKey != "" && s.d.uniqueViolation(err) {
+			// Another request with this key committed first.
+			stored, found, err2 := s.orderByKey(ctx, o)
+			if found || err2 != nil {
+				return stored, false, err2
+			}
+		}
+		return nil, false, err
+	}
+	stored, err := s.Order(ctx, o.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	return stored, true, nil
+}
+
+// orderByKey looks up the order with o's idempotency key. It returns it if
+// its request hash matches o's, ECONFLICT if not, and found false if there
+// is none.
+func (s *Store) orderByKey(ctx context.Context, o *orders.Order) (*orders.Order, bool, error) {
+	var id, hash string
+	err := runner{s.db, s.d}.queryRow(ctx,
+		`SELECT id, request_hash FROM orders WHERE idempotency_key = ?`, o.IdempotencyKey).Scan(&id, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	} else if err != nil {
+		return nil, false, fmt.Errorf("find order by idempotency key: %w", err)
+	}
+	if hash != o.RequestHash {
+		return nil, true, oshigoods.Errorf(oshigoods.ECONFLICT,
+			"The Idempotency-Key was already used with a different request.")
+	}
+	stored, err := s.Order(ctx, id)
+	if err != nil {
+		return nil, true, err
+	}
+	return stored, true, nil
+}
+
+func insertOrder(ctx context.Context, r runner, o *orders.Order) error {
+	var key any
+	if o.IdempotencyKey != "" {
+		key = o.IdempotencyKey
+	}
+	if _, err := r.exec(ctx, `INSERT INTO orders (`+
+		`id, token_hash, status, customer_name, customer_email, idempotency_key, request_hash, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.ID, o.TokenHash, string(o.Status), o.Customer.Name, o.Customer.Email, key, o.RequestHash,
+		o.CreatedAt, o.UpdatedAt); err != nil {
+		return fmt.Errorf("insert order: %w", err)
+	}
+	for _, it := range o.Items {
+		fields, err := json.Marshal(it.Fields)
+		if err != nil {
+			return fmt.Errorf("encode item fields: %w", err)
+		}
+		warnings, err := json.Marshal(it.Warnings)
+		if err != nil {
+			return fmt.Errorf("encode item warnings: %w", err)
+		}
+		if _, err := r.exec(ctx, `INSERT INTO items (`+itemColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			it.ID, o.ID, it.Seq, it.Template, string(it.Kind), it.Quantity, string(fields),
+			string(it.Status), it.Error, string(warnings), it.CreatedAt, it.UpdatedAt); err != nil {
+			return fmt.Errorf("insert item: %w", err)
+		}
+		if err := upsertFiles(ctx, r, it.ID, it.Files); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// upsertFiles records files of an item, replacing those of the same name.
+func upsertFiles(ctx context.Context, r runner, itemID string, files []orders.File) error {
+	for _, f := range files {
+		if _, err := r.exec(ctx, `INSERT INTO files (`+fileColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (item_id, name) DO UPDATE SET
+				role = excluded.role, content_type = excluded.content_type, size = excluded.size,
+				sha256 = excluded.sha256, storage_key = excluded.storage_key`,
+			itemID, f.Name, string(f.Role), f.ContentType, f.Size, f.SHA256, f.Key); err != nil {
+			return fmt.Errorf("upsert file: %w", err)
+		}
+	}
+	return nil
+}
+
+// Order returns the order with its items and their files, items by Seq,
+// files by name. ENOTFOUND if there is none.
+func (s *Store) Order(ctx context.Context, id string) (*orders.Order, error) {
+	var list []*orders.Order
+	err := s.read(ctx, func(r runner) (err error) {
+		list, err = loadOrders(ctx, r, `WHERE id = ?`, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, oshigoods.Errorf(oshigoods.ENOTFOUND, "Order not found.")
+	}
+	return list[0], nil
+}
+
+// Orders returns orders with the given status, oldest first, with items and
+// files, at most limit (limit ≤ 0 means 100).
+func (s *Store) Orders(ctx context.Context, status orders.Status, limit int) ([]*orders.Order, error) {
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	var list []*orders.Order
+	err := s.read(ctx, func(r runner) (err error) {
+		list, err = loadOrders(ctx, r, `WHERE status = ? ORDER BY created_at, id LIMIT ?`, string(status), limit)
+		return err
+	})
+	return list, err
+}
+
+// loadOrders reads the orders selected by where, in its order, with their
+// items and files.
+func loadOrders(ctx context.Context, r runner, where string, args ...any) ([]*orders.Order, error) {
+	rows, err := r.query(ctx, `SELECT `+orderColumns+` FROM orders `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("select orders: %w", err)
+	}
+	var list []*orders.Order
+	for rows.Next() {
+		o := &orders.Order{}
+		if err := rows.Scan(&o.ID, &o.TokenHash, &o.Status, &o.Customer.Name, &o.Customer.Email,
+			&o.IdempotencyKey, &o.RequestHash, scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt)); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan order: %w", err)
+		}
+		list = append(list, o)
+	}
+	// Close before the next query: SQLite has a single connection.
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("select orders: %w", err)
+	}
+	if len(list) == 0 {
+		return nil, nil
+	}
+	ids := make([]any, len(list))
+	byID := make(map[string]*orders.Order, len(list))
+	for i, o := range list {
+		ids[i] = o.ID
+		byID[o.ID] = o
+	}
+	items, err := loadItems(ctx, r, `WHERE order_id IN (`+placeholders(len(ids))+`) ORDER BY order_id, seq`, ids...)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		o := byID[it.OrderID]
+		o.Items = append(o.Items, it)
+	}
+	return list, nil
+}
+
+// loadItems reads the items selected by where, in its order, with their files.
+func loadItems(ctx context.Context, r runner, where string, args ...any) ([]*orders.Item, error) {
+	rows, err := r.query(ctx, `SELECT `+itemColumns+` FROM items `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("select items: %w", err)
+	}
+	var items []*orders.Item
+	for rows.Next() {
+		it := &orders.Item{}
+		var fields, warnings string
+		if err := rows.Scan(&it.ID, &it.OrderID, &it.Seq, &it.Template, &it.Kind, &it.Quantity, &fields,
+			&it.Status, &it.Error, &warnings, scanTime(&it.CreatedAt), scanTime(&it.UpdatedAt)); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan item: %w", err)
+		}
+		if err := json.Unmarshal([]byte(fields), &it.Fields); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("decode item %s fields: %w", it.ID, err)
+		}
+		if err := json.Unmarshal([]byte(warnings), &it.Warnings); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("decode item %s warnings: %w", it.ID, err)
+		}
+		items = append(items, it)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("select items: %w", err)
+	}
+	if len(items) == 0 {
+		return nil, nil
+	}
+	ids := make([]any, len(items))
+	byID := make(map[string]*orders.Item, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+		byID[it.ID] = it
+	}
+	rows, err = r.query(ctx, `SELECT `+fileColumns+` FROM files WHERE item_id IN (`+placeholders(len(ids))+`)`, ids...)
+	if err != nil {
+		return nil, fmt.Errorf("select files: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f orders.File
+		if err := rows.Scan(&f.ItemID, &f.Name, &f.Role, &f.ContentType, &f.Size, &f.SHA256, &f.Key); err != nil {
+			return nil, fmt.Errorf("scan file: %w", err)
+		}
+		it := byID[f.ItemID]
+		it.Files = append(it.Files, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("select files: %w", err)
+	}
+	// By name in byte order, the same on both databases whatever the
+	// collation.
+	for _, it := range items {
+		sort.Slice(it.Files, func(i, j int) bool { return it.Files[i].Name < it.Files[j].Name })
+	}
+	return items, nil
+}
+
+// Item returns one item with its files. ENOTFOUND if there is none.
+func (s *Store) Item(ctx context.Context, id string) (*orders.Item, error) {
+	var items []*orders.Item
+	err := s.read(ctx, func(r runner) (err error) {
+		items, err = loadItems(ctx, r, `WHERE id = ?`, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return nil, errItemNotFound()
+	}
+	return items[0], nil
+}
+
+func errItemNotFound() error { return oshigoods.Errorf(oshigoods.ENOTFOUND, "Item not found.") }
+
+// TransitionItem moves an item to status to if its current status is one of
+// from, setting its error to reason (or clearing it when ""), and re-derives
+// its order's status, all in one transaction. It reports whether the item
+// changed; an item in another status is left as it is (changed false, nil
+// error). ENOTFOUND if there is no such item.
+func (s *Store) TransitionItem(ctx context.Context, id string, from []orders.Status, to orders.Status, reason string) (bool, error) {
+	if !to.Valid() {
+		return false, fmt.Errorf("transition item %s: unknown status %q", id, to)
+	}
+	return s.changeItem(ctx, id, func(r runner, cur orders.Status, now time.Time) (bool, error) {
+		if !slices.Contains(from, cur) {
+			return false, nil
+		}
+		if _, err := r.exec(ctx, `UPDATE items SET status = ?, error_message = ?, updated_at = ? WHERE id = ?`,
+			string(to), reason, now, id); err != nil {
+			return false, fmt.Errorf("update item: %w", err)
+		}
+		return true, nil
+	})
+}
+
+// CompleteItem records an item's files and warnings and marks it ready, in
+// one transaction, if it is queued or rendering; an item in any other status,
+// ready included (a task delivered twice), is left as it is and changed is
+// false. Files are keyed by (item, name): recording the same files again
+// replaces, never duplicates. It re-derives the order's status. ENOTFOUND if
+// there is no such item.
+func (s *Store) CompleteItem(ctx context.Context, id string, files []orders.File, warnings []string) (bool, error) {
+	w, err := json.Marshal(warnings)
+	if err != nil {
+		return false, fmt.Errorf("encode item warnings: %w", err)
+	}
+	return s.changeItem(ctx, id, func(r runner, cur orders.Status, now time.Time) (bool, error) {
+		if cur != orders.StatusQueued && cur != orders.StatusRendering {
+			return false, nil
+		}
+		if err := upsertFiles(ctx, r, id, files); err != nil {
+			return false, err
+		}
+		if _, err := r.exec(ctx, `UPDATE items SET status = ?, error_message = '', warnings = ?, updated_at = ? WHERE id = ?`,
+			string(orders.StatusReady), string(w), now, id); err != nil {
+			return false, fmt.Errorf("update item: %w", err)
+		}
+		return true, nil
+	})
+}
+
+// changeItem runs change on an item in a write transaction that holds its
+// order's row lock, so that concurrent changes to items of one order derive
+// the order's status one after the other. When change reports a change, the
+// order's status is derived again from all its items.
+func (s *Store) changeItem(ctx context.Context, id string,
+	change func(r runner, cur orders.Status, now time.Time) (bool, error)) (bool, error) {
+	var changed bool
+	err := s.write(ctx, func(r runner) error {
+		changed = false
+		var orderID string
+		err := r.queryRow(ctx, `SELECT order_id FROM items WHERE id = ?`, id).Scan(&orderID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errItemNotFound()
+		} else if err != nil {
+			return fmt.Errorf("find item: %w", err)
+		}
+		if err := lockOrder(ctx, r, orderID); err != nil {
+			return err
+		}
+		// Read the status only now, under the lock.
+		var cur orders.Status
+		if err := r.queryRow(ctx, `SELECT status FROM items WHERE id = ?`, id).Scan(&cur); err != nil {
+			return fmt.Errorf("read item status: %w", err)
+		}
+		now := s.now()
+		if changed, err = change(r, cur, now); err != nil || !changed {
+			return err
+		}
+		return deriveOrder(ctx, r, orderID, now)
+	})
+	if err != nil {
+		return false, err
+	}
+	return changed, nil
+}
+
+// lockOrder locks an order's row until the transaction ends (on SQLite the
+// transaction already holds the database's write lock).
+func lockOrder(ctx context.Context, r runner, orderID string) error {
+	var status orders.Status
+	err := r.queryRow(ctx, `SELECT status FROM orders WHERE id = ?`+r.d.forUpdate, orderID).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return oshigoods.Errorf(oshigoods.ENOTFOUND, "Order not found.")
+	} else if err != nil {
+		return fmt.Errorf("lock order: %w", err)
+	}
+	return nil
+}
+
+// deriveOrder sets an order's status from its items' and its update time to now.
+func deriveOrder(ctx context.Context, r runner, orderID string, now time.Time) error {
+	rows, err := r.query(ctx, `SELECT status FROM items WHERE order_id = ?`, orderID)
+	if err != nil {
+		return fmt.Errorf("read item statuses: %w", err)
+	}
+	var statuses []orders.Status
+	for rows.Next() {
+		var st orders.Status
+		if err := rows.Scan(&st); err != nil {
+			rows.Close()
+			return fmt.Errorf("scan item status: %w", err)
+		}
+		statuses = append(statuses, st)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read item statuses: %w", err)
+	}
+	if _, err := r.exec(ctx, `UPDATE orders SET status = ?, updated_at = ? WHERE id = ?`,
+		string(orders.DeriveStatus(statuses)), now, orderID); err != nil {
+		return fmt.Errorf("update order status: %w", err)
+	}
+	return nil
+}
+
+// StaleItems returns items, with their files, whose status is one of
+// statuses and that have not been updated since before, least recently
+// updated first, at most limit (limit ≤ 0 means 100). No statuses select
+// no items.
+func (s *Store) StaleItems(ctx context.Context, statuses []orders.Status, before time.Time, limit int) ([]*orders.Item, error) {
+	if len(statuses) == 0 {
+		return nil, nil
+	}
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	args := make([]any, 0, len(statuses)+2)
+	for _, st := range statuses {
+		args = append(args, string(st))
+	}
+	args = append(args, before, limit)
+	var items []*orders.Item
+	err := s.read(ctx, func(r runner) (err error) {
+		items, err = loadItems(ctx, r, `WHERE status IN (`+placeholders(len(statuses))+`)
+			AND updated_at < ? ORDER BY updated_at, id LIMIT ?`, args...)
+		return err
+	})
+	return items, err
+}
+
+// MarkPrinted moves a ready order and all its ready items to printed.
+// Marking a printed order again is a no-op. ENOTFOUND if there is no such
+// order, ECONFLICT if it is in another status.
+func (s *Store) MarkPrinted(ctx context.Context, orderID string) error {
+	return s.write(ctx, func(r runner) error {
+		var status orders.Status
+		err := r.queryRow(ctx, `SELECT status FROM orders WHERE id = ?`+r.d.forUpdate, orderID).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return oshigoods.Errorf(oshigoods.ENOTFOUND, "Order not found.")
+		} else if err != nil {
+			return fmt.Errorf("lock order: %w", err)
+		}
+		switch status {
+		case orders.StatusPrinted:
+			return nil
+		case orders.StatusReady:
+		default:
+			return oshigoods.Errorf(oshigoods.ECONFLICT, "The order is %s, not ready to be marked printed.", status)
+		}
+		now := s.now()
+		if _, err := r.exec(ctx, `UPDATE items SET status = ?, updated_at = ? WHERE order_id = ? AND status = ?`,
+			string(orders.StatusPrinted), now, orderID, string(orders.StatusReady)); err != nil {
+			return fmt.Errorf("mark items printed: %w", err)
+		}
+		return deriveOrder(ctx, r, orderID, now)
+	})
+}

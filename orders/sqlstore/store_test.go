@@ -1,0 +1,786 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"oshigoods"
+	"oshigoods/internal/testenv"
+	"oshigoods/orders"
+	"oshigoods/render"
+)
+
+// databases are the databases every scenario runs against. Each dsn is
+// fresh: a new SQLite file, or a new PostgreSQL schema (skipped unless
+// OSHIGOODS_TEST_POSTGRES_URL is set).
+var databases = []struct {
+	name string
+	dsn  func(t *testing.T) string
+}{
+	{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "data", "orders.db") }},
+	{"postgres", func(t *testing.T) string { return testenv.PostgresURL(t) }},
+}
+
+// scenarios is the conformance suite of orders.Store.
+var scenarios = []struct {
+	scenario string
+	run      func(t *testing.T, dsn string)
+}{
+	{"create and read round trip", testRoundTrip},
+	{"idempotency key with the same request returns the order", testIdempotentSame},
+	{"idempotency key with another request conflicts", testIdempotentOther},
+	{"orders without idempotency key do not clash", testNoKey},
+	{"concurrent create with one key makes one order", testConcurrentCreate},
+	{"orders by status oldest first", testOrdersByStatus},
+	{"transition allowed", testTransitionAllowed},
+	{"transition refused", testTransitionRefused},
+	{"complete twice keeps one set of files", testCompleteTwice},
+	{"complete again after requeue replaces files", testCompleteReplaces},
+	{"complete refused unless queued or rendering", testCompleteRefused},
+	{"order status derived across two items", testDerive},
+	{"concurrent completion of two items", testConcurrentComplete},
+	{"stale items", testStaleItems},
+	{"mark printed", testMarkPrinted},
+	{"mark printed refused unless ready", testMarkPrintedRefused},
+	{"not found", testNotFound},
+	{"uploads", testUploads},
+	{"shop keys", testShopKeys},
+	{"migrations idempotent on reopen", testReopen},
+	{"stores opened concurrently on one database", testConcurrentOpen},
+}
+
+func TestStore(t *testing.T) {
+	for _, db := range databases {
+		t.Run(db.name, func(t *testing.T) {
+			for _, tc := range scenarios {
+				t.Run(tc.scenario, func(t *testing.T) {
+					t.Parallel()
+					tc.run(t, db.dsn(t))
+				})
+			}
+		})
+	}
+}
+
+func openStore(t *testing.T, dsn string) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+var (
+	jst = time.FixedZone("JST", 9*60*60)
+	// t0 is in Tokyo time with milliseconds, to check that times come back
+	// as the same instant in UTC.
+	t0 = time.Date(2025, 3, 1, 9, 30, 15, 123_000_000, jst)
+)
+
+// newOrder returns a received order with n received items, created at t0.
+func newOrder(id string, n int) *orders.Order {
+	o := &orders.Order{
+		ID:          id,
+		TokenHash:   "token-" + id,
+		Status:      orders.StatusReceived,
+		Customer:    orders.Customer{Name: "推し活 花子", Email: "hanako@example.com"},
+		RequestHash: "req-" + id,
+		CreatedAt:   t0,
+		UpdatedAt:   t0,
+	}
+	for i := range n {
+		o.Items = append(o.Items, &orders.Item{
+			ID:        fmt.Sprintf("%s-item%d", id, i),
+			OrderID:   id,
+			Seq:       i,
+			Template:  "letter-card-basic",
+			Kind:      render.KindCard,
+			Quantity:  i + 1,
+			Fields:    map[string]string{"message": "おはよう、今日も頑張ってね", "name": "蓮"},
+			Status:    orders.StatusReceived,
+			CreatedAt: t0,
+			UpdatedAt: t0,
+		})
+	}
+	return o
+}
+
+func create(t *testing.T, s *Store, o *orders.Order) *orders.Order {
+	t.Helper()
+	stored, created, err := s.CreateOrder(t.Context(), o)
+	if err != nil {
+		t.Fatalf("CreateOrder %s: %v", o.ID, err)
+	}
+	if !created {
+		t.Fatalf("CreateOrder %s: created false", o.ID)
+	}
+	return stored
+}
+
+func transition(t *testing.T, s *Store, id string, from orders.Status, to orders.Status) {
+	t.Helper()
+	changed, err := s.TransitionItem(t.Context(), id, []orders.Status{from}, to, "")
+	if err != nil || !changed {
+		t.Fatalf("TransitionItem %s %s→%s: changed %v, %v", id, from, to, changed, err)
+	}
+}
+
+func mustOrder(t *testing.T, s *Store, id string) *orders.Order {
+	t.Helper()
+	o, err := s.Order(t.Context(), id)
+	if err != nil {
+		t.Fatalf("Order %s: %v", id, err)
+	}
+	return o
+}
+
+func mustItem(t *testing.T, s *Store, id string) *orders.Item {
+	t.Helper()
+	it, err := s.Item(t.Context(), id)
+	if err != nil {
+		t.Fatalf("Item %s: %v", id, err)
+	}
+	return it
+}
+
+func wantCode(t *testing.T, what string, err error, code string) {
+	t.Helper()
+	if got := oshigoods.ErrorCode(err); got != code {
+		t.Fatalf("%s: error %v (code %q), want code %q", what, err, got, code)
+	}
+}
+
+// utc returns a copy of o as the store gives it back: times in UTC.
+func utc(o *orders.Order) *orders.Order {
+	c := *o
+	c.CreatedAt, c.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
+	c.Items = nil
+	for _, it := range o.Items {
+		ic := *it
+		ic.CreatedAt, ic.UpdatedAt = it.CreatedAt.UTC(), it.UpdatedAt.UTC()
+		c.Items = append(c.Items, &ic)
+	}
+	return &c
+}
+
+func files(itemID string, size int64) []orders.File {
+	return []orders.File{
+		{ItemID: itemID, Name: "print.pdf", Role: render.RoleOutput, ContentType: "application/pdf",
+			Size: size, SHA256: fmt.Sprintf("sha-pdf-%d", size), Key: "files/" + itemID + "/print.pdf"},
+		{ItemID: itemID, Name: "preview.png", Role: render.RolePreview, ContentType: "image/png",
+			Size: size / 2, SHA256: fmt.Sprintf("sha-png-%d", size), Key: "files/" + itemID + "/preview.png"},
+	}
+}
+
+func testRoundTrip(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	o := newOrder("o1", 2)
+	o.IdempotencyKey, o.RequestHash = "key-1", "hash-1"
+	o.Items[0].Warnings = []string{"画像の解像度が低めです"}
+	o.Items[0].Error = "reason kept"
+	o.Items[1].UpdatedAt = t0.Add(90 * time.Minute)
+	o.Items[1].Fields = map[string]string{}
+	// Given print.pdf first; files come back by name, preview.png first.
+	o.Items[1].Files = files(o.Items[1].ID, 2048)
+	stored := create(t, s, o)
+
+	want := utc(o)
+	want.Items[1].Files = []orders.File{o.Items[1].Files[1], o.Items[1].Files[0]}
+	if !reflect.DeepEqual(stored, want) {
+		t.Fatalf("CreateOrder returned\n%s\nwant\n%s", dump(stored), dump(want))
+	}
+	if got := mustOrder(t, s, o.ID); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Order\n%s\nwant\n%s", dump(got), dump(want))
+	}
+	if got := mustItem(t, s, o.Items[1].ID); !reflect.DeepEqual(got, want.Items[1]) {
+		t.Fatalf("Item\n%+v\nwant\n%+v", got, want.Items[1])
+	}
+	if got := mustOrder(t, s, o.ID); got.CreatedAt.Location() != time.UTC || !got.CreatedAt.Equal(t0) {
+		t.Fatalf("CreatedAt %v, want %v in UTC", got.CreatedAt, t0)
+	}
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	if d := s.Dialect(); d != "sqlite" && d != "postgres" {
+		t.Fatalf("Dialect %q, want sqlite or postgres", d)
+	}
+}
+
+func dump(o *orders.Order) string {
+	s := fmt.Sprintf("%+v", *o)
+	for _, it := range o.Items {
+		s += fmt.Sprintf("\n  %+v", *it)
+	}
+	return s
+}
+
+func testIdempotentSame(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	first := newOrder("o1", 1)
+	first.IdempotencyKey, first.RequestHash = "key-1", "hash-1"
+	create(t, s, first)
+
+	again := newOrder("o2", 2)
+	again.IdempotencyKey, again.RequestHash = "key-1", "hash-1"
+	stored, created, err := s.CreateOrder(t.Context(), again)
+	if err != nil || created {
+		t.Fatalf("CreateOrder again: created %v, %v; want false, nil", created, err)
+	}
+	if !reflect.DeepEqual(stored, utc(first)) {
+		t.Fatalf("CreateOrder again returned\n%s\nwant the first order\n%s", dump(stored), dump(utc(first)))
+	}
+	if _, err := s.Order(t.Context(), "o2"); oshigoods.ErrorCode(err) != oshigoods.ENOTFOUND {
+		t.Fatalf("the second order was written: Order o2: %v", err)
+	}
+}
+
+func testIdempotentOther(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	first := newOrder("o1", 1)
+	first.IdempotencyKey, first.RequestHash = "key-1", "hash-1"
+	create(t, s, first)
+
+	other := newOrder("o2", 1)
+	other.IdempotencyKey, other.RequestHash = "key-1", "hash-2"
+	stored, created, err := s.CreateOrder(t.Context(), other)
+	wantCode(t, "CreateOrder with another request", err, oshigoods.ECONFLICT)
+	if stored != nil || created {
+		t.Fatalf("CreateOrder with another request: %v, created %v; want nil, false", stored, created)
+	}
+}
+
+func testNoKey(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	create(t, s, newOrder("o1", 1))
+	create(t, s, newOrder("o2", 1))
+	got, err := s.Orders(t.Context(), orders.StatusReceived, 0)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("Orders: %d orders, %v; want 2", len(got), err)
+	}
+	if got[0].IdempotencyKey != "" {
+		t.Fatalf("IdempotencyKey %q, want empty", got[0].IdempotencyKey)
+	}
+}
+
+func testConcurrentCreate(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	const n = 10
+	type result struct {
+		stored  *orders.Order
+		created bool
+		err     error
+	}
+	results := make([]result, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			o := newOrder(fmt.Sprintf("o%d", i), 2)
+			o.IdempotencyKey, o.RequestHash = "key-1", "hash-1"
+			<-start
+			r := &results[i]
+			r.stored, r.created, r.err = s.CreateOrder(t.Context(), o)
+		})
+	}
+	close(start)
+	wg.Wait()
+	created, winner := 0, ""
+	for i, r := range results {
+		if r.err != nil {
+			t.Fatalf("CreateOrder %d: %v", i, r.err)
+		}
+		if r.created {
+			created++
+			winner = r.stored.ID
+		}
+	}
+	if created != 1 {
+		t.Fatalf("%d orders created, want 1", created)
+	}
+	for i, r := range results {
+		if r.stored.ID != winner || len(r.stored.Items) != 2 {
+			t.Fatalf("CreateOrder %d returned order %s with %d items, want %s with 2", i, r.stored.ID, len(r.stored.Items), winner)
+		}
+	}
+	got, err := s.Orders(t.Context(), orders.StatusReceived, 0)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Orders: %d orders, %v; want 1", len(got), err)
+	}
+}
+
+func testOrdersByStatus(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	// Created out of order: o1 is the oldest.
+	for _, c := range []struct {
+		id    string
+		hours int
+	}{{"o3", 3}, {"o1", 1}, {"o2", 2}} {
+		o := newOrder(c.id, 1)
+		o.CreatedAt = t0.Add(time.Duration(c.hours) * time.Hour)
+		create(t, s, o)
+	}
+	create(t, s, newOrder("queued", 1))
+	transition(t, s, "queued-item0", orders.StatusReceived, orders.StatusQueued)
+
+	for _, tc := range []struct {
+		limit int
+		want  []string
+	}{
+		{0, []string{"o1", "o2", "o3"}},
+		{2, []string{"o1", "o2"}},
+	} {
+		got, err := s.Orders(t.Context(), orders.StatusReceived, tc.limit)
+		if err != nil {
+			t.Fatalf("Orders: %v", err)
+		}
+		var ids []string
+		for _, o := range got {
+			ids = append(ids, o.ID)
+			if len(o.Items) != 1 {
+				t.Fatalf("order %s has %d items, want 1", o.ID, len(o.Items))
+			}
+		}
+		if !reflect.DeepEqual(ids, tc.want) {
+			t.Fatalf("Orders(received, %d) = %v, want %v", tc.limit, ids, tc.want)
+		}
+	}
+	got, err := s.Orders(t.Context(), orders.StatusQueued, 0)
+	if err != nil || len(got) != 1 || got[0].ID != "queued" {
+		t.Fatalf("Orders(queued): %v, %v; want the queued order", got, err)
+	}
+	got, err = s.Orders(t.Context(), orders.StatusPrinted, 0)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("Orders(printed): %v, %v; want none", got, err)
+	}
+}
+
+func testTransitionAllowed(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	create(t, s, newOrder("o1", 1))
+	id := "o1-item0"
+	for _, tc := range []struct {
+		from        []orders.Status
+		to          orders.Status
+		reason      string
+		wantOrder   orders.Status
+		wantErrText string
+	}{
+		{[]orders.Status{orders.StatusReceived}, orders.StatusQueued, "", orders.StatusQueued, ""},
+		{[]orders.Status{orders.StatusQueued, orders.StatusRendering}, orders.StatusRendering, "", orders.StatusRendering, ""},
+		{[]orders.Status{orders.StatusRendering}, orders.StatusFailed, "フォントが見つかりません", orders.StatusFailed, "フォントが見つかりません"},
+		{[]orders.Status{orders.StatusFailed}, orders.StatusQueued, "", orders.StatusQueued, ""},
+		{[]orders.Status{orders.StatusQueued}, orders.StatusCancelled, "", orders.StatusCancelled, ""},
+	} {
+		before := mustItem(t, s, id)
+		changed, err := s.TransitionItem(t.Context(), id, tc.from, tc.to, tc.reason)
+		if err != nil || !changed {
+			t.Fatalf("TransitionItem %v→%s: changed %v, %v; want true, nil", tc.from, tc.to, changed, err)
+		}
+		it := mustItem(t, s, id)
+		if it.Status != tc.to || it.Error != tc.wantErrText {
+			t.Fatalf("item after →%s: status %s, error %q; want %s, %q", tc.to, it.Status, it.Error, tc.to, tc.wantErrText)
+		}
+		if !it.UpdatedAt.After(t0) || it.UpdatedAt.Before(before.UpdatedAt) {
+			t.Fatalf("item after →%s: UpdatedAt %v, was %v", tc.to, it.UpdatedAt, before.UpdatedAt)
+		}
+		if o := mustOrder(t, s, "o1"); o.Status != tc.wantOrder {
+			t.Fatalf("order after item →%s: %s, want %s", tc.to, o.Status, tc.wantOrder)
+		}
+	}
+}
+
+func testTransitionRefused(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	create(t, s, newOrder("o1", 1))
+	id := "o1-item0"
+	before := mustItem(t, s, id)
+	for _, from := range [][]orders.Status{nil, {orders.StatusQueued, orders.StatusRendering}} {
+		changed, err := s.TransitionItem(t.Context(), id, from, orders.StatusRendering, "why")
+		if err != nil || changed {
+			t.Fatalf("TransitionItem from %v: changed %v, %v; want false, nil", from, changed, err)
+		}
+	}
+	if after := mustItem(t, s, id); !reflect.DeepEqual(after, before) {
+		t.Fatalf("refused transition changed the item:\n%+v\nwant\n%+v", after, before)
+	}
+	if o := mustOrder(t, s, "o1"); o.Status != orders.StatusReceived || !o.UpdatedAt.Equal(t0) {
+		t.Fatalf("refused transition changed the order: %s at %v", o.Status, o.UpdatedAt)
+	}
+}
+
+func testCompleteTwice(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	create(t, s, newOrder("o1", 1))
+	id := "o1-item0"
+	transition(t, s, id, orders.StatusReceived, orders.StatusQueued)
+	warnings := []string{"テキストを縮小しました"}
+	changed, err := s.CompleteItem(t.Context(), id, files(id, 1000), warnings)
+	if err != nil || !changed {
+		t.Fatalf("CompleteItem: changed %v, %v; want true, nil", changed, err)
+	}
+	changed, err = s.CompleteItem(t.Context(), id, files(id, 3000), []string{"other"})
+	if err != nil || changed {
+		t.Fatalf("CompleteItem again: changed %v, %v; want false, nil", changed, err)
+	}
+	it := mustItem(t, s, id)
+	want := files(id, 1000)
+	want[0], want[1] = want[1], want[0] // by name: preview.png, print.pdf
+	if !reflect.DeepEqual(it.Files, want) {
+		t.Fatalf("Files %+v, want %+v", it.Files, want)
+	}
+	if it.Status != orders.StatusReady || !reflect.DeepEqual(it.Warnings, warnings) {
+		t.Fatalf("item %s with warnings %q, want ready with %q", it.Status, it.Warnings, warnings)
+	}
+	if o := mustOrder(t, s, "o1"); o.Status != orders.StatusReady || !reflect.DeepEqual(o.Items[0], it) {
+		t.Fatalf("order %s with item %+v, want ready with %+v", o.Status, o.Items[0], it)
+	}
+}
+
+func testCompleteReplaces(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	create(t, s, newOrder("o1", 1))
+	id := "o1-item0"
+	transition(t, s, id, orders.StatusReceived, orders.StatusRendering)
+	if _, err := s.CompleteItem(t.Context(), id, files(id, 1000), nil); err != nil {
+		t.Fatalf("CompleteItem: %v", err)
+	}
+	transition(t, s, id, orders.StatusReady, orders.StatusQueued)
+	changed, err := s.CompleteItem(t.Context(), id, files(id, 5000), nil)
+	if err != nil || !changed {
+		t.Fatalf("CompleteItem after requeue: changed %v, %v; want true, nil", changed, err)
+	}
+	it := mustItem(t, s, id)
+	if len(it.Files) != 2 || it.Files[0].Size != 2500 || it.Files[1].Size != 5000 {
+		t.Fatalf("Files %+v, want the two files of the second rendering", it.Files)
+	}
+	if it.Warnings != nil {
+		t.Fatalf("Warnings %q, want nil", it.Warnings)
+	}
+}
+
+func testCompleteRefused(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	create(t, s, newOrder("o1", 1))
+	id := "o1-item0"
+	for _, st := range []orders.Status{orders.StatusReceived, orders.StatusFailed, orders.StatusCancelled} {
+		if st != orders.StatusReceived {
+			if _, err := s.TransitionItem(t.Context(), id, []orders.Status{orders.StatusReceived, orders.StatusFailed}, st, ""); err != nil {
+				t.Fatalf("TransitionItem →%s: %v", st, err)
+			}
+		}
+		changed, err := s.CompleteItem(t.Context(), id, files(id, 1000), nil)
+		if err != nil || changed {
+			t.Fatalf("CompleteItem of a %s item: changed %v, %v; want false, nil", st, changed, err)
+		}
+		if it := mustItem(t, s, id); it.Status != st || len(it.Files) != 0 {
+			t.Fatalf("CompleteItem of a %s item left it %s with %d files", st, it.Status, len(it.Files))
+		}
+	}
+}
+
+func testDerive(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	create(t, s, newOrder("o1", 2))
+	a, b := "o1-item0", "o1-item1"
+	for _, step := range []struct {
+		name string
+		do   func()
+		want orders.Status
+	}{
+		{"a queued", func() { transition(t, s, a, orders.StatusReceived, orders.StatusQueued) }, orders.StatusReceived},
+		{"b queued", func() { transition(t, s, b, orders.StatusReceived, orders.StatusQueued) }, orders.StatusQueued},
+		{"a rendering", func() { transition(t, s, a, orders.StatusQueued, orders.StatusRendering) }, orders.StatusQueued},
+		{"b rendering", func() { transition(t, s, b, orders.StatusQueued, orders.StatusRendering) }, orders.StatusRendering},
+		{"a ready", func() {
+			if _, err := s.CompleteItem(t.Context(), a, files(a, 10), nil); err != nil {
+				t.Fatal(err)
+			}
+		}, orders.StatusRendering},
+		{"b failed", func() { transition(t, s, b, orders.StatusRendering, orders.StatusFailed) }, orders.StatusFailed},
+		{"b cancelled", func() { transition(t, s, b, orders.StatusFailed, orders.StatusCancelled) }, orders.StatusReady},
+		{"a cancelled", func() { transition(t, s, a, orders.StatusReady, orders.StatusCancelled) }, orders.StatusCancelled},
+	} {
+		step.do()
+		if o := mustOrder(t, s, "o1"); o.Status != step.want {
+			t.Fatalf("after %s: order %s, want %s", step.name, o.Status, step.want)
+		}
+	}
+}
+
+func testConcurrentComplete(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	const orderCount = 10
+	for i := range orderCount {
+		id := fmt.Sprintf("o%d", i)
+		create(t, s, newOrder(id, 2))
+		for j := range 2 {
+			transition(t, s, fmt.Sprintf("%s-item%d", id, j), orders.StatusReceived, orders.StatusRendering)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*orderCount)
+	for i := range orderCount {
+		for j := range 2 {
+			wg.Go(func() {
+				id := fmt.Sprintf("o%d-item%d", i, j)
+				if changed, err := s.CompleteItem(t.Context(), id, files(id, 100), nil); err != nil || !changed {
+					errs <- fmt.Errorf("CompleteItem %s: changed %v, %v", id, changed, err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for i := range orderCount {
+		if o := mustOrder(t, s, fmt.Sprintf("o%d", i)); o.Status != orders.StatusReady {
+			t.Fatalf("order %s is %s, want ready", o.ID, o.Status)
+		}
+	}
+}
+
+func testStaleItems(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	now := time.Now()
+	for _, c := range []struct {
+		id      string
+		status  orders.Status
+		updated time.Time
+	}{
+		{"queued-old", orders.StatusQueued, now.Add(-2 * time.Hour)},
+		{"rendering-older", orders.StatusRendering, now.Add(-3 * time.Hour)},
+		{"queued-new", orders.StatusQueued, now},
+		{"ready-old", orders.StatusReady, now.Add(-4 * time.Hour)},
+		{"received-old", orders.StatusReceived, now.Add(-5 * time.Hour)},
+	} {
+		o := newOrder(c.id, 1)
+		o.Items[0].Status, o.Items[0].UpdatedAt = c.status, c.updated
+		o.Status = c.status
+		create(t, s, o)
+	}
+	before := now.Add(-time.Hour)
+	live := []orders.Status{orders.StatusQueued, orders.StatusRendering}
+	for _, tc := range []struct {
+		scenario string
+		statuses []orders.Status
+		limit    int
+		want     []string
+	}{
+		{"queued and rendering", live, 0, []string{"rendering-older-item0", "queued-old-item0"}},
+		{"limit", live, 1, []string{"rendering-older-item0"}},
+		{"received", []orders.Status{orders.StatusReceived}, 10, []string{"received-old-item0"}},
+		{"no statuses", nil, 10, nil},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			items, err := s.StaleItems(t.Context(), tc.statuses, before, tc.limit)
+			if err != nil {
+				t.Fatalf("StaleItems: %v", err)
+			}
+			var ids []string
+			for _, it := range items {
+				ids = append(ids, it.ID)
+			}
+			if !reflect.DeepEqual(ids, tc.want) {
+				t.Fatalf("StaleItems = %v, want %v", ids, tc.want)
+			}
+		})
+	}
+}
+
+func testMarkPrinted(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	create(t, s, newOrder("o1", 3))
+	for i, end := range []orders.Status{orders.StatusReady, orders.StatusReady, orders.StatusCancelled} {
+		id := fmt.Sprintf("o1-item%d", i)
+		transition(t, s, id, orders.StatusReceived, orders.StatusRendering)
+		if end == orders.StatusReady {
+			if _, err := s.CompleteItem(t.Context(), id, files(id, 10), nil); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			transition(t, s, id, orders.StatusRendering, end)
+		}
+	}
+	if o := mustOrder(t, s, "o1"); o.Status != orders.StatusReady {
+		t.Fatalf("order is %s, want ready", o.Status)
+	}
+	for range 2 {
+		if err := s.MarkPrinted(t.Context(), "o1"); err != nil {
+			t.Fatalf("MarkPrinted: %v", err)
+		}
+		o := mustOrder(t, s, "o1")
+		var got []orders.Status
+		for _, it := range o.Items {
+			got = append(got, it.Status)
+		}
+		want := []orders.Status{orders.StatusPrinted, orders.StatusPrinted, orders.StatusCancelled}
+		if o.Status != orders.StatusPrinted || !reflect.DeepEqual(got, want) {
+			t.Fatalf("after MarkPrinted: order %s, items %v; want printed, %v", o.Status, got, want)
+		}
+	}
+}
+
+func testMarkPrintedRefused(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	create(t, s, newOrder("o1", 2))
+	transition(t, s, "o1-item0", orders.StatusReceived, orders.StatusQueued)
+	transition(t, s, "o1-item1", orders.StatusReceived, orders.StatusQueued)
+	wantCode(t, "MarkPrinted of a queued order", s.MarkPrinted(t.Context(), "o1"), oshigoods.ECONFLICT)
+	if _, err := s.CompleteItem(t.Context(), "o1-item0", files("o1-item0", 10), nil); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, "MarkPrinted of a half-ready order", s.MarkPrinted(t.Context(), "o1"), oshigoods.ECONFLICT)
+	if it := mustItem(t, s, "o1-item0"); it.Status != orders.StatusReady {
+		t.Fatalf("refused MarkPrinted left the ready item %s", it.Status)
+	}
+}
+
+func testNotFound(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	ctx := t.Context()
+	_, err := s.Order(ctx, "nope")
+	wantCode(t, "Order", err, oshigoods.ENOTFOUND)
+	_, err = s.Item(ctx, "nope")
+	wantCode(t, "Item", err, oshigoods.ENOTFOUND)
+	_, err = s.TransitionItem(ctx, "nope", []orders.Status{orders.StatusReceived}, orders.StatusQueued, "")
+	wantCode(t, "TransitionItem", err, oshigoods.ENOTFOUND)
+	_, err = s.CompleteItem(ctx, "nope", nil, nil)
+	wantCode(t, "CompleteItem", err, oshigoods.ENOTFOUND)
+	wantCode(t, "MarkPrinted", s.MarkPrinted(ctx, "nope"), oshigoods.ENOTFOUND)
+	_, err = s.Upload(ctx, "nope")
+	wantCode(t, "Upload", err, oshigoods.ENOTFOUND)
+	_, err = s.ShopKeyByHash(ctx, "nope")
+	wantCode(t, "ShopKeyByHash", err, oshigoods.ENOTFOUND)
+}
+
+func testUploads(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	u := &orders.Upload{ID: "up1", Format: "jpeg", Width: 4032, Height: 3024, Size: 5 << 20,
+		SHA256: "abc123", Key: "uploads/up1.jpg", CreatedAt: t0}
+	if err := s.CreateUpload(t.Context(), u); err != nil {
+		t.Fatalf("CreateUpload: %v", err)
+	}
+	got, err := s.Upload(t.Context(), "up1")
+	if err != nil {
+		t.Fatalf("Upload: %v", err)
+	}
+	want := *u
+	want.CreatedAt = t0.UTC()
+	if !reflect.DeepEqual(*got, want) {
+		t.Fatalf("Upload = %+v, want %+v", *got, want)
+	}
+	wantCode(t, "CreateUpload again", s.CreateUpload(t.Context(), u), oshigoods.ECONFLICT)
+}
+
+func testShopKeys(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	k := &orders.ShopKey{ID: "shop1", Name: "渋谷プリント", Hash: "hash-of-key", CreatedAt: t0}
+	if err := s.CreateShopKey(t.Context(), k); err != nil {
+		t.Fatalf("CreateShopKey: %v", err)
+	}
+	got, err := s.ShopKeyByHash(t.Context(), "hash-of-key")
+	if err != nil {
+		t.Fatalf("ShopKeyByHash: %v", err)
+	}
+	want := *k
+	want.CreatedAt = t0.UTC()
+	if !reflect.DeepEqual(*got, want) {
+		t.Fatalf("ShopKeyByHash = %+v, want %+v", *got, want)
+	}
+	dup := &orders.ShopKey{ID: "shop2", Name: "other", Hash: "hash-of-key", CreatedAt: t0}
+	wantCode(t, "CreateShopKey with a used hash", s.CreateShopKey(t.Context(), dup), oshigoods.ECONFLICT)
+}
+
+func migrationCount(t *testing.T, s *Store) int {
+	t.Helper()
+	var n int
+	if err := s.db.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+		t.Fatalf("count schema_migrations: %v", err)
+	}
+	return n
+}
+
+func testReopen(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	ms, err := loadMigrations(s.Dialect())
+	if err != nil || len(ms) == 0 {
+		t.Fatalf("loadMigrations: %d, %v", len(ms), err)
+	}
+	create(t, s, newOrder("o1", 1))
+	s.Close()
+	for range 2 {
+		s = openStore(t, dsn)
+		if n := migrationCount(t, s); n != len(ms) {
+			t.Fatalf("schema_migrations has %d rows, want %d", n, len(ms))
+		}
+		mustOrder(t, s, "o1")
+		s.Close()
+	}
+}
+
+// testConcurrentOpen opens several stores on one fresh database at once, as
+// processes starting together do, then writes through all of them at once.
+func testConcurrentOpen(t *testing.T, dsn string) {
+	const n = 4
+	stores := make([]*Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { stores[i], errs[i] = Open(context.WithoutCancel(t.Context()), dsn) })
+	}
+	wg.Wait()
+	for i, s := range stores {
+		if errs[i] != nil {
+			t.Fatalf("Open %d: %v", i, errs[i])
+		}
+		t.Cleanup(func() { s.Close() })
+	}
+	for i, s := range stores {
+		wg.Go(func() {
+			o := newOrder(fmt.Sprintf("o%d", i), 2)
+			o.IdempotencyKey, o.RequestHash = "shared", "hash"
+			_, _, errs[i] = s.CreateOrder(t.Context(), o)
+		})
+	}
+	wg.Wait()
+	ms, _ := loadMigrations(stores[0].Dialect())
+	if got := migrationCount(t, stores[0]); got != len(ms) {
+		t.Fatalf("schema_migrations has %d rows, want %d", got, len(ms))
+	}
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("CreateOrder through store %d: %v", i, err)
+		}
+	}
+	got, err := stores[n-1].Orders(t.Context(), orders.StatusReceived, 0)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Orders: %d, %v; want 1 order", len(got), err)
+	}
+}
+
+func TestRebind(t *testing.T) {
+	for _, tc := range []struct {
+		scenario string
+		d        *dialect
+		in, want string
+	}{
+		{"postgres numbers placeholders", postgres, "a = ? AND b IN (?, ?)", "a = $1 AND b IN ($2, $3)"},
+		{"postgres without placeholders", postgres, "SELECT 1", "SELECT 1"},
+		{"sqlite keeps question marks", sqlitedb, "a = ? AND b = ?", "a = ? AND b = ?"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			if got := tc.d.rebind(tc.in); got != tc.want {
+				t.Fatalf("rebind(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
