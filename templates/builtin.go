@@ -6,12 +6,13 @@ import (
 
 	"oshigoods/render"
 	"oshigoods/render/photo"
+	"oshigoods/render/voice"
 )
 
 // files holds the shipped templates and their assets. Add a template's
 // folder here when adding the template.
 //
-//go:embed fonts photo-2shot-l
+//go:embed fonts photo-2shot-l voice-alarm-morning
 var files embed.FS
 
 // FS returns the shipped templates and assets.
@@ -21,6 +22,7 @@ func FS() fs.FS { return files }
 func Compilers() map[render.Kind]Compiler {
 	return map[render.Kind]Compiler{
 		render.KindPhoto: photo.Compile,
+		render.KindVoice: voice.Compile,
 	}
 }
 

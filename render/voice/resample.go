@@ -1,0 +1,157 @@
+package voice
+
+import "math"
+
+// Resampling.
+//
+// A windowed-sinc polyphase resampler of our own: no pure-Go resampler
+// with a permissive licence was available to the build (gomplerate is not
+// on the module proxy this project uses). For a rate ratio L/M in lowest
+// terms, output sample j lies at input position j·M/L; its phase
+// (j·M mod L) selects one row of a precomputed table of Kaiser-windowed
+// sinc taps, so the work per output sample is one short dot product. When
+// L exceeds resampleMaxPhases (unusual rate pairs) the phase is quantised
+// to that many steps, which still keeps the error below 16-bit resolution.
+
+const (
+	resampleZeros     = 16   // sinc zero crossings on each side at the narrower bandwidth
+	resampleRolloff   = 0.95 // pass band edge as a fraction of the lower Nyquist frequency
+	resampleBeta      = 8.6  // Kaiser window shape: about 90 dB stop band
+	resampleMaxPhases = 1024
+)
+
+// resampler converts one fixed rate pair. It is immutable once built.
+type resampler struct {
+	l, m   int64     // output/input rate ratio in lowest terms
+	phases int64     // rows in taps
+	width  int       // taps per row
+	half   int       // index of the tap at input offset 0
+	taps   []float32 // phases × width
+}
+
+func newResampler(in, out int) *resampler {
+	g := gcd(in, out)
+	r := &resampler{l: int64(out / g), m: int64(in / g)}
+	r.phases = r.l
+	if r.phases > resampleMaxPhases {
+		r.phases = resampleMaxPhases
+	}
+	fc := resampleRolloff * math.Min(1, float64(out)/float64(in)) // cutoff, in cycles per input sample ×2
+	halfWidth := float64(resampleZeros) / fc                      // in input samples
+	r.half = int(math.Ceil(halfWidth))
+	r.width = 2*r.half + 1
+	r.taps = make([]float32, int(r.phases)*r.width)
+	for p := int64(0); p < r.phases; p++ {
+		frac := float64(p) / float64(r.phases) // output position minus its base input sample
+		row := r.taps[int(p)*r.width : int(p+1)*r.width]
+		var sum float64
+		vals := make([]float64, r.width)
+		for i := range row {
+			u := float64(i-r.half) - frac // input sample position relative to the output
+			v := 0.0
+			if math.Abs(u) < halfWidth {
+				v = fc * sinc(fc*u) * kaiser(u/halfWidth, resampleBeta)
+			}
+			vals[i] = v
+			sum += v
+		}
+		for i, v := range vals {
+			row[i] = float32(v / sum) // unity gain at DC in every phase
+		}
+	}
+	return r
+}
+
+// outLen returns the number of output samples for n input samples.
+func (r *resampler) outLen(n int) int {
+	return int((int64(n)*r.l + r.m - 1) / r.m)
+}
+
+// resample converts one channel.
+func (r *resampler) resample(x []float32) []float32 {
+	if r.l == r.m {
+		return append([]float32(nil), x...)
+	}
+	n := r.outLen(len(x))
+	y := make([]float32, n)
+	for j := range y {
+		pos := int64(j) * r.m
+		base := int(pos / r.l)
+		var p int64
+		if r.phases == r.l {
+			p = pos % r.l
+		} else {
+			p = (pos%r.l*r.phases + r.l/2) / r.l
+			if p == r.phases {
+				p, base = 0, base+1
+			}
+		}
+		row := r.taps[int(p)*r.width : int(p+1)*r.width]
+		start := base - r.half
+		lo, hi := 0, r.width
+		if start < 0 {
+			lo = -start
+		}
+		if start+hi > len(x) {
+			hi = len(x) - start
+		}
+		var acc float32
+		if lo < hi {
+			xs := x[start+lo : start+hi]
+			ts := row[lo:hi]
+			for i, v := range xs {
+				acc += v * ts[i]
+			}
+		}
+		y[j] = acc
+	}
+	return y
+}
+
+// resamplePCM converts every channel of p to rate.
+func resamplePCM(p *pcm, rate int) *pcm {
+	if p.rate == rate {
+		return p
+	}
+	r := newResampler(p.rate, rate)
+	out := &pcm{rate: rate, ch: make([][]float32, len(p.ch))}
+	for c, x := range p.ch {
+		out.ch[c] = r.resample(x)
+	}
+	return out
+}
+
+func sinc(x float64) float64 {
+	if x == 0 {
+		return 1
+	}
+	return math.Sin(math.Pi*x) / (math.Pi * x)
+}
+
+// kaiser is the Kaiser window at x in [-1, 1].
+func kaiser(x, beta float64) float64 {
+	if x <= -1 || x >= 1 {
+		return 0
+	}
+	return besselI0(beta*math.Sqrt(1-x*x)) / besselI0(beta)
+}
+
+// besselI0 is the modified Bessel function of the first kind, order 0.
+func besselI0(x float64) float64 {
+	sum, term := 1.0, 1.0
+	for k := 1; k < 50; k++ {
+		term *= (x / (2 * float64(k))) * (x / (2 * float64(k)))
+		sum += term
+		if term < sum*1e-16 {
+			break
+		}
+	}
+	return sum
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}

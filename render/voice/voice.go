@@ -1,0 +1,279 @@
+package voice
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"strconv"
+
+	"oshigoods/render"
+)
+
+// Spec is the "voice" part of a template manifest.
+type Spec struct {
+	// MaxLines is the most lines a fan may pick. Zero means 5.
+	MaxLines int `json:"max_lines"`
+	// GapMS is the silence between the chime, the name call and the lines.
+	// Zero means 350 ms.
+	GapMS int `json:"gap_ms"`
+	// RepeatGapMS is the silence between repeats. Zero means 1200 ms.
+	RepeatGapMS int `json:"repeat_gap_ms"`
+	// DefaultRepeat is the repeat count when the fan gives none. Zero
+	// means 1.
+	DefaultRepeat int `json:"default_repeat"`
+	// Chime is the path of a WAV played at the start of every repeat, or
+	// "" for none.
+	Chime string `json:"chime"`
+	// BGM is optional background music, looped under the whole clip.
+	BGM *BGMSpec `json:"bgm"`
+	// Names are the recorded name calls; the fan picks one.
+	Names []NameSpec `json:"names"`
+	// Lines are the recorded lines; the fan picks 1 to MaxLines in order.
+	Lines []LineSpec `json:"lines"`
+}
+
+// BGMSpec is looped background music, ducked under the voice.
+type BGMSpec struct {
+	File string `json:"file"`
+	// GainDB is its level relative to the voice before normalisation.
+	// Zero means −20 dB.
+	GainDB float64 `json:"gain_db"`
+	// DuckDB is how much further it drops while the voice speaks. Zero
+	// means −10 dB.
+	DuckDB float64 `json:"duck_db"`
+}
+
+// NameSpec is one recorded name call.
+type NameSpec struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+	File  string `json:"file"`
+}
+
+// LineSpec is one recorded line; Text is what the fan is shown.
+type LineSpec struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+	File string `json:"file"`
+}
+
+// Preset is an output format.
+type Preset struct {
+	Name       string
+	Rate       int     // Hz
+	Channels   int     // 1 or 2
+	MaxSeconds float64 // longest clip accepted at order time
+	TargetLUFS float64 // integrated loudness, EBU R128
+	CeilingTP  float64 // dBTP, true-peak ceiling
+	MP3Kbps    int     // also write alarm.mp3 at this bit rate; 0 for none
+}
+
+// Presets are the output formats a fan chooses from. phone: a stereo
+// 44.1 kHz 16-bit WAV no longer than 30 s (iOS plays custom alarm sounds
+// only under 30 s) plus a 128 kbps MP3; module: a mono 22.05 kHz 16-bit WAV
+// for alarm-clock sound modules, at most 60 s (their flash is small).
+var Presets = []Preset{
+	{Name: "phone", Rate: 44100, Channels: 2, MaxSeconds: 30, TargetLUFS: -16, CeilingTP: -1, MP3Kbps: 128},
+	{Name: "module", Rate: 22050, Channels: 1, MaxSeconds: 60, TargetLUFS: -16, CeilingTP: -1},
+}
+
+// previewPreset is the 試聴 clip: one pass of the sequence, mono, 22.05 kHz,
+// at most 12 s, with a watermark tone every 3 s.
+var previewPreset = Preset{Name: "preview", Rate: 22050, Channels: 1, MaxSeconds: 12, TargetLUFS: -16, CeilingTP: -1, MP3Kbps: 48}
+
+var choiceID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+
+// Template is a compiled voice template. It is immutable and safe for
+// concurrent use.
+type Template struct {
+	spec   Spec
+	fields []render.Field
+	names  map[string]int
+	lines  map[string]int
+	banks  map[int]*bank // the template's audio resampled to each output rate
+}
+
+var _ render.Renderer = (*Template)(nil)
+
+// bank is every clip of a template at one sample rate.
+type bank struct {
+	rate  int
+	chime *pcm // nil without a chime
+	bgm   *pcm // nil without BGM
+	names []*pcm
+	lines []*pcm
+}
+
+// Compile validates a voice spec and decodes every WAV it names once,
+// resampled to each preset's rate, so renders only mix. Asset paths are
+// relative to fsys.
+func Compile(spec json.RawMessage, fsys fs.FS) (render.Renderer, error) {
+	return compile(spec, fsys)
+}
+
+func compile(raw json.RawMessage, fsys fs.FS) (*Template, error) {
+	var s Spec
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("decode voice spec: %w", err)
+	}
+	if s.MaxLines == 0 {
+		s.MaxLines = 5
+	}
+	if s.GapMS == 0 {
+		s.GapMS = 350
+	}
+	if s.RepeatGapMS == 0 {
+		s.RepeatGapMS = 1200
+	}
+	if s.DefaultRepeat == 0 {
+		s.DefaultRepeat = 1
+	}
+	if s.BGM != nil {
+		if s.BGM.GainDB == 0 {
+			s.BGM.GainDB = -20
+		}
+		if s.BGM.DuckDB == 0 {
+			s.BGM.DuckDB = -10
+		}
+	}
+	switch {
+	case s.MaxLines < 1 || s.MaxLines > 20:
+		return nil, fmt.Errorf("max_lines %d: want 1 to 20", s.MaxLines)
+	case s.GapMS < 0 || s.GapMS > 5000 || s.RepeatGapMS < 0 || s.RepeatGapMS > 10000:
+		return nil, fmt.Errorf("gap_ms %d, repeat_gap_ms %d: want 0–5000 and 0–10000", s.GapMS, s.RepeatGapMS)
+	case s.DefaultRepeat < 1 || s.DefaultRepeat > maxRepeat:
+		return nil, fmt.Errorf("default_repeat %d: want 1 to %d", s.DefaultRepeat, maxRepeat)
+	case len(s.Names) == 0:
+		return nil, fmt.Errorf("names: want at least one name call")
+	case len(s.Lines) == 0:
+		return nil, fmt.Errorf("lines: want at least one line")
+	case s.BGM != nil && (s.BGM.GainDB > 0 || s.BGM.DuckDB > 0):
+		return nil, fmt.Errorf("bgm: gain_db and duck_db must not be positive")
+	}
+	t := &Template{spec: s, names: map[string]int{}, lines: map[string]int{}, banks: map[int]*bank{}}
+	for i, n := range s.Names {
+		if _, dup := t.names[n.ID]; dup || !choiceID.MatchString(n.ID) {
+			return nil, fmt.Errorf("names[%d]: id %q is malformed or repeated", i, n.ID)
+		}
+		t.names[n.ID] = i
+	}
+	for i, l := range s.Lines {
+		if _, dup := t.lines[l.ID]; dup || !choiceID.MatchString(l.ID) {
+			return nil, fmt.Errorf("lines[%d]: id %q is malformed or repeated", i, l.ID)
+		}
+		t.lines[l.ID] = i
+	}
+
+	// Decode each file once, then resample to every rate we write.
+	decoded := map[string]*pcm{}
+	load := func(what, path string) (*pcm, error) {
+		if p := decoded[path]; p != nil {
+			return p, nil
+		}
+		b, err := fs.ReadFile(fsys, path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		p, err := readWAV(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", what, path, err)
+		}
+		decoded[path] = p
+		return p, nil
+	}
+	src := &bank{}
+	var err error
+	if s.Chime != "" {
+		if src.chime, err = load("chime", s.Chime); err != nil {
+			return nil, err
+		}
+	}
+	if s.BGM != nil {
+		if src.bgm, err = load("bgm", s.BGM.File); err != nil {
+			return nil, err
+		}
+	}
+	for i, n := range s.Names {
+		p, err := load(fmt.Sprintf("names[%d]", i), n.File)
+		if err != nil {
+			return nil, err
+		}
+		src.names = append(src.names, p)
+	}
+	for i, l := range s.Lines {
+		p, err := load(fmt.Sprintf("lines[%d]", i), l.File)
+		if err != nil {
+			return nil, err
+		}
+		src.lines = append(src.lines, p)
+	}
+	resampled := map[*pcm]map[int]*pcm{}
+	at := func(p *pcm, rate int) *pcm {
+		if p == nil {
+			return nil
+		}
+		if resampled[p] == nil {
+			resampled[p] = map[int]*pcm{}
+		}
+		if q := resampled[p][rate]; q != nil {
+			return q
+		}
+		q := resamplePCM(p, rate)
+		resampled[p][rate] = q
+		return q
+	}
+	for _, pr := range append([]Preset{previewPreset}, Presets...) {
+		if t.banks[pr.Rate] != nil {
+			continue
+		}
+		b := &bank{rate: pr.Rate, chime: at(src.chime, pr.Rate), bgm: at(src.bgm, pr.Rate)}
+		for _, p := range src.names {
+			b.names = append(b.names, at(p, pr.Rate))
+		}
+		for _, p := range src.lines {
+			b.lines = append(b.lines, at(p, pr.Rate))
+		}
+		t.banks[pr.Rate] = b
+	}
+	t.fields = t.buildFields()
+	return t, nil
+}
+
+// maxRepeat is the most repeats a fan may ask for.
+const maxRepeat = 10
+
+func (t *Template) buildFields() []render.Field {
+	names := make([]render.Choice, len(t.spec.Names))
+	for i, n := range t.spec.Names {
+		names[i] = render.Choice{Value: n.ID, Label: n.Label}
+	}
+	lines := make([]render.Choice, len(t.spec.Lines))
+	for i, l := range t.spec.Lines {
+		lines[i] = render.Choice{Value: l.ID, Label: l.Text}
+	}
+	presets := make([]render.Choice, len(Presets))
+	for i, p := range Presets {
+		presets[i] = render.Choice{Value: p.Name, Label: presetLabels[p.Name]}
+	}
+	return []render.Field{
+		{Name: "name", Type: render.FieldChoice, Label: "呼び名", Required: true, Choices: names},
+		{Name: "lines", Type: render.FieldList, Label: "セリフ（順番どおり）", Required: true, MinItems: 1, MaxItems: t.spec.MaxLines, Choices: lines},
+		{Name: "repeat", Type: render.FieldNumber, Label: "くり返し回数", Min: 1, Max: maxRepeat, Default: strconv.Itoa(t.spec.DefaultRepeat)},
+		{Name: "preset", Type: render.FieldChoice, Label: "用途", Choices: presets, Default: Presets[0].Name},
+	}
+}
+
+var presetLabels = map[string]string{
+	"phone":  "スマホのアラーム音（WAV・MP3、30秒まで）",
+	"module": "目覚まし時計の音声モジュール（WAV 22.05 kHz モノラル）",
+}
+
+// Kind returns render.KindVoice.
+func (t *Template) Kind() render.Kind { return render.KindVoice }
+
+// Fields lists name, lines, repeat and preset.
+func (t *Template) Fields() []render.Field { return t.fields }
+
+// Output says the clip is a WAV (the phone preset adds an MP3).
+func (t *Template) Output() render.Output { return render.Output{Format: "wav"} }
