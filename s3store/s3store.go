@@ -1,0 +1,173 @@
+// Package s3store keeps uploads and rendered files in an S3-compatible
+// bucket (AWS S3, MinIO, or the embedded server) through aws-sdk-go-v2.
+package s3store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"oshigoods"
+	"oshigoods/orders"
+)
+
+// Config says which bucket to use and how to reach it.
+type Config struct {
+	// Endpoint is the server's base URL, e.g. http://127.0.0.1:9000 for
+	// MinIO. Empty means AWS S3 itself.
+	Endpoint string
+	// Bucket is created on New when it does not exist. Required.
+	Bucket string
+	// Region defaults to us-east-1.
+	Region string
+	// AccessKey and SecretKey are static credentials. When both are empty
+	// the SDK's default chain (environment, shared config, instance role)
+	// is used.
+	AccessKey string
+	SecretKey string
+	// PathStyle addresses buckets as /bucket/key rather than as a host
+	// name, as MinIO and the embedded server need. New turns it on whenever
+	// Endpoint is set.
+	PathStyle bool
+}
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	if c.Bucket == "" {
+		return errors.New("s3: bucket is required")
+	}
+	if (c.AccessKey == "") != (c.SecretKey == "") {
+		return errors.New("s3: set both access key and secret key, or neither")
+	}
+	return nil
+}
+
+// Store is an orders.FileStore on one bucket.
+type Store struct {
+	client  *s3.Client
+	presign *s3.PresignClient
+	bucket  string
+}
+
+var _ orders.FileStore = (*Store)(nil)
+
+// New connects to the bucket, creating it if it does not exist.
+func New(ctx context.Context, cfg Config) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	opts := []func(*config.LoadOptions) error{config.WithRegion(cfg.Region)}
+	if cfg.AccessKey != "" {
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(cfg.AccessKey, cfg.SecretKey, "")))
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load aws config: %w", err)
+	}
+	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		if cfg.Endpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.Endpoint)
+			o.UsePathStyle = true
+		}
+		if cfg.PathStyle {
+			o.UsePathStyle = true
+		}
+		// Checksums only where the API requires them: S3-compatible servers
+		// differ in their support for the SDK's default trailing checksums.
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+	})
+	s := &Store{client: client, presign: s3.NewPresignClient(client), bucket: cfg.Bucket}
+	if err := s.ensureBucket(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) ensureBucket(ctx context.Context) error {
+	_, err := s.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &s.bucket})
+	if err == nil {
+		return nil
+	}
+	_, err = s.client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &s.bucket})
+	var owned *types.BucketAlreadyOwnedByYou
+	var exists *types.BucketAlreadyExists
+	if err != nil && !errors.As(err, &owned) && !errors.As(err, &exists) {
+		return fmt.Errorf("create bucket %s: %w", s.bucket, err)
+	}
+	return nil
+}
+
+// Put stores data under key.
+func (s *Store) Put(ctx context.Context, key string, data []byte, contentType string) error {
+	_, err := s.client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:        &s.bucket,
+		Key:           &key,
+		Body:          bytes.NewReader(data),
+		ContentLength: aws.Int64(int64(len(data))),
+		ContentType:   aws.String(contentType),
+	})
+	if err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	return nil
+}
+
+// Get returns the object's bytes, or ENOTFOUND.
+func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &key})
+	if err != nil {
+		var nsk *types.NoSuchKey
+		var api smithy.APIError
+		if errors.As(err, &nsk) || errors.As(err, &api) && api.ErrorCode() == "NotFound" {
+			return nil, oshigoods.Errorf(oshigoods.ENOTFOUND, "file not found.")
+		}
+		return nil, fmt.Errorf("get %s: %w", key, err)
+	}
+	defer out.Body.Close()
+	data, err := io.ReadAll(out.Body)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	return data, nil
+}
+
+// PresignGet returns a URL that downloads the object as filename until ttl
+// passes.
+func (s *Store) PresignGet(ctx context.Context, key, filename string, ttl time.Duration) (string, error) {
+	disposition := mime.FormatMediaType("attachment", map[string]string{"filename": filename})
+	req, err := s.presign.PresignGetObject(ctx, &s3.GetObjectInput{
+		Bucket:                     &s.bucket,
+		Key:                        &key,
+		ResponseContentDisposition: aws.String(disposition),
+	}, s3.WithPresignExpires(ttl))
+	if err != nil {
+		return "", fmt.Errorf("presign %s: %w", key, err)
+	}
+	return req.URL, nil
+}
+
+// Ping checks that the bucket is reachable.
+func (s *Store) Ping(ctx context.Context) error {
+	if _, err := s.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &s.bucket}); err != nil {
+		return fmt.Errorf("head bucket %s: %w", s.bucket, err)
+	}
+	return nil
+}
+
+// Bucket returns the bucket name.
+func (s *Store) Bucket() string { return s.bucket }
