@@ -1,0 +1,315 @@
+// Package api is the JSON HTTP API: templates, uploads and orders for fans,
+// the order list for print shops, and health checks.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"oshigoods"
+	"oshigoods/orders"
+	"oshigoods/render"
+	"oshigoods/templates"
+)
+
+// Pinger is a dependency /readyz checks.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server serves the API.
+type Server struct {
+	svc     *orders.Service
+	catalog *templates.Catalog
+	logger  *slog.Logger
+	ready   map[string]Pinger
+	mux     *http.ServeMux
+}
+
+// New returns the API over svc. ready names what /readyz checks.
+func New(svc *orders.Service, logger *slog.Logger, ready map[string]Pinger) *Server {
+	s := &Server{svc: svc, catalog: svc.Catalog, logger: logger, ready: ready, mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.HandleFunc("GET /v1/templates", s.listTemplates)
+	s.mux.HandleFunc("GET /v1/templates/{id}", s.getTemplate)
+	s.mux.HandleFunc("POST /v1/uploads", s.createUpload)
+	s.mux.HandleFunc("POST /v1/orders", s.createOrder)
+	s.mux.HandleFunc("GET /v1/orders/{id}", s.getOrder)
+	s.mux.HandleFunc("GET /v1/shop/orders", s.shop(s.listShopOrders))
+	s.mux.HandleFunc("POST /v1/shop/orders/{id}/printed", s.shop(s.markPrinted))
+	return s
+}
+
+// ServeHTTP serves a request, turning a panic into a 500 rather than a
+// dropped connection.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil && v != http.ErrAbortHandler {
+			s.writeError(w, r, fmt.Errorf("panic: %v", v))
+		}
+	}()
+	s.mux.ServeHTTP(w, r)
+}
+
+// statusOf maps error codes to HTTP statuses. It is the only such mapping.
+func statusOf(code string) int {
+	switch code {
+	case oshigoods.EINVALID:
+		return http.StatusBadRequest
+	case oshigoods.EUNPROCESSABLE:
+		return http.StatusUnprocessableEntity
+	case oshigoods.ENOTFOUND:
+		return http.StatusNotFound
+	case oshigoods.ECONFLICT:
+		return http.StatusConflict
+	case oshigoods.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case oshigoods.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case oshigoods.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// writeError writes err as {"error":{…}}. Internal errors are logged and
+// reach the client only as a generic message.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := oshigoods.ErrorCode(err)
+	if code == oshigoods.EINTERNAL {
+		s.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, statusOf(code), errorBody{errorDetail{code, oshigoods.ErrorMessage(err), oshigoods.ErrorField(err)}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// bearer returns the token of an "Authorization: Bearer …" header.
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	checks, status := map[string]string{}, http.StatusOK
+	for name, p := range s.ready {
+		if err := p.Ping(ctx); err != nil {
+			s.logger.Warn("not ready", "dependency", name, "err", err)
+			checks[name], status = "unreachable", http.StatusServiceUnavailable
+		} else {
+			checks[name] = "ok"
+		}
+	}
+	writeJSON(w, status, map[string]any{"checks": checks})
+}
+
+type templateView struct {
+	ID          string         `json:"id"`
+	Kind        render.Kind    `json:"kind"`
+	Title       string         `json:"title"`
+	Description string         `json:"description,omitempty"`
+	Fields      []render.Field `json:"fields"`
+	Output      render.Output  `json:"output"`
+}
+
+func viewTemplate(t *templates.Template) templateView {
+	return templateView{t.ID, t.Kind, t.Title, t.Description, t.Fields(), t.Output()}
+}
+
+func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) {
+	list := s.catalog.List()
+	views := make([]templateView, 0, len(list))
+	for _, t := range list {
+		views = append(views, viewTemplate(t))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"templates": views})
+}
+
+func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) {
+	t, err := s.catalog.Get(r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"templates": []templateView{viewTemplate(t)}})
+}
+
+func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) {
+	limit := s.svc.Limits.WithDefaults().MaxUploadBytes
+	r.Body = http.MaxBytesReader(w, r.Body, limit+1<<20) // room for the multipart envelope
+	file, _, err := r.FormFile("file")
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.writeError(w, r, &oshigoods.Error{Code: oshigoods.ETOOLARGE, Field: "file", Message: fmt.Sprintf("the file is larger than %d MiB.", limit>>20)})
+			return
+		}
+		s.writeError(w, r, &oshigoods.Error{Code: oshigoods.EINVALID, Field: "file", Message: "send the image as multipart/form-data in the field \"file\"."})
+		return
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, limit+1))
+	if err != nil {
+		s.writeError(w, r, &oshigoods.Error{Code: oshigoods.EINVALID, Field: "file", Message: "the upload was interrupted."})
+		return
+	}
+	u, err := s.svc.Upload(r.Context(), data)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": u.ID, "format": u.Format, "width": u.Width, "height": u.Height, "size": u.Size, "sha256": u.SHA256})
+}
+
+func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) {
+	var req orders.NewOrder
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		s.writeError(w, r, &oshigoods.Error{Code: oshigoods.EINVALID, Message: "the body is not a valid order: " + jsonProblem(err)})
+		return
+	}
+	o, token, created, err := s.svc.CreateOrder(r.Context(), req, r.Header.Get("Idempotency-Key"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	view, err := s.viewOrder(r.Context(), o)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	view.Token = token
+	status := http.StatusCreated
+	if !created {
+		w.Header().Set("Idempotent-Replayed", "true")
+		status = http.StatusOK
+	}
+	w.Header().Set("Location", "/v1/orders/"+o.ID)
+	writeJSON(w, status, view)
+}
+
+// jsonProblem describes a decoding error without echoing the body.
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("JSON syntax error at byte %d.", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("%s must be a %s.", typ.Field, typ.Type)
+	case errors.Is(err, io.EOF):
+		return "the body is empty."
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return "the body is larger than 1 MiB."
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
+	o, err := s.svc.Order(r.Context(), r.PathValue("id"), bearer(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	view, err := s.viewOrder(r.Context(), o)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, view)
+}
+
+// shop wraps a print-shop handler with key authentication.
+func (s *Server) shop(h func(http.ResponseWriter, *http.Request, *orders.ShopKey)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		k, err := s.svc.ShopByKey(r.Context(), bearer(r))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		h(w, r, k)
+	}
+}
+
+func (s *Server) listShopOrders(w http.ResponseWriter, r *http.Request, _ *orders.ShopKey) {
+	status := orders.Status(r.URL.Query().Get("status"))
+	if status == "" {
+		status = orders.StatusReady
+	}
+	if !status.Valid() {
+		s.writeError(w, r, &oshigoods.Error{Code: oshigoods.EINVALID, Field: "status", Message: fmt.Sprintf("unknown status %q.", status)})
+		return
+	}
+	list, err := s.svc.Store.Orders(r.Context(), status, 100)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	views := make([]orderView, 0, len(list))
+	for _, o := range list {
+		v, err := s.viewOrder(r.Context(), o)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		views = append(views, v)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"orders": views})
+}
+
+func (s *Server) markPrinted(w http.ResponseWriter, r *http.Request, k *orders.ShopKey) {
+	id := r.PathValue("id")
+	if err := s.svc.Store.MarkPrinted(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.logger.Info("order printed", "order", id, "shop", k.Name)
+	o, err := s.svc.Store.Order(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	view, err := s.viewOrder(r.Context(), o)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, view)
+}

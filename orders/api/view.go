@@ -1,0 +1,57 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	"oshigoods/orders"
+	"oshigoods/render"
+)
+
+type orderView struct {
+	ID        string          `json:"id"`
+	Token     string          `json:"token,omitempty"`
+	Status    orders.Status   `json:"status"`
+	Customer  orders.Customer `json:"customer"`
+	Items     []itemView      `json:"items"`
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
+}
+
+type itemView struct {
+	ID       string            `json:"id"`
+	Template string            `json:"template"`
+	Kind     render.Kind       `json:"kind"`
+	Quantity int               `json:"quantity"`
+	Fields   map[string]string `json:"fields"`
+	Status   orders.Status     `json:"status"`
+	Error    string            `json:"error,omitempty"`
+	Warnings []string          `json:"warnings,omitempty"`
+	Files    []fileView        `json:"files,omitempty"`
+}
+
+type fileView struct {
+	Name        string      `json:"name"`
+	Role        render.Role `json:"role"`
+	ContentType string      `json:"content_type"`
+	Size        int64       `json:"size"`
+	SHA256      string      `json:"sha256"`
+	URL         string      `json:"url"`
+}
+
+// viewOrder renders an order for the API, with presigned file URLs.
+func (s *Server) viewOrder(ctx context.Context, o *orders.Order) (orderView, error) {
+	v := orderView{ID: o.ID, Status: o.Status, Customer: o.Customer, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Items: []itemView{}}
+	for _, it := range o.Items {
+		iv := itemView{ID: it.ID, Template: it.Template, Kind: it.Kind, Quantity: it.Quantity, Fields: it.Fields, Status: it.Status, Error: it.Error, Warnings: it.Warnings}
+		for _, f := range it.Files {
+			url, err := s.svc.FileURL(ctx, f)
+			if err != nil {
+				return v, err
+			}
+			iv.Files = append(iv.Files, fileView{f.Name, f.Role, f.ContentType, f.Size, f.SHA256, url})
+		}
+		v.Items = append(v.Items, iv)
+	}
+	return v, nil
+}

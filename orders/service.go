@@ -1,0 +1,325 @@
+package orders
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"image"
+	_ "image/jpeg" // register the upload decoders
+	_ "image/png"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"oshigoods"
+	"oshigoods/render"
+	"oshigoods/templates"
+)
+
+// Limits bound what a fan may send. Zero values mean the defaults.
+type Limits struct {
+	// MaxUploadBytes is the largest upload accepted. Default 30 MiB.
+	MaxUploadBytes int64
+	// MaxUploadPixels is the most pixels (width × height) an upload may
+	// declare in its header; larger images are refused before their pixels
+	// are decoded. Default 100 megapixels.
+	MaxUploadPixels int
+	// MaxUploadSide is the longest side in pixels. Default 16384.
+	MaxUploadSide int
+	// MaxItems is the most items in one order. Default 20.
+	MaxItems int
+	// MaxQuantity is the most copies of one item. Default 100.
+	MaxQuantity int
+}
+
+// WithDefaults returns l with zero values replaced by the defaults.
+func (l Limits) WithDefaults() Limits {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	if l.MaxUploadBytes <= 0 {
+		l.MaxUploadBytes = 30 << 20
+	}
+	def(&l.MaxUploadPixels, 100_000_000)
+	def(&l.MaxUploadSide, 16384)
+	def(&l.MaxItems, 20)
+	def(&l.MaxQuantity, 100)
+	return l
+}
+
+// Service takes orders and uploads: it validates them, stores them and
+// hands items to the queue. It is safe for concurrent use.
+type Service struct {
+	Store   Store
+	Queue   Queue
+	Files   FileStore
+	Catalog *templates.Catalog
+	Logger  *slog.Logger
+	// Secret derives order tokens; every API process of one installation
+	// must share it.
+	Secret []byte
+	Limits Limits
+	// URLTTL is how long presigned download URLs last. Default 1 hour.
+	URLTTL time.Duration
+}
+
+// NewOrder is a fan's order request.
+type NewOrder struct {
+	Customer Customer  `json:"customer"`
+	Items    []NewItem `json:"items"`
+}
+
+// NewItem is one item of an order request. Image fields hold upload ids.
+type NewItem struct {
+	Template string            `json:"template"`
+	Quantity int               `json:"quantity"`
+	Fields   map[string]string `json:"fields"`
+}
+
+// CreateOrder validates every item against its template, then stores the
+// order and enqueues its items. With an idempotency key, a repeat of the
+// same request returns the stored order (created false) and a different
+// request with the same key is ECONFLICT. Validation errors are
+// EUNPROCESSABLE and name the field, e.g. "items[0].fields.name"; nothing
+// is stored then. A failed enqueue is logged, not returned: the order is
+// stored and the reconciler enqueues it.
+func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idempotencyKey string) (o *Order, token string, created bool, err error) {
+	lim := s.Limits.WithDefaults()
+	if err := validateCustomer(req.Customer); err != nil {
+		return nil, "", false, err
+	}
+	if len(req.Items) == 0 {
+		return nil, "", false, oshigoods.FieldErrorf("items", "an order needs at least one item.")
+	}
+	if len(req.Items) > lim.MaxItems {
+		return nil, "", false, oshigoods.FieldErrorf("items", "an order takes at most %d items; got %d.", lim.MaxItems, len(req.Items))
+	}
+	if len(idempotencyKey) > 200 {
+		return nil, "", false, &oshigoods.Error{Code: oshigoods.EINVALID, Field: "Idempotency-Key", Message: "Idempotency-Key is longer than 200 characters."}
+	}
+	now := time.Now().UTC()
+	o = &Order{
+		ID:             NewID("ord"),
+		Status:         StatusReceived,
+		Customer:       req.Customer,
+		IdempotencyKey: idempotencyKey,
+		RequestHash:    requestHash(req),
+		CreatedAt:      now,
+		UpdatedAt:      now,
+	}
+	for i, ni := range req.Items {
+		item, err := s.newItem(ctx, i, ni, lim)
+		if err != nil {
+			return nil, "", false, err
+		}
+		item.OrderID, item.CreatedAt, item.UpdatedAt = o.ID, now, now
+		o.Items = append(o.Items, item)
+	}
+	token = OrderToken(s.Secret, o.ID)
+	o.TokenHash = Hash(token)
+	stored, created, err := s.Store.CreateOrder(ctx, o)
+	if err != nil {
+		return nil, "", false, err
+	}
+	if !created {
+		return stored, OrderToken(s.Secret, stored.ID), false, nil
+	}
+	for _, item := range stored.Items {
+		if err := s.Queue.EnqueueRender(ctx, item); err != nil {
+			s.Logger.Warn("enqueue failed; the reconciler will retry", "item", item.ID, "err", err)
+			continue
+		}
+		if _, err := s.Store.TransitionItem(ctx, item.ID, []Status{StatusReceived}, StatusQueued, ""); err != nil {
+			s.Logger.Warn("mark queued", "item", item.ID, "err", err)
+		}
+	}
+	if fresh, err := s.Store.Order(ctx, stored.ID); err == nil {
+		stored = fresh
+	}
+	return stored, token, true, nil
+}
+
+func (s *Service) newItem(ctx context.Context, i int, ni NewItem, lim Limits) (*Item, error) {
+	prefix := fmt.Sprintf("items[%d].", i)
+	tpl, err := s.Catalog.Get(ni.Template)
+	if err != nil {
+		return nil, prefixed(prefix, err)
+	}
+	if ni.Quantity == 0 {
+		ni.Quantity = 1
+	}
+	if ni.Quantity < 1 || ni.Quantity > lim.MaxQuantity {
+		return nil, oshigoods.FieldErrorf(prefix+"quantity", "quantity must be between 1 and %d; got %d.", lim.MaxQuantity, ni.Quantity)
+	}
+	fields := make(map[string]string, len(ni.Fields))
+	for k, v := range ni.Fields {
+		fields[k] = v
+	}
+	for _, f := range tpl.Fields() {
+		id := fields[f.Name]
+		if f.Type != render.FieldImage || id == "" {
+			continue
+		}
+		if _, err := s.Store.Upload(ctx, id); err != nil {
+			if oshigoods.ErrorCode(err) == oshigoods.ENOTFOUND {
+				return nil, oshigoods.FieldErrorf(prefix+"fields."+f.Name, "no upload with id %q: upload the image first with POST /v1/uploads.", id)
+			}
+			return nil, err
+		}
+	}
+	warnings, err := tpl.Validate(ctx, render.Inputs{Fields: fields})
+	if err != nil {
+		return nil, prefixed(prefix+"fields.", err)
+	}
+	return &Item{
+		ID: NewID("itm"), Seq: i, Template: tpl.ID, Kind: tpl.Kind, Quantity: ni.Quantity,
+		Fields: fields, Status: StatusReceived, Warnings: warnings,
+	}, nil
+}
+
+// prefixed returns err with its field prefixed, so that a template's "name"
+// becomes the request's "items[0].fields.name".
+func prefixed(prefix string, err error) error {
+	if e, ok := err.(*oshigoods.Error); ok && e.Field != "" {
+		c := *e
+		c.Field = prefix + c.Field
+		return &c
+	}
+	return err
+}
+
+func validateCustomer(c Customer) error {
+	name := strings.TrimSpace(c.Name)
+	switch {
+	case name == "":
+		return oshigoods.FieldErrorf("customer.name", "customer.name is required.")
+	case utf8.RuneCountInString(name) > 100:
+		return oshigoods.FieldErrorf("customer.name", "customer.name is at most 100 characters.")
+	case c.Email == "":
+		return oshigoods.FieldErrorf("customer.email", "customer.email is required.")
+	case len(c.Email) > 254:
+		return oshigoods.FieldErrorf("customer.email", "customer.email is at most 254 characters.")
+	}
+	if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email {
+		return oshigoods.FieldErrorf("customer.email", "customer.email is not an email address.")
+	}
+	return nil
+}
+
+// requestHash identifies a request's content, independent of JSON spacing
+// and key order (maps marshal sorted).
+func requestHash(req NewOrder) string {
+	b, _ := json.Marshal(req)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// Order returns the order if token is its token; ENOTFOUND otherwise, so a
+// wrong token and a missing order look the same.
+func (s *Service) Order(ctx context.Context, id, token string) (*Order, error) {
+	o, err := s.Store.Order(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if token == "" || !HashEqual(token, o.TokenHash) {
+		return nil, oshigoods.Errorf(oshigoods.ENOTFOUND, "order not found.")
+	}
+	return o, nil
+}
+
+// FileURL returns a presigned URL that downloads f until URLTTL passes.
+func (s *Service) FileURL(ctx context.Context, f File) (string, error) {
+	ttl := s.URLTTL
+	if ttl <= 0 {
+		ttl = time.Hour
+	}
+	return s.Files.PresignGet(ctx, f.Key, f.Name, ttl)
+}
+
+// Upload checks an uploaded image and stores it: the byte size, the format
+// and the dimensions from the header before any pixel is decoded (so a
+// decompression bomb costs nothing), then a full decode. Errors are
+// EUNPROCESSABLE or ETOOLARGE naming the field "file".
+func (s *Service) Upload(ctx context.Context, data []byte) (*Upload, error) {
+	lim := s.Limits.WithDefaults()
+	if int64(len(data)) > lim.MaxUploadBytes {
+		return nil, &oshigoods.Error{Code: oshigoods.ETOOLARGE, Field: "file", Message: fmt.Sprintf("the file is larger than %d MiB.", lim.MaxUploadBytes>>20)}
+	}
+	format, w, h, err := CheckImage(data, lim)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	u := &Upload{
+		ID: NewID("upl"), Format: format, Width: w, Height: h,
+		Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), CreatedAt: time.Now().UTC(),
+	}
+	u.Key = "uploads/" + u.ID + "." + format
+	if err := s.Files.Put(ctx, u.Key, data, "image/"+format); err != nil {
+		return nil, fmt.Errorf("store upload: %w", err)
+	}
+	if err := s.Store.CreateUpload(ctx, u); err != nil {
+		return nil, fmt.Errorf("record upload: %w", err)
+	}
+	return u, nil
+}
+
+// CreateShopKey creates a print-shop key and returns it with its record.
+// The key is shown once; only its hash is stored.
+func (s *Service) CreateShopKey(ctx context.Context, name string) (key string, k *ShopKey, err error) {
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 100 {
+		return "", nil, oshigoods.FieldErrorf("name", "name is required, at most 100 characters.")
+	}
+	key = "shk_" + NewSecret()
+	k = &ShopKey{ID: NewID("key"), Name: name, Hash: Hash(key), CreatedAt: time.Now().UTC()}
+	if err := s.Store.CreateShopKey(ctx, k); err != nil {
+		return "", nil, err
+	}
+	return key, k, nil
+}
+
+// ShopByKey returns the shop a key belongs to, or EUNAUTHORIZED.
+func (s *Service) ShopByKey(ctx context.Context, key string) (*ShopKey, error) {
+	if key == "" {
+		return nil, oshigoods.Errorf(oshigoods.EUNAUTHORIZED, "a print-shop key is required: Authorization: Bearer <key>.")
+	}
+	k, err := s.Store.ShopKeyByHash(ctx, Hash(key))
+	if oshigoods.ErrorCode(err) == oshigoods.ENOTFOUND {
+		return nil, oshigoods.Errorf(oshigoods.EUNAUTHORIZED, "unknown print-shop key.")
+	}
+	return k, err
+}
+
+// CheckImage checks that data is a JPEG or PNG within the limits: the
+// dimensions from the header before any pixel is decoded (so a
+// decompression bomb costs nothing), then a full decode. Errors are
+// EUNPROCESSABLE naming the field "file".
+func CheckImage(data []byte, lim Limits) (format string, width, height int, err error) {
+	lim = lim.WithDefaults()
+	if len(data) == 0 {
+		return "", 0, 0, oshigoods.FieldErrorf("file", "the file is empty.")
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return "", 0, 0, oshigoods.FieldErrorf("file", "the file is not a JPEG or PNG image.")
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return "", 0, 0, oshigoods.FieldErrorf("file", "the image has no pixels.")
+	}
+	if cfg.Width > lim.MaxUploadSide || cfg.Height > lim.MaxUploadSide || cfg.Width*cfg.Height > lim.MaxUploadPixels {
+		return "", 0, 0, oshigoods.FieldErrorf("file", "the image is %d×%d pixels; the limit is %d pixels a side and %d megapixels.",
+			cfg.Width, cfg.Height, lim.MaxUploadSide, lim.MaxUploadPixels/1_000_000)
+	}
+	if _, _, err := image.Decode(bytes.NewReader(data)); err != nil {
+		return "", 0, 0, oshigoods.FieldErrorf("file", "the %s image is damaged or truncated and cannot be decoded.", strings.ToUpper(format))
+	}
+	return format, cfg.Width, cfg.Height, nil
+}
