@@ -1,0 +1,69 @@
+// Command oshigoods turns fans' orders into print-ready goods.
+//
+//	oshigoods serve        HTTP API and worker in one process
+//	oshigoods worker       the worker alone
+//	oshigoods render       render one item offline, with no services
+//	oshigoods shop-keys    manage print-shop API keys
+//
+// With no configuration, serve runs the embedded default: in-process Redis
+// and S3-compatible servers and SQLite, all data under ./oshigoods-data.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `usage: oshigoods <command> [flags]
+
+commands:
+  serve                     HTTP API and worker in one process
+  worker                    the render worker alone (needs OSHIGOODS_REDIS_URL)
+  render                    render one item offline into a folder
+  shop-keys create --name   create a print-shop API key
+
+Run "oshigoods <command> -h" for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "oshigoods:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// errUsage means the usage was already printed.
+var errUsage = errors.New("usage")
+
+// run runs one command. getenv supplies the environment, so tests can run
+// several systems side by side in one process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	switch args[0] {
+	case "serve":
+		return cmdServe(ctx, args[1:], getenv, stderr, nil)
+	case "worker":
+		return cmdWorker(ctx, args[1:], getenv, stderr)
+	case "render":
+		return cmdRender(ctx, args[1:], stdout, stderr)
+	case "shop-keys":
+		return cmdShopKeys(ctx, args[1:], getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
+	return errUsage
+}

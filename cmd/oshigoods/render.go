@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"oshigoods/orders"
+	"oshigoods/render"
+	"oshigoods/templates"
+)
+
+// pairs collects repeated name=value flags.
+type pairs map[string]string
+
+func (p pairs) String() string { return "" }
+func (p pairs) Set(v string) error {
+	name, value, ok := strings.Cut(v, "=")
+	if !ok || name == "" {
+		return fmt.Errorf("want name=value, got %q", v)
+	}
+	p[name] = value
+	return nil
+}
+
+type manifestFile struct {
+	Name        string      `json:"name"`
+	Role        render.Role `json:"role"`
+	ContentType string      `json:"content_type"`
+	Size        int         `json:"size"`
+	SHA256      string      `json:"sha256"`
+}
+
+type manifest struct {
+	Files    []manifestFile `json:"files"`
+	Warnings []string       `json:"warnings"`
+}
+
+// cmdRender renders one item offline, with no services, into --out and
+// prints a JSON manifest of the files on stdout.
+func cmdRender(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("render", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	id := fs.String("template", "", "template id (see GET /v1/templates)")
+	out := fs.String("out", "", "folder to write the files into (created if missing)")
+	fields, files := pairs{}, pairs{}
+	fs.Var(fields, "field", "a field value, name=value (repeatable)")
+	fs.Var(files, "file", "an image field from a file, name=path (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if *id == "" || *out == "" {
+		fmt.Fprintln(stderr, "render needs --template and --out")
+		fs.Usage()
+		return errUsage
+	}
+	catalog, err := templates.Builtin()
+	if err != nil {
+		return fmt.Errorf("load templates: %w", err)
+	}
+	tpl, err := catalog.Get(*id)
+	if err != nil {
+		return userError(err)
+	}
+	in := render.Inputs{Fields: map[string]string(fields), Images: map[string][]byte{}}
+	for name, path := range files {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("--file %s: %w", name, err)
+		}
+		if _, _, _, err := orders.CheckImage(data, orders.Limits{}); err != nil {
+			return fmt.Errorf("--file %s=%s: %w", name, path, userError(err))
+		}
+		in.Fields[name], in.Images[name] = path, data
+	}
+	warnings, err := tpl.Validate(ctx, in)
+	if err != nil {
+		return userError(err)
+	}
+	res, err := tpl.Render(ctx, in)
+	if err != nil {
+		return userError(err)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	m := manifest{Files: []manifestFile{}, Warnings: append(warnings, res.Warnings...)}
+	if m.Warnings == nil {
+		m.Warnings = []string{}
+	}
+	for _, f := range res.Files {
+		if err := os.WriteFile(filepath.Join(*out, f.Name), f.Data, 0o644); err != nil {
+			return err
+		}
+		m.Files = append(m.Files, manifestFile{f.Name, f.Role, f.ContentType, len(f.Data), f.SHA256()})
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(m)
+}

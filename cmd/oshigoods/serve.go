@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"oshigoods/orders/api"
+	"oshigoods/worker"
+)
+
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// cmdServe runs the API and, unless --worker=false, the worker. test, when
+// set, receives the running system (tests use it to reach embedded Redis).
+func cmdServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, test func(*config)) error {
+	var cfg config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.bind(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if test != nil {
+		test(&cfg)
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	logger := newLogger(stderr)
+	sys, err := openSystem(ctx, cfg, logger, true)
+	if err != nil {
+		return err
+	}
+	defer sys.close()
+	return sys.serve(ctx)
+}
+
+// serve runs the HTTP API (and the worker, if configured) until ctx ends.
+func (s *system) serve(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	handler := api.New(s.svc, s.logger, map[string]api.Pinger{"database": s.store, "redis": s.queue, "s3": s.files})
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	s.logger.Info("listening", "addr", "http://"+ln.Addr().String(), "worker", s.cfg.Worker)
+	if s.cfg.onListen != nil {
+		s.cfg.onListen(ln.Addr().String())
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	if s.cfg.Worker {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.runWorker(ctx); err != nil {
+				errc <- err
+				cancel()
+			}
+		}()
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+			cancel()
+		}
+	}()
+	<-ctx.Done()
+	shutdown, done := context.WithTimeout(context.Background(), 15*time.Second)
+	defer done()
+	srv.Shutdown(shutdown)
+	wg.Wait()
+	select {
+	case err := <-errc:
+		return err
+	default:
+		return nil
+	}
+}
+
+// cmdWorker runs the worker alone against shared Redis, database and S3.
+func cmdWorker(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	var cfg config
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.bind(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	logger := newLogger(stderr)
+	sys, err := openSystem(ctx, cfg, logger, false)
+	if err != nil {
+		return err
+	}
+	defer sys.close()
+	return sys.runWorker(ctx)
+}
+
+// runWorker processes render tasks and reconciles until ctx ends.
+func (s *system) runWorker(ctx context.Context) error {
+	srv := asynq.NewServer(s.redisOpt, asynq.Config{
+		Concurrency:     s.cfg.Concurrency,
+		Queues:          map[string]int{worker.QueueRender: 1},
+		Logger:          asynqLogger{s.logger.With("component", "asynq")},
+		ShutdownTimeout: 30 * time.Second,
+		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
+			id, _ := asynq.GetTaskID(ctx)
+			s.logger.Warn("task failed", "type", t.Type(), "task", id, "err", err)
+		}),
+	})
+	mux := asynq.NewServeMux()
+	mux.Handle("render:", &worker.Renderer{Store: s.store, Files: s.files, Catalog: s.catalog, Logger: s.logger})
+	if err := srv.Start(mux); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	rec := &worker.Reconciler{Store: s.store, Queue: s.queue, Logger: s.logger, Interval: s.cfg.Reconcile, StaleAfter: s.cfg.StaleAfter}
+	done := make(chan struct{})
+	go func() { rec.Run(ctx); close(done) }()
+	s.logger.Info("worker started", "concurrency", s.cfg.Concurrency)
+	<-ctx.Done()
+	srv.Shutdown()
+	<-done
+	return nil
+}
+
+// asynqLogger adapts slog to asynq's logger.
+type asynqLogger struct{ l *slog.Logger }
+
+func (a asynqLogger) Debug(args ...any) { a.l.Debug(fmt.Sprint(args...)) }
+func (a asynqLogger) Info(args ...any)  { a.l.Info(fmt.Sprint(args...)) }
+func (a asynqLogger) Warn(args ...any)  { a.l.Warn(fmt.Sprint(args...)) }
+func (a asynqLogger) Error(args ...any) { a.l.Error(fmt.Sprint(args...)) }
+func (a asynqLogger) Fatal(args ...any) { a.l.Error(fmt.Sprint(args...)); panic(fmt.Sprint(args...)) }

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hibiken/asynq"
+
+	"oshigoods/embedded"
+	"oshigoods/orders"
+	"oshigoods/orders/sqlstore"
+	"oshigoods/s3store"
+	"oshigoods/templates"
+	"oshigoods/worker"
+)
+
+// system is the wired set of backends one process uses.
+type system struct {
+	cfg      config
+	logger   *slog.Logger
+	catalog  *templates.Catalog
+	store    *sqlstore.Store
+	files    *s3store.Store
+	queue    *worker.Queue
+	redisOpt asynq.RedisConnOpt
+	svc      *orders.Service
+	redis    *embedded.Redis // non-nil when Redis is embedded
+	closers  []func()
+}
+
+// openSystem connects to (or, where allowed and unconfigured, starts) the
+// database, Redis and S3, and loads the catalogue.
+func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbeddedRedis bool) (sys *system, err error) {
+	s := &system{cfg: cfg, logger: logger}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	if s.catalog, err = templates.Builtin(); err != nil {
+		return nil, fmt.Errorf("load templates: %w", err)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	backends := []any{}
+
+	dbURL := cfg.DatabaseURL
+	if dbURL == "" {
+		dbURL = filepath.Join(cfg.DataDir, "oshigoods.db")
+	}
+	if s.store, err = sqlstore.Open(ctx, dbURL); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	s.closers = append(s.closers, func() { s.store.Close() })
+	backends = append(backends, "database", s.store.Dialect()+" "+redact(dbURL))
+
+	redisURL := cfg.RedisURL
+	if redisURL == "" {
+		if !allowEmbeddedRedis {
+			return nil, errors.New("set OSHIGOODS_REDIS_URL: a separate worker shares Redis with the API (the embedded Redis lives inside `oshigoods serve`)")
+		}
+		if s.redis, err = embedded.StartRedis(); err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, s.redis.Close)
+		redisURL = s.redis.URL()
+		backends = append(backends, "redis", "embedded (in-process miniredis)")
+	} else {
+		backends = append(backends, "redis", redact(redisURL))
+	}
+	if s.redisOpt, err = asynq.ParseRedisURI(redisURL); err != nil {
+		return nil, fmt.Errorf("parse OSHIGOODS_REDIS_URL: %w", err)
+	}
+	s.queue = worker.NewQueue(s.redisOpt)
+	s.closers = append(s.closers, func() { s.queue.Close() })
+
+	s3cfg := s3store.Config{Endpoint: cfg.S3Endpoint, Bucket: cfg.S3Bucket, Region: cfg.S3Region, AccessKey: cfg.AccessKey, SecretKey: cfg.SecretKey}
+	if cfg.S3Endpoint == "" {
+		dir := filepath.Join(cfg.DataDir, "s3")
+		srv, err := embedded.StartS3(dir, "127.0.0.1:0", logger)
+		if err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, srv.Close)
+		s3cfg.Endpoint, s3cfg.AccessKey, s3cfg.SecretKey = srv.Endpoint(), "embedded", "embedded"
+		backends = append(backends, "s3", "embedded (in-process, objects in "+dir+") at "+srv.Endpoint())
+	} else {
+		backends = append(backends, "s3", cfg.S3Endpoint+" bucket "+cfg.S3Bucket)
+	}
+	if s.files, err = s3store.New(ctx, s3cfg); err != nil {
+		return nil, fmt.Errorf("open S3 bucket: %w", err)
+	}
+
+	secret, err := s.secret()
+	if err != nil {
+		return nil, err
+	}
+	s.svc = &orders.Service{
+		Store: s.store, Queue: s.queue, Files: s.files, Catalog: s.catalog, Logger: logger,
+		Secret: secret, Limits: orders.Limits{MaxUploadBytes: cfg.MaxUpload},
+	}
+	logger.Info("backends", backends...)
+	return s, nil
+}
+
+// secret returns OSHIGOODS_SECRET, or one kept in the data folder (made on
+// first start). Several API processes must share one: set OSHIGOODS_SECRET.
+func (s *system) secret() ([]byte, error) {
+	if s.cfg.Secret != "" {
+		return []byte(s.cfg.Secret), nil
+	}
+	path := filepath.Join(s.cfg.DataDir, "secret")
+	if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+		return b, nil
+	}
+	if s.cfg.DatabaseURL != "" {
+		s.logger.Warn("OSHIGOODS_SECRET is not set; using a secret kept in the data folder, which other API processes do not share")
+	}
+	b := []byte(orders.NewSecret())
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return nil, fmt.Errorf("write secret: %w", err)
+	}
+	return b, nil
+}
+
+func (s *system) close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+}
+
+// redact removes the password from a URL for logging.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	u.RawQuery = ""
+	return strings.Replace(u.String(), "xxxxx", "…", 1)
+}

@@ -1,0 +1,79 @@
+# Sourced by scripts/test and .ci/run: installs and starts what the tests
+# need on a Debian machine (run as root): Debian tools, Redis, PostgreSQL
+# and MinIO. Each step does nothing when its part is already there.
+
+OSHIGOODS_CACHE=${OSHIGOODS_CACHE:-$HOME/.cache/oshigoods}
+# MinIO, pinned; built once with `go install` and kept in the cache.
+MINIO_MODULE=github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c
+MINIO_ADDR=${OSHIGOODS_MINIO_ADDR:-127.0.0.1:9123}
+MINIO_USER=oshigoods
+MINIO_PASSWORD=oshigoods-test-secret
+
+log() { printf '[services] %s\n' "$*" >&2; }
+
+# ensure_debs installs the Debian packages whose commands are missing.
+# Arguments are command:package pairs.
+ensure_debs() {
+  local missing=() pair
+  for pair in "$@"; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_tools() {
+  ensure_debs pdffonts:poppler-utils identify:imagemagick ffprobe:ffmpeg sox:sox \
+    espeak-ng:espeak-ng qpdf:qpdf vips:libvips-tools redis-cli:redis-tools
+  # LAME for the cgo MP3 encoder (-tags lame).
+  [ -f /usr/include/lame/lame.h ] || { log "installing libmp3lame-dev"; apt-get install -y -qq libmp3lame-dev >/dev/null; }
+}
+
+ensure_redis() {
+  redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return 0
+  log "starting Redis"
+  command -v redis-server >/dev/null || ensure_debs redis-server:redis-server
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  for _ in $(seq 50); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return 0; sleep 0.2; done
+  log "Redis did not start"; return 1
+}
+
+ensure_postgres() {
+  pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && return 0
+  log "starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
+  for _ in $(seq 50); do pg_isready -h 127.0.0.1 -p 5432 -q && return 0; sleep 0.2; done
+  log "PostgreSQL did not start"; return 1
+}
+
+minio_live() { curl -fsS -o /dev/null "http://$MINIO_ADDR/minio/health/live" 2>/dev/null; }
+
+ensure_minio() {
+  local bin="$OSHIGOODS_CACHE/bin/minio"
+  if [ ! -x "$bin" ]; then
+    log "building MinIO ($MINIO_MODULE) into $OSHIGOODS_CACHE/bin; this takes a few minutes once"
+    GOBIN="$OSHIGOODS_CACHE/bin" GOFLAGS=-buildvcs=false go install "$MINIO_MODULE"
+  fi
+  minio_live && return 0
+  log "starting MinIO on $MINIO_ADDR"
+  mkdir -p "$OSHIGOODS_CACHE/minio-data"
+  MINIO_ROOT_USER=$MINIO_USER MINIO_ROOT_PASSWORD=$MINIO_PASSWORD MINIO_BROWSER=off \
+    nohup "$bin" server --quiet --address "$MINIO_ADDR" "$OSHIGOODS_CACHE/minio-data" \
+    >"$OSHIGOODS_CACHE/minio.log" 2>&1 &
+  for _ in $(seq 100); do minio_live && return 0; sleep 0.3; done
+  log "MinIO did not start; see $OSHIGOODS_CACHE/minio.log"; tail -20 "$OSHIGOODS_CACHE/minio.log" >&2; return 1
+}
+
+# export_test_env points the tests at the running services.
+export_test_env() {
+  export OSHIGOODS_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+  export OSHIGOODS_TEST_REDIS_URL="redis://127.0.0.1:6379"
+  export OSHIGOODS_TEST_S3_ENDPOINT="http://$MINIO_ADDR"
+  export AWS_ACCESS_KEY_ID=$MINIO_USER AWS_SECRET_ACCESS_KEY=$MINIO_PASSWORD
+  export OSHIGOODS_TEST_REQUIRE_SERVICES=1
+}
