@@ -218,7 +218,9 @@ func (s *Store) migrate(ctx context.Context) error {
 			if applied[m.version] {
 				continue
 			}
-			if _, err := r.exec(ctx, m.sql); err != nil {
+			// Run as written: a migration is not rebound, so a ? in
+			// its text means what it says.
+			if _, err := r.q.ExecContext(ctx, m.sql); err != nil {
 				return fmt.Errorf("apply migration %s: %w", m.name, err)
 			}
 			if _, err := r.exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
