@@ -5,6 +5,7 @@ import (
 	"io/fs"
 
 	"oshigoods/render"
+	"oshigoods/render/card"
 	"oshigoods/render/photo"
 	"oshigoods/render/voice"
 )
@@ -12,7 +13,7 @@ import (
 // files holds the shipped templates and their assets. Add a template's
 // folder here when adding the template.
 //
-//go:embed fonts photo-2shot-l voice-alarm-morning
+//go:embed fonts photo-2shot-l voice-alarm-morning card-letter-tate card-letter-yoko
 var files embed.FS
 
 // FS returns the shipped templates and assets.
@@ -21,6 +22,7 @@ func FS() fs.FS { return files }
 // Compilers returns the compiler of every product kind.
 func Compilers() map[render.Kind]Compiler {
 	return map[render.Kind]Compiler{
+		render.KindCard:  card.Compile,
 		render.KindPhoto: photo.Compile,
 		render.KindVoice: voice.Compile,
 	}

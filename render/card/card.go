@@ -1,0 +1,250 @@
+package card
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"math"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"oshigoods"
+	"oshigoods/render"
+	"oshigoods/render/jptext"
+)
+
+// Template is a compiled letter card template. It is immutable and safe for
+// concurrent use.
+type Template struct {
+	c    *config
+	face *Face
+	// box is the text box in mm, relative to the trim's top-left corner.
+	boxX, boxY, boxW, boxH float64
+}
+
+var _ render.Renderer = (*Template)(nil)
+
+const ptToMM = 25.4 / 72
+
+// faces shares parsed fonts between templates: a CJK font is 20 MB and
+// takes a tenth of a second to parse. Keyed by the SHA-256 of the file.
+var faces = struct {
+	sync.Mutex
+	m map[[32]byte]*Face
+}{m: map[[32]byte]*Face{}}
+
+func loadFace(fsys fs.FS, p string) (*Face, error) {
+	data, err := readAsset(fsys, p)
+	if err != nil {
+		return nil, err
+	}
+	key := sha256.Sum256(data)
+	faces.Lock()
+	defer faces.Unlock()
+	if f := faces.m[key]; f != nil {
+		return f, nil
+	}
+	f, err := ParseFace(data)
+	if err != nil {
+		return nil, fmt.Errorf("font %s: %w", p, err)
+	}
+	faces.m[key] = f
+	return f, nil
+}
+
+// Compile compiles a card spec, reading the font from fsys. It checks that
+// the text box stays 3 mm inside the trim and that the template's own
+// letter fits with the longest name a fan may give.
+func Compile(spec json.RawMessage, fsys fs.FS) (render.Renderer, error) {
+	c, err := parseSpec(spec)
+	if err != nil {
+		return nil, err
+	}
+	t := &Template{c: c}
+	if t.face, err = loadFace(fsys, c.Font); err != nil {
+		return nil, err
+	}
+	em := c.FontSizePt * ptToMM
+	along, across := float64(c.CharsPerLine)*em, float64(c.Lines)*c.LinePitch*em
+	if c.vertical {
+		t.boxW, t.boxH = across, along
+	} else {
+		t.boxW, t.boxH = along, across
+	}
+	t.boxX, t.boxY = (c.WidthMM-t.boxW)/2, (c.HeightMM-t.boxH)/2
+	// A hanging 、。 takes one more cell past the end of a line.
+	if mx, my := t.boxX-boolMM(!c.vertical, em), t.boxY-boolMM(c.vertical, em); mx < safeMM || my < safeMM {
+		return nil, fmt.Errorf("text box %.1fx%.1f mm (with a hanging cell) leaves %.1f and %.1f mm to the trim: want at least %g", t.boxW, t.boxH, mx, my, float64(safeMM))
+	}
+	for _, s := range []string{c.Recipient, c.Body, c.Date, c.Signature} {
+		if missing := t.missing(s); missing != "" {
+			return nil, fmt.Errorf("font %s lacks %s", c.Font, missing)
+		}
+	}
+	longest := strings.Repeat("あ", c.ToMaxLength)
+	if _, _, err := t.fit(longest, ""); err != nil {
+		return nil, fmt.Errorf("the template's letter does not fit with a %d-character name: %w", c.ToMaxLength, err)
+	}
+	return t, nil
+}
+
+// safeMM is how far text stays inside the trim.
+const safeMM = 3
+
+func boolMM(b bool, v float64) float64 {
+	if b {
+		return v
+	}
+	return 0
+}
+
+// Kind is render.KindCard.
+func (t *Template) Kind() render.Kind { return render.KindCard }
+
+// Fields are the fan's name (to) and an optional message replacing the
+// template's letter.
+func (t *Template) Fields() []render.Field {
+	return []render.Field{
+		{Name: "to", Type: render.FieldText, Label: "お名前（宛名）", Required: true, MaxLength: t.c.ToMaxLength},
+		{Name: "message", Type: render.FieldText, Label: "メッセージ（空欄ならテンプレートの手紙）", MaxLength: t.c.MessageMaxLength, Multiline: true},
+	}
+}
+
+// Output is the trim size, the preview resolution and the bleed.
+func (t *Template) Output() render.Output {
+	return render.Output{WidthMM: t.c.WidthMM, HeightMM: t.c.HeightMM, DPI: t.c.PreviewDPI, BleedMM: t.c.bleed, Format: "pdf"}
+}
+
+// Check sets the letter with the real layout. It refuses characters the
+// font lacks, naming them, and a message that does not fit even at the
+// smallest allowed size, saying how many characters too many. It warns
+// when the text was shrunk to fit.
+func (t *Template) Check(ctx context.Context, in render.Inputs) ([]string, error) {
+	to, msg := inputs(in)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	_, warnings, err := t.fit(to, msg)
+	return warnings, err
+}
+
+func inputs(in render.Inputs) (to, msg string) {
+	to = strings.TrimSpace(in.Fields["to"])
+	msg = strings.ReplaceAll(in.Fields["message"], "\r\n", "\n")
+	msg = strings.Trim(msg, "\n")
+	return to, msg
+}
+
+// missing names the characters of s the font lacks, or "".
+func (t *Template) missing(s string) string {
+	var out []string
+	seen := map[rune]bool{}
+	for _, r := range s {
+		if r != '\n' && !t.face.Has(r) && !seen[r] {
+			seen[r] = true
+			out = append(out, fmt.Sprintf("「%c」(U+%04X)", r, r))
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// letter is the text as paragraphs: the recipient line, the body (the
+// fan's message or the template's letter), the date and the signature.
+func (t *Template) letter(to, msg string) []jptext.Paragraph {
+	body := msg
+	if body == "" {
+		body = strings.ReplaceAll(t.c.Body, "{to}", to)
+	}
+	indent := 1
+	if t.c.NoIndent {
+		indent = 0
+	}
+	ps := []jptext.Paragraph{{Text: strings.ReplaceAll(t.c.Recipient, "{to}", to)}}
+	for _, p := range strings.Split(body, "\n") {
+		ps = append(ps, jptext.Paragraph{Text: p, Indent: indent})
+	}
+	if t.c.Date != "" {
+		ps = append(ps, jptext.Paragraph{Text: t.c.Date, Indent: 2})
+	}
+	return append(ps, jptext.Paragraph{Text: t.c.Signature, AlignEnd: true})
+}
+
+// setting is a fitted letter: its layout and the size it was set at.
+type setting struct {
+	layout *jptext.Layout
+	sizePt float64
+}
+
+// fit sets the letter at the nominal size, shrinking by half points down
+// to the minimum until it fits.
+func (t *Template) fit(to, msg string) (*setting, []string, error) {
+	if m := t.missing(to); m != "" {
+		return nil, nil, oshigoods.FieldErrorf("to", "to contains characters this card cannot print: %s.", m)
+	}
+	if m := t.missing(msg); m != "" {
+		return nil, nil, oshigoods.FieldErrorf("message", "message contains characters this card cannot print: %s.", m)
+	}
+	c := t.c
+	steps := int(math.Round((c.FontSizePt - c.MinFontSizePt) / 0.5))
+	for i := 0; i <= steps; i++ {
+		size := c.FontSizePt - 0.5*float64(i)
+		if i == steps {
+			size = c.MinFontSizePt
+		}
+		l, err := t.set(to, msg, size)
+		if err != nil {
+			return nil, nil, err
+		}
+		if l.Fits() {
+			var warnings []string
+			if size < c.FontSizePt {
+				warnings = append(warnings, fmt.Sprintf("The letter is set at %.1f pt instead of %.1f pt to fit.", size, c.FontSizePt))
+			}
+			return &setting{layout: l, sizePt: size}, warnings, nil
+		}
+	}
+	if msg == "" {
+		return nil, nil, oshigoods.FieldErrorf("to", "to is too long for this card's letter.")
+	}
+	// The longest prefix of the message that fits says how many
+	// characters are too many.
+	rs := []rune(msg)
+	lo, hi := 0, len(rs) // prefix lo fits (or is empty), prefix hi does not
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		l, err := t.set(to, string(rs[:mid]), c.MinFontSizePt)
+		if err != nil {
+			return nil, nil, err
+		}
+		if l.Fits() {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return nil, nil, oshigoods.FieldErrorf("message", "message does not fit on the card: %d characters too many (it holds about %d of these %d characters).", len(rs)-lo, lo, utf8.RuneCountInString(msg))
+}
+
+// set lays the letter out at sizePt in the template's box.
+func (t *Template) set(to, msg string, sizePt float64) (*jptext.Layout, error) {
+	em := sizePt * ptToMM
+	along, across := t.boxH, t.boxW
+	if !t.c.vertical {
+		along, across = t.boxW, t.boxH
+	}
+	p := jptext.Params{
+		Vertical:     t.c.vertical,
+		CharsPerLine: int(along/em + 1e-6),
+		Lines:        int(across/(t.c.LinePitch*em) + 1e-6),
+		Pitch:        t.c.LinePitch,
+		Ascent:       t.face.ascent,
+	}
+	l, err := jptext.Set(t.letter(to, msg), p, t.face)
+	if err != nil {
+		return nil, fmt.Errorf("set letter: %w", err)
+	}
+	return l, nil
+}

@@ -1,0 +1,97 @@
+package card
+
+import (
+	"context"
+	"fmt"
+
+	"oshigoods/render"
+)
+
+// page is what both backends draw, in millimetres from the top-left
+// corner of the trim: the paper, its rules and the placed glyphs. The PDF
+// adds the bleed and crop marks around it; the preview shows the trim.
+type page struct {
+	sizeMM float64 // the em, the font size in mm
+	rules  [][4]float64
+	lines  []pageLine
+}
+
+type pageLine struct {
+	text   string
+	glyphs []pageGlyph
+}
+
+type pageGlyph struct {
+	r      rune
+	gid    uint16
+	x, y   float64
+	rotate bool
+	scaleX float64
+}
+
+// compose places a fitted layout in the template's box, aligned to where
+// lines start (the right for vertical text, the top for horizontal), and
+// draws the rules between lines of a ruled paper.
+func (t *Template) compose(s *setting) *page {
+	em := s.sizePt * ptToMM
+	l := s.layout
+	w, _ := l.Size()
+	ox, oy := t.boxX, t.boxY
+	if t.c.vertical {
+		ox = t.boxX + t.boxW - w*em
+	}
+	pg := &page{sizeMM: em}
+	if t.c.Paper.Rules == "ruled" {
+		pitch := t.c.LinePitch * em
+		if t.c.vertical {
+			right := t.boxX + t.boxW
+			for x := right; x >= t.boxX-1e-6; x -= pitch {
+				pg.rules = append(pg.rules, [4]float64{x, t.boxY - em/2, x, t.boxY + t.boxH + em})
+			}
+		} else {
+			for y := t.boxY; y <= t.boxY+t.boxH+1e-6; y += pitch {
+				pg.rules = append(pg.rules, [4]float64{t.boxX - em/2, y, t.boxX + t.boxW + em, y})
+			}
+		}
+	}
+	for _, ln := range l.Lines {
+		pl := pageLine{text: ln.Text}
+		for _, g := range ln.Glyphs {
+			pl.glyphs = append(pl.glyphs, pageGlyph{r: g.Rune, gid: g.GID, x: ox + g.X*em, y: oy + g.Y*em, rotate: g.Rotate, scaleX: g.ScaleX})
+		}
+		pg.lines = append(pg.lines, pl)
+	}
+	return pg
+}
+
+// Render sets the letter and returns card.pdf (the print file) and
+// preview.png, in that order.
+func (t *Template) Render(ctx context.Context, in render.Inputs) (*render.Result, error) {
+	to, msg := inputs(in)
+	s, warnings, err := t.fit(to, msg)
+	if err != nil {
+		return nil, err
+	}
+	pg := t.compose(s)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	pdf, err := t.pdf(pg, s.sizePt)
+	if err != nil {
+		return nil, fmt.Errorf("write pdf: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	png, err := t.png(pg)
+	if err != nil {
+		return nil, fmt.Errorf("write preview: %w", err)
+	}
+	return &render.Result{
+		Files: []render.File{
+			{Name: "card.pdf", Role: render.RoleOutput, ContentType: "application/pdf", Data: pdf},
+			{Name: "preview.png", Role: render.RolePreview, ContentType: "image/png", Data: png},
+		},
+		Warnings: warnings,
+	}, nil
+}

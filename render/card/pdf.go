@@ -1,0 +1,151 @@
+package card
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	"github.com/jung-kurt/gofpdf"
+)
+
+// fixedTime is the creation date of every PDF, so the same inputs give
+// the same bytes.
+var fixedTime = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// slugMM is the margin added around the bleed for crop marks.
+const slugMM = 10
+
+// pdf writes the print file: page = trim + bleed (+ slug for crop marks),
+// TrimBox and BleedBox set, paper into the bleed, the font embedded and
+// subset. Glyphs are placed one by one with Text; gofpdf's MultiCell and
+// SplitText are never used, as they drop characters at Japanese line
+// breaks. Each line is a marked-content span whose ActualText is the
+// line's text, so extraction gives the real characters in reading order
+// even where a private use code point draws a vertical form or 𠮷.
+func (t *Template) pdf(pg *page, sizePt float64) ([]byte, error) {
+	c := t.c
+	off := c.bleed
+	if c.CropMarks {
+		off += slugMM
+	}
+	pw, ph := c.WidthMM+2*off, c.HeightMM+2*off
+	p := gofpdf.NewCustom(&gofpdf.InitType{UnitStr: "mm", Size: gofpdf.SizeType{Wd: pw, Ht: ph}})
+	p.SetCreationDate(fixedTime)
+	p.SetModificationDate(fixedTime)
+	p.SetCatalogSort(true)
+	p.SetProducer("oshigoods", false)
+	p.SetAutoPageBreak(false, 0)
+	p.SetMargins(0, 0, 0)
+	family := "ogf" + strings.Repeat("f", len(t.face.psName))
+	p.AddUTF8FontFromBytes(family, "", t.face.pdf)
+	p.AddPage()
+	p.SetPageBox("trim", off, off, c.WidthMM, c.HeightMM)
+	p.SetPageBox("bleed", off-c.bleed, off-c.bleed, c.WidthMM+2*c.bleed, c.HeightMM+2*c.bleed)
+
+	p.SetFillColor(int(c.paper.R), int(c.paper.G), int(c.paper.B))
+	p.Rect(off-c.bleed, off-c.bleed, c.WidthMM+2*c.bleed, c.HeightMM+2*c.bleed, "F")
+	if len(pg.rules) > 0 {
+		p.SetDrawColor(int(c.rule.R), int(c.rule.G), int(c.rule.B))
+		p.SetLineWidth(0.2)
+		for _, r := range pg.rules {
+			p.Line(off+r[0], off+r[1], off+r[2], off+r[3])
+		}
+	}
+	p.SetFont(family, "", sizePt)
+	p.SetTextColor(int(c.ink.R), int(c.ink.G), int(c.ink.B))
+	used := map[rune]bool{}
+	for _, ln := range pg.lines {
+		if len(ln.glyphs) == 0 {
+			continue
+		}
+		p.RawWriteStr(fmt.Sprintf("/Span <</ActualText <FEFF%s>>> BDC", utf16Hex(ln.text)))
+		for _, g := range ln.glyphs {
+			r := t.face.pdfRune(g.r, g.gid)
+			if r == 0 {
+				return nil, fmt.Errorf("no glyph for %q", g.r)
+			}
+			used[r] = true
+			x, y := off+g.x, off+g.y
+			if g.rotate || g.scaleX != 0 && g.scaleX != 1 {
+				p.TransformBegin()
+				if g.rotate {
+					p.TransformRotate(-90, x, y)
+				}
+				if g.scaleX != 0 && g.scaleX != 1 {
+					p.TransformScale(g.scaleX*100, 100, x, y)
+				}
+				p.Text(x, y, string(r))
+				p.TransformEnd()
+			} else {
+				p.Text(x, y, string(r))
+			}
+		}
+		p.RawWriteStr("EMC")
+	}
+	if c.CropMarks {
+		cropMarks(p, off, c.bleed, c.WidthMM, c.HeightMM)
+	}
+	var buf bytes.Buffer
+	if err := p.Output(&buf); err != nil {
+		return nil, err
+	}
+	// gofpdf names the font "utf8" + family and marks no subset. Give it
+	// the PostScript name with a subset tag (six capitals and +, ISO
+	// 32000 9.6.4), of the same length so no offset moves.
+	return bytes.ReplaceAll(buf.Bytes(), []byte("/utf8"+family), []byte("/"+subsetTag(used)+"+"+t.face.psName)), nil
+}
+
+func utf16Hex(s string) string {
+	var b strings.Builder
+	for _, u := range utf16.Encode([]rune(s)) {
+		fmt.Fprintf(&b, "%04X", u)
+	}
+	return b.String()
+}
+
+// subsetTag derives a tag from the glyphs used, so different subsets of
+// the same font get different names.
+func subsetTag(used map[rune]bool) string {
+	rs := make([]rune, 0, len(used))
+	for r := range used {
+		rs = append(rs, r)
+	}
+	sort.Slice(rs, func(i, j int) bool { return rs[i] < rs[j] })
+	sum := sha256.Sum256([]byte(string(rs)))
+	tag := make([]byte, 6)
+	for i := range tag {
+		tag[i] = 'A' + sum[i]%26
+	}
+	return string(tag)
+}
+
+// cropMarks draws トンボ in registration colour: at each corner a double
+// L (inner at the trim, outer at the bleed) and a centre mark on each side.
+func cropMarks(p *gofpdf.Fpdf, off, bleed, w, h float64) {
+	p.AddSpotColor("All", 100, 100, 100, 100)
+	p.SetDrawSpotColor("All", 100)
+	p.SetLineWidth(0.1)
+	const l = slugMM - 1
+	x0, y0, x1, y1 := off, off, off+w, off+h
+	for _, c := range [][4]float64{{x0, y0, -1, -1}, {x1, y0, 1, -1}, {x0, y1, -1, 1}, {x1, y1, 1, 1}} {
+		x, y, dx, dy := c[0], c[1], c[2], c[3]
+		bx, by := x+dx*bleed, y+dy*bleed
+		p.Line(bx, y, bx+dx*l, y)  // trim, across
+		p.Line(x, by, x, by+dy*l)  // trim, down
+		p.Line(x, by, bx+dx*l, by) // bleed, across
+		p.Line(bx, y, bx, by+dy*l) // bleed, down
+	}
+	cx, cy := off+w/2, off+h/2
+	for _, s := range []float64{-1, 1} {
+		ey := cy + s*(h/2+bleed)
+		p.Line(cx, ey+s*1, cx, ey+s*l)
+		p.Line(cx-5, ey+s*l/2, cx+5, ey+s*l/2)
+		ex := cx + s*(w/2+bleed)
+		p.Line(ex+s*1, cy, ex+s*l, cy)
+		p.Line(ex+s*l/2, cy-5, ex+s*l/2, cy+5)
+	}
+}

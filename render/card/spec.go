@@ -1,0 +1,185 @@
+package card
+
+import (
+	"encoding/json"
+	"fmt"
+	"image/color"
+	"io/fs"
+	"strings"
+)
+
+// Spec is the "card" part of a template manifest. Lengths are in
+// millimetres, font sizes in points. Zero values mean the defaults stated.
+type Spec struct {
+	// Direction is "vertical" (縦書き, the default) or "horizontal" (横書き).
+	Direction string `json:"direction"`
+	// WidthMM and HeightMM are the trim size. Default 100×148 (はがき).
+	WidthMM  float64 `json:"width_mm"`
+	HeightMM float64 `json:"height_mm"`
+	// BleedMM is the bleed on every side. Nil means 3; the background
+	// extends into it.
+	BleedMM *float64 `json:"bleed_mm"`
+	// CropMarks adds トンボ (corner and centre crop marks) outside the
+	// bleed; the page then grows by a 10 mm slug on every side.
+	CropMarks bool `json:"crop_marks"`
+	// PreviewDPI is the resolution of the PNG preview. Default 150.
+	PreviewDPI int   `json:"preview_dpi"`
+	Paper      Paper `json:"paper"`
+	// Font is the path of a TrueType font, relative to the catalogue root.
+	Font string `json:"font"`
+	// FontSizePt is the nominal size; MinFontSizePt the smallest size
+	// text may shrink to before an order is refused. Default 11 and equal
+	// to FontSizePt (no shrinking).
+	FontSizePt    float64 `json:"font_size_pt"`
+	MinFontSizePt float64 `json:"min_font_size_pt"`
+	// LinePitch is the distance between line centres in em. Default 1.8.
+	LinePitch float64 `json:"line_pitch"`
+	// CharsPerLine and Lines define the text box at FontSizePt, centred
+	// on the trim; it must stay 3 mm inside the trim, hanging 、。 included.
+	CharsPerLine int `json:"chars_per_line"`
+	Lines        int `json:"lines"`
+	// NoIndent turns off the one-character indent (字下げ) of body
+	// paragraphs.
+	NoIndent bool `json:"no_indent"`
+	// TextColor is "#rrggbb". Default a dark brown ink, #3b2a26.
+	TextColor string `json:"text_color"`
+	// Recipient is the first line; {to} is the fan's name. Default
+	// "{to}さんへ".
+	Recipient string `json:"recipient"`
+	// Body is the letter used when the fan leaves message empty; {to} is
+	// the fan's name. A newline starts a paragraph. Required.
+	Body string `json:"body"`
+	// Date is a line after the body, indented two cells; "" means none.
+	Date string `json:"date"`
+	// Signature is the idol's name, set flush with the end of the last
+	// line. Required.
+	Signature string `json:"signature"`
+	// ToMaxLength and MessageMaxLength limit the fields in characters.
+	// Default 20 and 400.
+	ToMaxLength      int `json:"to_max_length"`
+	MessageMaxLength int `json:"message_max_length"`
+}
+
+// Paper is the stationery.
+type Paper struct {
+	// Color is the paper colour, "#rrggbb". Default #fffdf7.
+	Color string `json:"color"`
+	// Rules is "ruled" (便箋: a rule between lines) or "plain" (the
+	// default).
+	Rules string `json:"rules"`
+	// RuleColor is "#rrggbb". Default #e3b7b0.
+	RuleColor string `json:"rule_color"`
+}
+
+// config is a validated spec with its defaults applied.
+type config struct {
+	Spec
+	vertical         bool
+	bleed            float64
+	paper, rule, ink color.NRGBA
+}
+
+func parseSpec(raw json.RawMessage) (*config, error) {
+	var s Spec
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("decode card spec: %w", err)
+	}
+	c := &config{Spec: s, bleed: 3}
+	def := func(v *float64, d float64) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&c.WidthMM, 100)
+	def(&c.HeightMM, 148)
+	def(&c.FontSizePt, 11)
+	def(&c.MinFontSizePt, c.FontSizePt)
+	def(&c.LinePitch, 1.8)
+	if s.BleedMM != nil {
+		c.bleed = *s.BleedMM
+	}
+	if c.PreviewDPI == 0 {
+		c.PreviewDPI = 150
+	}
+	if c.Recipient == "" {
+		c.Recipient = "{to}さんへ"
+	}
+	if c.ToMaxLength == 0 {
+		c.ToMaxLength = 20
+	}
+	if c.MessageMaxLength == 0 {
+		c.MessageMaxLength = 400
+	}
+	switch c.Direction {
+	case "", "vertical":
+		c.vertical = true
+	case "horizontal":
+	default:
+		return nil, fmt.Errorf("direction %q: want vertical or horizontal", c.Direction)
+	}
+	switch c.Paper.Rules {
+	case "", "plain", "ruled":
+	default:
+		return nil, fmt.Errorf("paper.rules %q: want ruled or plain", c.Paper.Rules)
+	}
+	var err error
+	for _, p := range []struct {
+		name, v, def string
+		dst          *color.NRGBA
+	}{
+		{"paper.color", c.Paper.Color, "#fffdf7", &c.paper},
+		{"paper.rule_color", c.Paper.RuleColor, "#e3b7b0", &c.rule},
+		{"text_color", c.TextColor, "#3b2a26", &c.ink},
+	} {
+		if p.v == "" {
+			p.v = p.def
+		}
+		if *p.dst, err = parseColor(p.v); err != nil {
+			return nil, fmt.Errorf("%s: %w", p.name, err)
+		}
+	}
+	switch {
+	case c.WidthMM < 50 || c.HeightMM < 50 || c.WidthMM > 420 || c.HeightMM > 420:
+		return nil, fmt.Errorf("trim %gx%g mm: want 50 to 420 mm a side", c.WidthMM, c.HeightMM)
+	case c.bleed < 0 || c.bleed > 10:
+		return nil, fmt.Errorf("bleed %g mm: want 0 to 10", c.bleed)
+	case c.PreviewDPI < 36 || c.PreviewDPI > 600:
+		return nil, fmt.Errorf("preview_dpi %d: want 36 to 600", c.PreviewDPI)
+	case c.Font == "":
+		return nil, fmt.Errorf("font is required")
+	case c.MinFontSizePt < 5 || c.MinFontSizePt > c.FontSizePt || c.FontSizePt > 40:
+		return nil, fmt.Errorf("font sizes %g..%g pt: want 5 <= min <= size <= 40", c.MinFontSizePt, c.FontSizePt)
+	case c.LinePitch < 1 || c.LinePitch > 4:
+		return nil, fmt.Errorf("line_pitch %g: want 1 to 4 em", c.LinePitch)
+	case c.CharsPerLine < 4 || c.Lines < 3:
+		return nil, fmt.Errorf("chars_per_line %d and lines %d: want at least 4 and 3", c.CharsPerLine, c.Lines)
+	case strings.TrimSpace(c.Body) == "":
+		return nil, fmt.Errorf("body is required")
+	case strings.TrimSpace(c.Signature) == "":
+		return nil, fmt.Errorf("signature is required")
+	case !strings.Contains(c.Recipient, "{to}"):
+		return nil, fmt.Errorf("recipient %q must contain {to}", c.Recipient)
+	}
+	return c, nil
+}
+
+func parseColor(s string) (color.NRGBA, error) {
+	var r, g, b uint8
+	if len(s) != 7 || s[0] != '#' {
+		return color.NRGBA{}, fmt.Errorf("%q: want #rrggbb", s)
+	}
+	if _, err := fmt.Sscanf(s[1:], "%02x%02x%02x", &r, &g, &b); err != nil {
+		return color.NRGBA{}, fmt.Errorf("%q: want #rrggbb", s)
+	}
+	return color.NRGBA{r, g, b, 255}, nil
+}
+
+func readAsset(fsys fs.FS, p string) ([]byte, error) {
+	b, err := fs.ReadFile(fsys, p)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	return b, nil
+}
