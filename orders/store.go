@@ -40,7 +40,7 @@ type Store interface {
 	// (a task delivered twice) is left as it is. Files are keyed by
 	// (item, name): recording the same files again replaces, never
 	// duplicates. It re-derives the order's status. It reports whether the
-	// item changed.
+	// item changed. ENOTFOUND if there is no such item.
 	CompleteItem(ctx context.Context, id string, files []File, warnings []string) (changed bool, err error)
 
 	// StaleItems returns items whose status is one of statuses and that have
@@ -53,12 +53,13 @@ type Store interface {
 	// order, ECONFLICT if it is in another status.
 	MarkPrinted(ctx context.Context, orderID string) error
 
-	// CreateUpload stores an upload's record.
+	// CreateUpload stores an upload's record. ECONFLICT if the id exists.
 	CreateUpload(ctx context.Context, u *Upload) error
 	// Upload returns an upload's record. ENOTFOUND if there is none.
 	Upload(ctx context.Context, id string) (*Upload, error)
 
-	// CreateShopKey stores a shop key's record.
+	// CreateShopKey stores a shop key's record. ECONFLICT if the id or the
+	// hash exists.
 	CreateShopKey(ctx context.Context, k *ShopKey) error
 	// ShopKeyByHash returns the key with the given hash. ENOTFOUND if none.
 	ShopKeyByHash(ctx context.Context, hash string) (*ShopKey, error)
