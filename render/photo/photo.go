@@ -1,15 +1,200 @@
-// Package photo renders composite photos (推しとの合成写真).
 package photo
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
-	"errors"
+	"fmt"
+	"image"
+	"image/color"
 	"io/fs"
 
+	"github.com/disintegration/imaging"
+
+	"oshigoods"
 	"oshigoods/render"
 )
 
-// Compile compiles a photo spec. (Being written.)
+// Field names a photo template offers.
+const (
+	FieldPhoto = "photo" // the fan's photo, JPEG or PNG
+	FieldName  = "name"  // optional text drawn in the name box
+)
+
+// Output file names, in the order Render returns them.
+const (
+	FileOutput  = "photo.jpg"   // the print file, canvas size at full resolution
+	FilePreview = "preview.jpg" // a small copy for a fan to look at
+)
+
+// Template is a compiled photo template. It is immutable and safe for
+// concurrent use.
+type Template struct {
+	spec   Spec
+	fields []render.Field
+
+	size       image.Point     // canvas in pixels
+	background color.NRGBA     // under everything
+	slot       image.Rectangle // where the photo goes, in canvas pixels
+	cutout     *image.NRGBA    // pre-scaled to cutoutAt
+	cutoutAt   image.Rectangle
+	frame      *image.NRGBA // pre-scaled to the canvas
+	name       *textBox     // nil when the template has no name field
+}
+
+var _ render.Renderer = (*Template)(nil)
+
+// Compile decodes and validates a photo spec and loads its assets from
+// fsys (paths relative to the catalogue root): the cutout and frame PNGs
+// are decoded and scaled to their place once, the font parsed once. It
+// returns the *Template as a render.Renderer.
 func Compile(spec json.RawMessage, fsys fs.FS) (render.Renderer, error) {
-	return nil, errors.New("photo: not implemented yet")
+	t, err := compile(spec, fsys)
+	if err != nil {
+		return nil, fmt.Errorf("photo: %w", err)
+	}
+	return t, nil
+}
+
+func compile(raw json.RawMessage, fsys fs.FS) (*Template, error) {
+	var s Spec
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("decode spec: %w", err)
+	}
+	s.applyDefaults()
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	c := s.Canvas
+	t := &Template{
+		spec:     s,
+		size:     c.size(),
+		slot:     c.rect(s.Slot.Rect),
+		cutoutAt: c.rect(s.Cutout.Rect),
+	}
+	t.background, _ = parseColor(s.Background)
+
+	var err error
+	if t.cutout, err = loadLayer(fsys, s.Cutout.Asset, t.cutoutAt.Size()); err != nil {
+		return nil, fmt.Errorf("cutout: %w", err)
+	}
+	if t.frame, err = loadLayer(fsys, s.Frame.Asset, t.size); err != nil {
+		return nil, fmt.Errorf("frame: %w", err)
+	}
+
+	t.fields = []render.Field{{Name: FieldPhoto, Type: render.FieldImage, Label: s.Slot.Label, Required: true}}
+	if n := s.Name; n != nil {
+		if t.name, err = newTextBox(fsys, c, n); err != nil {
+			return nil, fmt.Errorf("name: %w", err)
+		}
+		if _, _, err := t.name.fit(n.Default); err != nil {
+			return nil, fmt.Errorf("name: default %q: %s", n.Default, oshigoods.ErrorMessage(err))
+		}
+		t.fields = append(t.fields, render.Field{Name: FieldName, Type: render.FieldText, Label: n.Label, MaxLength: n.MaxLength, Default: n.Default})
+	}
+	return t, nil
+}
+
+// loadLayer decodes a PNG asset and scales it to size. The asset's aspect
+// ratio must match within 1% so that art is never visibly stretched.
+func loadLayer(fsys fs.FS, name string, size image.Point) (*image.NRGBA, error) {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	img, format, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("decode %s: %w", name, err)
+	}
+	if format != "png" {
+		return nil, fmt.Errorf("%s: want a PNG, got %s", name, format)
+	}
+	b := img.Bounds()
+	want := float64(size.X) / float64(size.Y)
+	got := float64(b.Dx()) / float64(b.Dy())
+	if got/want > 1.01 || want/got > 1.01 {
+		return nil, fmt.Errorf("%s is %d×%d px; its aspect ratio must match its place of %d×%d px", name, b.Dx(), b.Dy(), size.X, size.Y)
+	}
+	if b.Size() == size {
+		return imaging.Clone(img), nil
+	}
+	return imaging.Resize(img, size.X, size.Y, imaging.Lanczos), nil
+}
+
+// Kind returns render.KindPhoto.
+func (t *Template) Kind() render.Kind { return render.KindPhoto }
+
+// Fields returns photo (required) and, when the template has a name box,
+// name (optional).
+func (t *Template) Fields() []render.Field {
+	return append([]render.Field(nil), t.fields...)
+}
+
+// Output gives the trim size, resolution and bleed of photo.jpg.
+func (t *Template) Output() render.Output {
+	c := t.spec.Canvas
+	return render.Output{WidthMM: c.WidthMM, HeightMM: c.HeightMM, DPI: c.DPI, BleedMM: c.BleedMM, Format: "jpeg"}
+}
+
+// Spec returns the template's spec with defaults applied.
+func (t *Template) Spec() Spec {
+	s := t.spec
+	if s.Name != nil {
+		n := *s.Name
+		s.Name = &n
+	}
+	return s
+}
+
+// Check fits the name into its box with the real font and, when the photo's
+// bytes are present, reads the photo's header for its format and
+// resolution. It does not render. It returns warnings (a shrunk name, a
+// low-resolution photo) or an *oshigoods.Error naming the field.
+func (t *Template) Check(ctx context.Context, in render.Inputs) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var warnings []string
+	if data := in.Images[FieldPhoto]; len(data) > 0 {
+		cfg, err := probePhoto(data)
+		if err != nil {
+			return nil, err
+		}
+		// EXIF orientation may swap the sides; the effective resolution
+		// of a rotated photo is checked again when rendering.
+		if w := t.lowResolution(cfg.Width, cfg.Height); w != "" && t.lowResolution(cfg.Height, cfg.Width) != "" {
+			warnings = append(warnings, w)
+		}
+	}
+	if t.name != nil {
+		_, w, err := t.name.fit(t.nameValue(in))
+		if err != nil {
+			return nil, err
+		}
+		warnings = append(warnings, w...)
+	}
+	return warnings, nil
+}
+
+// Render composes the print file and its preview. Files come in the order
+// photo.jpg (render.RoleOutput), preview.jpg (render.RolePreview). The same
+// inputs give the same bytes.
+func (t *Template) Render(ctx context.Context, in render.Inputs) (*render.Result, error) {
+	s := &state{t: t, in: in}
+	for _, step := range pipeline {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("render photo: %w", err)
+		}
+		if err := step(s); err != nil {
+			return nil, err
+		}
+	}
+	return &render.Result{Files: s.files, Warnings: s.warnings}, nil
+}
+
+// nameValue is the name to draw: the field, else the box's default.
+func (t *Template) nameValue(in render.Inputs) string {
+	return render.Value(t.fields, in, FieldName)
 }

@@ -1,0 +1,206 @@
+package photo
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"io/fs"
+	"math"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/font/sfnt"
+	"golang.org/x/image/math/fixed"
+
+	"oshigoods"
+)
+
+// textBox is a compiled name box: the parsed font and the box in pixels.
+type textBox struct {
+	spec      *TextBox
+	canvas    Canvas
+	font      *opentype.Font
+	color     color.NRGBA
+	outline   color.NRGBA
+	outlinePx float64
+	boldPx    float64
+	box       image.Rectangle
+}
+
+func newTextBox(fsys fs.FS, c Canvas, n *TextBox) (*textBox, error) {
+	data, err := fs.ReadFile(fsys, n.Font)
+	if err != nil {
+		return nil, err
+	}
+	f, err := opentype.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("parse font %s: %w", n.Font, err)
+	}
+	b := &textBox{spec: n, canvas: c, font: f, box: c.rect(n.Rect)}
+	b.color, _ = parseColor(n.Color)
+	if n.OutlineMM > 0 {
+		b.outline, _ = parseColor(n.OutlineColor)
+		b.outlinePx = n.OutlineMM / 25.4 * float64(c.DPI)
+	}
+	b.boldPx = n.BoldMM / 25.4 * float64(c.DPI)
+	return b, nil
+}
+
+// face returns the font at size pt, unhinted so that advances scale
+// linearly with the size.
+func (b *textBox) face(pt float64) (font.Face, error) {
+	return opentype.NewFace(b.font, &opentype.FaceOptions{Size: pt, DPI: float64(b.canvas.DPI), Hinting: font.HintingNone})
+}
+
+// fit finds the largest size from MaxSizePt down to MinSizePt, in steps of
+// half a point, at which s fits the box's width. It returns 0 for an empty
+// s, a warning when the name was shrunk, and an EUNPROCESSABLE error on
+// field "name" when s is too long, has a character the font lacks, or does
+// not fit even at MinSizePt.
+func (b *textBox) fit(s string) (pt float64, warnings []string, err error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil, nil
+	}
+	n := b.spec
+	if c := utf8.RuneCountInString(s); c > n.MaxLength {
+		return 0, nil, oshigoods.FieldErrorf(FieldName, "name is %d characters; the limit is %d (%d too many).", c, n.MaxLength, c-n.MaxLength)
+	}
+	var buf sfnt.Buffer
+	for _, r := range s {
+		if g, err := b.font.GlyphIndex(&buf, r); err != nil || g == 0 {
+			return 0, nil, oshigoods.FieldErrorf(FieldName, "name contains %q (U+%04X), which this design's font cannot print.", r, r)
+		}
+	}
+	avail := float64(b.box.Dx()) - 2*(b.outlinePx+b.boldPx)
+	// Advances scale linearly with an unhinted face, so measure once at
+	// the largest size and start from the estimate; then confirm with the
+	// real face, stepping down if rounding says otherwise.
+	width, err := b.measure(s, n.MaxSizePt)
+	if err != nil {
+		return 0, nil, err
+	}
+	pt = n.MaxSizePt
+	if width > avail {
+		pt = math.Floor(n.MaxSizePt*avail/width/sizeStepPt) * sizeStepPt
+	}
+	for ; pt >= n.MinSizePt; pt -= sizeStepPt {
+		w, err := b.measure(s, pt)
+		if err != nil {
+			return 0, nil, err
+		}
+		if w <= avail {
+			if pt < n.MaxSizePt {
+				warnings = append(warnings, fmt.Sprintf("The name was set at %.1f pt instead of %.1f pt to fit its box.", pt, n.MaxSizePt))
+			}
+			return pt, warnings, nil
+		}
+	}
+	return 0, nil, oshigoods.FieldErrorf(FieldName, "name is too wide for its box even at the smallest size (%.1f pt): shorten it or use narrower characters.", n.MinSizePt)
+}
+
+// measure returns the advance width of s at size pt in pixels.
+func (b *textBox) measure(s string, pt float64) (float64, error) {
+	face, err := b.face(pt)
+	if err != nil {
+		return 0, fmt.Errorf("font face: %w", err)
+	}
+	defer face.Close()
+	return fix(font.MeasureString(face, s)), nil
+}
+
+func fix(v fixed.Int26_6) float64 { return float64(v) / 64 }
+
+// drawName draws the name, fitted, into its box: first its outline, then
+// its letters.
+func drawName(s *state) error {
+	b := s.t.name
+	if b == nil {
+		return nil
+	}
+	text := strings.TrimSpace(s.t.nameValue(s.in))
+	pt, warnings, err := b.fit(text)
+	if err != nil || pt == 0 {
+		return err
+	}
+	s.warnings = append(s.warnings, warnings...)
+	face, err := b.face(pt)
+	if err != nil {
+		return fmt.Errorf("font face: %w", err)
+	}
+	defer face.Close()
+
+	// Lay the line out on an alpha mask covering the box plus the outline.
+	pad := int(math.Ceil(b.outlinePx+b.boldPx)) + 1
+	area := b.box.Inset(-pad)
+	mask := image.NewAlpha(area)
+	m := face.Metrics()
+	width := fix(font.MeasureString(face, text))
+	var x float64
+	switch b.spec.Align {
+	case "left":
+		x = float64(b.box.Min.X) + b.outlinePx + b.boldPx
+	case "right":
+		x = float64(b.box.Max.X) - b.outlinePx - b.boldPx - width
+	default:
+		x = float64(b.box.Min.X) + (float64(b.box.Dx())-width)/2
+	}
+	ascent, descent := fix(m.Ascent), fix(m.Descent)
+	y := float64(b.box.Min.Y) + (float64(b.box.Dy())-(ascent+descent))/2 + ascent
+	d := font.Drawer{Dst: mask, Src: image.Opaque, Face: face, Dot: fixed.Point26_6{X: fixed.Int26_6(math.Round(x * 64)), Y: fixed.Int26_6(math.Round(y * 64))}}
+	d.DrawString(text)
+	if b.boldPx > 0 {
+		mask = dilate(mask, b.boldPx)
+	}
+
+	if b.outlinePx > 0 {
+		draw.DrawMask(s.canvas, area, image.NewUniform(b.outline), image.Point{}, dilate(mask, b.outlinePx), area.Min, draw.Over)
+	}
+	draw.DrawMask(s.canvas, area, image.NewUniform(b.color), image.Point{}, mask, area.Min, draw.Over)
+	return nil
+}
+
+// dilate grows the mask by r pixels in every direction with an
+// anti-aliased round edge: each pixel takes the largest neighbour within r,
+// weighted down over the last pixel of distance.
+func dilate(src *image.Alpha, r float64) *image.Alpha {
+	type tap struct {
+		dx, dy int
+		w      uint32 // weight out of 256
+	}
+	var taps []tap
+	ri := int(math.Ceil(r))
+	for dy := -ri; dy <= ri; dy++ {
+		for dx := -ri; dx <= ri; dx++ {
+			w := r + 0.5 - math.Hypot(float64(dx), float64(dy))
+			if w <= 0 {
+				continue
+			}
+			taps = append(taps, tap{dx, dy, uint32(math.Round(min(w, 1) * 256))})
+		}
+	}
+	b := src.Bounds()
+	dst := image.NewAlpha(b)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			var best uint32
+			for _, t := range taps {
+				sx, sy := x+t.dx, y+t.dy
+				if sx < b.Min.X || sy < b.Min.Y || sx >= b.Max.X || sy >= b.Max.Y {
+					continue
+				}
+				if v := uint32(src.Pix[src.PixOffset(sx, sy)]) * t.w >> 8; v > best {
+					best = v
+					if best == 0xff {
+						break
+					}
+				}
+			}
+			dst.Pix[dst.PixOffset(x, y)] = uint8(best)
+		}
+	}
+	return dst
+}
