@@ -15,9 +15,6 @@ import (
 var (
 	framePink = hex("#ffd3e4")
 	hotPink   = hex("#ff6fa5")
-	lilac     = hex("#c9a7f5")
-	mint      = hex("#9fe3cf")
-	sky       = hex("#a9d6ff")
 )
 
 // drawFrame draws the full-canvas frame in millimetres: a pastel pink
@@ -83,9 +80,6 @@ func drawFrame(s photo.Spec, f *opentype.Font) *image.RGBA {
 		col := []([3]uint8){{0xc9, 0xa7, 0xf5}, {0x9f, 0xe3, 0xcf}, {0xa9, 0xd6, 0xff}, {0xff, 0xd8, 0x4a}}[i]
 		sticker(c.mask().star(p[0], p[1], 1.9, 0.85, 5, 0), col)
 	}
-	_ = lilac
-	_ = mint
-	_ = sky
 	return c.img
 }
 
