@@ -19,10 +19,10 @@ import (
 const mp3Available = true
 
 // encodeMP3Data encodes interleaved 16-bit PCM as constant-bit-rate MP3
-// with LAME at quality 2. No Xing/LAME tag is written, so the bytes depend
+// with LAME at the given algorithm quality (0 best … 9 fastest). No Xing/LAME tag is written, so the bytes depend
 // on the input alone. Each call has its own encoder, so calls may run
 // concurrently.
-func encodeMP3Data(pcm []int16, channels, rate, kbps int) ([]byte, error) {
+func encodeMP3Data(pcm []int16, channels, rate, kbps, quality int) ([]byte, error) {
 	if channels != 1 && channels != 2 {
 		return nil, fmt.Errorf("lame: %d channels", channels)
 	}
@@ -37,7 +37,7 @@ func encodeMP3Data(pcm []int16, channels, rate, kbps int) ([]byte, error) {
 	C.lame_set_out_samplerate(gfp, C.int(rate))
 	C.lame_set_brate(gfp, C.int(kbps))
 	C.lame_set_VBR(gfp, C.vbr_off)
-	C.lame_set_quality(gfp, 2)
+	C.lame_set_quality(gfp, C.int(quality))
 	C.lame_set_bWriteVbrTag(gfp, 0)
 	if channels == 1 {
 		C.lame_set_mode(gfp, C.MONO)

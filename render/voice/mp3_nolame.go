@@ -8,6 +8,6 @@ import "errors"
 // -tags lame (and libmp3lame installed) to get alarm.mp3 and preview.mp3.
 const mp3Available = false
 
-func encodeMP3Data(pcm []int16, channels, rate, kbps int) ([]byte, error) {
+func encodeMP3Data(pcm []int16, channels, rate, kbps, quality int) ([]byte, error) {
 	return nil, errors.New("no MP3 encoder in this build: build with -tags lame")
 }

@@ -57,7 +57,20 @@ func normalise(ch [][]float32, rate int, targetLUFS, ceilingDBTP float64) (float
 		}
 		g *= dbToGain(targetLUFS - l)
 	}
-	if tp := float64(truePeak(y)); tp > ceiling {
+	// Final guard. Within one frame's interpolation window (±12 frames)
+	// the smoothed gain moves by a few percent at most, so a frame's true
+	// peak in y is within that of g·env·peaks; only frames within 3 dB of
+	// the ceiling by that estimate can reach it, and only those are
+	// measured again.
+	var peak float32
+	for i, p := range peaks {
+		if float64(p)*g*float64(env[i]) > ceiling*0.7 {
+			for _, yc := range y {
+				peak = max(peak, framePeak(yc, i))
+			}
+		}
+	}
+	if tp := float64(peak); tp > ceiling {
 		s := float32(ceiling / tp)
 		for _, yc := range y {
 			for i := range yc {

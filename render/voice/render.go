@@ -199,7 +199,7 @@ func encodeMP3(j *job) error {
 		j.warnings = append(j.warnings, fmt.Sprintf("%s.mp3 was not made: this build has no MP3 encoder (build with -tags lame); %s.wav is complete.", j.name, j.name))
 		return nil
 	}
-	data, err := encodeMP3Data(toInt16(j.audio), len(j.audio), j.bank.rate, j.preset.MP3Kbps)
+	data, err := encodeMP3Data(toInt16(j.audio), len(j.audio), j.bank.rate, j.preset.MP3Kbps, j.preset.MP3Quality)
 	if err != nil {
 		return fmt.Errorf("encode %s.mp3: %w", j.name, err)
 	}

@@ -37,53 +37,41 @@ func framePeaks(ch [][]float32) []float32 {
 	if len(ch) == 0 {
 		return nil
 	}
-	n := len(ch[0])
-	peaks := make([]float32, n)
+	peaks := make([]float32, len(ch[0]))
 	for _, x := range ch {
-		for i := 0; i < n; i++ {
-			m := abs32(x[i])
-			if i >= tpHalf-1 && i+tpHalf < n {
-				w := x[i-tpHalf+1 : i+tpHalf+1]
-				for p := range tpTaps {
-					t := &tpTaps[p]
-					var acc float32
-					for k, v := range w {
-						acc += v * t[k]
-					}
-					if a := abs32(acc); a > m {
-						m = a
-					}
-				}
-			} else {
-				for p := range tpTaps {
-					var acc float32
-					for k := range tpTaps[p] {
-						if j := i - tpHalf + 1 + k; j >= 0 && j < n {
-							acc += x[j] * tpTaps[p][k]
-						}
-					}
-					if a := abs32(acc); a > m {
-						m = a
-					}
-				}
-			}
-			if m > peaks[i] {
-				peaks[i] = m
-			}
+		for i := range x {
+			peaks[i] = max(peaks[i], framePeak(x, i))
 		}
 	}
 	return peaks
 }
 
-// truePeak returns the true peak of ch as a linear value.
-func truePeak(ch [][]float32) float32 {
-	var m float32
-	for _, p := range framePeaks(ch) {
-		if p > m {
-			m = p
+// framePeak returns the largest absolute value of x at i and at the three
+// points interpolated between i and i+1.
+func framePeak(x []float32, i int) float32 {
+	const width = 2 * tpHalf
+	m := abs32(x[i])
+	var a0, a1, a2 float32
+	if start := i - tpHalf + 1; start >= 0 && start+width <= len(x) {
+		w := (*[width]float32)(x[start : start+width])
+		t0, t1, t2 := &tpTaps[0], &tpTaps[1], &tpTaps[2]
+		for k := 0; k < width; k++ {
+			v := w[k]
+			a0 += v * t0[k]
+			a1 += v * t1[k]
+			a2 += v * t2[k]
+		}
+	} else {
+		for k := 0; k < width; k++ {
+			if j := start + k; j >= 0 && j < len(x) {
+				v := x[j]
+				a0 += v * tpTaps[0][k]
+				a1 += v * tpTaps[1][k]
+				a2 += v * tpTaps[2][k]
+			}
 		}
 	}
-	return m
+	return max(m, abs32(a0), abs32(a1), abs32(a2))
 }
 
 func abs32(v float32) float32 {

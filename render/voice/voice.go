@@ -67,6 +67,7 @@ type Preset struct {
 	TargetLUFS float64 // integrated loudness, EBU R128
 	CeilingTP  float64 // dBTP, true-peak ceiling
 	MP3Kbps    int     // also write alarm.mp3 at this bit rate; 0 for none
+	MP3Quality int     // LAME's algorithm quality, 0 (best, slowest) to 9
 }
 
 // Presets are the output formats a fan chooses from. phone: a stereo
@@ -74,13 +75,13 @@ type Preset struct {
 // only under 30 s) plus a 128 kbps MP3; module: a mono 22.05 kHz 16-bit WAV
 // for alarm-clock sound modules, at most 60 s (their flash is small).
 var Presets = []Preset{
-	{Name: "phone", Rate: 44100, Channels: 2, MaxSeconds: 30, TargetLUFS: -16, CeilingTP: -1, MP3Kbps: 128},
+	{Name: "phone", Rate: 44100, Channels: 2, MaxSeconds: 30, TargetLUFS: -16, CeilingTP: -1, MP3Kbps: 128, MP3Quality: 3},
 	{Name: "module", Rate: 22050, Channels: 1, MaxSeconds: 60, TargetLUFS: -16, CeilingTP: -1},
 }
 
 // previewPreset is the 試聴 clip: one pass of the sequence, mono, 22.05 kHz,
 // at most 12 s, with a watermark tone every 3 s.
-var previewPreset = Preset{Name: "preview", Rate: 22050, Channels: 1, MaxSeconds: 12, TargetLUFS: -16, CeilingTP: -1, MP3Kbps: 48}
+var previewPreset = Preset{Name: "preview", Rate: 22050, Channels: 1, MaxSeconds: 12, TargetLUFS: -16, CeilingTP: -1, MP3Kbps: 48, MP3Quality: 7}
 
 var choiceID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 
