@@ -1,36 +1,62 @@
 package card
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
+	"image"
+	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
+	"unicode"
 
+	"oshigoods"
 	"oshigoods/render"
 )
+
+var update = flag.Bool("update", false, "rewrite the golden previews in testdata/")
 
 // templatesDir holds the shipped templates and fonts.
 const templatesDir = "../../templates"
 
-// compileShipped compiles a shipped card template by id.
-func compileShipped(t testing.TB, id string) *Template {
+// shippedSpec returns the card spec of a shipped template, edited by edit.
+func shippedSpec(t testing.TB, id string, edit func(map[string]any)) json.RawMessage {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(templatesDir, id, "template.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var m struct {
-		Card json.RawMessage `json:"card"`
+		Card map[string]any `json:"card"`
 	}
 	if err := json.Unmarshal(data, &m); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Compile(m.Card, os.DirFS(templatesDir))
+	if edit != nil {
+		edit(m.Card)
+	}
+	spec, _ := json.Marshal(m.Card)
+	return spec
+}
+
+func compileSpec(t testing.TB, spec json.RawMessage) *Template {
+	t.Helper()
+	r, err := Compile(spec, os.DirFS(templatesDir))
 	if err != nil {
-		t.Fatalf("compile %s: %v", id, err)
+		t.Fatalf("compile: %v", err)
 	}
 	return r.(*Template)
+}
+
+func compileShipped(t testing.TB, id string) *Template {
+	t.Helper()
+	return compileSpec(t, shippedSpec(t, id, nil))
 }
 
 func renderFiles(t testing.TB, tpl *Template, fields map[string]string) *render.Result {
@@ -42,13 +68,357 @@ func renderFiles(t testing.TB, tpl *Template, fields map[string]string) *render.
 	return res
 }
 
-func TestScratch(t *testing.T) {
-	for _, id := range []string{"card-letter-tate", "card-letter-yoko"} {
-		tpl := compileShipped(t, id)
-		res := renderFiles(t, tpl, map[string]string{"to": "さくら"})
-		for _, f := range res.Files {
-			os.WriteFile("/tmp/"+id+"-"+f.Name, f.Data, 0o644)
+var ids = []string{"card-letter-tate", "card-letter-yoko"}
+
+// TestGoldenPreviews compares the previews of letters covering the layout
+// rules with testdata/*.png. Run with -update to rewrite them, and look at
+// them: a fan will.
+func TestGoldenPreviews(t *testing.T) {
+	for _, tc := range []struct {
+		scenario string
+		id       string
+		fields   map[string]string
+	}{
+		{"tate-default", "card-letter-tate", map[string]string{"to": "さくら"}},
+		{"tate-rules", "card-letter-tate", map[string]string{"to": "さくら", "message": probeMsg["card-letter-tate"]}},
+		{"yoko-default", "card-letter-yoko", map[string]string{"to": "さくら"}},
+		{"yoko-rules", "card-letter-yoko", map[string]string{"to": "さくら", "message": probeMsg["card-letter-yoko"]}},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			res := renderFiles(t, compileShipped(t, tc.id), tc.fields)
+			if len(res.Files) != 2 || res.Files[0].Name != "card.pdf" || res.Files[0].Role != render.RoleOutput ||
+				res.Files[1].Name != "preview.png" || res.Files[1].Role != render.RolePreview {
+				t.Fatalf("files %v", res.Files)
+			}
+			golden := filepath.Join("testdata", tc.scenario+".png")
+			if *update {
+				if err := os.WriteFile(golden, res.Files[1].Data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if diff := pngDiff(t, res.Files[1].Data, want); diff > 0.002 {
+				t.Errorf("preview differs from %s in %.2f%% of pixels", golden, 100*diff)
+			}
+		})
+	}
+}
+
+// pngDiff is the fraction of pixels that differ by more than a little.
+func pngDiff(t *testing.T, a, b []byte) float64 {
+	t.Helper()
+	ia, err := png.Decode(bytes.NewReader(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ib, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ia.Bounds() != ib.Bounds() {
+		return 1
+	}
+	r := ia.Bounds()
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if colorDist(ia, ib, x, y) > 48 {
+				n++
+			}
 		}
-		t.Log(res.Warnings)
+	}
+	return float64(n) / float64(r.Dx()*r.Dy())
+}
+
+func colorDist(a, b image.Image, x, y int) int {
+	r1, g1, b1, _ := a.At(x, y).RGBA()
+	r2, g2, b2, _ := b.At(x, y).RGBA()
+	d := 0
+	for _, p := range [][2]uint32{{r1, r2}, {g1, g2}, {b1, b2}} {
+		v := int(p[0]>>8) - int(p[1]>>8)
+		d = max(d, v, -v)
+	}
+	return d
+}
+
+func needTool(t *testing.T, name string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		t.Skipf("%s not installed", name)
+	}
+}
+
+func run(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+	return string(out)
+}
+
+// TestPDF checks the print file with poppler and qpdf: what a print shop
+// and a reader see, not bytes.
+func TestPDF(t *testing.T) {
+	for _, tool := range []string{"pdffonts", "pdfinfo", "pdftotext", "pdftoppm", "qpdf"} {
+		needTool(t, tool)
+	}
+	for _, tc := range []struct {
+		scenario  string
+		id        string
+		cropMarks bool
+		message   string
+	}{
+		{"tate default letter", "card-letter-tate", false, ""},
+		{"tate every rule", "card-letter-tate", false, probeMsg["card-letter-tate"]},
+		{"tate with crop marks", "card-letter-tate", true, probeMsg["card-letter-tate"]},
+		{"yoko every rule", "card-letter-yoko", false, probeMsg["card-letter-yoko"]},
+		{"yoko with crop marks", "card-letter-yoko", true, ""},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			tpl := compileSpec(t, shippedSpec(t, tc.id, func(m map[string]any) { m["crop_marks"] = tc.cropMarks }))
+			res := renderFiles(t, tpl, map[string]string{"to": "さくら", "message": tc.message})
+			file := filepath.Join(t.TempDir(), "card.pdf")
+			if err := os.WriteFile(file, res.Files[0].Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+
+			fonts := strings.Split(strings.TrimSpace(run(t, "pdffonts", file)), "\n")[2:]
+			if len(fonts) == 0 {
+				t.Error("pdffonts lists no font")
+			}
+			for _, f := range fonts {
+				cols := strings.Fields(f)
+				// name type… encoding emb sub uni object ID
+				if n := len(cols); n < 6 || cols[n-5] != "yes" || cols[n-4] != "yes" || !strings.Contains(cols[0], "+KleeOne") {
+					t.Errorf("font not embedded and subset: %s", f)
+				}
+			}
+
+			info := run(t, "pdfinfo", "-box", file)
+			slug := 0.0
+			if tc.cropMarks {
+				slug = slugMM
+			}
+			wantW, wantH := 100+2*3+2*slug, 148+2*3+2*slug
+			if w, h := box(t, info, `Page size:\s+([\d.]+) x ([\d.]+)`); !near(w, wantW) || !near(h, wantH) {
+				t.Errorf("page %.2fx%.2f mm, want %.0fx%.0f", w, h, wantW, wantH)
+			}
+			if w, h := boxSize(t, info, "TrimBox"); !near(w, 100) || !near(h, 148) {
+				t.Errorf("TrimBox %.2fx%.2f mm, want 100x148", w, h)
+			}
+			if w, h := boxSize(t, info, "BleedBox"); !near(w, 106) || !near(h, 154) {
+				t.Errorf("BleedBox %.2fx%.2f mm, want 106x154", w, h)
+			}
+
+			if out := run(t, "qpdf", "--check", file); !strings.Contains(out, "No syntax or stream encoding errors") {
+				t.Errorf("qpdf --check:\n%s", out)
+			}
+
+			text := strip(run(t, "pdftotext", "-enc", "UTF-8", file, "-"))
+			to, msg := inputs(render.Inputs{Fields: map[string]string{"to": "さくら", "message": tc.message}})
+			for _, p := range tpl.letter(to, msg) {
+				for _, line := range strings.Split(p.Text, "\n") {
+					if !strings.Contains(text, strip(line)) {
+						// A paragraph may wrap: every character must still be there.
+						for _, r := range strip(line) {
+							if strings.Count(text, string(r)) < strings.Count(strip(line), string(r)) {
+								t.Errorf("pdftotext lost %q of %q", r, line)
+							}
+						}
+					}
+				}
+			}
+			for _, r := range strip(msg) {
+				if !strings.ContainsRune(text, r) {
+					t.Errorf("pdftotext lost %q", r)
+				}
+			}
+
+			run(t, "pdftoppm", "-r", "50", "-png", "-singlefile", file, filepath.Join(t.TempDir(), "page"))
+		})
+	}
+}
+
+func strip(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func near(a, b float64) bool { return a > b-0.1 && a < b+0.1 }
+
+const ptMM = 25.4 / 72
+
+func box(t *testing.T, info, pattern string) (w, h float64) {
+	t.Helper()
+	m := regexp.MustCompile(pattern).FindStringSubmatch(info)
+	if m == nil {
+		t.Fatalf("pdfinfo: no %s in\n%s", pattern, info)
+	}
+	w, _ = strconv.ParseFloat(m[1], 64)
+	h, _ = strconv.ParseFloat(m[2], 64)
+	return w * ptMM, h * ptMM
+}
+
+func boxSize(t *testing.T, info, name string) (w, h float64) {
+	t.Helper()
+	m := regexp.MustCompile(name + `:\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)`).FindStringSubmatch(info)
+	if m == nil {
+		t.Fatalf("pdfinfo: no %s in\n%s", name, info)
+	}
+	var v [4]float64
+	for i := range v {
+		v[i], _ = strconv.ParseFloat(m[i+1], 64)
+	}
+	return (v[2] - v[0]) * ptMM, (v[3] - v[1]) * ptMM
+}
+
+// TestCheck is the order-time check: what is refused with a 422 and why.
+func TestCheck(t *testing.T) {
+	long := strings.Repeat("ずっと応援しています。", 60)
+	for _, tc := range []struct {
+		scenario string
+		id       string
+		fields   map[string]string
+		field    string // "" means accepted
+		message  string // part of the refusal
+	}{
+		{"default letter", "card-letter-tate", map[string]string{"to": "さくら"}, "", ""},
+		{"𠮷 in the name", "card-letter-tate", map[string]string{"to": "𠮷田"}, "", ""},
+		{"emoji in the message", "card-letter-tate", map[string]string{"to": "さくら", "message": "大好き😀です"}, "message", "「😀」(U+1F600)"},
+		{"emoji in the name", "card-letter-yoko", map[string]string{"to": "さくら🌸"}, "to", "「🌸」(U+1F338)"},
+		{"rare symbol", "card-letter-yoko", map[string]string{"to": "さくら", "message": "ありがとう♫"}, "message", "U+266B"},
+		{"too long tate", "card-letter-tate", map[string]string{"to": "さくら", "message": long}, "message", "characters too many"},
+		{"too long yoko", "card-letter-yoko", map[string]string{"to": "さくら", "message": long}, "message", "characters too many"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			_, err := compileShipped(t, tc.id).Check(context.Background(), render.Inputs{Fields: tc.fields})
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if oshigoods.ErrorCode(err) != oshigoods.EUNPROCESSABLE || oshigoods.ErrorField(err) != tc.field ||
+				!strings.Contains(oshigoods.ErrorMessage(err), tc.message) {
+				t.Fatalf("got %v; want a 422 on %s saying %q", err, tc.field, tc.message)
+			}
+		})
+	}
+}
+
+// TestTooManyIsExact checks the count in the refusal: dropping that many
+// characters from the end fits, dropping one fewer does not.
+func TestTooManyIsExact(t *testing.T) {
+	tpl := compileShipped(t, "card-letter-tate")
+	msg := []rune(strings.Repeat("応援してくれて本当にありがとう。", 30))
+	_, err := tpl.Check(context.Background(), render.Inputs{Fields: map[string]string{"to": "さくら", "message": string(msg)}})
+	m := regexp.MustCompile(`(\d+) characters too many`).FindStringSubmatch(oshigoods.ErrorMessage(err))
+	if m == nil {
+		t.Fatalf("got %v", err)
+	}
+	n, _ := strconv.Atoi(m[1])
+	check := func(k int) error {
+		_, err := tpl.Check(context.Background(), render.Inputs{Fields: map[string]string{"to": "さくら", "message": string(msg[:len(msg)-k])}})
+		return err
+	}
+	if err := check(n); err != nil {
+		t.Errorf("dropping %d characters still refused: %v", n, err)
+	}
+	if err := check(n - 1); err == nil {
+		t.Errorf("dropping %d characters fits: the count %d is too high", n-1, n)
+	}
+}
+
+// TestShrink checks that text a little too long shrinks, with a warning.
+func TestShrink(t *testing.T) {
+	tpl := compileShipped(t, "card-letter-yoko")
+	msg := strings.Repeat("応援してくれて本当にありがとう。", 20)
+	w, err := tpl.Check(context.Background(), render.Inputs{Fields: map[string]string{"to": "さくら", "message": msg}})
+	if err != nil || len(w) != 1 || !strings.Contains(w[0], "pt instead of 11.0 pt") {
+		t.Fatalf("warnings %q, err %v; want a shrink warning", w, err)
+	}
+}
+
+// TestSafeArea checks every glyph's em box stays 3 mm inside the trim.
+func TestSafeArea(t *testing.T) {
+	for _, id := range ids {
+		t.Run(id, func(t *testing.T) {
+			tpl := compileShipped(t, id)
+			s, _, err := tpl.fit("ながいなまえのファンのみなさまへとどけ", probeMsg[id])
+			if err != nil {
+				t.Fatal(err)
+			}
+			pg := tpl.compose(s)
+			em, asc := pg.sizeMM, tpl.face.ascent
+			for _, ln := range pg.lines {
+				for _, g := range ln.glyphs {
+					x0, x1, y0, y1 := g.x, g.x+em, g.y-asc*em, g.y+(1-asc)*em
+					if g.rotate {
+						x0, x1, y0, y1 = g.x-(1-asc)*em, g.x+asc*em, g.y, g.y+em
+					}
+					if x0 < safeMM || y0 < safeMM || x1 > tpl.c.WidthMM-safeMM || y1 > tpl.c.HeightMM-safeMM {
+						t.Errorf("%q at %.1f,%.1f..%.1f,%.1f mm is within 3 mm of the trim", g.r, x0, y0, x1, y1)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	for _, id := range ids {
+		t.Run(id, func(t *testing.T) {
+			tpl := compileShipped(t, id)
+			in := map[string]string{"to": "𠮷田", "message": probeMsg[id]}
+			a, b := renderFiles(t, tpl, in), renderFiles(t, tpl, in)
+			for i := range a.Files {
+				if a.Files[i].SHA256() != b.Files[i].SHA256() {
+					t.Errorf("%s differs between renders", a.Files[i].Name)
+				}
+			}
+		})
+	}
+}
+
+func TestCompileRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		scenario string
+		edit     func(map[string]any)
+		want     string
+	}{
+		{"box too close to the trim", func(m map[string]any) { m["lines"] = 15.0 }, "leaves"},
+		{"unknown direction", func(m map[string]any) { m["direction"] = "diagonal" }, "direction"},
+		{"unknown key", func(m map[string]any) { m["colour"] = "red" }, "unknown field"},
+		{"body does not fit", func(m map[string]any) { m["body"] = strings.Repeat("あ", 400) }, "does not fit"},
+		{"no signature", func(m map[string]any) { m["signature"] = "" }, "signature"},
+		{"font lacks a character", func(m map[string]any) { m["signature"] = "ひかり😀" }, "lacks"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			_, err := Compile(shippedSpec(t, "card-letter-tate", tc.edit), os.DirFS(templatesDir))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error about %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// BenchmarkRenderCard is the warm path: the template and its font are
+// compiled once, each iteration sets and writes one vertical letter.
+func BenchmarkRenderCard(b *testing.B) {
+	tpl := compileShipped(b, "card-letter-tate")
+	in := render.Inputs{Fields: map[string]string{"to": "さくら", "message": probeMsg["card-letter-tate"]}}
+	for b.Loop() {
+		if _, err := tpl.Render(context.Background(), in); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -93,10 +94,25 @@ func (t *Template) pdf(pg *page, sizePt float64) ([]byte, error) {
 	if err := p.Output(&buf); err != nil {
 		return nil, err
 	}
+	out := fixBoxOrder(buf.Bytes())
 	// gofpdf names the font "utf8" + family and marks no subset. Give it
 	// the PostScript name with a subset tag (six capitals and +, ISO
 	// 32000 9.6.4), of the same length so no offset moves.
-	return bytes.ReplaceAll(buf.Bytes(), []byte("/utf8"+family), []byte("/"+subsetTag(used)+"+"+t.face.psName)), nil
+	return bytes.ReplaceAll(out, []byte("/utf8"+family), []byte("/"+subsetTag(used)+"+"+t.face.psName)), nil
+}
+
+// pageBoxes matches the page boxes gofpdf writes from a map, in random
+// order.
+var pageBoxes = regexp.MustCompile(`(?:/(?:Trim|Bleed)Box \[[^\]]*\]\n){2}`)
+
+// fixBoxOrder sorts the page box entries so the same inputs give the same
+// bytes. The entries keep their total length, so no offset moves.
+func fixBoxOrder(pdf []byte) []byte {
+	return pageBoxes.ReplaceAllFunc(pdf, func(m []byte) []byte {
+		lines := strings.SplitAfter(string(m), "\n")
+		sort.Strings(lines)
+		return []byte(strings.Join(lines, ""))
+	})
 }
 
 func utf16Hex(s string) string {
