@@ -422,3 +422,18 @@ func BenchmarkRenderCard(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRenderCardPDF is the warm path of the print file alone, what an
+// HTML-to-PDF service would be compared with.
+func BenchmarkRenderCardPDF(b *testing.B) {
+	tpl := compileShipped(b, "card-letter-tate")
+	s, _, err := tpl.fit("さくら", probeMsg["card-letter-tate"])
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := tpl.pdf(tpl.compose(s), s.sizePt); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
