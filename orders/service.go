@@ -221,6 +221,50 @@ func requestHash(req NewOrder) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// PreviewRequest asks for a preview of one item before ordering.
+type PreviewRequest struct {
+	Template string            `json:"template"`
+	Fields   map[string]string `json:"fields"`
+}
+
+// Preview validates the fields as an order would (errors name the field,
+// e.g. "fields.name") and returns the template's preview file: a small
+// watermarked image or a short clip. Image fields hold upload ids.
+func (s *Service) Preview(ctx context.Context, req PreviewRequest) (*render.File, []string, error) {
+	tpl, err := s.Catalog.Get(req.Template)
+	if err != nil {
+		return nil, nil, err
+	}
+	in := render.Inputs{Fields: req.Fields, Images: map[string][]byte{}}
+	if in.Fields == nil {
+		in.Fields = map[string]string{}
+	}
+	for _, f := range tpl.Fields() {
+		id := in.Fields[f.Name]
+		if f.Type != render.FieldImage || id == "" {
+			continue
+		}
+		up, err := s.Store.Upload(ctx, id)
+		if oshigoods.ErrorCode(err) == oshigoods.ENOTFOUND {
+			return nil, nil, oshigoods.FieldErrorf("fields."+f.Name, "no upload with id %q: upload the image first with POST /v1/uploads.", id)
+		} else if err != nil {
+			return nil, nil, err
+		}
+		if in.Images[f.Name], err = s.Files.Get(ctx, up.Key); err != nil {
+			return nil, nil, fmt.Errorf("fetch upload %s: %w", id, err)
+		}
+	}
+	warnings, err := tpl.Validate(ctx, in)
+	if err != nil {
+		return nil, nil, prefixed("fields.", err)
+	}
+	f, err := render.Preview(ctx, tpl.Renderer, in)
+	if err != nil {
+		return nil, nil, prefixed("fields.", err)
+	}
+	return f, warnings, nil
+}
+
 // Order returns the order if token is its token; ENOTFOUND otherwise, so a
 // wrong token and a missing order look the same.
 func (s *Service) Order(ctx context.Context, id, token string) (*Order, error) {

@@ -543,3 +543,57 @@ func TestRenderCommand(t *testing.T) {
 }
 
 var _ = fmt.Sprint
+
+// TestPreviews asks for a preview of every kind and checks what comes back
+// is a file of the right type; bad fields are a 422 naming the field.
+func TestPreviews(t *testing.T) {
+	env := backends[0].env(t)
+	srv := startServe(t, env, "--worker=false")
+	var up struct{ ID string }
+	if code := upload(t, srv.base, "me.jpg", testPhoto(t), &up); code != 201 {
+		t.Fatalf("upload: %d", code)
+	}
+	cases := []struct {
+		scenario    string
+		body        map[string]any
+		status      int
+		contentType string
+		field       string
+	}{
+		{"photo", map[string]any{"template": "photo-2shot-l", "fields": map[string]string{"photo": up.ID, "name": "さくら"}}, 200, "image/jpeg", ""},
+		{"card", map[string]any{"template": "card-letter-tate", "fields": map[string]string{"to": "さくら"}}, 200, "image/png", ""},
+		{"voice", map[string]any{"template": "voice-alarm-morning", "fields": map[string]string{"name": "sakura", "lines": "ohayou", "repeat": "1", "preset": "phone"}}, 200, "audio/", ""},
+		{"card message too long", map[string]any{"template": "card-letter-tate", "fields": map[string]string{"to": "さくら", "message": strings.Repeat("ありがとう。", 400)}}, 422, "", "fields.message"},
+		{"photo without upload", map[string]any{"template": "photo-2shot-l", "fields": map[string]string{"photo": "upl_nope"}}, 422, "", "fields.photo"},
+		{"unknown template", map[string]any{"template": "nope", "fields": map[string]string{}}, 404, "", "template"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.scenario, func(t *testing.T) {
+			b, _ := json.Marshal(tc.body)
+			resp, err := http.Post(srv.base+"/v1/previews", "application/json", bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			data, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, data)
+			}
+			if tc.status != 200 {
+				var e apiError
+				if err := json.Unmarshal(data, &e); err != nil || e.Error.Field != tc.field {
+					t.Fatalf("error %s, want field %s", data, tc.field)
+				}
+				return
+			}
+			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, tc.contentType) || len(data) < 1000 {
+				t.Fatalf("got %s, %d bytes", ct, len(data))
+			}
+			if strings.HasPrefix(tc.contentType, "image/") {
+				if _, _, err := image.Decode(bytes.NewReader(data)); err != nil {
+					t.Fatalf("preview does not decode: %v", err)
+				}
+			}
+		})
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,6 +43,7 @@ func New(svc *orders.Service, logger *slog.Logger, ready map[string]Pinger) *Ser
 	s.mux.HandleFunc("GET /v1/templates", s.listTemplates)
 	s.mux.HandleFunc("GET /v1/templates/{id}", s.getTemplate)
 	s.mux.HandleFunc("POST /v1/uploads", s.createUpload)
+	s.mux.HandleFunc("POST /v1/previews", s.createPreview)
 	s.mux.HandleFunc("POST /v1/orders", s.createOrder)
 	s.mux.HandleFunc("GET /v1/orders/{id}", s.getOrder)
 	s.mux.HandleFunc("GET /v1/shop/orders", s.shop(s.listShopOrders))
@@ -240,6 +243,31 @@ func jsonProblem(err error) string {
 		return "the body is larger than 1 MiB."
 	}
 	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// createPreview answers with the preview's bytes (image or audio), and its
+// warnings in X-Oshigoods-Warning headers, percent-encoded.
+func (s *Server) createPreview(w http.ResponseWriter, r *http.Request) {
+	var req orders.PreviewRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		s.writeError(w, r, &oshigoods.Error{Code: oshigoods.EINVALID, Message: "the body is not a valid preview request: " + jsonProblem(err)})
+		return
+	}
+	f, warnings, err := s.svc.Preview(r.Context(), req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	for _, warn := range warnings {
+		w.Header().Add("X-Oshigoods-Warning", url.QueryEscape(warn))
+	}
+	w.Header().Set("Content-Type", f.ContentType)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(f.Data)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(f.Data)
 }
 
 func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
