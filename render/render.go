@@ -45,10 +45,12 @@ type Result struct {
 }
 
 // Inputs are one item's personalisation: the text values of its fields and,
-// for image fields, the uploaded bytes keyed by field name.
+// for image fields, the uploaded bytes keyed by field name; and the print
+// profile that finishes print files (bleed, crop marks, format).
 type Inputs struct {
-	Fields map[string]string
-	Images map[string][]byte
+	Fields  map[string]string
+	Images  map[string][]byte
+	Profile Profile
 }
 
 // Output describes what a template produces. Print kinds give the trim size

@@ -1,0 +1,62 @@
+package render
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"oshigoods"
+)
+
+// Profile is a print shop's output profile: how print files are finished,
+// whatever the template. An installation chooses one by configuration
+// (OSHIGOODS_PRINT_PROFILE); the worker passes it to every render in
+// Inputs.Profile. The zero Profile is a digital one: no bleed, no marks.
+type Profile struct {
+	Name string `json:"name"`
+	// BleedMM is added on every side of the trim; backgrounds extend into
+	// it, text and faces stay inside the safe area.
+	BleedMM float64 `json:"bleed_mm"`
+	// CropMarks draws トンボ (corner and centre crop marks) outside the
+	// bleed, on a page enlarged to hold them.
+	CropMarks bool `json:"crop_marks"`
+	// PhotoFormat is the photo print file's format: "jpeg", or "pdf" (the
+	// image on a page with TrimBox and BleedBox). Cards are always PDF.
+	PhotoFormat string `json:"photo_format"`
+}
+
+// DefaultProfileName is the profile used when none is configured.
+const DefaultProfileName = "jp-standard"
+
+// profiles are the built-in profiles. 3 mm bleed is the Japanese print
+// shops' default; some ask for 4 mm.
+var profiles = map[string]Profile{
+	"jp-standard": {Name: "jp-standard", BleedMM: 3, PhotoFormat: "jpeg"},
+	"jp-tombo":    {Name: "jp-tombo", BleedMM: 3, CropMarks: true, PhotoFormat: "pdf"},
+	"bleed4":      {Name: "bleed4", BleedMM: 4, PhotoFormat: "jpeg"},
+	"bleed4-pdf":  {Name: "bleed4-pdf", BleedMM: 4, CropMarks: true, PhotoFormat: "pdf"},
+	"digital":     {Name: "digital", PhotoFormat: "jpeg"},
+}
+
+// LookupProfile returns the built-in profile with the given name; "" is
+// DefaultProfileName. An unknown name is EINVALID, listing the known ones.
+func LookupProfile(name string) (Profile, error) {
+	if name == "" {
+		name = DefaultProfileName
+	}
+	if p, ok := profiles[name]; ok {
+		return p, nil
+	}
+	return Profile{}, &oshigoods.Error{Code: oshigoods.EINVALID, Field: "profile",
+		Message: fmt.Sprintf("unknown print profile %q; profiles are %s.", name, strings.Join(ProfileNames(), ", "))}
+}
+
+// ProfileNames lists the built-in profiles, sorted.
+func ProfileNames() []string {
+	names := make([]string, 0, len(profiles))
+	for n := range profiles {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
