@@ -3,6 +3,7 @@ package voice
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"oshigoods"
 	"oshigoods/render"
@@ -100,13 +101,21 @@ func (t *Template) Render(ctx context.Context, in render.Inputs) (*render.Result
 	if err := t.checkLength(o); err != nil {
 		return nil, err
 	}
+	// The preview is independent of the clip: render it alongside.
+	var (
+		prev    render.File
+		prevErr error
+		wg      sync.WaitGroup
+	)
+	wg.Go(func() { prev, prevErr = t.preview(ctx, o) })
 	main := &job{t: t, o: o, preset: o.preset, repeats: o.repeat, name: "alarm", role: render.RoleOutput}
-	if err := alarmPipeline.run(ctx, main); err != nil {
-		return nil, err
-	}
-	prev, err := t.preview(ctx, o)
+	err = alarmPipeline.run(ctx, main)
+	wg.Wait()
 	if err != nil {
 		return nil, err
+	}
+	if prevErr != nil {
+		return nil, prevErr
 	}
 	return &render.Result{Files: append(main.files, prev), Warnings: main.warnings}, nil
 }
