@@ -65,7 +65,9 @@ type Service struct {
 	// Secret derives order tokens; every API process of one installation
 	// must share it.
 	Secret []byte
-	Limits Limits
+	// Profile is the print profile previews are made with.
+	Profile render.Profile
+	Limits  Limits
 	// URLTTL is how long presigned download URLs last. Default 1 hour.
 	URLTTL time.Duration
 }
@@ -235,7 +237,7 @@ func (s *Service) Preview(ctx context.Context, req PreviewRequest) (*render.File
 	if err != nil {
 		return nil, nil, err
 	}
-	in := render.Inputs{Fields: req.Fields, Images: map[string][]byte{}}
+	in := render.Inputs{Fields: req.Fields, Images: map[string][]byte{}, Profile: s.Profile}
 	if in.Fields == nil {
 		in.Fields = map[string]string{}
 	}

@@ -23,6 +23,9 @@ type Renderer struct {
 	Store   orders.Store
 	Files   orders.FileStore
 	Catalog *templates.Catalog
+	// Profile finishes print files (bleed, crop marks, format). The zero
+	// Profile is digital: no bleed, no marks.
+	Profile render.Profile
 	Logger  *slog.Logger
 }
 
@@ -119,7 +122,7 @@ func (h *Renderer) render(ctx context.Context, itemID string) error {
 
 // inputs gathers the item's field values and the bytes of its uploads.
 func (h *Renderer) inputs(ctx context.Context, tpl *templates.Template, item *orders.Item) (render.Inputs, error) {
-	in := render.Inputs{Fields: item.Fields, Images: map[string][]byte{}}
+	in := render.Inputs{Fields: item.Fields, Images: map[string][]byte{}, Profile: h.Profile}
 	for _, f := range tpl.Fields() {
 		id := item.Fields[f.Name]
 		if f.Type != render.FieldImage || id == "" {

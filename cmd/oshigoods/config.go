@@ -4,7 +4,10 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+
+	"oshigoods/render"
 )
 
 // config is the whole configuration, from the environment and flags (a
@@ -27,6 +30,8 @@ type config struct {
 	Reconcile  time.Duration
 	StaleAfter time.Duration
 	MaxUpload  int64
+	// Profile names the print profile renders use (render.ProfileNames).
+	Profile string
 	// onListen, when set, is told the address the API listens on (tests).
 	onListen func(addr string)
 }
@@ -64,12 +69,16 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
 	fs.IntVar(&c.Concurrency, "concurrency", envInt("OSHIGOODS_CONCURRENCY", 2), "renders at once in this process (OSHIGOODS_CONCURRENCY)")
 	fs.DurationVar(&c.Reconcile, "reconcile-interval", envDur("OSHIGOODS_RECONCILE_INTERVAL", 30*time.Second), "how often the worker re-enqueues items Redis lost (OSHIGOODS_RECONCILE_INTERVAL)")
 	fs.DurationVar(&c.StaleAfter, "stale-after", envDur("OSHIGOODS_STALE_AFTER", time.Minute), "how long an item waits before the reconciler re-enqueues it (OSHIGOODS_STALE_AFTER)")
+	fs.StringVar(&c.Profile, "print-profile", env("OSHIGOODS_PRINT_PROFILE", render.DefaultProfileName), "print profile: bleed, crop marks, photo format (OSHIGOODS_PRINT_PROFILE; one of "+strings.Join(render.ProfileNames(), ", ")+")")
 	fs.Int64Var(&c.MaxUpload, "max-upload-bytes", int64(envInt("OSHIGOODS_MAX_UPLOAD_BYTES", 30<<20)), "largest upload accepted (OSHIGOODS_MAX_UPLOAD_BYTES)")
 }
 
 func (c *config) validate() error {
 	if c.Concurrency < 1 {
 		return fmt.Errorf("--concurrency must be at least 1")
+	}
+	if _, err := render.LookupProfile(c.Profile); err != nil {
+		return fmt.Errorf("--print-profile: %s", userError(err))
 	}
 	if c.Reconcile <= 0 || c.StaleAfter <= 0 {
 		return fmt.Errorf("--reconcile-interval and --stale-after must be positive")

@@ -48,6 +48,7 @@ func cmdRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	id := fs.String("template", "", "template id (see GET /v1/templates)")
 	out := fs.String("out", "", "folder to write the files into (created if missing)")
+	profileName := fs.String("profile", render.DefaultProfileName, "print profile: "+strings.Join(render.ProfileNames(), ", "))
 	fields, files := pairs{}, pairs{}
 	fs.Var(fields, "field", "a field value, name=value (repeatable)")
 	fs.Var(files, "file", "an image field from a file, name=path (repeatable)")
@@ -67,7 +68,11 @@ func cmdRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return userError(err)
 	}
-	in := render.Inputs{Fields: map[string]string(fields), Images: map[string][]byte{}}
+	profile, err := render.LookupProfile(*profileName)
+	if err != nil {
+		return userError(err)
+	}
+	in := render.Inputs{Fields: map[string]string(fields), Images: map[string][]byte{}, Profile: profile}
 	for name, path := range files {
 		data, err := os.ReadFile(path)
 		if err != nil {

@@ -126,7 +126,7 @@ func (s *system) runWorker(ctx context.Context) error {
 		}),
 	})
 	mux := asynq.NewServeMux()
-	mux.Handle("render:", &worker.Renderer{Store: s.store, Files: s.files, Catalog: s.catalog, Logger: s.logger})
+	mux.Handle("render:", &worker.Renderer{Store: s.store, Files: s.files, Catalog: s.catalog, Profile: s.profile, Logger: s.logger})
 	if err := srv.Start(mux); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"oshigoods/embedded"
 	"oshigoods/orders"
 	"oshigoods/orders/sqlstore"
+	"oshigoods/render"
 	"oshigoods/s3store"
 	"oshigoods/templates"
 	"oshigoods/worker"
@@ -30,6 +31,7 @@ type system struct {
 	queue    *worker.Queue
 	redisOpt asynq.RedisConnOpt
 	svc      *orders.Service
+	profile  render.Profile
 	redis    *embedded.Redis // non-nil when Redis is embedded
 	closers  []func()
 }
@@ -98,13 +100,19 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 		return nil, fmt.Errorf("open S3 bucket: %w", err)
 	}
 
+	profile, err := render.LookupProfile(cfg.Profile)
+	if err != nil {
+		return nil, userError(err)
+	}
+	s.profile = profile
+	backends = append(backends, "print_profile", profile.Name)
 	secret, err := s.secret()
 	if err != nil {
 		return nil, err
 	}
 	s.svc = &orders.Service{
 		Store: s.store, Queue: s.queue, Files: s.files, Catalog: s.catalog, Logger: logger,
-		Secret: secret, Limits: orders.Limits{MaxUploadBytes: cfg.MaxUpload},
+		Secret: secret, Profile: profile, Limits: orders.Limits{MaxUploadBytes: cfg.MaxUpload},
 	}
 	logger.Info("backends", backends...)
 	return s, nil
