@@ -14,20 +14,20 @@ import (
 // background music is looped under it all and ducked under the voice.
 
 const (
-	leadSeconds  = 0.10  // silence before the first sound
-	tailSeconds  = 0.30  // silence after the last
-	fadeSeconds  = 0.005 // raised-cosine fade at both ends of every clip
-	riseDB       = 12.0  // the first repeat is this much quieter than the last
-	bgmXfade     = 0.25  // s: crossfade where the background music loops
-	bgmFadeIn    = 0.5   // s
-	bgmFadeOut   = 1.0   // s
-	duckAttack   = 0.05  // s: the music dips this long before the voice
-	duckRelease  = 0.30  // s: and recovers over this long after it
-	markEvery    = 3.0   // s: preview watermark period
-	markFirst    = 1.0   // s: first watermark
-	markSeconds  = 0.20  // s: watermark tone length
-	markHz       = 1000.0
-	markBelowVox = 8.0 // dB: watermark loudness under the voice
+	leadSeconds  = 0.10   // silence before the first sound
+	tailSeconds  = 0.30   // silence after the last
+	fadeSeconds  = 0.005  // raised-cosine fade at both ends of every clip
+	riseDB       = 12.0   // the first repeat is this much quieter than the last
+	bgmXfade     = 0.25   // s: crossfade where the background music loops
+	bgmFadeIn    = 0.5    // s
+	bgmFadeOut   = 1.0    // s
+	duckAttack   = 0.05   // s: the music dips this long before the voice
+	duckRelease  = 0.30   // s: and recovers over this long after it
+	markEvery    = 3.0    // s: preview watermark period
+	markFirst    = 2.0    // s: first watermark, after the chime
+	markSeconds  = 0.20   // s: watermark tone length
+	markHz       = 3000.0 // above the chime's tones, where the ear is most sensitive
+	markBelowVox = 8.0    // dB: watermark loudness under the voice
 )
 
 // order is a fan's validated choice.
@@ -249,9 +249,9 @@ func addWatermark(out [][]float32, rate int) {
 	if l == silence {
 		l = -30
 	}
-	// A sine of peak a measures about 20·log10(a) − 3 LUFS (+0.7 dB of
-	// K-weighting at 1 kHz, −3 dB for its mean square, −0.691).
-	a := float32(dbToGain(l - markBelowVox + 3 - 0.7 + 0.691))
+	// A sine of peak a measures about 20·log10(a) − 1.1 LUFS at 3 kHz
+	// (−3 dB for its mean square, +2.6 dB of K-weighting, −0.691).
+	a := float32(dbToGain(l - markBelowVox + 3 - 2.6 + 0.691))
 	n := int(markSeconds * float64(rate))
 	fadeN := n / 8
 	for t0 := markFirst; ; t0 += markEvery {

@@ -126,3 +126,32 @@ func TestLoudnessReference(t *testing.T) {
 		}
 	}
 }
+
+// TestBGMDucked checks the background music sits at gain_db and drops by
+// duck_db while a voice segment plays.
+func TestBGMDucked(t *testing.T) {
+	const rate = 22050
+	tone := &pcm{rate: rate, ch: [][]float32{make([]float32, 2*rate)}}
+	for i := range tone.ch[0] {
+		tone.ch[0][i] = float32(0.5 * math.Sin(2*math.Pi*440*float64(i)/rate))
+	}
+	silent := &pcm{rate: rate, ch: [][]float32{make([]float32, rate)}}
+	tpl := &Template{spec: Spec{BGM: &BGMSpec{GainDB: -20, DuckDB: -10}}}
+	b := &bank{rate: rate, bgm: tone}
+	segs := []segment{{clip: silent, start: 3 * rate, gain: 1, voice: true}}
+	out := tpl.mix(segs, 7*rate, 1, b)
+	rmsDB := func(from, to float64) float64 {
+		var sum float64
+		s := out[0][int(from*rate):int(to*rate)]
+		for _, v := range s {
+			sum += float64(v) * float64(v)
+		}
+		return 10 * math.Log10(sum/float64(len(s)))
+	}
+	ref := 20*math.Log10(0.5) - 3 // the tone's RMS level
+	free, ducked := rmsDB(1.0, 2.5), rmsDB(3.2, 3.9)
+	t.Logf("music %.1f dB, under the voice %.1f dB (tone %.1f dB)", free, ducked, ref)
+	if math.Abs(free-ref+20) > 0.5 || math.Abs(ducked-ref+30) > 0.5 {
+		t.Errorf("music at %.1f dB and %.1f dB under the voice; want %.1f and %.1f", free, ducked, ref-20, ref-30)
+	}
+}

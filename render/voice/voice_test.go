@@ -424,3 +424,15 @@ func BenchmarkRenderVoice(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPreview renders only the 試聴 clip, as a page does while the
+// fan chooses.
+func BenchmarkPreview(b *testing.B) {
+	tpl := loadMorning(b)
+	in := inputs("name", "sakura", "lines", "ohayou,asadayo,okite,chikoku,ganbatte", "repeat", "3")
+	for b.Loop() {
+		if _, err := tpl.Preview(context.Background(), in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
