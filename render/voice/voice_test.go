@@ -62,10 +62,16 @@ func inputs(kv ...string) render.Inputs {
 	return in
 }
 
+// needTool skips the test when a checking tool is missing, or fails it
+// in CI (CI or OSHIGOODS_TEST_REQUIRE_SERVICES set), where scripts/test
+// installs ffmpeg and sox.
 func needTool(t *testing.T, name string) {
 	t.Helper()
 	if _, err := exec.LookPath(name); err != nil {
-		t.Skipf("%s not installed", name)
+		if os.Getenv("CI") != "" || os.Getenv("OSHIGOODS_TEST_REQUIRE_SERVICES") != "" {
+			t.Fatalf("%s is not installed: this test checks outputs with it (run scripts/test)", name)
+		}
+		t.Skipf("%s not installed; run scripts/test to install it", name)
 	}
 }
 
