@@ -276,6 +276,11 @@ func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.writeOrder(w, r, o)
+}
+
+// writeOrder writes the order as JSON with presigned file URLs.
+func (s *Server) writeOrder(w http.ResponseWriter, r *http.Request, o *orders.Order) {
 	view, err := s.viewOrder(r.Context(), o)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -334,10 +339,5 @@ func (s *Server) markPrinted(w http.ResponseWriter, r *http.Request, k *orders.S
 		s.writeError(w, r, err)
 		return
 	}
-	view, err := s.viewOrder(r.Context(), o)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, view)
+	s.writeOrder(w, r, o)
 }
