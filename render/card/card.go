@@ -19,8 +19,8 @@ import (
 // Template is a compiled letter card template. It is immutable and safe for
 // concurrent use.
 type Template struct {
-	c    *config
-	face *Face
+	c     *config
+	fonts *fontSet
 	// box is the text box in mm, relative to the trim's top-left corner.
 	boxX, boxY, boxW, boxH float64
 }
@@ -63,9 +63,14 @@ func Compile(spec json.RawMessage, fsys fs.FS) (render.Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Template{c: c}
-	if t.face, err = loadFace(fsys, c.Font); err != nil {
+	t := &Template{c: c, fonts: &fontSet{}}
+	if t.fonts.primary, err = loadFace(fsys, c.Font); err != nil {
 		return nil, err
+	}
+	if c.FallbackFont != "" {
+		if t.fonts.fallback, err = loadFace(fsys, c.FallbackFont); err != nil {
+			return nil, err
+		}
 	}
 	em := c.FontSizePt * ptToMM
 	along, across := float64(c.CharsPerLine)*em, float64(c.Lines)*c.LinePitch*em
@@ -81,7 +86,11 @@ func Compile(spec json.RawMessage, fsys fs.FS) (render.Renderer, error) {
 	}
 	for _, s := range []string{c.Recipient, c.Body, c.Date, c.Signature} {
 		if missing := t.missing(s); missing != "" {
-			return nil, fmt.Errorf("font %s lacks %s", c.Font, missing)
+			fonts := c.Font
+			if c.FallbackFont != "" {
+				fonts += " and " + c.FallbackFont
+			}
+			return nil, fmt.Errorf("font %s lacks %s", fonts, missing)
 		}
 	}
 	longest := strings.Repeat("あ", c.ToMaxLength)
@@ -118,8 +127,8 @@ func (t *Template) Output() render.Output {
 	return render.Output{WidthMM: t.c.WidthMM, HeightMM: t.c.HeightMM, DPI: t.c.PreviewDPI, BleedMM: t.c.bleed, Format: "pdf"}
 }
 
-// Check sets the letter with the real layout. It refuses characters the
-// font lacks, naming them, and a message that does not fit even at the
+// Check sets the letter with the real layout. It refuses characters
+// neither the font nor the fallback font has, naming them, and a message that does not fit even at the
 // smallest allowed size, saying how many characters too many. It warns
 // when the text was shrunk to fit.
 func (t *Template) Check(ctx context.Context, in render.Inputs) ([]string, error) {
@@ -132,18 +141,32 @@ func (t *Template) Check(ctx context.Context, in render.Inputs) ([]string, error
 }
 
 func inputs(in render.Inputs) (to, msg string) {
-	to = strings.TrimSpace(in.Fields["to"])
-	msg = strings.ReplaceAll(in.Fields["message"], "\r\n", "\n")
+	to = strings.TrimSpace(dropSelectors(in.Fields["to"]))
+	msg = strings.ReplaceAll(dropSelectors(in.Fields["message"]), "\r\n", "\n")
 	msg = strings.Trim(msg, "\n")
 	return to, msg
 }
 
-// missing names the characters of s the font lacks, or "".
+// dropSelectors removes the emoji variation selectors U+FE0E and U+FE0F
+// that phones add after symbols such as ❤ to ask for text or colour
+// presentation. They draw nothing; the card prints every character in
+// outline, so the request has no effect and the selector is not refused
+// as a missing character.
+func dropSelectors(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == 0xFE0E || r == 0xFE0F {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// missing names the characters of s that neither font has, or "".
 func (t *Template) missing(s string) string {
 	var out []string
 	seen := map[rune]bool{}
 	for _, r := range s {
-		if r != '\n' && !t.face.Has(r) && !seen[r] {
+		if r != '\n' && !t.fonts.Has(r) && !seen[r] {
 			seen[r] = true
 			out = append(out, fmt.Sprintf("「%c」(U+%04X)", r, r))
 		}
@@ -240,9 +263,9 @@ func (t *Template) set(to, msg string, sizePt float64) (*jptext.Layout, error) {
 		CharsPerLine: int(along/em + 1e-6),
 		Lines:        int(across/(t.c.LinePitch*em) + 1e-6),
 		Pitch:        t.c.LinePitch,
-		Ascent:       t.face.ascent,
+		Ascent:       t.fonts.primary.ascent,
 	}
-	l, err := jptext.Set(t.letter(to, msg), p, t.face)
+	l, err := jptext.Set(t.letter(to, msg), p, t.fonts)
 	if err != nil {
 		return nil, fmt.Errorf("set letter: %w", err)
 	}

@@ -172,12 +172,13 @@ func TestPDF(t *testing.T) {
 		id        string
 		cropMarks bool
 		message   string
+		fonts     string // the PostScript names pdffonts lists
 	}{
-		{"tate default letter", "card-letter-tate", false, ""},
-		{"tate every rule", "card-letter-tate", false, probeMsg["card-letter-tate"]},
-		{"tate with crop marks", "card-letter-tate", true, probeMsg["card-letter-tate"]},
-		{"yoko every rule", "card-letter-yoko", false, probeMsg["card-letter-yoko"]},
-		{"yoko with crop marks", "card-letter-yoko", true, ""},
+		{"tate default letter", "card-letter-tate", false, "", "KleeOne-Regular"},
+		{"tate every rule", "card-letter-tate", false, probeMsg["card-letter-tate"], "KleeOne-Regular,Symbola"},
+		{"tate with crop marks", "card-letter-tate", true, probeMsg["card-letter-tate"], "KleeOne-Regular,Symbola"},
+		{"yoko every rule", "card-letter-yoko", false, probeMsg["card-letter-yoko"], "KleeOne-Regular,Symbola"},
+		{"yoko with crop marks", "card-letter-yoko", true, "", "KleeOne-Regular"},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			tpl := compileSpec(t, shippedSpec(t, tc.id, func(m map[string]any) { m["crop_marks"] = tc.cropMarks }))
@@ -194,9 +195,16 @@ func TestPDF(t *testing.T) {
 			for _, f := range fonts {
 				cols := strings.Fields(f)
 				// name type… encoding emb sub uni object ID
-				if n := len(cols); n < 6 || cols[n-5] != "yes" || cols[n-4] != "yes" || !strings.Contains(cols[0], "+KleeOne") {
+				if n := len(cols); n < 6 || cols[n-5] != "yes" || cols[n-4] != "yes" || !regexp.MustCompile(`^[A-Z]{6}\+`).MatchString(cols[0]) {
 					t.Errorf("font not embedded and subset: %s", f)
 				}
+			}
+			var names []string
+			for _, f := range fonts {
+				names = append(names, strings.SplitN(strings.Fields(f)[0], "+", 2)[1])
+			}
+			if want := tc.fonts; strings.Join(names, ",") != want {
+				t.Errorf("fonts %v, want %s", names, want)
 			}
 
 			info := run(t, "pdfinfo", "-box", file)
@@ -293,9 +301,12 @@ func TestCheck(t *testing.T) {
 	}{
 		{"default letter", "card-letter-tate", map[string]string{"to": "さくら"}, "", ""},
 		{"𠮷 in the name", "card-letter-tate", map[string]string{"to": "𠮷田"}, "", ""},
-		{"emoji in the message", "card-letter-tate", map[string]string{"to": "さくら", "message": "大好き😀です"}, "message", "「😀」(U+1F600)"},
-		{"emoji in the name", "card-letter-yoko", map[string]string{"to": "さくら🌸"}, "to", "「🌸」(U+1F338)"},
-		{"rare symbol", "card-letter-yoko", map[string]string{"to": "さくら", "message": "ありがとう♫"}, "message", "U+266B"},
+		{"emoji in the message", "card-letter-tate", map[string]string{"to": "さくら", "message": "大好き😀です"}, "", ""},
+		{"emoji in the name", "card-letter-yoko", map[string]string{"to": "さくら🌸"}, "", ""},
+		{"emoji with a variation selector", "card-letter-yoko", map[string]string{"to": "さくら", "message": "大好き❤️"}, "", ""},
+		{"rare symbol", "card-letter-yoko", map[string]string{"to": "さくら", "message": "ありがとう♫"}, "", ""},
+		{"emoji neither font has in the message", "card-letter-tate", map[string]string{"to": "さくら", "message": "大好き🥰です🫶"}, "message", "「🥰」(U+1F970), 「🫶」(U+1FAF6)"},
+		{"emoji neither font has in the name", "card-letter-yoko", map[string]string{"to": "さくら🥰"}, "to", "「🥰」(U+1F970)"},
 		{"too long tate", "card-letter-tate", map[string]string{"to": "さくら", "message": long}, "message", "characters too many"},
 		{"too long yoko", "card-letter-yoko", map[string]string{"to": "さくら", "message": long}, "message", "characters too many"},
 	} {
@@ -358,9 +369,10 @@ func TestSafeArea(t *testing.T) {
 				t.Fatal(err)
 			}
 			pg := tpl.compose(s)
-			em, asc := pg.sizeMM, tpl.face.ascent
+			em := pg.sizeMM
 			for _, ln := range pg.lines {
 				for _, g := range ln.glyphs {
+					asc := g.face.ascent
 					x0, x1, y0, y1 := g.x, g.x+em, g.y-asc*em, g.y+(1-asc)*em
 					if g.rotate {
 						x0, x1, y0, y1 = g.x-(1-asc)*em, g.x+asc*em, g.y, g.y+em
@@ -400,7 +412,9 @@ func TestCompileRefuses(t *testing.T) {
 		{"unknown key", func(m map[string]any) { m["colour"] = "red" }, "unknown field"},
 		{"body does not fit", func(m map[string]any) { m["body"] = strings.Repeat("あ", 400) }, "does not fit"},
 		{"no signature", func(m map[string]any) { m["signature"] = "" }, "signature"},
-		{"font lacks a character", func(m map[string]any) { m["signature"] = "ひかり😀" }, "lacks"},
+		{"fonts lack a character", func(m map[string]any) { m["signature"] = "ひかり🥰" }, "lacks 「🥰」(U+1F970)"},
+		{"no fallback font", func(m map[string]any) { delete(m, "fallback_font"); m["signature"] = "ひかり😀" }, "lacks 「😀」(U+1F600)"},
+		{"fallback font not there", func(m map[string]any) { m["fallback_font"] = "fonts/none.ttf" }, "fonts/none.ttf"},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			_, err := Compile(shippedSpec(t, "card-letter-tate", tc.edit), os.DirFS(templatesDir))

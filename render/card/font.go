@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/image/font/sfnt"
+
+	"oshigoods/render/jptext"
 )
 
 // Face is a TrueType font parsed once at compile: its character map, its
@@ -412,3 +414,44 @@ func remap(data []byte, tables map[string][]byte, cmap map[rune]uint16, vert map
 
 func u16(b []byte, i int) uint16 { return binary.BigEndian.Uint16(b[i:]) }
 func u32(b []byte, i int) uint32 { return binary.BigEndian.Uint32(b[i:]) }
+
+// fontSet is a template's fonts: the primary font and an optional fallback
+// for the characters it lacks. It gives render/jptext the metrics of the
+// font that draws each character, and the backends that font.
+type fontSet struct {
+	primary, fallback *Face
+}
+
+var _ jptext.Font = (*fontSet)(nil)
+
+// face is the font that draws r: the primary font when it has r, else the
+// fallback when it has r, else nil.
+func (s *fontSet) face(r rune) *Face {
+	switch {
+	case s.primary.Has(r):
+		return s.primary
+	case s.fallback != nil && s.fallback.Has(r):
+		return s.fallback
+	}
+	return nil
+}
+
+// Has reports whether either font has r.
+func (s *fontSet) Has(r rune) bool { return s.face(r) != nil }
+
+// Advance is r's advance in the font that draws it, in em; for a character
+// neither has, the primary font's .notdef advance.
+func (s *fontSet) Advance(r rune) float64 {
+	if f := s.face(r); f != nil {
+		return f.Advance(r)
+	}
+	return s.primary.Advance(r)
+}
+
+// VertGlyph is r's vertical form in the font that draws it.
+func (s *fontSet) VertGlyph(r rune) (uint16, bool) {
+	if f := s.face(r); f != nil {
+		return f.VertGlyph(r)
+	}
+	return 0, false
+}

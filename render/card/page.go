@@ -22,7 +22,9 @@ type pageLine struct {
 }
 
 type pageGlyph struct {
-	r      rune
+	r rune
+	// face is the font that draws r; gid, when not zero, is its glyph.
+	face   *Face
 	gid    uint16
 	x, y   float64
 	rotate bool
@@ -31,7 +33,9 @@ type pageGlyph struct {
 
 // compose places a fitted layout in the template's box, aligned to where
 // lines start (the right for vertical text, the top for horizontal), and
-// draws the rules between lines of a ruled paper.
+// draws the rules between lines of a ruled paper. The layout puts every
+// baseline where the primary font's em box sits in its cell; a glyph of
+// the fallback font moves so that its own em box sits there instead.
 func (t *Template) compose(s *setting) *page {
 	em := s.sizePt * ptToMM
 	l := s.layout
@@ -57,7 +61,14 @@ func (t *Template) compose(s *setting) *page {
 	for _, ln := range l.Lines {
 		pl := pageLine{text: ln.Text}
 		for _, g := range ln.Glyphs {
-			pl.glyphs = append(pl.glyphs, pageGlyph{r: g.Rune, gid: g.GID, x: ox + g.X*em, y: oy + g.Y*em, rotate: g.Rotate, scaleX: g.ScaleX})
+			f := t.fonts.face(g.Rune)
+			gl := pageGlyph{r: g.Rune, face: f, gid: g.GID, x: ox + g.X*em, y: oy + g.Y*em, rotate: g.Rotate, scaleX: g.ScaleX}
+			if d := (f.ascent - t.fonts.primary.ascent) * em; g.Rotate {
+				gl.x -= d
+			} else {
+				gl.y += d
+			}
+			pl.glyphs = append(pl.glyphs, gl)
 		}
 		pg.lines = append(pg.lines, pl)
 	}

@@ -41,8 +41,20 @@ func (t *Template) pdf(pg *page, sizePt float64) ([]byte, error) {
 	p.SetProducer("oshigoods", false)
 	p.SetAutoPageBreak(false, 0)
 	p.SetMargins(0, 0, 0)
-	family := "ogf" + strings.Repeat("f", len(t.face.psName))
-	p.AddUTF8FontFromBytes(family, "", t.face.pdf)
+	// The fonts drawn on this page, the primary first: gofpdf embeds
+	// every font added, so the fallback is added only when used.
+	var fonts []*pdfFont
+	byFace := map[*Face]*pdfFont{}
+	for _, f := range []*Face{t.fonts.primary, t.fonts.fallback} {
+		if f == nil || f != t.fonts.primary && !pg.uses(f) {
+			continue
+		}
+		// The family name is as long as the subset name given below.
+		pf := &pdfFont{face: f, family: "og" + strings.Repeat(string(rune('f'+len(fonts))), 1+len(f.psName)), used: map[rune]bool{}}
+		p.AddUTF8FontFromBytes(pf.family, "", f.pdf)
+		fonts = append(fonts, pf)
+		byFace[f] = pf
+	}
 	p.AddPage()
 	p.SetPageBox("trim", off, off, c.WidthMM, c.HeightMM)
 	p.SetPageBox("bleed", off-c.bleed, off-c.bleed, c.WidthMM+2*c.bleed, c.HeightMM+2*c.bleed)
@@ -56,20 +68,27 @@ func (t *Template) pdf(pg *page, sizePt float64) ([]byte, error) {
 			p.Line(off+r[0], off+r[1], off+r[2], off+r[3])
 		}
 	}
-	p.SetFont(family, "", sizePt)
 	p.SetTextColor(int(c.ink.R), int(c.ink.G), int(c.ink.B))
-	used := map[rune]bool{}
+	var cur *pdfFont
 	for _, ln := range pg.lines {
 		if len(ln.glyphs) == 0 {
 			continue
 		}
 		p.RawWriteStr(fmt.Sprintf("/Span <</ActualText <FEFF%s>>> BDC", utf16Hex(ln.text)))
 		for _, g := range ln.glyphs {
-			r := t.face.pdfRune(g.r, g.gid)
+			pf := byFace[g.face]
+			if pf == nil {
+				return nil, fmt.Errorf("no font for %q", g.r)
+			}
+			if pf != cur {
+				p.SetFont(pf.family, "", sizePt)
+				cur = pf
+			}
+			r := g.face.pdfRune(g.r, g.gid)
 			if r == 0 {
 				return nil, fmt.Errorf("no glyph for %q", g.r)
 			}
-			used[r] = true
+			pf.used[r] = true
 			x, y := off+g.x, off+g.y
 			if g.rotate || g.scaleX != 0 && g.scaleX != 1 {
 				p.TransformBegin()
@@ -95,10 +114,33 @@ func (t *Template) pdf(pg *page, sizePt float64) ([]byte, error) {
 		return nil, err
 	}
 	out := fixBoxOrder(buf.Bytes())
-	// gofpdf names the font "utf8" + family and marks no subset. Give it
-	// the PostScript name with a subset tag (six capitals and +, ISO
+	// gofpdf names a font "utf8" + family and marks no subset. Give each
+	// its PostScript name with a subset tag (six capitals and +, ISO
 	// 32000 9.6.4), of the same length so no offset moves.
-	return bytes.ReplaceAll(out, []byte("/utf8"+family), []byte("/"+subsetTag(used)+"+"+t.face.psName)), nil
+	for _, pf := range fonts {
+		out = bytes.ReplaceAll(out, []byte("/utf8"+pf.family), []byte("/"+subsetTag(pf.used)+"+"+pf.face.psName))
+	}
+	return out, nil
+}
+
+// pdfFont is a face added to a gofpdf document and the code points drawn
+// with it.
+type pdfFont struct {
+	face   *Face
+	family string
+	used   map[rune]bool
+}
+
+// uses reports whether a glyph on the page is drawn with f.
+func (pg *page) uses(f *Face) bool {
+	for _, ln := range pg.lines {
+		for _, g := range ln.glyphs {
+			if g.face == f {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // pageBoxes matches the page boxes gofpdf writes from a map, in random

@@ -39,15 +39,16 @@ func (t *Template) png(pg *page) ([]byte, error) {
 
 	z := vector.NewRasterizer(w, h)
 	var buf sfnt.Buffer
-	upem := fixed.Int26_6(t.face.upem)
-	s := pg.sizeMM * k / t.face.upem / 64 // px per 26.6 font unit
 	for _, ln := range pg.lines {
 		for _, g := range ln.glyphs {
+			f := g.face
 			gid := g.gid
 			if gid == 0 {
-				gid = t.face.cmap[g.r]
+				gid = f.cmap[g.r]
 			}
-			segs, err := t.face.sf.LoadGlyph(&buf, sfnt.GlyphIndex(gid), upem<<6, nil)
+			upem := fixed.Int26_6(f.upem)
+			s := pg.sizeMM * k / f.upem / 64 // px per 26.6 font unit
+			segs, err := f.sf.LoadGlyph(&buf, sfnt.GlyphIndex(gid), upem<<6, nil)
 			if err != nil {
 				return nil, fmt.Errorf("load glyph %d: %w", gid, err)
 			}

@@ -27,6 +27,11 @@ type Spec struct {
 	Paper      Paper `json:"paper"`
 	// Font is the path of a TrueType font, relative to the catalogue root.
 	Font string `json:"font"`
+	// FallbackFont is the path of a second TrueType font, relative to the
+	// catalogue root, that draws the characters Font lacks (emoji, rare
+	// symbols); the layout takes each character's metrics from the font
+	// that draws it. "" means none: such characters are refused.
+	FallbackFont string `json:"fallback_font"`
 	// FontSizePt is the nominal size; MinFontSizePt the smallest size
 	// text may shrink to before an order is refused. Default 11 and equal
 	// to FontSizePt (no shrinking).
