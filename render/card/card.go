@@ -122,9 +122,10 @@ func (t *Template) Fields() []render.Field {
 	}
 }
 
-// Output is the trim size, the preview resolution and the bleed.
+// Output is the trim size and the preview resolution. BleedMM is zero: the
+// bleed is the print profile's, added at render time.
 func (t *Template) Output() render.Output {
-	return render.Output{WidthMM: t.c.WidthMM, HeightMM: t.c.HeightMM, DPI: t.c.PreviewDPI, BleedMM: t.c.bleed, Format: "pdf"}
+	return render.Output{WidthMM: t.c.WidthMM, HeightMM: t.c.HeightMM, DPI: t.c.PreviewDPI, Format: "pdf"}
 }
 
 // Check sets the letter with the real layout. It refuses characters

@@ -168,21 +168,28 @@ func TestPDF(t *testing.T) {
 		needTool(t, tool)
 	}
 	for _, tc := range []struct {
-		scenario  string
-		id        string
-		cropMarks bool
-		message   string
-		fonts     string // the PostScript names pdffonts lists
+		scenario string
+		id       string
+		profile  string // a built-in print profile
+		message  string
+		fonts    string // the PostScript names pdffonts lists
 	}{
-		{"tate default letter", "card-letter-tate", false, "", "KleeOne-Regular"},
-		{"tate every rule", "card-letter-tate", false, probeMsg["card-letter-tate"], "KleeOne-Regular,Symbola"},
-		{"tate with crop marks", "card-letter-tate", true, probeMsg["card-letter-tate"], "KleeOne-Regular,Symbola"},
-		{"yoko every rule", "card-letter-yoko", false, probeMsg["card-letter-yoko"], "KleeOne-Regular,Symbola"},
-		{"yoko with crop marks", "card-letter-yoko", true, "", "KleeOne-Regular"},
+		{"tate default letter, jp-standard", "card-letter-tate", "jp-standard", "", "KleeOne-Regular"},
+		{"tate every rule, bleed4", "card-letter-tate", "bleed4", probeMsg["card-letter-tate"], "KleeOne-Regular,Symbola"},
+		{"tate with crop marks, jp-tombo", "card-letter-tate", "jp-tombo", probeMsg["card-letter-tate"], "KleeOne-Regular,Symbola"},
+		{"yoko every rule, digital", "card-letter-yoko", "digital", probeMsg["card-letter-yoko"], "KleeOne-Regular,Symbola"},
+		{"yoko with crop marks, bleed4-pdf", "card-letter-yoko", "bleed4-pdf", "", "KleeOne-Regular"},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
-			tpl := compileSpec(t, shippedSpec(t, tc.id, func(m map[string]any) { m["crop_marks"] = tc.cropMarks }))
-			res := renderFiles(t, tpl, map[string]string{"to": "さくら", "message": tc.message})
+			prof, err := render.LookupProfile(tc.profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tpl := compileShipped(t, tc.id)
+			res, err := tpl.Render(context.Background(), render.Inputs{Fields: map[string]string{"to": "さくら", "message": tc.message}, Profile: prof})
+			if err != nil {
+				t.Fatalf("render: %v", err)
+			}
 			file := filepath.Join(t.TempDir(), "card.pdf")
 			if err := os.WriteFile(file, res.Files[0].Data, 0o644); err != nil {
 				t.Fatal(err)
@@ -208,19 +215,21 @@ func TestPDF(t *testing.T) {
 			}
 
 			info := run(t, "pdfinfo", "-box", file)
+			// Page = trim + 2×bleed, and the slug for crop marks.
 			slug := 0.0
-			if tc.cropMarks {
+			if prof.CropMarks {
 				slug = slugMM
 			}
-			wantW, wantH := 100+2*3+2*slug, 148+2*3+2*slug
+			b := prof.BleedMM
+			wantW, wantH := 100+2*b+2*slug, 148+2*b+2*slug
 			if w, h := box(t, info, `Page size:\s+([\d.]+) x ([\d.]+)`); !near(w, wantW) || !near(h, wantH) {
-				t.Errorf("page %.2fx%.2f mm, want %.0fx%.0f", w, h, wantW, wantH)
+				t.Errorf("page %.2fx%.2f mm, want %gx%g", w, h, wantW, wantH)
 			}
 			if w, h := boxSize(t, info, "TrimBox"); !near(w, 100) || !near(h, 148) {
 				t.Errorf("TrimBox %.2fx%.2f mm, want 100x148", w, h)
 			}
-			if w, h := boxSize(t, info, "BleedBox"); !near(w, 106) || !near(h, 154) {
-				t.Errorf("BleedBox %.2fx%.2f mm, want 106x154", w, h)
+			if w, h := boxSize(t, info, "BleedBox"); !near(w, 100+2*b) || !near(h, 148+2*b) {
+				t.Errorf("BleedBox %.2fx%.2f mm, want %gx%g", w, h, 100+2*b, 148+2*b)
 			}
 
 			if out := run(t, "qpdf", "--check", file); !strings.Contains(out, "No syntax or stream encoding errors") {
@@ -247,8 +256,56 @@ func TestPDF(t *testing.T) {
 				}
 			}
 
-			run(t, "pdftoppm", "-r", "50", "-png", "-singlefile", file, filepath.Join(t.TempDir(), "page"))
+			page := filepath.Join(t.TempDir(), "page")
+			run(t, "pdftoppm", "-r", "300", "-png", "-singlefile", file, page)
+			if prof.CropMarks {
+				checkCropMarks(t, page+".png", b)
+			}
 		})
+	}
+}
+
+// checkCropMarks looks for ink where the トンボ are, in the slug outside
+// the bleed of a page rendered at 300 dpi: at each corner the two lines
+// continuing the trim edges, and the centre mark on each side.
+func checkCropMarks(t *testing.T, file string, bleed float64) {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const w, h = 100.0, 148.0
+	off := bleed + slugMM
+	out := bleed + 2 // into the slug, past the bleed
+	for _, m := range []struct {
+		name           string
+		x0, y0, x1, y1 float64 // mm; a window 1 mm across the mark's line
+	}{
+		{"top-left, across", off - out - 5, off - 0.5, off - out, off + 0.5},
+		{"top-left, down", off - 0.5, off - out - 5, off + 0.5, off - out},
+		{"top-right, across", off + w + out, off - 0.5, off + w + out + 5, off + 0.5},
+		{"bottom-left, down", off - 0.5, off + h + out, off + 0.5, off + h + out + 5},
+		{"bottom-right, across", off + w + out, off + h - 0.5, off + w + out + 5, off + h + 0.5},
+		{"top centre", off + w/2 - 0.5, off - out - 5, off + w/2 + 0.5, off - out},
+		{"bottom centre", off + w/2 - 0.5, off + h + out, off + w/2 + 0.5, off + h + out + 5},
+		{"left centre", off - out - 5, off + h/2 - 0.5, off - out, off + h/2 + 0.5},
+		{"right centre", off + w + out, off + h/2 - 0.5, off + w + out + 5, off + h/2 + 0.5},
+	} {
+		px := func(mm float64) int { return int(mm * 300 / 25.4) }
+		ink := false
+		for y := px(m.y0); y < px(m.y1) && !ink; y++ {
+			for x := px(m.x0); x < px(m.x1) && !ink; x++ {
+				r, g, b, _ := img.At(x, y).RGBA()
+				ink = r>>8 < 160 && g>>8 < 160 && b>>8 < 160
+			}
+		}
+		if !ink {
+			t.Errorf("no crop mark %s", m.name)
+		}
 	}
 }
 
@@ -410,6 +467,7 @@ func TestCompileRefuses(t *testing.T) {
 		{"box too close to the trim", func(m map[string]any) { m["lines"] = 15.0 }, "leaves"},
 		{"unknown direction", func(m map[string]any) { m["direction"] = "diagonal" }, "direction"},
 		{"unknown key", func(m map[string]any) { m["colour"] = "red" }, "unknown field"},
+		{"bleed is the print profile's", func(m map[string]any) { m["bleed_mm"] = 3.0 }, "unknown field \"bleed_mm\""},
 		{"body does not fit", func(m map[string]any) { m["body"] = strings.Repeat("あ", 400) }, "does not fit"},
 		{"no signature", func(m map[string]any) { m["signature"] = "" }, "signature"},
 		{"fonts lack a character", func(m map[string]any) { m["signature"] = "ひかり🥰" }, "lacks 「🥰」(U+1F970)"},
@@ -446,8 +504,32 @@ func BenchmarkRenderCardPDF(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if _, err := tpl.pdf(tpl.compose(s), s.sizePt); err != nil {
+		if _, err := tpl.pdf(tpl.compose(s), s.sizePt, jpStandard(b)); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func jpStandard(t testing.TB) render.Profile {
+	t.Helper()
+	p, err := render.LookupProfile("jp-standard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestProfileBleedRefused checks a print profile with an impossible bleed
+// fails the render rather than making a wrong print file.
+func TestProfileBleedRefused(t *testing.T) {
+	tpl := compileShipped(t, "card-letter-tate")
+	if b := tpl.Output().BleedMM; b != 0 {
+		t.Errorf("Output().BleedMM = %g; the bleed is the profile's, want 0", b)
+	}
+	for _, b := range []float64{-1, 11} {
+		_, err := tpl.Render(context.Background(), render.Inputs{Fields: map[string]string{"to": "さくら"}, Profile: render.Profile{Name: "odd", BleedMM: b}})
+		if err == nil || !strings.Contains(err.Error(), "bleed") {
+			t.Errorf("bleed %g mm: got %v, want an error about the bleed", b, err)
 		}
 	}
 }

@@ -76,8 +76,14 @@ func (t *Template) compose(s *setting) *page {
 }
 
 // Render sets the letter and returns card.pdf (the print file) and
-// preview.png, in that order.
+// preview.png, in that order. The print file is finished as in.Profile
+// says: its bleed on every side and トンボ when it asks for crop marks; the
+// zero profile gives the trim alone. A profile with a bleed outside 0 to
+// 10 mm is an error.
 func (t *Template) Render(ctx context.Context, in render.Inputs) (*render.Result, error) {
+	if b := in.Profile.BleedMM; b < 0 || b > maxBleedMM {
+		return nil, fmt.Errorf("print profile %q: bleed %g mm: want 0 to %d", in.Profile.Name, b, maxBleedMM)
+	}
 	to, msg := inputs(in)
 	s, warnings, err := t.fit(to, msg)
 	if err != nil {
@@ -87,7 +93,7 @@ func (t *Template) Render(ctx context.Context, in render.Inputs) (*render.Result
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	pdf, err := t.pdf(pg, s.sizePt)
+	pdf, err := t.pdf(pg, s.sizePt, in.Profile)
 	if err != nil {
 		return nil, fmt.Errorf("write pdf: %w", err)
 	}

@@ -11,6 +11,8 @@ import (
 	"unicode/utf16"
 
 	"github.com/jung-kurt/gofpdf"
+
+	"oshigoods/render"
 )
 
 // fixedTime is the creation date of every PDF, so the same inputs give
@@ -20,17 +22,21 @@ var fixedTime = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 // slugMM is the margin added around the bleed for crop marks.
 const slugMM = 10
 
-// pdf writes the print file: page = trim + bleed (+ slug for crop marks),
-// TrimBox and BleedBox set, paper into the bleed, the font embedded and
-// subset. Glyphs are placed one by one with Text; gofpdf's MultiCell and
+// maxBleedMM is the largest bleed a print profile may ask for.
+const maxBleedMM = 10
+
+// pdf writes the print file as the profile finishes it: page = trim +
+// bleed (+ slug for crop marks), TrimBox and BleedBox set, paper into the
+// bleed, the fonts embedded and subset. Glyphs are placed one by one with Text; gofpdf's MultiCell and
 // SplitText are never used, as they drop characters at Japanese line
 // breaks. Each line is a marked-content span whose ActualText is the
 // line's text, so extraction gives the real characters in reading order
 // even where a private use code point draws a vertical form or 𠮷.
-func (t *Template) pdf(pg *page, sizePt float64) ([]byte, error) {
+func (t *Template) pdf(pg *page, sizePt float64, prof render.Profile) ([]byte, error) {
 	c := t.c
-	off := c.bleed
-	if c.CropMarks {
+	bleed := prof.BleedMM
+	off := bleed
+	if prof.CropMarks {
 		off += slugMM
 	}
 	pw, ph := c.WidthMM+2*off, c.HeightMM+2*off
@@ -57,10 +63,10 @@ func (t *Template) pdf(pg *page, sizePt float64) ([]byte, error) {
 	}
 	p.AddPage()
 	p.SetPageBox("trim", off, off, c.WidthMM, c.HeightMM)
-	p.SetPageBox("bleed", off-c.bleed, off-c.bleed, c.WidthMM+2*c.bleed, c.HeightMM+2*c.bleed)
+	p.SetPageBox("bleed", off-bleed, off-bleed, c.WidthMM+2*bleed, c.HeightMM+2*bleed)
 
 	p.SetFillColor(int(c.paper.R), int(c.paper.G), int(c.paper.B))
-	p.Rect(off-c.bleed, off-c.bleed, c.WidthMM+2*c.bleed, c.HeightMM+2*c.bleed, "F")
+	p.Rect(off-bleed, off-bleed, c.WidthMM+2*bleed, c.HeightMM+2*bleed, "F")
 	if len(pg.rules) > 0 {
 		p.SetDrawColor(int(c.rule.R), int(c.rule.G), int(c.rule.B))
 		p.SetLineWidth(0.2)
@@ -106,8 +112,8 @@ func (t *Template) pdf(pg *page, sizePt float64) ([]byte, error) {
 		}
 		p.RawWriteStr("EMC")
 	}
-	if c.CropMarks {
-		cropMarks(p, off, c.bleed, c.WidthMM, c.HeightMM)
+	if prof.CropMarks {
+		cropMarks(p, off, bleed, c.WidthMM, c.HeightMM)
 	}
 	var buf bytes.Buffer
 	if err := p.Output(&buf); err != nil {

@@ -10,18 +10,14 @@ import (
 
 // Spec is the "card" part of a template manifest. Lengths are in
 // millimetres, font sizes in points. Zero values mean the defaults stated.
+// Bleed and crop marks are not the template's: they come with the print
+// shop's profile (render.Inputs.Profile) at render time.
 type Spec struct {
 	// Direction is "vertical" (縦書き, the default) or "horizontal" (横書き).
 	Direction string `json:"direction"`
 	// WidthMM and HeightMM are the trim size. Default 100×148 (はがき).
 	WidthMM  float64 `json:"width_mm"`
 	HeightMM float64 `json:"height_mm"`
-	// BleedMM is the bleed on every side. Nil means 3; the background
-	// extends into it.
-	BleedMM *float64 `json:"bleed_mm"`
-	// CropMarks adds トンボ (corner and centre crop marks) outside the
-	// bleed; the page then grows by a 10 mm slug on every side.
-	CropMarks bool `json:"crop_marks"`
 	// PreviewDPI is the resolution of the PNG preview. Default 150.
 	PreviewDPI int   `json:"preview_dpi"`
 	Paper      Paper `json:"paper"`
@@ -80,7 +76,6 @@ type Paper struct {
 type config struct {
 	Spec
 	vertical         bool
-	bleed            float64
 	paper, rule, ink color.NRGBA
 }
 
@@ -91,7 +86,7 @@ func parseSpec(raw json.RawMessage) (*config, error) {
 	if err := dec.Decode(&s); err != nil {
 		return nil, fmt.Errorf("decode card spec: %w", err)
 	}
-	c := &config{Spec: s, bleed: 3}
+	c := &config{Spec: s}
 	def := func(v *float64, d float64) {
 		if *v == 0 {
 			*v = d
@@ -102,9 +97,6 @@ func parseSpec(raw json.RawMessage) (*config, error) {
 	def(&c.FontSizePt, 11)
 	def(&c.MinFontSizePt, c.FontSizePt)
 	def(&c.LinePitch, 1.8)
-	if s.BleedMM != nil {
-		c.bleed = *s.BleedMM
-	}
 	if c.PreviewDPI == 0 {
 		c.PreviewDPI = 150
 	}
@@ -148,8 +140,6 @@ func parseSpec(raw json.RawMessage) (*config, error) {
 	switch {
 	case c.WidthMM < 50 || c.HeightMM < 50 || c.WidthMM > 420 || c.HeightMM > 420:
 		return nil, fmt.Errorf("trim %gx%g mm: want 50 to 420 mm a side", c.WidthMM, c.HeightMM)
-	case c.bleed < 0 || c.bleed > 10:
-		return nil, fmt.Errorf("bleed %g mm: want 0 to 10", c.bleed)
 	case c.PreviewDPI < 36 || c.PreviewDPI > 600:
 		return nil, fmt.Errorf("preview_dpi %d: want 36 to 600", c.PreviewDPI)
 	case c.Font == "":
