@@ -443,6 +443,23 @@ func TestSafeArea(t *testing.T) {
 	}
 }
 
+// TestRenderPDF checks the print file alone is Render's card.pdf.
+func TestRenderPDF(t *testing.T) {
+	tpl := compileShipped(t, "card-letter-tate")
+	in := render.Inputs{Fields: map[string]string{"to": "さくら", "message": probeMsg["card-letter-tate"]}, Profile: jpStandard(t)}
+	res, err := tpl.Render(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, err := tpl.RenderPDF(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(pdf, res.Files[0].Data) {
+		t.Error("RenderPDF differs from Render's card.pdf")
+	}
+}
+
 func TestDeterministic(t *testing.T) {
 	for _, id := range ids {
 		t.Run(id, func(t *testing.T) {
@@ -483,11 +500,12 @@ func TestCompileRefuses(t *testing.T) {
 	}
 }
 
-// BenchmarkRenderCard is the warm path: the template and its font are
-// compiled once, each iteration sets and writes one vertical letter.
+// BenchmarkRenderCard is the warm path: the template and its fonts are
+// compiled once, each iteration sets one vertical letter (with an emoji
+// from the fallback font) and writes its print file and preview.
 func BenchmarkRenderCard(b *testing.B) {
 	tpl := compileShipped(b, "card-letter-tate")
-	in := render.Inputs{Fields: map[string]string{"to": "さくら", "message": probeMsg["card-letter-tate"]}}
+	in := render.Inputs{Fields: map[string]string{"to": "さくら", "message": probeMsg["card-letter-tate"]}, Profile: jpStandard(b)}
 	for b.Loop() {
 		if _, err := tpl.Render(context.Background(), in); err != nil {
 			b.Fatal(err)
@@ -495,16 +513,14 @@ func BenchmarkRenderCard(b *testing.B) {
 	}
 }
 
-// BenchmarkRenderCardPDF is the warm path of the print file alone, what an
-// HTML-to-PDF service would be compared with.
+// BenchmarkRenderCardPDF is the warm path of the print file alone
+// (RenderPDF), what an HTML-to-PDF service is compared with in
+// bench/card.sh.
 func BenchmarkRenderCardPDF(b *testing.B) {
 	tpl := compileShipped(b, "card-letter-tate")
-	s, _, err := tpl.fit("さくら", probeMsg["card-letter-tate"])
-	if err != nil {
-		b.Fatal(err)
-	}
+	in := render.Inputs{Fields: map[string]string{"to": "さくら", "message": probeMsg["card-letter-tate"]}, Profile: jpStandard(b)}
 	for b.Loop() {
-		if _, err := tpl.pdf(tpl.compose(s), s.sizePt, jpStandard(b)); err != nil {
+		if _, err := tpl.RenderPDF(context.Background(), in); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -81,21 +81,9 @@ func (t *Template) compose(s *setting) *page {
 // zero profile gives the trim alone. A profile with a bleed outside 0 to
 // 10 mm is an error.
 func (t *Template) Render(ctx context.Context, in render.Inputs) (*render.Result, error) {
-	if b := in.Profile.BleedMM; b < 0 || b > maxBleedMM {
-		return nil, fmt.Errorf("print profile %q: bleed %g mm: want 0 to %d", in.Profile.Name, b, maxBleedMM)
-	}
-	to, msg := inputs(in)
-	s, warnings, err := t.fit(to, msg)
+	pdf, pg, warnings, err := t.print(ctx, in)
 	if err != nil {
 		return nil, err
-	}
-	pg := t.compose(s)
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	pdf, err := t.pdf(pg, s.sizePt, in.Profile)
-	if err != nil {
-		return nil, fmt.Errorf("write pdf: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -111,4 +99,33 @@ func (t *Template) Render(ctx context.Context, in render.Inputs) (*render.Result
 		},
 		Warnings: warnings,
 	}, nil
+}
+
+// RenderPDF returns the print file alone, the same bytes as Render's
+// card.pdf, for a caller that needs no preview: a print file re-made for
+// another shop's profile, or a comparison with an HTML-to-PDF service.
+func (t *Template) RenderPDF(ctx context.Context, in render.Inputs) ([]byte, error) {
+	pdf, _, _, err := t.print(ctx, in)
+	return pdf, err
+}
+
+// print sets the letter and writes the print file.
+func (t *Template) print(ctx context.Context, in render.Inputs) ([]byte, *page, []string, error) {
+	if b := in.Profile.BleedMM; b < 0 || b > maxBleedMM {
+		return nil, nil, nil, fmt.Errorf("print profile %q: bleed %g mm: want 0 to %d", in.Profile.Name, b, maxBleedMM)
+	}
+	to, msg := inputs(in)
+	s, warnings, err := t.fit(to, msg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	pg := t.compose(s)
+	if err := ctx.Err(); err != nil {
+		return nil, nil, nil, err
+	}
+	pdf, err := t.pdf(pg, s.sizePt, in.Profile)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("write pdf: %w", err)
+	}
+	return pdf, pg, warnings, nil
 }
