@@ -64,6 +64,72 @@ type Store interface {
 	// ShopKeyByHash returns the key with the given hash. ENOTFOUND if none.
 	ShopKeyByHash(ctx context.Context, hash string) (*ShopKey, error)
 
+	// ClaimOrders leases up to req.Max ready orders to the shop under a new
+	// claim with the given id, oldest order first, until now+req.Lease.
+	// Orders leased by another active claim are skipped; orders whose lease
+	// expired (or whose claim was released) can be claimed again. With
+	// req.Kinds or req.Templates set, only orders whose every item that is
+	// not cancelled matches are taken. req must have its defaults applied
+	// (ClaimRequest.WithDefaults). Many callers may claim at once: no two
+	// active claims ever hold the same order. It returns nil, and stores
+	// nothing, when no order can be claimed.
+	ClaimOrders(ctx context.Context, id, shopID string, req ClaimRequest, now time.Time) (*Claim, error)
+
+	// Claim returns a claim with its orders (items and files) and acks.
+	// ENOTFOUND if there is none.
+	Claim(ctx context.Context, id string) (*Claim, error)
+
+	// AckOrder records a shop's outcome for one order of a claim, in one
+	// transaction: printed moves the order's ready items to printed, failed
+	// moves them to failed with "print shop: <reason>"; either ends the
+	// order's lease. A repeat of the same outcome is a no-op (changed
+	// false). ENOTFOUND if the claim does not exist or does not hold the
+	// order; ECONFLICT if the order was acked with another outcome, or its
+	// lease ended and another claim took it, or it is no longer ready (a
+	// fan cancelled it after the lease ended).
+	AckOrder(ctx context.Context, claimID string, ack Ack, now time.Time) (changed bool, err error)
+
+	// ReleaseClaim ends a claim's lease at now: its unacked orders can be
+	// claimed again. Releasing again is a no-op. ENOTFOUND if none.
+	ReleaseClaim(ctx context.Context, claimID string, now time.Time) error
+
+	// CancelOrder cancels every item of an order that is not already
+	// cancelled, and so the order. Cancelling a cancelled order is a no-op.
+	// ENOTFOUND if there is no such order; ECONFLICT if an active claim
+	// holds it or it is printed.
+	CancelOrder(ctx context.Context, orderID string, now time.Time) error
+
+	// Events returns an order's events by sequence. The store writes them
+	// itself (see EventType), in the transaction that changes the order's
+	// status, with a delivery owed to every webhook endpoint registered then.
+	Events(ctx context.Context, orderID string) ([]*Event, error)
+
+	// CreateWebhookEndpoint stores an endpoint. ECONFLICT if the id exists.
+	CreateWebhookEndpoint(ctx context.Context, e *WebhookEndpoint) error
+	// WebhookEndpoint returns an endpoint. ENOTFOUND if none.
+	WebhookEndpoint(ctx context.Context, id string) (*WebhookEndpoint, error)
+	// WebhookEndpoints returns a shop's endpoints, oldest first.
+	WebhookEndpoints(ctx context.Context, shopID string) ([]*WebhookEndpoint, error)
+
+	// PendingDeliveries returns pending deliveries, with their event and
+	// endpoint, not handed to the queue since before (or never), oldest
+	// event first, at most limit (≤ 0 means 100).
+	PendingDeliveries(ctx context.Context, before time.Time, limit int) ([]*Delivery, error)
+	// MarkDeliveryEnqueued records that a delivery was handed to the queue
+	// at now. ENOTFOUND if there is no such delivery.
+	MarkDeliveryEnqueued(ctx context.Context, eventID, endpointID string, now time.Time) error
+	// Delivery returns one delivery with its event and endpoint. ENOTFOUND
+	// if there is none.
+	Delivery(ctx context.Context, eventID, endpointID string) (*Delivery, error)
+	// RecordDeliveryAttempt appends a to its endpoint's delivery log and
+	// sets the delivery's state to a.Outcome and its attempt count to
+	// a.Attempt, in one transaction. A delivered delivery stays delivered.
+	// ENOTFOUND if there is no such delivery.
+	RecordDeliveryAttempt(ctx context.Context, a DeliveryAttempt) error
+	// DeliveryLog returns an endpoint's delivery attempts, newest first, at
+	// most limit (≤ 0 means 100).
+	DeliveryLog(ctx context.Context, endpointID string, limit int) ([]DeliveryAttempt, error)
+
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database.

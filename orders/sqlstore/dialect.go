@@ -24,6 +24,10 @@ type dialect struct {
 	// the transaction ends. SQLite needs none: a write transaction there
 	// begins IMMEDIATE and holds the one write lock.
 	forUpdate string
+	// skipLocked is appended to the SELECT that picks orders for a claim:
+	// rows another claim is locking are passed over rather than waited
+	// for. SQLite needs none (one writer).
+	skipLocked string
 	// lockMigrations runs first in the migration transaction so that
 	// processes starting at once apply migrations one after the other.
 	lockMigrations string
@@ -40,9 +44,10 @@ type dialect struct {
 }
 
 var postgres = &dialect{
-	name:      "postgres",
-	dollar:    true,
-	forUpdate: " FOR UPDATE",
+	name:       "postgres",
+	dollar:     true,
+	forUpdate:  " FOR UPDATE",
+	skipLocked: " FOR UPDATE SKIP LOCKED",
 	// One lock per schema: tests and tenants in other schemas do not wait.
 	// 1869834345 is "oshi" in ASCII, so the key does not collide with
 	// other users of advisory locks.
@@ -131,12 +136,23 @@ func (r runner) queryRow(ctx context.Context, query string, args ...any) *sql.Ro
 
 // timeScanner scans a time column of either dialect into a UTC time:
 // timestamptz arrives as time.Time, SQLite's INTEGER as Unix milliseconds.
-type timeScanner struct{ t *time.Time }
+type timeScanner struct {
+	t        *time.Time
+	nullable bool
+}
 
-func scanTime(t *time.Time) timeScanner { return timeScanner{t} }
+// scanNullTime scans a time column that may be NULL; NULL is the zero time.
+func scanNullTime(t *time.Time) timeScanner { return timeScanner{t, true} }
+
+func scanTime(t *time.Time) timeScanner { return timeScanner{t: t} }
 
 func (s timeScanner) Scan(v any) error {
 	switch v := v.(type) {
+	case nil:
+		if !s.nullable {
+			return fmt.Errorf("scan time: unexpected NULL")
+		}
+		*s.t = time.Time{}
 	case time.Time:
 		*s.t = v.UTC()
 	case int64:

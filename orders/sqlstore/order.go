@@ -377,18 +377,32 @@ func lockOrder(ctx context.Context, r runner, orderID string) error {
 	return nil
 }
 
-// deriveOrder sets an order's status from its items' and its update time to now.
+// deriveOrder sets an order's status from its items' and its update time to
+// now. When the status becomes one that has an event (orders.EventType),
+// it writes the event with the order's next sequence number, and a pending
+// delivery for every webhook endpoint, in the same transaction: the outbox
+// the webhook dispatcher reads. The caller holds the order's row lock.
 func deriveOrder(ctx context.Context, r runner, orderID string, now time.Time) error {
-	rows, err := r.query(ctx, `SELECT status FROM items WHERE order_id = ?`, orderID)
+	var old orders.Status
+	var seq int64
+	if err := r.queryRow(ctx, `SELECT status, event_seq FROM orders WHERE id = ?`, orderID).Scan(&old, &seq); err != nil {
+		return fmt.Errorf("read order status: %w", err)
+	}
+	rows, err := r.query(ctx, `SELECT status, error_message FROM items WHERE order_id = ? ORDER BY seq`, orderID)
 	if err != nil {
 		return fmt.Errorf("read item statuses: %w", err)
 	}
 	var statuses []orders.Status
+	reason := ""
 	for rows.Next() {
 		var st orders.Status
-		if err := rows.Scan(&st); err != nil {
+		var msg string
+		if err := rows.Scan(&st, &msg); err != nil {
 			rows.Close()
 			return fmt.Errorf("scan item status: %w", err)
+		}
+		if st == orders.StatusFailed && reason == "" {
+			reason = msg
 		}
 		statuses = append(statuses, st)
 	}
@@ -396,11 +410,20 @@ func deriveOrder(ctx context.Context, r runner, orderID string, now time.Time) e
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read item statuses: %w", err)
 	}
+	status := orders.DeriveStatus(statuses)
 	if _, err := r.exec(ctx, `UPDATE orders SET status = ?, updated_at = ? WHERE id = ?`,
-		string(orders.DeriveStatus(statuses)), now, orderID); err != nil {
+		string(status), now, orderID); err != nil {
 		return fmt.Errorf("update order status: %w", err)
 	}
-	return nil
+	typ := orders.EventType(status)
+	if status == old || typ == "" {
+		return nil
+	}
+	if status != orders.StatusFailed {
+		reason = ""
+	}
+	return addEvent(ctx, r, &orders.Event{ID: orders.NewID("evt"), Type: typ, OrderID: orderID, Sequence: seq + 1,
+		Data: orders.EventData{Status: status, Reason: reason}, CreatedAt: now})
 }
 
 // StaleItems returns items, with their files, whose status is one of

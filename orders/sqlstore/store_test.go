@@ -50,6 +50,13 @@ var scenarios = []struct {
 	{"not found", testNotFound},
 	{"uploads", testUploads},
 	{"shop keys", testShopKeys},
+	{"claim leases oldest ready orders", testClaim},
+	{"claim filters by kind and template", testClaimFilter},
+	{"expired or released lease is claimed again", testClaimLease},
+	{"concurrent claimers never share an order", testConcurrentClaims},
+	{"acks are idempotent", testAck},
+	{"cancel until claimed", testCancel},
+	{"events with per-order sequence and deliveries", testEvents},
 	{"migrations idempotent on reopen", testReopen},
 	{"stores opened concurrently on one database", testConcurrentOpen},
 }

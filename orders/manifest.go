@@ -1,0 +1,121 @@
+package orders
+
+import (
+	"encoding/csv"
+	"io"
+	"path"
+	"strconv"
+	"time"
+
+	"oshigoods/render"
+	"oshigoods/templates"
+)
+
+// Manifest is what a print shop needs to make, pack and ship a claim's
+// orders: every order with its customer, items, quantities and files with
+// their sizes and SHA-256. Paths are relative to the claim's folder:
+// <order>/<item>/<file>.
+type Manifest struct {
+	ClaimID   string          `json:"claim_id"`
+	CreatedAt time.Time       `json:"created_at"`
+	ExpiresAt time.Time       `json:"expires_at"`
+	Orders    []ManifestOrder `json:"orders"`
+	// Sheets is the imposition's sheet map, when one was asked for.
+	Sheets any `json:"sheets,omitempty"`
+}
+
+// ManifestOrder is one claimed order.
+type ManifestOrder struct {
+	ID        string         `json:"id"`
+	Customer  Customer       `json:"customer"`
+	Status    Status         `json:"status"`
+	Ack       *Ack           `json:"ack,omitempty"`
+	CreatedAt time.Time      `json:"created_at"`
+	Items     []ManifestItem `json:"items"`
+}
+
+// ManifestItem is one item of a claimed order. TrimMM is the finished size
+// (zero for a clip); the print file adds BleedMM on every side.
+type ManifestItem struct {
+	ID       string            `json:"id"`
+	Seq      int               `json:"seq"`
+	Template string            `json:"template"`
+	Kind     render.Kind       `json:"kind"`
+	Quantity int               `json:"quantity"`
+	Status   Status            `json:"status"`
+	TrimMM   [2]float64        `json:"trim_mm"`
+	DPI      int               `json:"dpi,omitempty"`
+	Fields   map[string]string `json:"fields,omitempty"`
+	Files    []ManifestFile    `json:"files"`
+}
+
+// ManifestFile is one file of an item. URL, a presigned download link, is
+// set only in the API's answer.
+type ManifestFile struct {
+	Name        string      `json:"name"`
+	Role        render.Role `json:"role"`
+	ContentType string      `json:"content_type"`
+	Size        int64       `json:"size"`
+	SHA256      string      `json:"sha256"`
+	Path        string      `json:"path"`
+	URL         string      `json:"url,omitempty"`
+}
+
+// FilePath returns a file's path inside its claim's folder.
+func FilePath(orderID, itemID, name string) string {
+	return path.Join(orderID, itemID, name)
+}
+
+// NewManifest describes a claim. Cancelled items are left out; the
+// catalogue gives each item's trim size (zero when the template is gone).
+func NewManifest(c *Claim, catalog *templates.Catalog) *Manifest {
+	m := &Manifest{ClaimID: c.ID, CreatedAt: c.CreatedAt, ExpiresAt: c.ExpiresAt, Orders: []ManifestOrder{}}
+	for _, o := range c.Orders {
+		mo := ManifestOrder{ID: o.ID, Customer: o.Customer, Status: o.Status, CreatedAt: o.CreatedAt, Items: []ManifestItem{}}
+		if a, ok := c.Acks[o.ID]; ok {
+			mo.Ack = &a
+		}
+		for _, it := range o.Items {
+			if it.Status == StatusCancelled {
+				continue
+			}
+			mi := ManifestItem{ID: it.ID, Seq: it.Seq, Template: it.Template, Kind: it.Kind, Quantity: it.Quantity,
+				Status: it.Status, Fields: it.Fields, Files: []ManifestFile{}}
+			if catalog != nil {
+				if t, err := catalog.Get(it.Template); err == nil {
+					out := t.Output()
+					mi.TrimMM, mi.DPI = [2]float64{out.WidthMM, out.HeightMM}, out.DPI
+				}
+			}
+			for _, f := range it.Files {
+				mi.Files = append(mi.Files, ManifestFile{Name: f.Name, Role: f.Role, ContentType: f.ContentType,
+					Size: f.Size, SHA256: f.SHA256, Path: FilePath(o.ID, it.ID, f.Name)})
+			}
+			mo.Items = append(mo.Items, mi)
+		}
+		m.Orders = append(m.Orders, mo)
+	}
+	return m
+}
+
+// CSVHeader names the manifest's CSV columns: one row per file.
+var CSVHeader = []string{"claim_id", "order_id", "customer_name", "customer_email", "item_id", "seq",
+	"template", "kind", "quantity", "trim_w_mm", "trim_h_mm", "file", "role", "content_type", "size", "sha256", "path"}
+
+// WriteCSV writes the manifest as CSV, one row per file, with a header.
+func (m *Manifest) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	cw.Write(CSVHeader)
+	ff := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	for _, o := range m.Orders {
+		for _, it := range o.Items {
+			for _, f := range it.Files {
+				cw.Write([]string{m.ClaimID, o.ID, o.Customer.Name, o.Customer.Email, it.ID, strconv.Itoa(it.Seq),
+					it.Template, string(it.Kind), strconv.Itoa(it.Quantity), ff(it.TrimMM[0]), ff(it.TrimMM[1]),
+					f.Name, string(f.Role), f.ContentType, strconv.FormatInt(f.Size, 10), f.SHA256, f.Path})
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
