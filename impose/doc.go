@@ -1,0 +1,9 @@
+// Package impose gangs print files N-up on press sheets (A4, A3, SRA3) as
+// one PDF, each piece with its bleed and crop marks, and returns the sheet
+// map that says which piece lies where.
+//
+// Photos (JPEG) are placed as images; cards (PDF) are placed as vectors,
+// their BleedBox imported as a form XObject with gofpdi, so text stays
+// text and the card's own fonts travel along. Nothing is rasterised and no
+// external tool runs: imposition is pure Go.
+package impose

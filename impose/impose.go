@@ -1,0 +1,312 @@
+package impose
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	_ "image/jpeg" // decode JPEG headers for their pixel size
+	"io"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/jung-kurt/gofpdf"
+	"github.com/jung-kurt/gofpdf/contrib/gofpdi"
+
+	"oshigoods"
+)
+
+// Sheet is a press sheet size in millimetres, portrait.
+type Sheet struct {
+	Name     string  `json:"name"`
+	WidthMM  float64 `json:"width_mm"`
+	HeightMM float64 `json:"height_mm"`
+}
+
+// Sheets are the sizes a shop can choose.
+var Sheets = []Sheet{
+	{"A4", 210, 297},
+	{"A3", 297, 420},
+	{"SRA3", 320, 450},
+}
+
+// LookupSheet returns the sheet with the given name, in any case. An
+// unknown name is EUNPROCESSABLE naming the field "sheet".
+func LookupSheet(name string) (Sheet, error) {
+	var names []string
+	for _, s := range Sheets {
+		if strings.EqualFold(s.Name, name) {
+			return s, nil
+		}
+		names = append(names, s.Name)
+	}
+	return Sheet{}, oshigoods.FieldErrorf("sheet", "unknown sheet size %q; sizes are %s.", name, strings.Join(names, ", "))
+}
+
+// Layout constants, in millimetres.
+const (
+	// MarginMM is kept clear on every side of the sheet (grippers).
+	MarginMM = 10
+	// MarkOffsetMM is the least distance from the trim to a crop mark; a
+	// mark never enters the bleed.
+	MarkOffsetMM = 3
+	// MarkLengthMM is a crop mark's length.
+	MarkLengthMM = 5
+	// GapMM separates the marks of neighbouring pieces.
+	GapMM = 1
+)
+
+// Piece is one print file to place Copies times.
+type Piece struct {
+	OrderID string
+	ItemID  string
+	File    string
+	Copies  int
+	// TrimWMM and TrimHMM are the finished size.
+	TrimWMM, TrimHMM float64
+	// ContentType is image/jpeg or application/pdf.
+	ContentType string
+	Data        []byte
+	// DPI is a JPEG's resolution. Zero means 300.
+	DPI int
+}
+
+// Map is the sheet map: where each copy of each piece lies.
+type Map struct {
+	Sheet     Sheet     `json:"sheet"`
+	Landscape bool      `json:"landscape"`
+	Pages     []PageMap `json:"pages"`
+}
+
+// PageMap is one sheet of the imposition.
+type PageMap struct {
+	Page  int    `json:"page"`
+	Up    int    `json:"up"` // pieces that fit on this sheet
+	Slots []Slot `json:"slots"`
+}
+
+// Slot is one placed copy. X and Y are the trim box's top-left corner from
+// the sheet's top-left, in millimetres.
+type Slot struct {
+	OrderID string  `json:"order_id"`
+	ItemID  string  `json:"item_id"`
+	File    string  `json:"file"`
+	Copy    int     `json:"copy"` // from 1
+	XMM     float64 `json:"x_mm"`
+	YMM     float64 `json:"y_mm"`
+	WMM     float64 `json:"w_mm"`
+	HMM     float64 `json:"h_mm"`
+	BleedMM float64 `json:"bleed_mm"`
+}
+
+// measured is a piece with its bleed known.
+type measured struct {
+	Piece
+	bleed float64
+	// pdf only: the imported BleedBox template.
+	tpl int
+}
+
+// cell returns the space one copy takes: trim, bleed, marks and gap.
+func (m *measured) cell() (w, h float64) {
+	pad := 2 * (math.Max(m.bleed, MarkOffsetMM) + MarkLengthMM + GapMM)
+	return m.TrimWMM + pad, m.TrimHMM + pad
+}
+
+// Impose places every copy of every piece on sheets of the given size and
+// returns the PDF and its sheet map. Pieces of one size share sheets; the
+// sheet is turned to landscape when more fit that way. title is printed in
+// the slug line of every sheet (ASCII). A piece larger than the sheet, or a
+// file that cannot be read, is EUNPROCESSABLE naming it.
+func Impose(sheet Sheet, pieces []Piece, title string) (pdf []byte, m *Map, err error) {
+	if len(pieces) == 0 {
+		return nil, nil, oshigoods.Errorf(oshigoods.EUNPROCESSABLE, "nothing to impose: no photo or card print files.")
+	}
+	doc := gofpdf.NewCustom(&gofpdf.InitType{UnitStr: "mm", Size: gofpdf.SizeType{Wd: sheet.WidthMM, Ht: sheet.HeightMM}})
+	doc.SetCompression(true)
+	doc.SetCreator("oshigoods impose", true)
+	doc.SetTitle(title, true)
+	doc.SetAutoPageBreak(false, 0)
+	imp := gofpdi.NewImporter()
+	var streams []*io.ReadSeeker // kept alive: gofpdi names sources by pointer
+	defer func() {
+		if v := recover(); v != nil {
+			pdf, m, err = nil, nil, oshigoods.Errorf(oshigoods.EUNPROCESSABLE, "a PDF print file cannot be imported: %v", v)
+		}
+	}()
+
+	var ms []*measured
+	for _, p := range pieces {
+		if p.Copies < 1 {
+			p.Copies = 1
+		}
+		mp := &measured{Piece: p}
+		switch p.ContentType {
+		case "image/jpeg":
+			cfg, _, err := image.DecodeConfig(bytes.NewReader(p.Data))
+			if err != nil {
+				return nil, nil, oshigoods.Errorf(oshigoods.EUNPROCESSABLE, "%s of item %s is not a readable JPEG.", p.File, p.ItemID)
+			}
+			dpi := float64(p.DPI)
+			if dpi <= 0 {
+				dpi = 300
+			}
+			mp.bleed = math.Max(0, (float64(cfg.Width)/dpi*25.4-p.TrimWMM)/2)
+			doc.RegisterImageOptionsReader(p.ItemID+"/"+p.File, gofpdf.ImageOptions{ImageType: "JPG"}, bytes.NewReader(p.Data))
+		case "application/pdf":
+			var rs io.ReadSeeker = bytes.NewReader(p.Data)
+			streams = append(streams, &rs)
+			mp.tpl = imp.ImportPageFromStream(doc, &rs, 1, "/BleedBox")
+			sizes := imp.GetPageSizes()[1]
+			box := sizes["/BleedBox"]
+			if box == nil {
+				box = sizes["/MediaBox"]
+			}
+			mp.bleed = math.Max(0, (box["w"]*25.4/72-p.TrimWMM)/2)
+		default:
+			return nil, nil, oshigoods.Errorf(oshigoods.EUNPROCESSABLE, "%s of item %s is %s; only JPEG and PDF are imposed.", p.File, p.ItemID, p.ContentType)
+		}
+		if doc.Err() {
+			return nil, nil, fmt.Errorf("load %s of item %s: %w", p.File, p.ItemID, doc.Error())
+		}
+		ms = append(ms, mp)
+	}
+
+	// Group by cell size, biggest first, keeping the given order within.
+	type group struct {
+		w, h   float64
+		pieces []*measured
+	}
+	var groups []*group
+	for _, mp := range ms {
+		w, h := mp.cell()
+		var g *group
+		for _, x := range groups {
+			if math.Abs(x.w-w) < 0.01 && math.Abs(x.h-h) < 0.01 {
+				g = x
+			}
+		}
+		if g == nil {
+			g = &group{w: w, h: h}
+			groups = append(groups, g)
+		}
+		g.pieces = append(g.pieces, mp)
+	}
+	sort.SliceStable(groups, func(i, j int) bool { return groups[i].w*groups[i].h > groups[j].w*groups[j].h })
+
+	m = &Map{Sheet: sheet}
+	for _, g := range groups {
+		land, cols, rows := orient(sheet, g.w, g.h)
+		if cols*rows == 0 {
+			p := g.pieces[0]
+			return nil, nil, oshigoods.Errorf(oshigoods.EUNPROCESSABLE, "%s of item %s (%.0f×%.0f mm with bleed and marks) does not fit on %s.",
+				p.File, p.ItemID, g.w, g.h, sheet.Name)
+		}
+		m.Landscape = m.Landscape || land
+		sw, sh := sheet.WidthMM, sheet.HeightMM
+		orientation := "P"
+		if land {
+			sw, sh, orientation = sh, sw, "L"
+		}
+		x0, y0 := (sw-float64(cols)*g.w)/2, (sh-float64(rows)*g.h)/2
+		var copies []struct {
+			p *measured
+			n int
+		}
+		for _, p := range g.pieces {
+			for c := 1; c <= p.Copies; c++ {
+				copies = append(copies, struct {
+					p *measured
+					n int
+				}{p, c})
+			}
+		}
+		up := cols * rows
+		for start := 0; start < len(copies); start += up {
+			doc.AddPageFormat(orientation, gofpdf.SizeType{Wd: sheet.WidthMM, Ht: sheet.HeightMM})
+			pm := PageMap{Page: doc.PageNo(), Up: up}
+			for i := start; i < len(copies) && i < start+up; i++ {
+				c := copies[i]
+				col, row := (i-start)%cols, (i-start)/cols
+				tx := x0 + float64(col)*g.w + (g.w-c.p.TrimWMM)/2
+				ty := y0 + float64(row)*g.h + (g.h-c.p.TrimHMM)/2
+				place(doc, imp, c.p, tx, ty)
+				pm.Slots = append(pm.Slots, Slot{OrderID: c.p.OrderID, ItemID: c.p.ItemID, File: c.p.File, Copy: c.n,
+					XMM: round(tx), YMM: round(ty), WMM: c.p.TrimWMM, HMM: c.p.TrimHMM, BleedMM: round(c.p.bleed)})
+			}
+			m.Pages = append(m.Pages, pm)
+		}
+	}
+	// Slug lines once the page count is known.
+	total := doc.PageCount()
+	for i := range m.Pages {
+		doc.SetPage(m.Pages[i].Page)
+		_, sh := doc.GetPageSize()
+		doc.SetFont("Helvetica", "", 7)
+		doc.SetTextColor(0, 0, 0)
+		doc.Text(MarginMM, sh-MarginMM/2, fmt.Sprintf("%s  sheet %d/%d  %s  %d-up  %d placed", ascii(title), m.Pages[i].Page, total, sheet.Name, m.Pages[i].Up, len(m.Pages[i].Slots)))
+	}
+	var buf bytes.Buffer
+	if err := doc.Output(&buf); err != nil {
+		return nil, nil, fmt.Errorf("write imposition: %w", err)
+	}
+	return buf.Bytes(), m, nil
+}
+
+// orient returns whether the sheet is turned to landscape and the grid of
+// cells that fits inside the margins, choosing the orientation that fits more.
+func orient(s Sheet, cw, ch float64) (landscape bool, cols, rows int) {
+	fit := func(w, h float64) (int, int) {
+		c, r := int((w-2*MarginMM)/cw+1e-9), int((h-2*MarginMM)/ch+1e-9)
+		if c < 0 || r < 0 {
+			return 0, 0
+		}
+		return c, r
+	}
+	pc, pr := fit(s.WidthMM, s.HeightMM)
+	lc, lr := fit(s.HeightMM, s.WidthMM)
+	if lc*lr > pc*pr {
+		return true, lc, lr
+	}
+	return false, pc, pr
+}
+
+// place draws one copy with its trim's top-left at (tx, ty): the file over
+// trim plus bleed, then corner crop marks outside the bleed.
+func place(doc *gofpdf.Fpdf, imp *gofpdi.Importer, p *measured, tx, ty float64) {
+	b := p.bleed
+	bx, by, bw, bh := tx-b, ty-b, p.TrimWMM+2*b, p.TrimHMM+2*b
+	if p.ContentType == "application/pdf" {
+		imp.UseImportedTemplate(doc, p.tpl, bx, by, bw, bh)
+	} else {
+		doc.ImageOptions(p.ItemID+"/"+p.File, bx, by, bw, bh, false, gofpdf.ImageOptions{ImageType: "JPG"}, 0, "")
+	}
+	// トンボ: at each trim corner, one mark along each edge's extension.
+	doc.SetDrawColor(0, 0, 0)
+	doc.SetLineWidth(0.1)
+	off := math.Max(b, MarkOffsetMM)
+	x1, y1 := tx+p.TrimWMM, ty+p.TrimHMM
+	for _, c := range [][2]float64{{tx, ty}, {x1, ty}, {tx, y1}, {x1, y1}} {
+		sx, sy := -1.0, -1.0
+		if c[0] == x1 {
+			sx = 1
+		}
+		if c[1] == y1 {
+			sy = 1
+		}
+		doc.Line(c[0]+sx*off, c[1], c[0]+sx*(off+MarkLengthMM), c[1])
+		doc.Line(c[0], c[1]+sy*off, c[0], c[1]+sy*(off+MarkLengthMM))
+	}
+}
+
+func round(v float64) float64 { return math.Round(v*100) / 100 }
+
+// ascii keeps the printable ASCII of s: the slug line uses a core font.
+func ascii(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return -1
+		}
+		return r
+	}, s)
+}
