@@ -15,17 +15,17 @@ import (
 
 // Face is a TrueType font parsed once at compile: its character map, its
 // vertical forms (GSUB feature vert), its advances, its outlines for the
-// PNG preview, and a copy of the font re-mapped for gofpdf.
+// PNG preview, and its tables, from which each print file gets a cut of
+// the font (see cut).
 //
 // gofpdf embeds a TrueType font as a CID font whose CIDs are the Unicode
 // code points of the characters drawn, read from the font's BMP cmap. It
 // therefore cannot reach a glyph that has no BMP code point: a vertical
 // form, or a character outside the BMP such as 𠮷 (it panics on one). So
-// the face gives gofpdf a copy of the font whose cmap also maps a private
-// use code point to each such glyph, and the PDF backend draws those code
-// points inside a marked-content span whose ActualText carries the real
-// text, so that copy and search in a reader, and pdftotext, see the real
-// characters. Drawing the font's own vertical forms, rather than turning
+// the face gives each such glyph a private use code point, the font given
+// to gofpdf maps it, and the PDF backend draws those code points inside a
+// marked-content span whose ActualText carries the real text, so that
+// copy and search in a reader, and pdftotext, see the real characters. Drawing the font's own vertical forms, rather than turning
 // the horizontal glyph, keeps what the type designer drew: in Klee One the
 // vertical 「」 and ー are not plain rotations, and 、。 and small kana
 // sit where the designer put them.
@@ -34,9 +34,12 @@ type Face struct {
 	upem     float64
 	cmap     map[rune]uint16
 	vert     map[uint16]uint16
-	advances []uint16 // by glyph ID, font units
-	pua      map[uint16]rune
-	pdf      []byte // the font with a BMP cmap that includes pua
+	advances []uint16        // by glyph ID, font units
+	pua      map[uint16]rune // private use code point by glyph ID
+	puaGID   map[rune]uint16 // the inverse of pua
+	tables   map[string][]byte
+	version  []byte // the sfnt version, the file's first 4 bytes
+	loca     []uint32
 	psName   string // PostScript name
 	// ascent is the top of the ideographic em box above the baseline in em.
 	ascent float64
@@ -81,10 +84,18 @@ func ParseFace(data []byte) (*Face, error) {
 			f.ascent = 0.5 + (asc+desc)/2/f.upem
 		}
 	}
-	if f.pdf, f.pua, err = remap(data, tables, f.cmap, f.vert); err != nil {
+	if f.pua, err = privateUse(f.cmap, f.vert); err != nil {
 		return nil, err
 	}
-	if f.sf, err = sfnt.Parse(f.pdf); err != nil {
+	f.puaGID = make(map[rune]uint16, len(f.pua))
+	for g, r := range f.pua {
+		f.puaGID[r] = g
+	}
+	f.tables, f.version = tables, data[:4]
+	if f.loca, err = parseLoca(tables, numGlyphs); err != nil {
+		return nil, err
+	}
+	if f.sf, err = sfnt.Parse(data); err != nil {
 		return nil, fmt.Errorf("parse outlines: %w", err)
 	}
 	name, _ := f.sf.Name(nil, sfnt.NameIDPostScript)
@@ -293,20 +304,10 @@ func coverage(b []byte) []uint16 {
 	return gs
 }
 
-// remap returns a copy of the font whose cmap is one format 4 subtable
-// mapping the BMP as before plus a private use code point for every
-// vertical form and every character outside the BMP, and that map.
-func remap(data []byte, tables map[string][]byte, cmap map[rune]uint16, vert map[uint16]uint16) ([]byte, map[uint16]rune, error) {
-	type pair struct {
-		c rune
-		g uint16
-	}
-	var pairs []pair
-	for c, g := range cmap {
-		if c < 0xFFFF {
-			pairs = append(pairs, pair{c, g})
-		}
-	}
+// privateUse gives a private use code point to every vertical form and
+// every glyph of a character outside the BMP, skipping code points the
+// font itself maps.
+func privateUse(cmap map[rune]uint16, vert map[uint16]uint16) (map[uint16]rune, error) {
 	var need []uint16
 	for _, g := range vert {
 		need = append(need, g)
@@ -327,18 +328,146 @@ func remap(data []byte, tables map[string][]byte, cmap map[rune]uint16, vert map
 			next++
 		}
 		if next > 0xF8FF {
-			return nil, nil, errors.New("too many glyphs without a BMP code point")
+			return nil, errors.New("too many glyphs without a BMP code point")
 		}
 		pua[g] = next
-		pairs = append(pairs, pair{next, g})
 		next++
+	}
+	return pua, nil
+}
+
+// parseLoca reads the glyph offsets into glyf, numGlyphs+1 of them.
+func parseLoca(tables map[string][]byte, numGlyphs int) ([]uint32, error) {
+	loca, long := tables["loca"], u16(tables["head"], 50) == 1
+	offs := make([]uint32, numGlyphs+1)
+	if long && len(loca) < 4*len(offs) || !long && len(loca) < 2*len(offs) {
+		return nil, errors.New("loca truncated")
+	}
+	for i := range offs {
+		if long {
+			offs[i] = u32(loca, 4*i)
+		} else {
+			offs[i] = 2 * uint32(u16(loca, 2*i))
+		}
+		if offs[i] > uint32(len(tables["glyf"])) || i > 0 && offs[i] < offs[i-1] {
+			return nil, fmt.Errorf("loca: glyph %d out of bounds", i)
+		}
+	}
+	return offs, nil
+}
+
+// gidOf is the glyph gofpdf draws for code point r (see pdfRune).
+func (f *Face) gidOf(r rune) uint16 {
+	if g, ok := f.puaGID[r]; ok {
+		return g
+	}
+	return f.cmap[r]
+}
+
+// cutTables are the tables gofpdf reads or copies into the PDF.
+var cutTables = []string{"OS/2", "cmap", "cvt ", "fpgm", "gasp", "glyf", "head", "hhea", "hmtx", "loca", "maxp", "name", "post", "prep"}
+
+// cut returns the font to give gofpdf for a page that draws the code
+// points runes (as pdfRune gives them): only the glyphs of those code
+// points and their components, renumbered from 1 (.notdef stays 0), with
+// their metrics and a cmap of only those code points. gofpdf parses the
+// whole font it is given on every document and subsets it again when
+// writing; given this cut of a 20 MB CJK font rather than the font, it
+// does a small fraction of the work, and embeds the same outlines.
+func (f *Face) cut(runes []rune) ([]byte, error) {
+	type pair struct {
+		c rune
+		g uint16
+	}
+	pairs := make([]pair, 0, len(runes))
+	keep := map[uint16]bool{}
+	glyf := f.tables["glyf"]
+	glyph := func(g uint16) []byte { return glyf[f.loca[g]:f.loca[g+1]] }
+	var add func(g uint16, depth int) error
+	add = func(g uint16, depth int) error {
+		if keep[g] {
+			return nil
+		}
+		if int(g) >= len(f.loca)-1 {
+			return fmt.Errorf("glyph %d out of range", g)
+		}
+		if depth > 8 {
+			return fmt.Errorf("glyph %d: components nested too deep", g)
+		}
+		keep[g] = true
+		for _, at := range components(glyph(g)) {
+			if err := add(u16(glyph(g), at), depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := add(0, 0); err != nil {
+		return nil, err
+	}
+	for _, r := range runes {
+		g := f.gidOf(r)
+		if g == 0 || r > 0xFFFF {
+			return nil, fmt.Errorf("no glyph for code point %U", r)
+		}
+		pairs = append(pairs, pair{r, g})
+		if err := add(g, 0); err != nil {
+			return nil, err
+		}
+	}
+	old := make([]uint16, 0, len(keep))
+	for g := range keep {
+		old = append(old, g)
+	}
+	sort.Slice(old, func(i, j int) bool { return old[i] < old[j] })
+	renum := make(map[uint16]uint16, len(old))
+	for i, g := range old {
+		renum[g] = uint16(i)
+	}
+	for i := range pairs {
+		pairs[i].g = renum[pairs[i].g]
 	}
 	sort.Slice(pairs, func(i, j int) bool { return pairs[i].c < pairs[j].c })
 
-	// Segments of consecutive code points with consecutive glyphs, so
-	// every segment uses idDelta and none needs glyphIdArray.
-	var starts, ends []uint16
-	var deltas []uint16
+	// glyf, a long loca and full metrics in the new order; composite
+	// glyphs get their components' new numbers.
+	k := len(old)
+	hmtx, nh := f.tables["hmtx"], int(u16(f.tables["hhea"], 34))
+	var newGlyf []byte
+	newLoca := make([]byte, 4*(k+1))
+	newHmtx := make([]byte, 4*k)
+	for i, g := range old {
+		at := len(newGlyf)
+		newGlyf = append(newGlyf, glyph(g)...)
+		for _, c := range components(glyph(g)) {
+			binary.BigEndian.PutUint16(newGlyf[at+c:], renum[u16(newGlyf, at+c)])
+		}
+		newGlyf = append(newGlyf, make([]byte, (4-len(newGlyf)%4)%4)...)
+		binary.BigEndian.PutUint32(newLoca[4*(i+1):], uint32(len(newGlyf)))
+		lsb := 4*nh + 2*(int(g)-nh)
+		if int(g) < nh {
+			lsb = 4*int(g) + 2
+		}
+		binary.BigEndian.PutUint16(newHmtx[4*i:], f.advances[g])
+		if lsb+2 <= len(hmtx) {
+			copy(newHmtx[4*i+2:4*i+4], hmtx[lsb:lsb+2])
+		}
+	}
+	head := append([]byte(nil), f.tables["head"]...)
+	binary.BigEndian.PutUint16(head[50:], 1) // indexToLocFormat: long
+	hhea := append([]byte(nil), f.tables["hhea"]...)
+	binary.BigEndian.PutUint16(hhea[34:], uint16(k)) // numberOfHMetrics
+	maxp := append([]byte(nil), f.tables["maxp"]...)
+	binary.BigEndian.PutUint16(maxp[4:], uint16(k)) // numGlyphs
+	var post []byte
+	if p := f.tables["post"]; len(p) >= 32 {
+		post = append([]byte(nil), p[:32]...)
+		binary.BigEndian.PutUint32(post, 0x00030000) // no glyph names
+	}
+
+	// cmap: one format 4 subtable (3, 1), segments of consecutive code
+	// points with consecutive glyphs, so every segment uses idDelta.
+	var starts, ends, deltas []uint16
 	for i := 0; i < len(pairs); {
 		j := i + 1
 		for j < len(pairs) && pairs[j].c == pairs[j-1].c+1 && pairs[j].g == pairs[j-1].g+1 {
@@ -351,16 +480,19 @@ func remap(data []byte, tables map[string][]byte, cmap map[rune]uint16, vert map
 	}
 	starts, ends, deltas = append(starts, 0xFFFF), append(ends, 0xFFFF), append(deltas, 1)
 	seg := len(starts)
-	var st bytes.Buffer
+	var cm bytes.Buffer
 	w := func(v ...uint16) {
 		for _, x := range v {
-			binary.Write(&st, binary.BigEndian, x)
+			binary.Write(&cm, binary.BigEndian, x)
 		}
 	}
-	length := 16 + 8*seg
-	// The length field is 16 bits; gofpdf, the only reader of this copy
-	// of the font, walks the segments and does not read it.
-	w(4, uint16(min(length, 0xFFFF)), 0, uint16(2*seg), 0, 0, 0)
+	w(0, 1, 3, 1)
+	binary.Write(&cm, binary.BigEndian, uint32(12))
+	es := 0
+	for 1<<(es+1) <= seg {
+		es++
+	}
+	w(4, uint16(16+8*seg), 0, uint16(2*seg), uint16(2<<es), uint16(es), uint16(2*seg-2<<es))
 	w(ends...)
 	w(0)
 	w(starts...)
@@ -368,48 +500,86 @@ func remap(data []byte, tables map[string][]byte, cmap map[rune]uint16, vert map
 	for range seg {
 		w(0)
 	}
-	var cm bytes.Buffer
-	for _, v := range []uint16{0, 1, 3, 1} {
-		binary.Write(&cm, binary.BigEndian, v)
-	}
-	binary.Write(&cm, binary.BigEndian, uint32(12))
-	cm.Write(st.Bytes())
 
-	// Rebuild the font: same tables, new cmap, 4-byte aligned.
+	out := map[string][]byte{"glyf": newGlyf, "loca": newLoca, "hmtx": newHmtx, "head": head, "hhea": hhea, "maxp": maxp, "post": post, "cmap": cm.Bytes()}
+	for _, t := range cutTables {
+		if out[t] == nil && f.tables[t] != nil {
+			out[t] = f.tables[t]
+		}
+	}
+	if post == nil {
+		delete(out, "post")
+	}
+	return assemble(f.version, out), nil
+}
+
+// components returns the offsets, in a glyph's data, of the glyph IDs of
+// its components; none for a simple glyph.
+func components(b []byte) []int {
+	if len(b) < 10 || int16(u16(b, 0)) >= 0 {
+		return nil
+	}
+	var at []int
+	for i := 10; i+4 <= len(b); {
+		flags := u16(b, i)
+		at = append(at, i+2)
+		i += 4
+		if flags&0x0001 != 0 { // ARG_1_AND_2_ARE_WORDS
+			i += 4
+		} else {
+			i += 2
+		}
+		switch {
+		case flags&0x0008 != 0: // WE_HAVE_A_SCALE
+			i += 2
+		case flags&0x0040 != 0: // WE_HAVE_AN_X_AND_Y_SCALE
+			i += 4
+		case flags&0x0080 != 0: // WE_HAVE_A_TWO_BY_TWO
+			i += 8
+		}
+		if flags&0x0020 == 0 { // MORE_COMPONENTS
+			break
+		}
+	}
+	return at
+}
+
+// assemble writes a TrueType file of the tables, sorted by tag and 4-byte
+// aligned. Checksums are left zero: gofpdf, the only reader, does not
+// check them, and it writes its own subset with its own.
+func assemble(version []byte, tables map[string][]byte) []byte {
 	tags := make([]string, 0, len(tables))
-	for t := range tables {
+	size := 12
+	for t, b := range tables {
 		tags = append(tags, t)
+		size += 16 + (len(b)+3)&^3
 	}
 	sort.Strings(tags)
 	n := len(tags)
-	var out bytes.Buffer
-	out.Write(data[:4])
+	out := bytes.NewBuffer(make([]byte, 0, size))
+	out.Write(version)
 	es := 0
 	for 1<<(es+1) <= n {
 		es++
 	}
 	for _, v := range []uint16{uint16(n), uint16(16 << es), uint16(es), uint16(16*n - 16<<es)} {
-		binary.Write(&out, binary.BigEndian, v)
+		binary.Write(out, binary.BigEndian, v)
 	}
 	off := 12 + 16*n
-	body := make([][]byte, n)
-	for i, t := range tags {
+	for _, t := range tags {
 		b := tables[t]
-		if t == "cmap" {
-			b = cm.Bytes()
-		}
-		body[i] = b
 		out.WriteString(t)
-		binary.Write(&out, binary.BigEndian, uint32(0)) // checksum: not checked by readers here
-		binary.Write(&out, binary.BigEndian, uint32(off))
-		binary.Write(&out, binary.BigEndian, uint32(len(b)))
+		binary.Write(out, binary.BigEndian, uint32(0))
+		binary.Write(out, binary.BigEndian, uint32(off))
+		binary.Write(out, binary.BigEndian, uint32(len(b)))
 		off += (len(b) + 3) &^ 3
 	}
-	for _, b := range body {
+	for _, t := range tags {
+		b := tables[t]
 		out.Write(b)
 		out.Write(make([]byte, (4-len(b)%4)%4))
 	}
-	return out.Bytes(), pua, nil
+	return out.Bytes()
 }
 
 func u16(b []byte, i int) uint16 { return binary.BigEndian.Uint16(b[i:]) }

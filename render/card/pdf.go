@@ -47,19 +47,43 @@ func (t *Template) pdf(pg *page, sizePt float64, prof render.Profile) ([]byte, e
 	p.SetProducer("oshigoods", false)
 	p.SetAutoPageBreak(false, 0)
 	p.SetMargins(0, 0, 0)
-	// The fonts drawn on this page, the primary first: gofpdf embeds
-	// every font added, so the fallback is added only when used.
+	// The fonts drawn on this page, the primary first, each given to
+	// gofpdf as a cut holding only the glyphs drawn; a font not drawn is
+	// not added, as gofpdf embeds every font added.
 	var fonts []*pdfFont
 	byFace := map[*Face]*pdfFont{}
-	for _, f := range []*Face{t.fonts.primary, t.fonts.fallback} {
-		if f == nil || f != t.fonts.primary && !pg.uses(f) {
-			continue
+	for _, ln := range pg.lines {
+		for _, g := range ln.glyphs {
+			pf := byFace[g.face]
+			if pf == nil {
+				// The family name is as long as the subset name given below.
+				pf = &pdfFont{face: g.face, used: map[rune]bool{}}
+				byFace[g.face] = pf
+				fonts = append(fonts, pf)
+			}
+			r := g.face.pdfRune(g.r, g.gid)
+			if r == 0 {
+				return nil, fmt.Errorf("no glyph for %q", g.r)
+			}
+			pf.used[r] = true
 		}
+	}
+	if byFace[t.fonts.primary] == nil {
+		pf := &pdfFont{face: t.fonts.primary, used: map[rune]bool{}}
+		byFace[pf.face], fonts = pf, append([]*pdfFont{pf}, fonts...)
+	}
+	sort.SliceStable(fonts, func(i, j int) bool { return fonts[i].face == t.fonts.primary && fonts[j].face != t.fonts.primary })
+	for i, pf := range fonts {
 		// The family name is as long as the subset name given below.
-		pf := &pdfFont{face: f, family: "og" + strings.Repeat(string(rune('f'+len(fonts))), 1+len(f.psName)), used: map[rune]bool{}}
-		p.AddUTF8FontFromBytes(pf.family, "", f.pdf)
-		fonts = append(fonts, pf)
-		byFace[f] = pf
+		pf.family = "og" + strings.Repeat(string(rune('f'+i)), 1+len(pf.face.psName))
+		cut, err := pf.face.cut(sortedRunes(pf.used))
+		if err != nil {
+			return nil, fmt.Errorf("cut font %s: %w", pf.face.psName, err)
+		}
+		p.AddUTF8FontFromBytes(pf.family, "", cut)
+		if err := p.Error(); err != nil {
+			return nil, fmt.Errorf("add font %s: %w", pf.face.psName, err)
+		}
 	}
 	p.AddPage()
 	p.SetPageBox("trim", off, off, c.WidthMM, c.HeightMM)
@@ -82,19 +106,11 @@ func (t *Template) pdf(pg *page, sizePt float64, prof render.Profile) ([]byte, e
 		}
 		p.RawWriteStr(fmt.Sprintf("/Span <</ActualText <FEFF%s>>> BDC", utf16Hex(ln.text)))
 		for _, g := range ln.glyphs {
-			pf := byFace[g.face]
-			if pf == nil {
-				return nil, fmt.Errorf("no font for %q", g.r)
-			}
-			if pf != cur {
+			if pf := byFace[g.face]; pf != cur {
 				p.SetFont(pf.family, "", sizePt)
 				cur = pf
 			}
 			r := g.face.pdfRune(g.r, g.gid)
-			if r == 0 {
-				return nil, fmt.Errorf("no glyph for %q", g.r)
-			}
-			pf.used[r] = true
 			x, y := off+g.x, off+g.y
 			if g.rotate || g.scaleX != 0 && g.scaleX != 1 {
 				p.TransformBegin()
@@ -171,15 +187,19 @@ func utf16Hex(s string) string {
 	return b.String()
 }
 
-// subsetTag derives a tag from the glyphs used, so different subsets of
-// the same font get different names.
-func subsetTag(used map[rune]bool) string {
-	rs := make([]rune, 0, len(used))
-	for r := range used {
+func sortedRunes(set map[rune]bool) []rune {
+	rs := make([]rune, 0, len(set))
+	for r := range set {
 		rs = append(rs, r)
 	}
 	sort.Slice(rs, func(i, j int) bool { return rs[i] < rs[j] })
-	sum := sha256.Sum256([]byte(string(rs)))
+	return rs
+}
+
+// subsetTag derives a tag from the glyphs used, so different subsets of
+// the same font get different names.
+func subsetTag(used map[rune]bool) string {
+	sum := sha256.Sum256([]byte(string(sortedRunes(used))))
 	tag := make([]byte, 6)
 	for i := range tag {
 		tag[i] = 'A' + sum[i]%26
