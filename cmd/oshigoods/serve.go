@@ -15,6 +15,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"oshigoods/orders/api"
+	"oshigoods/storefront"
 	"oshigoods/worker"
 )
 
@@ -53,7 +54,19 @@ func (s *system) serve(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	handler := api.New(s.svc, s.logger, map[string]api.Pinger{"database": s.store, "redis": s.queue, "s3": s.files})
+	apiHandler := api.New(s.svc, s.logger, map[string]api.Pinger{"database": s.store, "redis": s.queue, "s3": s.files})
+	shop, err := storefront.New(storefront.Config{Service: s.svc, Logger: s.logger})
+	if err != nil {
+		return err
+	}
+	// The fans' pages at /, beside the API. Cross-origin protection turns
+	// away a browser's cross-site POST (a forged form) to either.
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", apiHandler)
+	mux.Handle("/healthz", apiHandler)
+	mux.Handle("/readyz", apiHandler)
+	mux.Handle("/", shop)
+	handler := http.NewCrossOriginProtection().Handler(mux)
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	s.logger.Info("listening", "addr", "http://"+ln.Addr().String(), "worker", s.cfg.Worker)
 	if s.cfg.onListen != nil {

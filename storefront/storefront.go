@@ -1,0 +1,243 @@
+package storefront
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"oshigoods"
+	"oshigoods/orders"
+	"oshigoods/render"
+	"oshigoods/templates"
+)
+
+//go:embed web/templates/*.html
+var pageFiles embed.FS
+
+//go:embed web/static
+var staticFiles embed.FS
+
+// ContentSecurityPolicy is sent with every page: scripts, styles and fonts
+// only from files this server serves (no inline script or style), pictures
+// and clips also from blob: URLs the page makes of previews and downloads,
+// requests only to this origin, and no framing.
+const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; " +
+	"media-src 'self' blob:; connect-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// Config configures the storefront.
+type Config struct {
+	// Service takes the uploads, previews and orders; its Catalog lists the
+	// products and its Files serves the finished goods. Required.
+	Service *orders.Service
+	// Logger logs failures the fan only sees as a generic message. Default
+	// slog.Default().
+	Logger *slog.Logger
+	// PollInterval is how often the order page asks for the order's status
+	// until its goods are ready. Default 2 seconds.
+	PollInterval time.Duration
+}
+
+// Validate reports a missing dependency or a bad value.
+func (c Config) Validate() error {
+	if c.Service == nil || c.Service.Catalog == nil || c.Service.Files == nil {
+		return errors.New("storefront: Config.Service with a Catalog and Files is required")
+	}
+	if c.PollInterval < 0 {
+		return errors.New("storefront: PollInterval is negative")
+	}
+	return nil
+}
+
+// Server serves the storefront's pages, its static files and the finished
+// goods of an order to the holder of its token.
+type Server struct {
+	cfg     Config
+	svc     *orders.Service
+	catalog *templates.Catalog
+	logger  *slog.Logger
+	pages   map[string]*template.Template
+	mux     *http.ServeMux
+}
+
+// New returns the storefront. It parses its page templates once.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = 2 * time.Second
+	}
+	s := &Server{cfg: cfg, svc: cfg.Service, catalog: cfg.Service.Catalog, logger: cfg.Logger, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
+	for _, name := range []string{"index", "product", "order", "notfound"} {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(pageFiles, "web/templates/layout.html", "web/templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("parse page %s: %w", name, err)
+		}
+		s.pages[name] = t
+	}
+	static, _ := fs.Sub(staticFiles, "web/static")
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(time.Hour, http.FileServerFS(static))))
+	s.mux.HandleFunc("GET /{$}", s.index)
+	s.mux.HandleFunc("GET /goods/{id}", s.product)
+	s.mux.HandleFunc("GET /orders/{id}", s.order)
+	s.mux.HandleFunc("GET /files/{order}/{item}/{name}", s.file)
+	s.mux.HandleFunc("/", s.notFound)
+	return s, nil
+}
+
+// ServeHTTP serves a request with the security headers every response
+// carries.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", ContentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	s.mux.ServeHTTP(w, r)
+}
+
+func cacheFor(d time.Duration, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", fmt.Sprintf("public, max-age=%d", int(d.Seconds())))
+		h.ServeHTTP(w, r)
+	})
+}
+
+// kindInfo is how a product kind is named and drawn on the pages.
+type kindInfo struct {
+	Label string // 写真, カード, ボイス
+	Icon  string // static file name
+	Note  string // what the fan receives
+}
+
+var kinds = map[render.Kind]kindInfo{
+	render.KindPhoto: {"写真プリント", "photo.svg", "プリントしてお届けします"},
+	render.KindCard:  {"メッセージカード", "card.svg", "印刷してお届けします"},
+	render.KindVoice: {"ボイス", "voice.svg", "完成したらすぐダウンロード"},
+}
+
+var funcs = template.FuncMap{
+	"kind": func(k render.Kind) kindInfo { return kinds[k] },
+	"json": func(v any) (string, error) {
+		b, err := json.Marshal(v)
+		return string(b), err
+	},
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	var b strings.Builder
+	if err := s.pages[page].Execute(&b, data); err != nil {
+		s.logger.Error("render page", "page", page, "path", r.URL.Path, "err", err)
+		http.Error(w, "ページを表示できませんでした。時間をおいてもう一度お試しください。", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(status)
+	io.WriteString(w, b.String())
+}
+
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	var list []productView
+	for _, t := range s.catalog.List() {
+		list = append(list, viewProduct(t, s.svc.Limits.WithDefaults()))
+	}
+	s.render(w, r, http.StatusOK, "index", map[string]any{"Title": "推し活グッズをつくる", "Products": list})
+}
+
+func (s *Server) product(w http.ResponseWriter, r *http.Request) {
+	t, err := s.catalog.Get(r.PathValue("id"))
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	p := viewProduct(t, s.svc.Limits.WithDefaults())
+	s.render(w, r, http.StatusOK, "product", map[string]any{"Title": p.Title, "Product": p})
+}
+
+func (s *Server) order(w http.ResponseWriter, r *http.Request) {
+	titles := map[string]string{}
+	kindsByID := map[string]string{}
+	for _, t := range s.catalog.List() {
+		titles[t.ID] = t.Title
+		kindsByID[t.ID] = string(t.Kind)
+	}
+	s.render(w, r, http.StatusOK, "order", map[string]any{
+		"Title":   "ご注文の状況",
+		"OrderID": r.PathValue("id"),
+		"Poll":    s.cfg.PollInterval.Milliseconds(),
+		"Titles":  titles,
+		"Kinds":   kindsByID,
+	})
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusNotFound, "notfound", map[string]any{"Title": "ページが見つかりません"})
+}
+
+// file sends one finished file of an order to the holder of the order's
+// token, given as "Authorization: Bearer …" (never in the URL, so it stays
+// out of logs and history). The page turns it into a blob: URL to show,
+// play or download; the fan's browser never needs to reach the file store.
+func (s *Server) file(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "private, no-store")
+	o, err := s.svc.Order(r.Context(), r.PathValue("order"), bearer(r))
+	if err != nil {
+		s.fileError(w, r, err)
+		return
+	}
+	var file *orders.File
+	for _, it := range o.Items {
+		if it.ID != r.PathValue("item") {
+			continue
+		}
+		for i := range it.Files {
+			if it.Files[i].Name == r.PathValue("name") {
+				file = &it.Files[i]
+			}
+		}
+	}
+	if file == nil {
+		s.fileError(w, r, oshigoods.Errorf(oshigoods.ENOTFOUND, "file not found."))
+		return
+	}
+	data, err := s.svc.Files.Get(r.Context(), file.Key)
+	if err != nil {
+		s.fileError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", file.ContentType)
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", file.Name))
+	w.Header().Set("Content-Length", fmt.Sprint(len(data)))
+	w.Write(data)
+}
+
+func (s *Server) fileError(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusInternalServerError
+	switch oshigoods.ErrorCode(err) {
+	case oshigoods.ENOTFOUND:
+		status = http.StatusNotFound
+	default:
+		s.logger.Error("send file", "path", r.URL.Path, "err", err)
+	}
+	http.Error(w, http.StatusText(status), status)
+}
+
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}

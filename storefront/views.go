@@ -1,0 +1,107 @@
+package storefront
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"oshigoods/orders"
+	"oshigoods/render"
+	"oshigoods/templates"
+)
+
+// productView is a template as the pages show it.
+type productView struct {
+	ID          string
+	Kind        render.Kind
+	Title       string
+	Description string
+	Spec        string // size and resolution, or what the fan receives
+	Fields      []fieldView
+	// Physical is true for goods that are printed and sent; a voice clip is
+	// downloaded, so it has no quantity.
+	Physical    bool
+	MaxQuantity int
+	MaxUploadMB int64
+}
+
+// fieldView is one input of a template as the product page shows it.
+type fieldView struct {
+	render.Field
+	ID          string // the input's id, "f-<name>"
+	Placeholder string
+	Selected    []choiceView // a list field's initial values, in order
+	Choices     []choiceView
+}
+
+type choiceView struct {
+	render.Choice
+	Checked bool
+}
+
+func viewProduct(t *templates.Template, lim orders.Limits) productView {
+	p := productView{
+		ID: t.ID, Kind: t.Kind, Title: t.Title, Description: t.Description,
+		Physical: t.Kind != render.KindVoice, MaxQuantity: lim.MaxQuantity,
+		MaxUploadMB: lim.MaxUploadBytes >> 20,
+	}
+	out := t.Output()
+	switch {
+	case out.WidthMM > 0 && out.Format == "pdf":
+		p.Spec = fmt.Sprintf("%s × %s mm", mm(out.WidthMM), mm(out.HeightMM))
+	case out.WidthMM > 0:
+		p.Spec = fmt.Sprintf("%s × %s mm・%d dpi", mm(out.WidthMM), mm(out.HeightMM), out.DPI)
+	case t.Kind == render.KindVoice:
+		p.Spec = "WAV（スマホ・目覚まし時計用）"
+	}
+	for _, f := range t.Fields() {
+		p.Fields = append(p.Fields, viewField(f))
+	}
+	return p
+}
+
+func mm(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// viewField prepares a field's initial state: a choice starts at its
+// default or, when it has none, its first choice, and a required list at
+// its first choice, so the first preview can be made before the fan
+// touches anything.
+func viewField(f render.Field) fieldView {
+	v := fieldView{Field: f, ID: "f-" + f.Name}
+	if f.Type == render.FieldText && f.Default != "" {
+		v.Placeholder = "空欄なら「" + f.Default + "」"
+	}
+	initial := f.Default
+	if initial == "" && len(f.Choices) > 0 && (f.Type == render.FieldChoice || f.Type == render.FieldList && f.MinItems > 0) {
+		initial = f.Choices[0].Value
+	}
+	for _, c := range f.Choices {
+		v.Choices = append(v.Choices, choiceView{Choice: c, Checked: f.Type == render.FieldChoice && c.Value == initial})
+	}
+	if f.Type == render.FieldList {
+		for _, val := range render.SplitList(initial) {
+			for _, c := range f.Choices {
+				if c.Value == val {
+					v.Selected = append(v.Selected, choiceView{Choice: c})
+				}
+			}
+		}
+	}
+	return v
+}
+
+// Value is the field's initial value: a list's selected values joined by
+// commas, a number's default; "" for text (its default is a placeholder).
+func (v fieldView) Value() string {
+	switch v.Type {
+	case render.FieldList:
+		vals := make([]string, len(v.Selected))
+		for i, c := range v.Selected {
+			vals[i] = c.Value
+		}
+		return strings.Join(vals, ",")
+	case render.FieldNumber:
+		return v.Default
+	}
+	return ""
+}

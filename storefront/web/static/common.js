@@ -1,0 +1,125 @@
+'use strict';
+// Helpers shared by the storefront's pages: JSON API calls, API errors in
+// Japanese, dates in Japanese.
+(function () {
+  // Each rule turns a known API message into Japanese. The API's messages
+  // are English and name the field; a message no rule knows is shown as a
+  // Japanese summary by its code with the server's message as detail.
+  const rules = [
+    [/is (\d+) characters; the limit is (\d+) \((\d+) too many\)/, m => `${m[2]}文字までです（いま${m[1]}文字、${m[3]}文字オーバー）。`],
+    [/is at most (\d+) characters/, m => `${m[1]}文字以内で入力してください。`],
+    [/contains a control character/, () => '使えない記号（制御文字）が入っています。'],
+    [/contains characters this card cannot print: (.*)\.$/, m => `このカードでは印刷できない文字が入っています：${m[1]}`],
+    [/contains "(.+)" \(U\+[0-9A-F]+\), which this design's font cannot print/, m => `「${m[1]}」はこのデザインの文字では印刷できません。別の文字にしてください。`],
+    [/does not fit on the card: (\d+) characters too many/, m => `カードに入りきりません。あと${m[1]}文字ほど短くしてください。`],
+    [/is too long for this card's letter/, () => '長すぎてカードに入りません。短くしてください。'],
+    [/is too wide for its box/, () => '長すぎて枠に入りません。短くするか、幅のせまい文字にしてください。'],
+    [/the clip would be [\d.]+ s long even without repeats, [\d.]+ s over the (\d+) s limit/, m => `セリフが長すぎて${m[1]}秒に収まりません。セリフを減らしてください。`],
+    [/the clip would be ([\d.]+) s long, [\d.]+ s over the (\d+) s limit.*at most (\d+) repeats/, m => `このままだと${Math.round(+m[1])}秒になり、${m[2]}秒をこえます。くり返しを${m[3]}回以下にするか、セリフを減らしてください。`],
+    [/takes (\d+) to (\d+) values; got (\d+)/, m => `${m[1]}〜${m[2]}個えらんでください（いま${m[3]}個）。`],
+    [/must be between (\d+) and (\d+)/, m => `${m[1]}〜${m[2]}の数を入れてください。`],
+    [/must be a whole number/, () => '数字（整数）で入れてください。'],
+    [/must be one of|unknown value/, () => '一覧からえらんでください。'],
+    [/not an email address/, () => 'メールアドレスの形式になっていません（例：hanako@example.com）。'],
+    [/^photo is required|is required: (give the id of an upload|upload)/, () => '写真をえらんでください。'],
+    [/is required/, () => '入力してください。'],
+    [/no upload with id/, () => '写真がみつかりません。もう一度えらび直してください。'],
+    [/larger than (\d+) MiB/, m => `ファイルが大きすぎます（${m[1]} MBまで）。`],
+    [/not a JPEG or PNG|could not be read|is a \w+ image: upload/, () => 'JPEG か PNG の写真をえらんでください。'],
+    [/damaged or truncated/, () => '写真のファイルが壊れているようです。別の写真をえらんでください。'],
+    [/the image is (\d+)×(\d+) pixels; the limit/, m => `写真が大きすぎます（${m[1]}×${m[2]}ピクセル）。小さくしてからえらんでください。`],
+    [/is empty/, () => 'ファイルが空です。別の写真をえらんでください。'],
+    [/(dpi|resolution|pixels per inch)/i, () => '写真の解像度が足りません。もっと画素数の多い（大きな）写真をえらんでください。'],
+  ];
+  const byCode = {
+    unprocessable: '入力内容をご確認ください。',
+    invalid: '送信内容を読みとれませんでした。ページを再読み込みしてください。',
+    too_large: 'サイズが大きすぎます。',
+    not_found: '見つかりませんでした。',
+    conflict: '同じ注文がすでに送られています。ページを再読み込みしてください。',
+    unavailable: 'ただいま混み合っています。少し待ってからもう一度お試しください。',
+    internal: 'エラーが起きました。少し待ってからもう一度お試しください。',
+    network: '通信できませんでした。電波のよい所でもう一度お試しください。',
+  };
+
+  // ja returns {text, detail} for an API error {code, message, field}:
+  // text is Japanese; detail is the server's message when no rule knew it.
+  function ja(err) {
+    const msg = (err && err.message) || '';
+    for (const [re, f] of rules) {
+      const m = msg.match(re);
+      if (m) return { text: f(m), detail: '' };
+    }
+    return { text: byCode[err && err.code] || byCode.internal, detail: msg };
+  }
+
+  const warningRules = [
+    [/set at [\d.]+ pt instead of/, () => '枠に収まるよう、文字を少し小さめにしました。'],
+    [/mp3 was not made/i, () => 'MP3 版は用意できません（WAV 版をお使いください）。'],
+    [/(dpi|resolution|pixels per inch)/i, () => '写真の解像度が低めです。印刷すると少しぼやけるかもしれません。'],
+  ];
+  function jaWarning(w) {
+    for (const [re, f] of warningRules) {
+      if (re.test(w)) return { text: f(), detail: w };
+    }
+    return { text: w, detail: '' };
+  }
+
+  // apiField maps an API error field to the page's field name:
+  // "items[0].fields.message" and "fields.message" → "message",
+  // "items[0].quantity" → "quantity", "customer.email" stays.
+  function apiField(field) {
+    return (field || '').replace(/^items\[\d+\]\./, '').replace(/^fields\./, '');
+  }
+
+  // call sends a JSON API request and resolves to the Response; it throws
+  // {code, message, field, status} for an error answer or a network failure.
+  async function call(method, url, opts) {
+    opts = opts || {};
+    const headers = Object.assign({}, opts.headers || {});
+    let body = opts.body;
+    if (body !== undefined && !(body instanceof FormData)) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(body);
+    }
+    let resp;
+    try {
+      resp = await fetch(url, { method, headers, body, cache: 'no-store', credentials: 'omit', signal: opts.signal });
+    } catch (e) {
+      if (e.name === 'AbortError') throw e;
+      throw { code: 'network', message: String(e), field: '' };
+    }
+    if (!resp.ok) {
+      let err = { code: resp.status >= 500 ? 'internal' : 'invalid', message: '', field: '' };
+      try {
+        const j = await resp.json();
+        if (j && j.error) err = j.error;
+      } catch (e) { /* not JSON */ }
+      err.status = resp.status;
+      throw err;
+    }
+    return resp;
+  }
+
+  const dateFmt = new Intl.DateTimeFormat('ja-JP', { dateStyle: 'long', timeStyle: 'short', timeZone: undefined });
+  function date(iso) {
+    const d = new Date(iso);
+    return isNaN(d) ? '' : dateFmt.format(d);
+  }
+
+  // el makes an element with text content (never HTML) and attributes.
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === false || v === null || v === undefined) continue;
+      if (k === 'class') e.className = v; else e.setAttribute(k, v === true ? '' : v);
+    }
+    for (const c of children) {
+      if (c === null || c === undefined || c === false) continue;
+      e.append(typeof c === 'string' ? document.createTextNode(c) : c);
+    }
+    return e;
+  }
+
+  window.oshi = { ja, jaWarning, apiField, call, date, el };
+})();

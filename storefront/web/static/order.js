@@ -1,0 +1,151 @@
+'use strict';
+// The order page: follows the order's status by polling GET /v1/orders/{id}
+// with the order token from the URL fragment (#t=…), which browsers never
+// send to a server, and shows the finished goods when they are ready.
+(function () {
+  const { ja, call, date, el } = window.oshi;
+  const root = document.getElementById('order');
+  if (!root) return;
+  const id = root.dataset.order;
+  const poll = +root.dataset.poll || 2000;
+  const titles = JSON.parse(root.dataset.titles || '{}');
+  const token = new URLSearchParams(location.hash.slice(1)).get('t') || '';
+  const problem = document.getElementById('order-problem');
+  const summary = document.getElementById('order-summary');
+  const auth = { Authorization: 'Bearer ' + token };
+
+  const statusText = {
+    received: ['受付', 'ご注文を受けつけました。'],
+    queued: ['制作待ち', 'ご注文を受けつけました。順番に制作します。'],
+    rendering: ['制作中', 'ただいま制作中です。もう少しお待ちください。'],
+    ready: ['完成', '完成しました！'],
+    printed: ['印刷済み', '印刷が終わりました。お届けまでお待ちください。'],
+    failed: ['制作できませんでした', '申し訳ありません。制作できませんでした。'],
+    cancelled: ['キャンセル', 'このご注文はキャンセルされました。'],
+  };
+  const steps = ['received', 'queued', 'rendering', 'ready'];
+  const shown = {}; // item id → files already shown
+
+  function fail(text) {
+    problem.textContent = text;
+    problem.hidden = false;
+  }
+
+  async function refresh() {
+    let o;
+    try {
+      o = await (await call('GET', `/v1/orders/${encodeURIComponent(id)}`, { headers: auth })).json();
+    } catch (err) {
+      if (err.status === 404) {
+        fail('ご注文が見つかりませんでした。ご注文のときに表示されたURLをそのまま開いてください。');
+        return;
+      }
+      fail(ja(err).text + '（自動でもう一度確かめます）');
+      setTimeout(refresh, poll * 2);
+      return;
+    }
+    problem.hidden = true;
+    draw(o);
+    if (!['ready', 'printed', 'failed', 'cancelled'].includes(o.status)) setTimeout(refresh, poll);
+  }
+
+  function draw(o) {
+    summary.hidden = false;
+    document.getElementById('order-id').textContent = o.id;
+    document.getElementById('order-date').textContent = date(o.created_at);
+    document.getElementById('order-customer').textContent = `${o.customer.name} さま`;
+    const lead = document.getElementById('order-lead');
+    lead.textContent = o.status === 'ready' || o.status === 'printed'
+      ? 'おまたせしました！ グッズが完成しました ♡'
+      : 'ご注文ありがとうございます ♡ このページは自動で更新されます。';
+    const at = Math.max(steps.indexOf(o.status), o.status === 'printed' ? steps.length - 1 : -1);
+    document.querySelectorAll('#steps li').forEach((li, i) => {
+      li.classList.toggle('done', i < at || (i === at && at === steps.length - 1));
+      li.classList.toggle('current', i === at);
+      if (i === at) li.setAttribute('aria-current', 'step'); else li.removeAttribute('aria-current');
+    });
+    const st = document.getElementById('order-status');
+    st.textContent = (statusText[o.status] || [o.status, ''])[1];
+    st.dataset.status = o.status;
+    root.dataset.status = o.status;
+    const items = document.getElementById('items');
+    for (const it of o.items) {
+      let box = document.getElementById('item-' + it.id);
+      if (!box) {
+        box = el('article', { class: `item kind-${it.kind}`, id: 'item-' + it.id },
+          el('h2', {}, titles[it.template] || it.template),
+          el('p', { class: 'item-status' }),
+          el('div', { class: 'goods' }));
+        items.append(box);
+      }
+      box.dataset.status = it.status;
+      const label = (statusText[it.status] || [it.status])[0];
+      const qty = it.kind === 'voice' ? '' : `・${it.quantity}枚`;
+      box.querySelector('.item-status').replaceChildren(el('span', { class: `pill st-${it.status}` }, label), qty);
+      if (it.status === 'failed') {
+        box.querySelector('.goods').replaceChildren(el('p', { class: 'bad' }, 'この商品は制作できませんでした。お手数ですが、内容を変えてもう一度ご注文ください。',
+          it.error && el('small', { class: 'detail', lang: 'en' }, it.error)));
+      }
+      if ((it.status === 'ready' || it.status === 'printed') && !shown[it.id]) {
+        shown[it.id] = true;
+        showGoods(o, it, box.querySelector('.goods'));
+      }
+    }
+  }
+
+  async function fileURL(o, it, f) {
+    const resp = await call('GET', `/files/${encodeURIComponent(o.id)}/${encodeURIComponent(it.id)}/${encodeURIComponent(f.name)}`, { headers: auth });
+    return URL.createObjectURL(await resp.blob());
+  }
+
+  // showGoods shows a ready item: the photo as it will be printed, the
+  // card's picture with its print PDF, the voice clip to play and keep.
+  async function showGoods(o, it, box) {
+    const files = it.files || [];
+    const byRole = role => files.filter(f => f.role === role);
+    box.replaceChildren(el('p', { class: 'busy' }, '仕上がりを読みこんでいます…'));
+    try {
+      const parts = [];
+      if (it.kind === 'photo') {
+        const out = byRole('output').find(f => f.content_type.startsWith('image/'));
+        if (out) {
+          parts.push(el('figure', { class: 'print' },
+            el('img', { src: await fileURL(o, it, out), alt: `${titles[it.template] || ''}の仕上がり（印刷される画像）` }),
+            el('figcaption', {}, 'この画像がそのまま印刷されます。')));
+        }
+      } else if (it.kind === 'card') {
+        const pic = byRole('preview').find(f => f.content_type.startsWith('image/'));
+        if (pic) {
+          parts.push(el('figure', { class: 'print' },
+            el('img', { src: await fileURL(o, it, pic), alt: `${titles[it.template] || ''}の仕上がり` }),
+            el('figcaption', {}, 'この内容で印刷してお届けします。')));
+        }
+      } else if (it.kind === 'voice') {
+        const outs = byRole('output');
+        const wav = outs.find(f => f.content_type === 'audio/wav') || outs[0];
+        if (wav) {
+          const url = await fileURL(o, it, wav);
+          parts.push(el('audio', { controls: true, src: url, class: 'clip', 'aria-label': '完成したボイス' }));
+          const links = el('p', { class: 'downloads' });
+          for (const f of outs) {
+            const u = f === wav ? url : await fileURL(o, it, f);
+            const ext = f.name.split('.').pop().toUpperCase();
+            links.append(el('a', { class: 'button download', href: u, download: f.name }, `${ext} をダウンロード（${kb(f.size)}）`));
+          }
+          parts.push(links, el('p', { class: 'small' }, 'スマホのアラーム音に設定して、推しに起こしてもらおう！'));
+        }
+      }
+      box.replaceChildren(...parts);
+    } catch (err) {
+      shown[it.id] = false;
+      box.replaceChildren(el('p', { class: 'bad' }, '仕上がりを読みこめませんでした。ページを再読み込みしてください。'));
+    }
+  }
+  function kb(n) { return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`; }
+
+  if (!token) {
+    fail('このURLには、ご注文を確認するための鍵がついていません。ご注文のときに表示されたURLをそのまま開いてください。');
+    return;
+  }
+  refresh();
+})();

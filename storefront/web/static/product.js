@@ -1,0 +1,348 @@
+'use strict';
+// The product page: personalise a template with a live preview (rendered by
+// the server through POST /v1/previews), upload a photo, and order.
+(function () {
+  const { ja, jaWarning, apiField, call, el } = window.oshi;
+  const form = document.getElementById('order-form');
+  if (!form) return;
+  const template = form.dataset.template;
+  const kind = form.dataset.kind;
+  const personalise = form.querySelector('.personalise');
+  const status = document.getElementById('preview-status');
+  const img = document.getElementById('preview-img');
+  const audio = document.getElementById('preview-audio');
+  const warningsList = document.getElementById('preview-warnings');
+  const formError = document.getElementById('err-form');
+  let idempotencyKey = newKey();
+
+  function newKey() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(b, x => x.toString(16).padStart(2, '0')).join('');
+  }
+
+  // ---- field errors ----------------------------------------------------
+  function errorBox(name) { return document.getElementById('err-' + name); }
+  function showError(name, err) {
+    const box = errorBox(name);
+    if (!box) return false;
+    const t = ja(err);
+    box.replaceChildren(...[el('span', {}, t.text), t.detail && el('small', { class: 'detail', lang: 'en' }, t.detail)].filter(Boolean));
+    box.hidden = false;
+    const field = box.closest('.field');
+    if (field) field.classList.add('has-error');
+    const input = field && field.querySelector('input:not([type=hidden]), textarea');
+    if (input) input.setAttribute('aria-invalid', 'true');
+    return true;
+  }
+  function clearErrors(scope) {
+    scope.querySelectorAll('.error').forEach(b => { b.hidden = true; b.replaceChildren(); });
+    scope.querySelectorAll('.has-error').forEach(f => f.classList.remove('has-error'));
+    scope.querySelectorAll('[aria-invalid]').forEach(i => i.removeAttribute('aria-invalid'));
+    if (scope === form) { formError.hidden = true; formError.replaceChildren(); }
+  }
+  function showFormError(err) {
+    const t = ja(err);
+    formError.replaceChildren(...[el('span', {}, t.text), t.detail && el('small', { class: 'detail', lang: 'en' }, t.detail)].filter(Boolean));
+    formError.hidden = false;
+  }
+  // showAPIError puts an API error beside its field, or at the top.
+  function showAPIError(err) {
+    let name = apiField(err.field);
+    if (name === 'file') name = imageFieldName();
+    if (!name || !showError(name, err)) showFormError(err);
+    return name;
+  }
+  function imageFieldName() {
+    const f = personalise.querySelector('[data-type=image]');
+    return f ? f.dataset.field : '';
+  }
+
+  // ---- values ----------------------------------------------------------
+  function fields() {
+    const out = {};
+    personalise.querySelectorAll('[data-field]').forEach(f => {
+      const name = f.dataset.field;
+      let v = '';
+      switch (f.dataset.type) {
+        case 'choice': {
+          const c = f.querySelector('input[type=radio]:checked');
+          v = c ? c.value : '';
+          break;
+        }
+        case 'image': case 'list':
+          v = f.querySelector('input[type=hidden]').value;
+          break;
+        default:
+          v = f.querySelector('input, textarea').value;
+      }
+      if (f.dataset.type !== 'text') v = v.trim();
+      if (v !== '') out[name] = v;
+    });
+    return out;
+  }
+
+  // ---- text counters ---------------------------------------------------
+  personalise.querySelectorAll('[data-type=text]').forEach(f => {
+    const input = f.querySelector('input, textarea');
+    const count = f.querySelector('.count');
+    if (!count) return;
+    const max = +count.dataset.max;
+    const update = () => {
+      const n = Array.from(input.value).length;
+      count.textContent = `${n} / ${max} 文字`;
+      count.classList.toggle('over', n > max);
+    };
+    input.addEventListener('input', update);
+    update();
+  });
+
+  // ---- ordered list picker ----------------------------------------------
+  personalise.querySelectorAll('[data-type=list]').forEach(f => {
+    const name = f.dataset.field;
+    const hidden = f.querySelector('input[type=hidden]');
+    const picked = f.querySelector('.picked');
+    const live = document.getElementById('live-' + name);
+    const max = +f.dataset.max || Infinity;
+    const labels = {};
+    const adders = Array.from(f.querySelectorAll('button.add'));
+    adders.forEach(b => { labels[b.dataset.value] = b.dataset.label; });
+    let values = hidden.value ? hidden.value.split(',').filter(v => labels[v]) : [];
+
+    function commit(message, focusIndex, focusAction) {
+      hidden.value = values.join(',');
+      draw();
+      if (message) live.textContent = message;
+      if (focusIndex !== undefined) {
+        const li = picked.children[Math.min(focusIndex, values.length - 1)];
+        const b = li && (li.querySelector(`[data-action=${focusAction}]:not([disabled])`) || li.querySelector('button:not([disabled])'));
+        if (b) b.focus(); else if (adders[0]) adders[0].focus();
+      }
+      schedulePreview();
+    }
+    function draw() {
+      picked.replaceChildren(...values.map((v, i) => {
+        const label = labels[v];
+        return el('li', {},
+          el('span', { class: 'pos', 'aria-hidden': 'true' }, String(i + 1)),
+          el('span', { class: 'label' }, label),
+          el('span', { class: 'tools' },
+            el('button', { type: 'button', class: 'icon', 'data-action': 'up', 'aria-label': `「${label}」を前へ`, disabled: i === 0 }, '↑'),
+            el('button', { type: 'button', class: 'icon', 'data-action': 'down', 'aria-label': `「${label}」を後ろへ`, disabled: i === values.length - 1 }, '↓'),
+            el('button', { type: 'button', class: 'icon remove', 'data-action': 'remove', 'aria-label': `「${label}」を外す` }, '×')));
+      }));
+      if (values.length === 0) picked.append(el('li', { class: 'empty' }, 'まだえらんでいません'));
+      const full = values.length >= max;
+      adders.forEach(b => { b.disabled = full; });
+      f.classList.toggle('full', full);
+    }
+    picked.addEventListener('click', e => {
+      const b = e.target.closest('button[data-action]');
+      if (!b) return;
+      const i = Array.prototype.indexOf.call(picked.children, b.closest('li'));
+      const label = labels[values[i]];
+      if (b.dataset.action === 'up' && i > 0) {
+        [values[i - 1], values[i]] = [values[i], values[i - 1]];
+        commit(`「${label}」を${i}番目にしました`, i - 1, 'up');
+      } else if (b.dataset.action === 'down' && i < values.length - 1) {
+        [values[i + 1], values[i]] = [values[i], values[i + 1]];
+        commit(`「${label}」を${i + 2}番目にしました`, i + 1, 'down');
+      } else if (b.dataset.action === 'remove') {
+        values.splice(i, 1);
+        commit(`「${label}」を外しました`, i, 'remove');
+      }
+    });
+    adders.forEach(b => b.addEventListener('click', () => {
+      if (values.length >= max) return;
+      values.push(b.dataset.value);
+      commit(`「${labels[b.dataset.value]}」を${values.length}番目に追加しました`);
+    }));
+    draw();
+  });
+
+  // ---- photo upload ----------------------------------------------------
+  personalise.querySelectorAll('[data-type=image]').forEach(f => {
+    const name = f.dataset.field;
+    const file = f.querySelector('input[type=file]');
+    const hidden = f.querySelector('input[type=hidden]');
+    const info = document.getElementById('info-' + name);
+    file.addEventListener('change', async () => {
+      clearErrors(f);
+      hidden.value = '';
+      info.replaceChildren();
+      if (!file.files.length) { schedulePreview(); return; }
+      info.replaceChildren(el('p', { class: 'busy' }, '写真をアップロードしています…'));
+      const data = new FormData();
+      data.append('file', file.files[0]);
+      try {
+        const resp = await call('POST', '/v1/uploads', { body: data });
+        const up = await resp.json();
+        hidden.value = up.id;
+        info.replaceChildren(...uploadInfo(up, name));
+        schedulePreview(0);
+      } catch (err) {
+        info.replaceChildren();
+        showError(name, err);
+        schedulePreview();
+      }
+    });
+  });
+
+  // uploadInfo describes an upload: its size and, where the API reports
+  // them, its effective resolution in this template's slots.
+  function uploadInfo(up, field) {
+    const out = [el('p', { class: 'ok' }, `✓ ${up.width}×${up.height} ピクセルの写真を受けとりました。`)];
+    for (const s of slotsOf(up)) {
+      if (s.template && s.template !== template) continue;
+      const slotField = s.field || s.slot;
+      if (slotField && slotField !== field && s.template) continue;
+      const dpi = Math.round(s.effective_dpi || s.dpi || s.ppi || 0);
+      if (!dpi) continue;
+      const min = s.min_dpi || 150;
+      const good = s.good_dpi || s.ok_dpi || 300;
+      const level = s.verdict || s.level || s.status || '';
+      const cls = /^ok|good|fine/.test(level) ? 'ok' : /refus|error|fail/.test(level) ? 'bad' : /warn/.test(level) ? 'warn'
+        : dpi < min ? 'bad' : dpi < good ? 'warn' : 'ok';
+      const text = {
+        ok: `印刷解像度は約${dpi} dpi。きれいに印刷できます。`,
+        warn: `印刷解像度が約${dpi} dpiで少し低めです。印刷すると少しぼやけるかもしれません（${good} dpi以上がおすすめ）。`,
+        bad: `印刷解像度が約${dpi} dpiで足りません。もっと画素数の多い写真をえらんでください。`,
+      }[cls];
+      out.push(el('p', { class: cls + ' dpi' }, text));
+    }
+    return out;
+  }
+  // slotsOf finds the effective-resolution ratings in an upload response,
+  // as a list of {template?, field, effective_dpi, verdict} or as lists
+  // keyed by template id.
+  function slotsOf(up) {
+    for (const k of ['slots', 'ratings', 'effective_dpi', 'fits', 'templates']) {
+      const v = up[k];
+      if (Array.isArray(v)) return v;
+      if (v && typeof v === 'object') {
+        const out = [];
+        for (const [tpl, list] of Object.entries(v)) {
+          for (const r of (Array.isArray(list) ? list : [list])) out.push(Object.assign({ template: tpl }, r));
+        }
+        return out;
+      }
+    }
+    return [];
+  }
+
+  // ---- live preview ----------------------------------------------------
+  let timer = 0, inflight = null, seq = 0, objectURL = '';
+  function schedulePreview(delay) {
+    clearTimeout(timer);
+    timer = setTimeout(preview, delay === undefined ? 450 : delay);
+  }
+  function setStatus(text, busy) {
+    status.textContent = text;
+    status.hidden = !text;
+    document.getElementById('preview').classList.toggle('busy', !!busy);
+  }
+  async function preview() {
+    const values = fields();
+    const missing = Array.from(personalise.querySelectorAll('[data-type=image]')).filter(f => !values[f.dataset.field]);
+    if (missing.length) {
+      if (inflight) inflight.abort();
+      img.hidden = true;
+      setStatus('写真をえらぶと、ここに仕上がりが表示されます。');
+      return;
+    }
+    if (inflight) inflight.abort();
+    const ctl = new AbortController();
+    inflight = ctl;
+    const mine = ++seq;
+    setStatus('プレビューを作成中…', true);
+    try {
+      const resp = await call('POST', '/v1/previews', { body: { template, fields: values }, signal: ctl.signal });
+      const blob = await resp.blob();
+      if (mine !== seq) return;
+      clearErrors(personalise);
+      if (objectURL) URL.revokeObjectURL(objectURL);
+      objectURL = URL.createObjectURL(blob);
+      if (kind === 'voice') {
+        audio.src = objectURL;
+        audio.hidden = false;
+      } else {
+        img.src = objectURL;
+        img.hidden = false;
+      }
+      setStatus('');
+      showWarnings(resp.headers.get('X-Oshigoods-Warning'));
+      form.dataset.previewed = String(mine);
+    } catch (err) {
+      if (err && err.name === 'AbortError') return;
+      if (mine !== seq) return;
+      clearErrors(personalise);
+      const name = showAPIError(err);
+      setStatus(name && errorBox(name) ? '入力を直すと、プレビューが更新されます。' : 'プレビューを作れませんでした。');
+    } finally {
+      if (inflight === ctl) inflight = null;
+    }
+  }
+  function showWarnings(header) {
+    const list = (header || '').split(/,\s*/).filter(Boolean).map(w => {
+      try { return decodeURIComponent(w.replace(/\+/g, ' ')); } catch (e) { return w; }
+    });
+    warningsList.replaceChildren(...list.map(w => {
+      const t = jaWarning(w);
+      return el('li', {}, t.text);
+    }));
+    warningsList.hidden = list.length === 0;
+  }
+  personalise.addEventListener('input', e => {
+    if (e.target.type !== 'file') schedulePreview();
+  });
+  personalise.addEventListener('change', e => {
+    if (e.target.type === 'radio' || e.target.type === 'number') schedulePreview(0);
+  });
+
+  // ---- order -----------------------------------------------------------
+  form.addEventListener('submit', async e => {
+    e.preventDefault();
+    clearErrors(form);
+    const name = form.querySelector('#c-name').value.trim();
+    const email = form.querySelector('#c-email').value.trim();
+    let missing = false;
+    if (!name) { showError('customer.name', { code: 'unprocessable', message: 'is required' }); missing = true; }
+    if (!email) { showError('customer.email', { code: 'unprocessable', message: 'is required' }); missing = true; }
+    const values = fields();
+    const imageField = personalise.querySelector('[data-type=image]');
+    if (imageField && !values[imageField.dataset.field]) { showError(imageField.dataset.field, { code: 'unprocessable', message: 'photo is required' }); missing = true; }
+    if (missing) { focusFirstError(); return; }
+    const q = form.querySelector('#f-quantity');
+    const body = {
+      customer: { name, email },
+      items: [{ template, quantity: q ? parseInt(q.value, 10) || 0 : 1, fields: values }],
+    };
+    const button = document.getElementById('submit');
+    button.disabled = true;
+    button.classList.add('busy');
+    try {
+      const resp = await call('POST', '/v1/orders', { body, headers: { 'Idempotency-Key': idempotencyKey } });
+      const o = await resp.json();
+      idempotencyKey = newKey();
+      // The token goes in the fragment: browsers never send it to a server.
+      location.assign(`/orders/${encodeURIComponent(o.id)}#t=${encodeURIComponent(o.token)}`);
+    } catch (err) {
+      showAPIError(err);
+      focusFirstError();
+    } finally {
+      button.disabled = false;
+      button.classList.remove('busy');
+    }
+  });
+  function focusFirstError() {
+    const box = form.querySelector('.error:not([hidden]), .form-error:not([hidden])');
+    if (!box) return;
+    const field = box.closest('.field');
+    const input = field && field.querySelector('input:not([type=hidden]), textarea, button');
+    box.scrollIntoView({ block: 'center' });
+    if (input) input.focus({ preventScroll: true });
+  }
+  window.addEventListener('pageshow', e => { if (e.persisted) idempotencyKey = newKey(); });
+
+  schedulePreview(0);
+})();
