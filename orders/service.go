@@ -164,26 +164,71 @@ func (s *Service) newItem(ctx context.Context, i int, ni NewItem, lim Limits) (*
 	for k, v := range ni.Fields {
 		fields[k] = v
 	}
+	var imageWarnings []string
 	for _, f := range tpl.Fields() {
 		id := fields[f.Name]
 		if f.Type != render.FieldImage || id == "" {
 			continue
 		}
-		if _, err := s.Store.Upload(ctx, id); err != nil {
+		up, err := s.Store.Upload(ctx, id)
+		if err != nil {
 			if oshigoods.ErrorCode(err) == oshigoods.ENOTFOUND {
 				return nil, oshigoods.FieldErrorf(prefix+"fields."+f.Name, "no upload with id %q: upload the image first with POST /v1/uploads.", id)
 			}
 			return nil, err
+		}
+		// A photo too small for its slot is refused now, not by the
+		// printer; a soft one is ordered with a warning.
+		for _, r := range rateImage(tpl, up) {
+			switch {
+			case r.Field != f.Name:
+			case r.Verdict == render.VerdictRefused:
+				return nil, oshigoods.FieldErrorf(prefix+"fields."+f.Name, "%s", r.Message)
+			case r.Verdict == render.VerdictWarning:
+				imageWarnings = append(imageWarnings, r.Message)
+			}
 		}
 	}
 	warnings, err := tpl.Validate(ctx, render.Inputs{Fields: fields})
 	if err != nil {
 		return nil, prefixed(prefix+"fields.", err)
 	}
+	warnings = append(imageWarnings, warnings...)
 	return &Item{
 		ID: NewID("itm"), Seq: i, Template: tpl.ID, Kind: tpl.Kind, Quantity: ni.Quantity,
 		Fields: fields, Status: StatusReceived, Warnings: warnings,
 	}, nil
+}
+
+// rateImage rates an upload in each image field of the template, from the
+// size recorded at upload; nil when the template prints no image at a
+// physical size.
+func rateImage(tpl *templates.Template, up *Upload) []render.ImageRating {
+	r, ok := tpl.Renderer.(render.ImageRater)
+	if !ok {
+		return nil
+	}
+	return r.RateImage(up.Width, up.Height)
+}
+
+// UploadSlot is an upload's effective resolution in one image field of one
+// template: what POST /v1/uploads reports for every slot it could fill.
+type UploadSlot struct {
+	Template string `json:"template"`
+	render.ImageRating
+}
+
+// UploadSlots rates an upload in every image slot of the catalogue, in
+// catalogue order: its effective resolution (pixels per inch once cropped
+// into the slot) and whether it is ok, a warning or refused.
+func (s *Service) UploadSlots(u *Upload) []UploadSlot {
+	slots := []UploadSlot{}
+	for _, tpl := range s.Catalog.List() {
+		for _, r := range rateImage(tpl, u) {
+			slots = append(slots, UploadSlot{Template: tpl.ID, ImageRating: r})
+		}
+	}
+	return slots
 }
 
 // prefixed returns err with its field prefixed, so that a template's "name"

@@ -12,6 +12,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"math"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -328,9 +329,11 @@ func TestEndToEnd(t *testing.T) {
 					if err != nil || format != "jpeg" {
 						t.Fatalf("decode %s: %v (%s)", f.Name, err, format)
 					}
-					// L判 89×127 mm at 300 dpi.
-					if b := img.Bounds(); b.Dx() != 1051 || b.Dy() != 1500 {
-						t.Fatalf("%s is %dx%d, want 1051x1500", f.Name, b.Dx(), b.Dy())
+					// L判 89×127 mm with the default profile's (jp-standard)
+					// 3 mm bleed on every side, at 300 dpi: 1122×1571.
+					px := func(mm float64) int { return int(math.Round(mm / 25.4 * 300)) }
+					if b := img.Bounds(); b.Dx() != px(89+2*3) || b.Dy() != px(127+2*3) {
+						t.Fatalf("%s is %dx%d, want %dx%d", f.Name, b.Dx(), b.Dy(), px(89+2*3), px(127+2*3))
 					}
 				}
 			}

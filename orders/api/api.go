@@ -195,7 +195,8 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"id": u.ID, "format": u.Format, "width": u.Width, "height": u.Height, "size": u.Size, "sha256": u.SHA256})
+	writeJSON(w, http.StatusCreated, map[string]any{"id": u.ID, "format": u.Format, "width": u.Width, "height": u.Height, "size": u.Size, "sha256": u.SHA256,
+		"slots": s.svc.UploadSlots(u)})
 }
 
 func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) {

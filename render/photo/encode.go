@@ -12,27 +12,47 @@ import (
 	"oshigoods/render"
 )
 
-// encodeOutput encodes the canvas at full size as photo.jpg, its JFIF
-// header carrying the print resolution.
+// encodeOutput finishes the canvas for the print profile: it keeps the
+// trim plus the profile's bleed ((trim + 2×bleed) × dpi pixels) and
+// encodes it as photo.jpg, whose JFIF header carries the print resolution
+// and whose APP2 segment the sRGB profile; or, for a PDF profile, as
+// photo.pdf: that JPEG on a page with TrimBox, BleedBox and crop marks.
 func encodeOutput(s *state) error {
-	data, err := encodeJPEG(s.canvas, s.t.spec.JPEGQuality, s.t.spec.Canvas.DPI)
+	p := s.in.Profile
+	c := s.t.spec.Canvas
+	if p.BleedMM < 0 || p.BleedMM > c.BleedMM {
+		return fmt.Errorf("print profile %q asks for %g mm of bleed; this template's art covers %g mm", p.Name, p.BleedMM, c.BleedMM)
+	}
+	img := s.canvas.SubImage(c.crop(p.BleedMM))
+	data, err := encodePrintJPEG(img, s.t.spec.JPEGQuality, c.DPI)
 	if err != nil {
 		return err
 	}
-	s.files = append(s.files, render.File{Name: FileOutput, Role: render.RoleOutput, ContentType: "image/jpeg", Data: data})
+	switch p.PhotoFormat {
+	case "", "jpeg":
+		s.files = append(s.files, render.File{Name: FileOutput, Role: render.RoleOutput, ContentType: "image/jpeg", Data: data})
+	case "pdf":
+		if data, err = printPDF(data, c, p.BleedMM, p.CropMarks); err != nil {
+			return fmt.Errorf("photo pdf: %w", err)
+		}
+		s.files = append(s.files, render.File{Name: FileOutputPDF, Role: render.RoleOutput, ContentType: "application/pdf", Data: data})
+	default:
+		return fmt.Errorf("print profile %q: unknown photo format %q", p.Name, p.PhotoFormat)
+	}
 	return nil
 }
 
-// encodePreview scales the canvas to the preview's long edge and encodes it
-// as preview.jpg.
+// encodePreview scales the trimmed canvas (what the fan gets after the
+// cut) to the preview's long edge and encodes it as preview.jpg.
 func encodePreview(s *state) error {
-	b := s.canvas.Bounds()
+	trim := s.canvas.SubImage(s.t.spec.Canvas.crop(0))
+	b := trim.Bounds()
 	edge := s.t.spec.PreviewLongEdgePx
 	w, h := edge, 0
 	if b.Dy() > b.Dx() {
 		w, h = 0, edge
 	}
-	small := imaging.Resize(s.canvas, w, h, imaging.Lanczos)
+	small := imaging.Resize(trim, w, h, imaging.Lanczos)
 	data, err := encodeJPEG(small, s.t.spec.JPEGQuality, 0)
 	if err != nil {
 		return err
@@ -53,6 +73,21 @@ func encodeJPEG(img image.Image, quality, dpi int) ([]byte, error) {
 		return data, nil
 	}
 	return withJFIF(data, dpi), nil
+}
+
+// encodePrintJPEG encodes a print file: a baseline JPEG whose JFIF header
+// gives dpi and whose APP2 segment carries the sRGB profile.
+func encodePrintJPEG(img image.Image, quality, dpi int) ([]byte, error) {
+	data, err := encodeJPEG(img, quality, dpi)
+	if err != nil {
+		return nil, err
+	}
+	// After SOI and the 18-byte APP0, as JFIF asks.
+	icc := iccSegment(srgbICC)
+	out := make([]byte, 0, len(data)+len(icc))
+	out = append(out, data[:20]...)
+	out = append(out, icc...)
+	return append(out, data[20:]...), nil
 }
 
 // withJFIF inserts a JFIF APP0 segment with the given density right after

@@ -23,12 +23,13 @@ const (
 
 // Output file names, in the order Render returns them.
 const (
-	FileOutput  = "photo.jpg"   // the print file, canvas size at full resolution
-	FilePreview = "preview.jpg" // a small copy for a fan to look at
+	FileOutput    = "photo.jpg"   // the print file: trim + the profile's bleed at full resolution
+	FileOutputPDF = "photo.pdf"   // the print file instead, for a profile whose photo format is "pdf"
+	FilePreview   = "preview.jpg" // a small copy of the trimmed product for a fan to look at
 )
 
-// Template is a compiled photo template. It is immutable and safe for
-// concurrent use.
+// Template is a compiled photo template. It is immutable (but for a small
+// cache of photos decoded for previews) and safe for concurrent use.
 type Template struct {
 	spec   Spec
 	fields []render.Field
@@ -40,6 +41,10 @@ type Template struct {
 	cutoutAt   image.Rectangle
 	frame      *image.NRGBA // pre-scaled to the canvas
 	name       *textBox     // nil when the template has no name field
+
+	// preview is the same design compiled at the preview's resolution,
+	// with the watermark; nil inside a preview template itself.
+	preview *previewer
 }
 
 var _ render.Renderer = (*Template)(nil)
@@ -67,6 +72,18 @@ func compile(raw json.RawMessage, fsys fs.FS) (*Template, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
+	t, err := build(s, fsys)
+	if err != nil {
+		return nil, err
+	}
+	if t.preview, err = newPreviewer(s, fsys); err != nil {
+		return nil, fmt.Errorf("preview: %w", err)
+	}
+	return t, nil
+}
+
+// build loads the assets of a validated spec at its canvas resolution.
+func build(s Spec, fsys fs.FS) (*Template, error) {
 	c := s.Canvas
 	t := &Template{
 		spec:     s,
@@ -132,10 +149,12 @@ func (t *Template) Fields() []render.Field {
 	return append([]render.Field(nil), t.fields...)
 }
 
-// Output gives the trim size, resolution and bleed of photo.jpg.
+// Output gives the trim size and resolution of the print file. Its bleed
+// and format come from the print profile of each render (render.Profile),
+// so BleedMM is 0 and Format the default "jpeg".
 func (t *Template) Output() render.Output {
 	c := t.spec.Canvas
-	return render.Output{WidthMM: c.WidthMM, HeightMM: c.HeightMM, DPI: c.DPI, BleedMM: c.BleedMM, Format: "jpeg"}
+	return render.Output{WidthMM: c.WidthMM, HeightMM: c.HeightMM, DPI: c.DPI, Format: "jpeg"}
 }
 
 // Spec returns the template's spec with defaults applied.
@@ -162,10 +181,14 @@ func (t *Template) Check(ctx context.Context, in render.Inputs) ([]string, error
 		if err != nil {
 			return nil, err
 		}
-		// EXIF orientation may swap the sides; the effective resolution
-		// of a rotated photo is checked again when rendering.
-		if w := t.lowResolution(cfg.Width, cfg.Height); w != "" && t.lowResolution(cfg.Height, cfg.Width) != "" {
-			warnings = append(warnings, w)
+		// EXIF orientation may swap the sides: rate the photo the way up
+		// that prints better; rendering checks it again upright.
+		r := t.rate(cfg.Width, cfg.Height)
+		if rr := t.rate(cfg.Height, cfg.Width); rr.EffectiveDPI > r.EffectiveDPI {
+			r = rr
+		}
+		if r.Message != "" {
+			warnings = append(warnings, r.Message)
 		}
 	}
 	if t.name != nil {

@@ -11,7 +11,9 @@ import (
 
 // Spec is the "photo" section of a template manifest. Geometry is in
 // millimetres of the trimmed product; pixels are derived in one place
-// (Canvas.px) from the resolution and the bleed.
+// (Canvas.px) from the resolution and the bleed. One template serves every
+// print profile: the art reaches Canvas.BleedMM past the trim and each
+// render keeps as much of it as its profile's bleed asks for.
 type Spec struct {
 	// Canvas is the product's trim size, resolution and bleed.
 	Canvas Canvas `json:"canvas"`
@@ -43,8 +45,14 @@ type Canvas struct {
 	HeightMM float64 `json:"height_mm"`
 	// DPI is the print resolution. Zero means 300.
 	DPI int `json:"dpi"`
-	// BleedMM is added on every side of the trim size. Zero means none.
+	// BleedMM is how far the background and frame art reach past the
+	// trim on every side: the most bleed a print profile may ask for (the
+	// built-in profiles ask for up to 4 mm). Zero means none.
 	BleedMM float64 `json:"bleed_mm"`
+	// SafeMM is the margin inside the trim that text and the idol's face
+	// keep clear of, so a cut that wanders does not touch them. Zero means
+	// 3.
+	SafeMM float64 `json:"safe_mm"`
 }
 
 // Rect is a rectangle on the canvas in millimetres from the top-left
@@ -61,9 +69,17 @@ type Slot struct {
 	// Label is the photo field's label shown to a fan.
 	Label string `json:"label"`
 	Rect  Rect   `json:"rect"`
-	// MinDPI is the effective resolution under which a render warns that
-	// the photo may print soft. Zero means 150.
+	// MinDPI is the effective resolution (the photo's pixels per inch in
+	// the slot after the cover crop) under which an order is refused; a
+	// render still warns. Zero means 150.
 	MinDPI int `json:"min_dpi"`
+	// GoodDPI is the effective resolution under which a fan is warned that
+	// the photo may print soft. Zero means 300.
+	GoodDPI int `json:"good_dpi"`
+	// FaceBox is where the fan's face should land, inside Rect: the crop
+	// moves so that a detected face (else smartcrop's choice) sits at its
+	// centre as far as the photo reaches. Nil means a centred crop.
+	FaceBox *Rect `json:"face_box,omitempty"`
 }
 
 // Layer is an image asset placed on the canvas.
@@ -111,6 +127,8 @@ const (
 	defaultPreviewEdge = 480
 	defaultQuality     = 92
 	defaultMinDPI      = 150
+	defaultGoodDPI     = 300
+	defaultSafeMM      = 3
 	defaultMaxLength   = 20
 	sizeStepPt         = 0.5
 )
@@ -131,6 +149,12 @@ func (s *Spec) applyDefaults() {
 	}
 	if s.Slot.MinDPI == 0 {
 		s.Slot.MinDPI = defaultMinDPI
+	}
+	if s.Slot.GoodDPI == 0 {
+		s.Slot.GoodDPI = defaultGoodDPI
+	}
+	if s.Canvas.SafeMM == 0 {
+		s.Canvas.SafeMM = defaultSafeMM
 	}
 	if s.Slot.Label == "" {
 		s.Slot.Label = "Photo"
@@ -161,19 +185,33 @@ func (s *Spec) Validate() error {
 	if c.BleedMM < 0 || c.BleedMM > 10 {
 		return fmt.Errorf("canvas: bleed_mm must be between 0 and 10; got %g", c.BleedMM)
 	}
+	if c.SafeMM < 0 || 2*c.SafeMM >= min(c.WidthMM, c.HeightMM) {
+		return fmt.Errorf("canvas: safe_mm must be at least 0 and leave room inside the trim; got %g", c.SafeMM)
+	}
 	if _, err := parseColor(s.Background); err != nil {
 		return fmt.Errorf("background: %w", err)
 	}
 	if err := c.checkRect(s.Slot.Rect); err != nil {
 		return fmt.Errorf("slot: %w", err)
 	}
-	if s.Slot.MinDPI < 0 {
-		return fmt.Errorf("slot: min_dpi must not be negative")
+	if s.Slot.MinDPI < 0 || s.Slot.GoodDPI < s.Slot.MinDPI {
+		return fmt.Errorf("slot: want 0 <= min_dpi <= good_dpi; got %d and %d", s.Slot.MinDPI, s.Slot.GoodDPI)
+	}
+	if fb, r := s.Slot.FaceBox, s.Slot.Rect; fb != nil && !(fb.WidthMM > 0 && fb.HeightMM > 0 && fb.XMM >= r.XMM && fb.YMM >= r.YMM && fb.XMM+fb.WidthMM <= r.XMM+r.WidthMM && fb.YMM+fb.HeightMM <= r.YMM+r.HeightMM) {
+		return fmt.Errorf("slot: face_box must be a non-empty rect inside the slot's rect")
+	}
+	if fb := s.Slot.FaceBox; fb != nil {
+		if err := c.checkSafe(*fb); err != nil {
+			return fmt.Errorf("slot: face_box: %w", err)
+		}
 	}
 	if s.Cutout.Asset == "" {
 		return fmt.Errorf("cutout: asset is required")
 	}
 	if err := c.checkRect(s.Cutout.Rect); err != nil {
+		return fmt.Errorf("cutout: %w", err)
+	}
+	if err := c.checkSafe(s.Cutout.Rect); err != nil {
 		return fmt.Errorf("cutout: %w", err)
 	}
 	if s.Frame.Asset == "" {
@@ -225,6 +263,9 @@ func (n *TextBox) validate(c Canvas) error {
 	if err := c.checkRect(n.Rect); err != nil {
 		return err
 	}
+	if err := c.checkSafe(n.Rect); err != nil {
+		return err
+	}
 	if maxMM := n.MaxSizePt / 72 * 25.4; maxMM > n.Rect.HeightMM*1.5 {
 		return fmt.Errorf("max_size_pt %g (%.1f mm) is too tall for a %.1f mm box", n.MaxSizePt, maxMM, n.Rect.HeightMM)
 	}
@@ -244,6 +285,28 @@ func (c Canvas) checkRect(r Rect) error {
 		return fmt.Errorf("rect (%g×%g mm) is smaller than a pixel", r.WidthMM, r.HeightMM)
 	}
 	return nil
+}
+
+// checkSafe reports a rect that reaches into the safe margin inside the
+// trim: text and the idol's face must stay clear of where the cut may fall.
+func (c Canvas) checkSafe(r Rect) error {
+	const eps = 1e-9
+	m := c.SafeMM
+	if r.XMM < m-eps || r.YMM < m-eps || r.XMM+r.WidthMM > c.WidthMM-m+eps || r.YMM+r.HeightMM > c.HeightMM-m+eps {
+		return fmt.Errorf("rect (%g, %g, %g×%g mm) reaches into the %g mm safe margin inside the trim", r.XMM, r.YMM, r.WidthMM, r.HeightMM, m)
+	}
+	return nil
+}
+
+// crop is the part of the canvas (drawn with the art's full bleed) that a
+// print file with the given bleed keeps: the trim plus bleed on every side,
+// (trim + 2×bleed) × dpi pixels. bleed must not exceed c.BleedMM.
+func (c Canvas) crop(bleed float64) image.Rectangle {
+	off := c.px(c.BleedMM - bleed)
+	r := image.Rect(off, off, off+c.px(c.WidthMM+2*bleed), off+c.px(c.HeightMM+2*bleed))
+	// Rounding each part may overshoot the canvas by a pixel; shift back.
+	full := c.size()
+	return r.Sub(image.Pt(max(0, r.Max.X-full.X), max(0, r.Max.Y-full.Y)))
 }
 
 // px converts millimetres to pixels at the canvas resolution. It is the

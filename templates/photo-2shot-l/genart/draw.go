@@ -10,10 +10,13 @@ import (
 )
 
 // canvas is an RGBA image drawn in units: u converts a unit to pixels, so
-// shapes are described once at a design scale.
+// shapes are described once at a design scale. off shifts the origin by
+// that many units on both axes: the frame is designed on the trim and
+// drawn with its bleed around it.
 type canvas struct {
 	img *image.RGBA
 	u   float64 // pixels per unit
+	off float64 // units from the image's corner to the design's origin
 	z   *vector.Rasterizer
 }
 
@@ -37,7 +40,7 @@ func (m *mask) path(fn func(p *pen)) *mask {
 	b := m.a.Bounds()
 	m.c.z.Reset(b.Dx(), b.Dy())
 	m.c.z.DrawOp = draw.Over
-	fn(&pen{z: m.c.z, u: float32(m.c.u)})
+	fn(&pen{z: m.c.z, u: float32(m.c.u), off: float32(m.c.off)})
 	m.c.z.Draw(m.a, b, image.Opaque, image.Point{})
 	return m
 }
@@ -135,17 +138,21 @@ func (c *canvas) paint(a *image.Alpha, col color.Color) {
 
 // pen draws paths in units.
 type pen struct {
-	z *vector.Rasterizer
-	u float32
+	z   *vector.Rasterizer
+	u   float32
+	off float32
 }
 
-func (p *pen) M(x, y float64) { p.z.MoveTo(float32(x)*p.u, float32(y)*p.u) }
-func (p *pen) L(x, y float64) { p.z.LineTo(float32(x)*p.u, float32(y)*p.u) }
+// t converts a coordinate in units to pixels.
+func (p *pen) t(v float64) float32 { return (float32(v) + p.off) * p.u }
+
+func (p *pen) M(x, y float64) { p.z.MoveTo(p.t(x), p.t(y)) }
+func (p *pen) L(x, y float64) { p.z.LineTo(p.t(x), p.t(y)) }
 func (p *pen) Q(bx, by, x, y float64) {
-	p.z.QuadTo(float32(bx)*p.u, float32(by)*p.u, float32(x)*p.u, float32(y)*p.u)
+	p.z.QuadTo(p.t(bx), p.t(by), p.t(x), p.t(y))
 }
 func (p *pen) C(bx, by, cx, cy, x, y float64) {
-	p.z.CubeTo(float32(bx)*p.u, float32(by)*p.u, float32(cx)*p.u, float32(cy)*p.u, float32(x)*p.u, float32(y)*p.u)
+	p.z.CubeTo(p.t(bx), p.t(by), p.t(cx), p.t(cy), p.t(x), p.t(y))
 }
 func (p *pen) Z() { p.z.ClosePath() }
 

@@ -17,26 +17,34 @@ var (
 	hotPink   = hex("#ff6fa5")
 )
 
-// drawFrame draws the full-canvas frame in millimetres: a pastel pink
-// border with polka dots, a lace-edged window over the photo slot (fully
-// transparent), heart and star stickers, a title and a plate for the name.
+// drawFrame draws the full-canvas frame in millimetres from the trim's
+// corner: a pastel pink border with polka dots reaching over the whole
+// bleed, a lace-edged window over the photo slot (fully transparent), heart
+// and star stickers, a title and a plate for the name.
 func drawFrame(s photo.Spec, f *opentype.Font) *image.RGBA {
 	cv := s.Canvas
-	w, h := px(cv, cv.WidthMM), px(cv, cv.HeightMM)
+	b := cv.BleedMM
+	w, h := px(cv, cv.WidthMM+2*b), px(cv, cv.HeightMM+2*b)
 	c := newCanvas(w, h, float64(cv.DPI)/25.4)
+	c.off = b
 	W, H := cv.WidthMM, cv.HeightMM
 	sl := s.Slot.Rect
 	x0, y0, x1, y1 := sl.XMM, sl.YMM, sl.XMM+sl.WidthMM, sl.YMM+sl.HeightMM
 
-	c.mask().rrect(0, 0, W, H, 0).fill(framePink)
+	// The background and its dots cover the bleed, so any profile's cut
+	// falls on the pattern, never on white paper.
+	c.mask().rrect(-b, -b, W+b, H+b, 0).fill(framePink)
 	dots := c.mask()
-	for row := 0; float64(row)*2.6 < H+3; row++ {
+	// Rows and columns keep their places on the trim; more are added over
+	// the bleed.
+	first := -math.Ceil((b+1)/2.6) * 2.6
+	for y := first; y < H+b+1; y += 2.6 {
 		off := 0.0
-		if row%2 == 1 {
+		if int(math.Round(y/2.6))%2 != 0 {
 			off = 2.6
 		}
-		for x := off; x < W+3; x += 5.2 {
-			dots.circle(x, float64(row)*2.6, 0.75)
+		for x := off - math.Ceil((b+1)/5.2)*5.2; x < W+b+1; x += 5.2 {
+			dots.circle(x, y, 0.75)
 		}
 	}
 	dots.fill(alpha(white, 0.7))
@@ -110,7 +118,7 @@ func textMask(c *canvas, f *opentype.Font, s string, cx, y, sizeMM float64) *mas
 	m := c.mask()
 	adv := float64(font.MeasureString(face, s)) / 64
 	d := font.Drawer{Dst: m.a, Src: image.Opaque, Face: face,
-		Dot: fixed.Point26_6{X: fixed.Int26_6(math.Round((cx*c.u - adv/2) * 64)), Y: fixed.Int26_6(math.Round(y * c.u * 64))}}
+		Dot: fixed.Point26_6{X: fixed.Int26_6(math.Round(((cx+c.off)*c.u - adv/2) * 64)), Y: fixed.Int26_6(math.Round((y + c.off) * c.u * 64))}}
 	d.DrawString(s)
 	return m
 }
