@@ -65,6 +65,7 @@ func browser(t *testing.T, path string) (ctx context.Context, failed func() []st
 		chromedp.DisableGPU,
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("lang", "ja-JP"), // a Japanese fan's browser
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)
@@ -181,6 +182,9 @@ func TestStorefront(t *testing.T) {
 		waitFor(product+": ready", `document.getElementById('order').dataset.status === 'ready'`, 120*time.Second)
 	}
 
+	// previewShown is true when the preview image is up to date.
+	const previewShown = `(() => { const i = document.getElementById('preview-img'); return document.getElementById('order-form').dataset.preview === 'idle' && !i.hidden && i.complete && i.naturalWidth > 0 && document.getElementById('preview-status').hidden; })()`
+
 	do("open the catalogue", 20*time.Second, viewport(375), chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(".catalog")))
 	if n := eval(`String(document.querySelectorAll('.product-card').length)`); n != "4" {
 		t.Fatalf("catalogue lists %s products, want the 4 templates", n)
@@ -197,7 +201,7 @@ func TestStorefront(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS("#f-to")),
 			chromedp.SendKeys(chromedp.CSS("#f-to"), "さくら"),
 		)
-		waitFor("the card preview", `(() => { const i = document.getElementById('preview-img'); return !i.hidden && i.complete && i.naturalWidth > 0 && document.getElementById('preview-status').hidden; })()`, 30*time.Second)
+		waitFor("the card preview", previewShown, 30*time.Second)
 
 		// A message longer than the field takes: the live preview says so
 		// beside the field, in Japanese, and so does the order.
@@ -230,7 +234,7 @@ func TestStorefront(t *testing.T) {
 			chromedp.Evaluate[chromedp.Void](`for (const id of ['f-message', 'c-name', 'c-email']) document.getElementById(id).value = ''`),
 			chromedp.SendKeys(chromedp.CSS("#f-message"), "いつも応援してくれてありがとう！\nまたライブで会おうね。"),
 		)
-		waitFor("the error to clear", `document.getElementById('err-message').hidden && !document.getElementById('preview-img').hidden && document.getElementById('preview-status').hidden`, 30*time.Second)
+		waitFor("the error to clear", `document.getElementById('err-message').hidden && `+previewShown, 30*time.Second)
 		shoot("2-card")
 		order("card")
 		waitFor("the card shown", `(() => { const i = document.querySelector('.goods img'); return i && i.complete && i.naturalWidth > 0; })()`, 30*time.Second)
@@ -249,7 +253,7 @@ func TestStorefront(t *testing.T) {
 			t.Fatalf("upload info %q", got)
 		}
 		do("name the photo", 10*time.Second, chromedp.SendKeys(chromedp.CSS("#f-name"), "はなこ♡"))
-		waitFor("the photo preview", `(() => { const i = document.getElementById('preview-img'); return !i.hidden && i.complete && i.naturalWidth > 0 && document.getElementById('preview-status').hidden; })()`, 30*time.Second)
+		waitFor("the photo preview", previewShown, 30*time.Second)
 		shoot("2-photo")
 		order("photo")
 		waitFor("the photo shown as printed", `(() => { const i = document.querySelector('.goods img'); return i && i.complete && i.naturalWidth > 0; })()`, 30*time.Second)
@@ -281,7 +285,7 @@ func TestStorefront(t *testing.T) {
 		if got := eval(`document.querySelector('input[name=lines]').value + ' ' + document.activeElement.getAttribute('aria-label')`); got != "daisuki,ohayou 「大好き！」を後ろへ" && got != "daisuki,ohayou 「大好き！」を前へ" {
 			t.Fatalf("after moving: %q", got)
 		}
-		waitFor("the voice preview", `(() => { const a = document.getElementById('preview-audio'); return !a.hidden && a.src.startsWith('blob:') && a.readyState >= 1 && a.duration > 0 && document.getElementById('preview-status').hidden; })()`, 30*time.Second)
+		waitFor("the voice preview", `(() => { const a = document.getElementById('preview-audio'); return document.getElementById('order-form').dataset.preview === 'idle' && !a.hidden && a.src.startsWith('blob:') && a.readyState >= 1 && a.duration > 0 && document.getElementById('preview-status').hidden; })()`, 30*time.Second)
 		shoot("2-voice")
 		order("voice")
 		waitFor("the clip to play and download", `(() => { const a = document.querySelector('.goods audio'); const d = document.querySelector('.goods a[download]'); return a && a.readyState >= 1 && a.duration > 0 && d && d.href.startsWith('blob:'); })()`, 30*time.Second)

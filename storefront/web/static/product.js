@@ -170,6 +170,7 @@
       clearErrors(f);
       hidden.value = '';
       info.replaceChildren();
+      document.getElementById('filename-' + name).textContent = file.files.length ? file.files[0].name : 'まだ選ばれていません';
       if (!file.files.length) { schedulePreview(); return; }
       info.replaceChildren(el('p', { class: 'busy' }, '写真をアップロードしています…'));
       const data = new FormData();
@@ -233,6 +234,7 @@
   // ---- live preview ----------------------------------------------------
   let timer = 0, inflight = null, seq = 0, objectURL = '';
   function schedulePreview(delay) {
+    form.dataset.preview = 'pending';
     clearTimeout(timer);
     timer = setTimeout(preview, delay === undefined ? 450 : delay);
   }
@@ -248,6 +250,7 @@
       if (inflight) inflight.abort();
       img.hidden = true;
       setStatus('写真をえらぶと、ここに仕上がりが表示されます。');
+      form.dataset.preview = 'idle';
       return;
     }
     if (inflight) inflight.abort();
@@ -271,13 +274,14 @@
       }
       setStatus('');
       showWarnings(resp.headers.get('X-Oshigoods-Warning'));
-      form.dataset.previewed = String(mine);
+      form.dataset.preview = 'idle';
     } catch (err) {
       if (err && err.name === 'AbortError') return;
       if (mine !== seq) return;
       clearErrors(personalise);
       const name = showAPIError(err);
       setStatus(name && errorBox(name) ? '入力を直すと、プレビューが更新されます。' : 'プレビューを作れませんでした。');
+      form.dataset.preview = 'idle';
     } finally {
       if (inflight === ctl) inflight = null;
     }
