@@ -26,18 +26,19 @@ const (
 	// previewQuality is the JPEG quality of the watermarked preview: small
 	// and quick to send, good enough to judge the crop and the name.
 	previewQuality = 82
-	// previewCacheSize is how many photos a template keeps decoded at
+	// previewCacheSize is how many photos a template keeps placed at
 	// preview size, most recently used first: a fan typing their name
 	// asks for a preview of the same photo again and again.
 	previewCacheSize = 16
-	// previewOversample is how much larger than the slot a cached photo
-	// is kept, so that placement may crop closer without going soft.
+	// previewOversample is how much larger than the slot a photo is
+	// scaled before placement, so that placement may crop closer (to a
+	// face) without going soft.
 	previewOversample = 2
 )
 
 // previewer makes the watermarked previews of POST /v1/previews: the same
-// design compiled at the preview's resolution, its photos decoded once per
-// upload.
+// design compiled at the preview's resolution, its photos decoded and
+// placed once per upload.
 type previewer struct {
 	t    *Template    // the design at preview resolution
 	mark *image.Alpha // the watermark over the trimmed preview
@@ -48,8 +49,8 @@ type previewer struct {
 }
 
 type cachedPhoto struct {
-	key [sha256.Size]byte
-	img image.Image
+	key    [sha256.Size]byte
+	canvas *image.RGBA // the background with the photo placed in its slot
 }
 
 // newPreviewer compiles a validated spec at the resolution at which the
@@ -75,16 +76,17 @@ func newPreviewer(s Spec, fsys fs.FS) (*previewer, error) {
 // Preview renders the design small with the fan's photo and name, without
 // bleed, and lays a visible 見本 SAMPLE watermark over it: a JPEG of
 // PreviewLongEdgePx on its long edge, fast enough to ask for as a fan
-// types (the photo is decoded once and kept at preview size). Inputs must
+// types (the photo is decoded and placed once, then kept). Inputs must
 // have passed Check. It implements render.Previewer.
 func (t *Template) Preview(ctx context.Context, in render.Inputs) (*render.File, error) {
 	pv := t.preview
-	photo, err := pv.photo(in)
+	placed, err := pv.placed(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	s := &state{t: pv.t, in: in, photo: photo}
-	for _, step := range []step{placePhoto, overlayCutout, overlayFrame, drawName} {
+	s := &state{t: pv.t, in: in, canvas: image.NewRGBA(placed.Rect)}
+	copy(s.canvas.Pix, placed.Pix)
+	for _, step := range []step{overlayCutout, overlayFrame, drawName} {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("preview photo: %w", err)
 		}
@@ -103,10 +105,12 @@ func (t *Template) Preview(ctx context.Context, in render.Inputs) (*render.File,
 	return &render.File{Name: FilePreview, Role: render.RolePreview, ContentType: "image/jpeg", Data: data}, nil
 }
 
-// photo returns the upload decoded upright and scaled to previewOversample
-// times the size that covers the preview's slot, from the cache when the
-// same bytes were seen lately.
-func (pv *previewer) photo(in render.Inputs) (image.Image, error) {
+// placed returns the preview's canvas with the background and the upload
+// placed in the slot (decoded upright, scaled to previewOversample times
+// the size that covers the slot, then placed as a render places it), from
+// the cache when the same bytes were seen lately. The result is shared:
+// callers copy it before drawing.
+func (pv *previewer) placed(ctx context.Context, in render.Inputs) (*image.RGBA, error) {
 	data := in.Images[FieldPhoto]
 	key := sha256.Sum256(data)
 	pv.mu.Lock()
@@ -115,7 +119,7 @@ func (pv *previewer) photo(in render.Inputs) (image.Image, error) {
 			copy(pv.cache[1:i+1], pv.cache[:i])
 			pv.cache[0] = c
 			pv.mu.Unlock()
-			return c.img, nil
+			return c.canvas, nil
 		}
 	}
 	pv.mu.Unlock()
@@ -124,26 +128,31 @@ func (pv *previewer) photo(in render.Inputs) (image.Image, error) {
 	if err := decodePhoto(s); err != nil {
 		return nil, err
 	}
-	img := s.photo
-	b, slot := img.Bounds(), pv.t.slot
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("preview photo: %w", err)
+	}
+	b, slot := s.photo.Bounds(), pv.t.slot
 	scale := previewOversample * max(float64(slot.Dx())/float64(b.Dx()), float64(slot.Dy())/float64(b.Dy()))
 	if scale < 1 {
-		img = imaging.Resize(img, int(math.Round(float64(b.Dx())*scale)), int(math.Round(float64(b.Dy())*scale)), imaging.Linear)
+		s.photo = imaging.Resize(s.photo, int(math.Round(float64(b.Dx())*scale)), int(math.Round(float64(b.Dy())*scale)), imaging.Linear)
+	}
+	if err := placePhoto(s); err != nil {
+		return nil, err
 	}
 
 	pv.mu.Lock()
 	defer pv.mu.Unlock()
 	for _, c := range pv.cache {
-		if c.key == key { // decoded meanwhile by another request
-			return c.img, nil
+		if c.key == key { // placed meanwhile by another request
+			return c.canvas, nil
 		}
 	}
 	if len(pv.cache) < previewCacheSize {
 		pv.cache = append(pv.cache, cachedPhoto{})
 	}
 	copy(pv.cache[1:], pv.cache[:len(pv.cache)-1])
-	pv.cache[0] = cachedPhoto{key: key, img: img}
-	return img, nil
+	pv.cache[0] = cachedPhoto{key: key, canvas: s.canvas}
+	return s.canvas, nil
 }
 
 // watermarkText is repeated across every preview.
