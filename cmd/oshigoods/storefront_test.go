@@ -302,3 +302,27 @@ func TestStorefront(t *testing.T) {
 		t.Fatalf("an order token reached the server's log:\n%s", srv.logs)
 	}
 }
+
+// TestCrossOriginPosts: a browser's cross-site POST (a forged form) to the
+// API is turned away; the same page's requests and non-browser clients
+// (no Sec-Fetch-Site or Origin header) are not.
+func TestCrossOriginPosts(t *testing.T) {
+	srv := startServe(t, backends[0].env(t), "--worker=false")
+	cases := []struct {
+		scenario string
+		headers  map[string]string
+		want     int
+	}{
+		{"cross-site form", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "http://evil.example"}, 403},
+		{"other origin, old browser", map[string]string{"Origin": "http://evil.example"}, 403},
+		{"the storefront's own fetch", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": srv.base}, 422},
+		{"curl", nil, 422},
+	}
+	for _, tc := range cases {
+		t.Run(tc.scenario, func(t *testing.T) {
+			if code := call(t, "POST", srv.base+"/v1/orders", "", tc.headers, map[string]any{}, nil); code != tc.want {
+				t.Fatalf("POST /v1/orders: %d, want %d", code, tc.want)
+			}
+		})
+	}
+}

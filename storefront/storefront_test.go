@@ -1,0 +1,207 @@
+package storefront_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"oshigoods"
+	"oshigoods/orders"
+	"oshigoods/orders/sqlstore"
+	"oshigoods/storefront"
+	"oshigoods/templates"
+)
+
+// memFiles keeps files in memory: the file store is not what these tests
+// are about.
+type memFiles struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+func (f *memFiles) Put(_ context.Context, key string, data []byte, _ string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.m[key] = data
+	return nil
+}
+
+func (f *memFiles) Get(_ context.Context, key string) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if b, ok := f.m[key]; ok {
+		return b, nil
+	}
+	return nil, oshigoods.Errorf(oshigoods.ENOTFOUND, "no such object.")
+}
+
+func (f *memFiles) PresignGet(_ context.Context, key, _ string, _ time.Duration) (string, error) {
+	return "http://files.invalid/" + key, nil
+}
+
+func (f *memFiles) Ping(context.Context) error { return nil }
+
+type nopQueue struct{}
+
+func (nopQueue) EnqueueRender(context.Context, *orders.Item) error { return nil }
+func (nopQueue) Ping(context.Context) error                        { return nil }
+
+var _ orders.FileStore = (*memFiles)(nil)
+
+func newServer(t *testing.T) (*httptest.Server, *orders.Service) {
+	t.Helper()
+	catalog, err := templates.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := sqlstore.Open(context.Background(), filepath.Join(t.TempDir(), "orders.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	svc := &orders.Service{
+		Store: store, Queue: nopQueue{}, Files: &memFiles{m: map[string][]byte{}}, Catalog: catalog,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Secret: []byte("test secret"),
+	}
+	sf, err := storefront.New(storefront.Config{Service: svc, Logger: svc.Logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sf)
+	t.Cleanup(srv.Close)
+	return srv, svc
+}
+
+func get(t *testing.T, url, token string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func TestPages(t *testing.T) {
+	srv, _ := newServer(t)
+	cases := []struct {
+		scenario string
+		path     string
+		status   int
+		contains []string
+		absent   []string
+	}{
+		{"catalogue lists every template", "/", 200,
+			[]string{`lang="ja"`, `href="/goods/photo-2shot-l"`, `href="/goods/card-letter-tate"`, `href="/goods/card-letter-yoko"`, `href="/goods/voice-alarm-morning"`, "推しと2ショット写真（L判）"}, nil},
+		{"photo page has an upload and a label for it", "/goods/photo-2shot-l", 200,
+			[]string{`<label for="f-photo">`, `type="file" id="f-photo"`, `<label for="f-name">`, `id="err-name"`, `<label for="c-name">`, `<label for="c-email">`, `<label for="f-quantity">`, `src="/static/product.js"`}, nil},
+		{"card message is a textarea with a counter, no hard limit", "/goods/card-letter-tate", 200,
+			[]string{`<textarea id="f-message" name="message"`, `data-max="400"`}, []string{"maxlength"}},
+		{"voice has choices and an ordered list, and no quantity", "/goods/voice-alarm-morning", 200,
+			[]string{`type="radio" name="name"`, `value="taro" checked`, `data-type="list"`, `name="lines" value="ohayou"`, `data-value="daisuki"`, "大好き！"}, []string{`id="f-quantity"`}},
+		{"order page carries no token", "/orders/ord_abc", 200, []string{`data-order="ord_abc"`, `src="/static/order.js"`}, []string{"otk_"}},
+		{"an order id is escaped", "/orders/%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E", 200, []string{`data-order="&#34;&gt;&lt;script&gt;`}, []string{"<script>alert"}},
+		{"unknown template", "/goods/nope", 404, []string{"ページが見つかりません"}, nil},
+		{"unknown page", "/nope", 404, []string{"ページが見つかりません"}, nil},
+		{"static file", "/static/product.js", 200, []string{"POST", "/v1/previews"}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.scenario, func(t *testing.T) {
+			resp, body := get(t, srv.URL+tc.path, "")
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tc.status)
+			}
+			if csp := resp.Header.Get("Content-Security-Policy"); csp != storefront.ContentSecurityPolicy {
+				t.Fatalf("Content-Security-Policy %q", csp)
+			}
+			if resp.Header.Get("X-Content-Type-Options") != "nosniff" || resp.Header.Get("Referrer-Policy") != "no-referrer" {
+				t.Fatalf("headers %v", resp.Header)
+			}
+			for _, s := range tc.contains {
+				if !strings.Contains(body, s) {
+					t.Errorf("body lacks %q", s)
+				}
+			}
+			for _, s := range tc.absent {
+				if strings.Contains(body, s) {
+					t.Errorf("body has %q", s)
+				}
+			}
+			if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") && strings.Contains(body, "<script>") {
+				t.Errorf("inline script in %s", tc.path)
+			}
+		})
+	}
+}
+
+// TestFiles: a finished file goes only to the holder of the order's token,
+// given as a Bearer header.
+func TestFiles(t *testing.T) {
+	srv, svc := newServer(t)
+	ctx := context.Background()
+	o, token, _, err := svc.CreateOrder(ctx, orders.NewOrder{
+		Customer: orders.Customer{Name: "山田 花子", Email: "hanako@example.com"},
+		Items:    []orders.NewItem{{Template: "card-letter-tate", Fields: map[string]string{"to": "さくら"}}},
+	}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	item := o.Items[0]
+	key := "orders/" + o.ID + "/" + item.ID + "/preview.png"
+	svc.Files.Put(ctx, key, []byte("png bytes"), "image/png")
+	if _, err := svc.Store.CompleteItem(ctx, item.ID, []orders.File{{ItemID: item.ID, Name: "preview.png", Role: "preview", ContentType: "image/png", Size: 9, Key: key}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	other, otherToken, _, err := svc.CreateOrder(ctx, orders.NewOrder{
+		Customer: orders.Customer{Name: "B", Email: "b@example.com"},
+		Items:    []orders.NewItem{{Template: "card-letter-tate", Fields: map[string]string{"to": "B"}}},
+	}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := srv.URL + "/files/" + o.ID + "/" + item.ID + "/preview.png"
+	cases := []struct {
+		scenario string
+		url      string
+		token    string
+		status   int
+	}{
+		{"with the token", url, token, 200},
+		{"without a token", url, "", 404},
+		{"with another order's token", url, otherToken, 404},
+		{"another order's item", srv.URL + "/files/" + other.ID + "/" + item.ID + "/preview.png", otherToken, 404},
+		{"a file the item does not have", srv.URL + "/files/" + o.ID + "/" + item.ID + "/card.pdf", token, 404},
+	}
+	for _, tc := range cases {
+		t.Run(tc.scenario, func(t *testing.T) {
+			resp, body := get(t, tc.url, tc.token)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, body)
+			}
+			if tc.status == 200 && (body != "png bytes" || resp.Header.Get("Content-Type") != "image/png") {
+				t.Fatalf("got %q as %s", body, resp.Header.Get("Content-Type"))
+			}
+			if cc := resp.Header.Get("Cache-Control"); cc != "private, no-store" {
+				t.Fatalf("Cache-Control %q", cc)
+			}
+		})
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	if _, err := storefront.New(storefront.Config{}); err == nil {
+		t.Fatal("New without a Service: no error")
+	}
+}
