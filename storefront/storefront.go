@@ -1,7 +1,9 @@
 package storefront
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -79,15 +81,27 @@ func New(cfg Config) (*Server, error) {
 		cfg.PollInterval = 2 * time.Second
 	}
 	s := &Server{cfg: cfg, svc: cfg.Service, catalog: cfg.Service.Catalog, logger: cfg.Logger, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
+	static, _ := fs.Sub(staticFiles, "web/static")
+	version, err := contentVersion(static)
+	if err != nil {
+		return nil, err
+	}
+	fm := template.FuncMap{
+		// static names a static file with the version of the set, so a
+		// browser may keep it a day and still never mixes old and new.
+		"static": func(name string) string { return "/static/" + name + "?v=" + version },
+	}
+	for k, v := range funcs {
+		fm[k] = v
+	}
 	for _, name := range []string{"index", "product", "order", "notfound"} {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(pageFiles, "web/templates/layout.html", "web/templates/"+name+".html")
+		t, err := template.New("layout.html").Funcs(fm).ParseFS(pageFiles, "web/templates/layout.html", "web/templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse page %s: %w", name, err)
 		}
 		s.pages[name] = t
 	}
-	static, _ := fs.Sub(staticFiles, "web/static")
-	s.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(time.Hour, http.FileServerFS(static))))
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(24*time.Hour, http.FileServerFS(static))))
 	s.mux.HandleFunc("GET /{$}", s.index)
 	s.mux.HandleFunc("GET /goods/{id}", s.product)
 	s.mux.HandleFunc("GET /orders/{id}", s.order)
@@ -105,6 +119,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Frame-Options", "DENY")
 	s.mux.ServeHTTP(w, r)
+}
+
+// contentVersion returns a short hash of every file in fsys.
+func contentVersion(fsys fs.FS) (string, error) {
+	h := sha256.New()
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, path)
+		h.Write([]byte(path + "\x00"))
+		h.Write(b)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("hash static files: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12], nil
 }
 
 func cacheFor(d time.Duration, h http.Handler) http.Handler {

@@ -156,7 +156,7 @@ func TestStorefront(t *testing.T) {
 		t.Helper()
 		for _, w := range []int64{1280, 375} {
 			ctx, cancel := context.WithTimeout(tab, 30*time.Second)
-			_, err := chromedp.Run(ctx, viewport(w))
+			err := chromedp.Do(ctx, viewport(w), chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 			var png []byte
 			if err == nil {
 				time.Sleep(200 * time.Millisecond) // let the layout settle
