@@ -29,7 +29,9 @@ type config struct {
 	// StaleAfter how long an item may wait before it is re-enqueued.
 	Reconcile  time.Duration
 	StaleAfter time.Duration
-	MaxUpload  int64
+	// WebhookRetry is the first webhook retry's delay; it doubles each time.
+	WebhookRetry time.Duration
+	MaxUpload    int64
 	// Profile names the print profile renders use (render.ProfileNames).
 	Profile string
 	// onListen, when set, is told the address the API listens on (tests).
@@ -69,6 +71,7 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
 	fs.IntVar(&c.Concurrency, "concurrency", envInt("OSHIGOODS_CONCURRENCY", 2), "renders at once in this process (OSHIGOODS_CONCURRENCY)")
 	fs.DurationVar(&c.Reconcile, "reconcile-interval", envDur("OSHIGOODS_RECONCILE_INTERVAL", 30*time.Second), "how often the worker re-enqueues items Redis lost (OSHIGOODS_RECONCILE_INTERVAL)")
 	fs.DurationVar(&c.StaleAfter, "stale-after", envDur("OSHIGOODS_STALE_AFTER", time.Minute), "how long an item waits before the reconciler re-enqueues it (OSHIGOODS_STALE_AFTER)")
+	fs.DurationVar(&c.WebhookRetry, "webhook-retry", envDur("OSHIGOODS_WEBHOOK_RETRY", 10*time.Second), "first webhook retry delay, doubling up to 1h (OSHIGOODS_WEBHOOK_RETRY)")
 	fs.StringVar(&c.Profile, "print-profile", env("OSHIGOODS_PRINT_PROFILE", render.DefaultProfileName), "print profile: bleed, crop marks, photo format (OSHIGOODS_PRINT_PROFILE; one of "+strings.Join(render.ProfileNames(), ", ")+")")
 	fs.Int64Var(&c.MaxUpload, "max-upload-bytes", int64(envInt("OSHIGOODS_MAX_UPLOAD_BYTES", 30<<20)), "largest upload accepted (OSHIGOODS_MAX_UPLOAD_BYTES)")
 }

@@ -4,6 +4,7 @@
 //	oshigoods worker       the worker alone
 //	oshigoods render       render one item offline, with no services
 //	oshigoods shop-keys    manage print-shop API keys
+//	oshigoods pull         pull claimed orders into a print shop's hot folder
 //
 // With no configuration, serve runs the embedded default: in-process Redis
 // and S3-compatible servers and SQLite, all data under ./oshigoods-data.
@@ -26,6 +27,7 @@ commands:
   worker                    the render worker alone (needs OSHIGOODS_REDIS_URL)
   render                    render one item offline into a folder
   shop-keys create --name   create a print-shop API key
+  pull --server --key --dir  the print shop's hot-folder client
 
 Run "oshigoods <command> -h" for a command's flags.
 `
@@ -58,6 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdWorker(ctx, args[1:], getenv, stderr)
 	case "render":
 		return cmdRender(ctx, args[1:], stdout, stderr)
+	case "pull":
+		return cmdPull(ctx, args[1:], getenv, stdout, stderr)
 	case "shop-keys":
 		return cmdShopKeys(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":

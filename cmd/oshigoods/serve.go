@@ -129,10 +129,13 @@ func cmdWorker(ctx context.Context, args []string, getenv func(string) string, s
 // runWorker processes render tasks and reconciles until ctx ends.
 func (s *system) runWorker(ctx context.Context) error {
 	srv := asynq.NewServer(s.redisOpt, asynq.Config{
-		Concurrency:     s.cfg.Concurrency,
-		Queues:          map[string]int{worker.QueueRender: 1},
-		Logger:          asynqLogger{s.logger.With("component", "asynq")},
-		ShutdownTimeout: 30 * time.Second,
+		Concurrency:    s.cfg.Concurrency,
+		Queues:         map[string]int{worker.QueueRender: 1, worker.QueueWebhooks: 1},
+		RetryDelayFunc: worker.RetryDelay(s.cfg.WebhookRetry),
+		// Retries come due no later than one reconcile interval.
+		DelayedTaskCheckInterval: min(5*time.Second, s.cfg.Reconcile),
+		Logger:                   asynqLogger{s.logger.With("component", "asynq")},
+		ShutdownTimeout:          30 * time.Second,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			id, _ := asynq.GetTaskID(ctx)
 			s.logger.Warn("task failed", "type", t.Type(), "task", id, "err", err)
@@ -140,16 +143,21 @@ func (s *system) runWorker(ctx context.Context) error {
 	})
 	mux := asynq.NewServeMux()
 	mux.Handle("render:", &worker.Renderer{Store: s.store, Files: s.files, Catalog: s.catalog, Profile: s.profile, Logger: s.logger})
+	mux.Handle("webhook:", &worker.Deliverer{Store: s.store, Logger: s.logger})
 	if err := srv.Start(mux); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	rec := &worker.Reconciler{Store: s.store, Queue: s.queue, Logger: s.logger, Interval: s.cfg.Reconcile, StaleAfter: s.cfg.StaleAfter}
 	done := make(chan struct{})
+	dispatch := &worker.Dispatcher{Store: s.store, Queue: s.queue, Logger: s.logger, Interval: s.cfg.Reconcile, RequeueAfter: s.cfg.StaleAfter}
+	dispatched := make(chan struct{})
+	go func() { dispatch.Run(ctx); close(dispatched) }()
 	go func() { rec.Run(ctx); close(done) }()
 	s.logger.Info("worker started", "concurrency", s.cfg.Concurrency)
 	<-ctx.Done()
 	srv.Shutdown()
 	<-done
+	<-dispatched
 	return nil
 }
 

@@ -1,0 +1,243 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"oshigoods"
+	"oshigoods/impose"
+	"oshigoods/orders"
+	"oshigoods/render"
+)
+
+// claimRequest is the body of POST /v1/shop/claims; every field is optional.
+type claimRequest struct {
+	Max          int           `json:"max"`
+	Kinds        []render.Kind `json:"kinds"`
+	Templates    []string      `json:"templates"`
+	LeaseSeconds int           `json:"lease_seconds"`
+}
+
+// decodeBody decodes an optional JSON body into v (an empty body is fine).
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		return &oshigoods.Error{Code: oshigoods.EINVALID, Message: "the body is not valid: " + jsonProblem(err)}
+	}
+	return nil
+}
+
+// createClaim leases ready orders to the shop: 201 with the claim's
+// manifest (files with presigned URLs), or 200 with no claim_id and no
+// orders when none is ready.
+func (s *Server) createClaim(w http.ResponseWriter, r *http.Request, k *orders.ShopKey) {
+	var req claimRequest
+	if err := decodeBody(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := s.svc.ClaimOrders(r.Context(), k, orders.ClaimRequest{Max: req.Max, Kinds: req.Kinds, Templates: req.Templates,
+		Lease: time.Duration(req.LeaseSeconds) * time.Second})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if c == nil {
+		writeJSON(w, http.StatusOK, map[string]any{"claim_id": "", "orders": []any{}})
+		return
+	}
+	s.logger.Info("orders claimed", "claim", c.ID, "shop", k.Name, "orders", len(c.Orders))
+	m, err := s.manifest(r.Context(), c, "")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/v1/shop/claims/"+c.ID)
+	writeJSON(w, http.StatusCreated, m)
+}
+
+// manifest describes the claim with presigned file URLs and, when sheet is
+// set, the imposition's sheet map.
+func (s *Server) manifest(ctx context.Context, c *orders.Claim, sheet string) (*orders.Manifest, error) {
+	m := orders.NewManifest(c, s.catalog)
+	keys := map[string]string{}
+	for _, o := range c.Orders {
+		for _, it := range o.Items {
+			for _, f := range it.Files {
+				keys[orders.FilePath(o.ID, it.ID, f.Name)] = f.Key
+			}
+		}
+	}
+	for i := range m.Orders {
+		for j := range m.Orders[i].Items {
+			files := m.Orders[i].Items[j].Files
+			for k := range files {
+				url, err := s.svc.FileURL(ctx, orders.File{Key: keys[files[k].Path], Name: files[k].Name})
+				if err != nil {
+					return nil, err
+				}
+				files[k].URL = url
+			}
+		}
+	}
+	if sheet != "" {
+		_, sm, err := s.imposition(ctx, c, sheet)
+		if err != nil {
+			return nil, err
+		}
+		m.Sheets = sm
+	}
+	return m, nil
+}
+
+// imposition imposes the claim's photo and card print files of orders not
+// yet acked on sheets of the named size.
+func (s *Server) imposition(ctx context.Context, c *orders.Claim, sheetName string) ([]byte, *impose.Map, error) {
+	sheet, err := impose.LookupSheet(sheetName)
+	if err != nil {
+		return nil, nil, err
+	}
+	var pieces []impose.Piece
+	for _, mo := range orders.NewManifest(c, s.catalog).Orders {
+		if mo.Ack != nil {
+			continue
+		}
+		for _, it := range mo.Items {
+			if it.Kind == render.KindVoice || it.Status != orders.StatusReady {
+				continue
+			}
+			for _, f := range it.Files {
+				if f.Role != render.RoleOutput {
+					continue
+				}
+				data, err := s.svc.Files.Get(ctx, keyOf(c, it.ID, f.Name))
+				if err != nil {
+					return nil, nil, fmt.Errorf("fetch %s: %w", f.Path, err)
+				}
+				pieces = append(pieces, impose.Piece{OrderID: mo.ID, ItemID: it.ID, File: f.Name, Copies: it.Quantity,
+					TrimWMM: it.TrimMM[0], TrimHMM: it.TrimMM[1], ContentType: f.ContentType, Data: data, DPI: it.DPI})
+			}
+		}
+	}
+	return impose.Impose(sheet, pieces, "oshigoods claim "+c.ID)
+}
+
+func keyOf(c *orders.Claim, itemID, name string) string {
+	for _, o := range c.Orders {
+		for _, it := range o.Items {
+			if it.ID != itemID {
+				continue
+			}
+			for _, f := range it.Files {
+				if f.Name == name {
+					return f.Key
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// getClaim answers the claim's manifest: JSON with fresh URLs (and a sheet
+// map with ?sheet=A4|A3|SRA3), or CSV with ?format=csv.
+func (s *Server) getClaim(w http.ResponseWriter, r *http.Request, k *orders.ShopKey) {
+	c, err := s.svc.ShopClaim(r.Context(), k, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if r.URL.Query().Get("format") == "csv" {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+c.ID+`.csv"`)
+		orders.NewManifest(c, s.catalog).WriteCSV(w)
+		return
+	}
+	m, err := s.manifest(r.Context(), c, r.URL.Query().Get("sheet"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+// getImposition answers the claim's imposition PDF for ?sheet= (default A4).
+func (s *Server) getImposition(w http.ResponseWriter, r *http.Request, k *orders.ShopKey) {
+	c, err := s.svc.ShopClaim(r.Context(), k, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sheet := r.URL.Query().Get("sheet")
+	if sheet == "" {
+		sheet = "A4"
+	}
+	pdf, _, err := s.imposition(r.Context(), c, sheet)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
+	w.Header().Set("Content-Disposition", `attachment; filename="`+c.ID+`-`+sheet+`.pdf"`)
+	w.WriteHeader(http.StatusOK)
+	w.Write(pdf)
+}
+
+// ackRequest is one ack ({"order_id","outcome","reason"}) or several
+// ({"acks":[…]}).
+type ackRequest struct {
+	orders.Ack
+	Acks []orders.Ack `json:"acks"`
+}
+
+func (s *Server) ackClaim(w http.ResponseWriter, r *http.Request, k *orders.ShopKey) {
+	var req ackRequest
+	if err := decodeBody(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	acks := req.Acks
+	if req.OrderID != "" || req.Outcome != "" {
+		acks = append([]orders.Ack{req.Ack}, acks...)
+	}
+	changed, err := s.svc.AckClaim(r.Context(), k, r.PathValue("id"), acks)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	type result struct {
+		OrderID string         `json:"order_id"`
+		Outcome orders.Outcome `json:"outcome"`
+		Changed bool           `json:"changed"`
+	}
+	out := make([]result, len(acks))
+	for i, a := range acks {
+		out[i] = result{a.OrderID, a.Outcome, changed[i]}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"acks": out})
+}
+
+func (s *Server) releaseClaim(w http.ResponseWriter, r *http.Request, k *orders.ShopKey) {
+	if err := s.svc.ReleaseClaim(r.Context(), k, r.PathValue("id")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"claim_id": r.PathValue("id"), "released": true})
+}
+
+// cancelOrder cancels the order for the fan holding its token.
+func (s *Server) cancelOrder(w http.ResponseWriter, r *http.Request) {
+	o, err := s.svc.CancelOrder(r.Context(), r.PathValue("id"), bearer(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeOrder(w, r, o)
+}

@@ -1,0 +1,59 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"oshigoods/orders"
+)
+
+// createWebhook registers {"url"} for the shop: 201 with the endpoint and
+// its signing secret, shown this once.
+func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request, k *orders.ShopKey) {
+	var req struct {
+		URL string `json:"url"`
+	}
+	if err := decodeBody(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	e, err := s.svc.CreateWebhook(r.Context(), k, req.URL)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": e.ID, "url": e.URL, "secret": e.Secret, "created_at": e.CreatedAt,
+		"events": []string{orders.EventOrderReady, orders.EventOrderFailed, orders.EventOrderPrinted, orders.EventOrderCancelled}})
+}
+
+func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request, k *orders.ShopKey) {
+	list, err := s.svc.Store.WebhookEndpoints(r.Context(), k.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []*orders.WebhookEndpoint{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"webhooks": list})
+}
+
+// listDeliveries answers an endpoint's delivery log, newest first
+// (?limit=, default 100).
+func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request, k *orders.ShopKey) {
+	e, err := s.svc.ShopWebhook(r.Context(), k, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	log, err := s.svc.Store.DeliveryLog(r.Context(), e.ID, limit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if log == nil {
+		log = []orders.DeliveryAttempt{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"deliveries": log})
+}

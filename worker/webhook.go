@@ -1,0 +1,241 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"oshigoods"
+	"oshigoods/orders"
+)
+
+// TypeWebhookDeliver delivers one event to one endpoint; webhook tasks are
+// under the "webhook:" namespace, on their own queue.
+const (
+	TypeWebhookDeliver = "webhook:deliver"
+	QueueWebhooks      = "webhooks"
+)
+
+// Webhook task limits: a delivery is retried with backoff (see RetryDelay)
+// WebhookMaxRetry times, then the delivery is failed.
+const (
+	WebhookMaxRetry = 12
+	WebhookTimeout  = 30 * time.Second
+)
+
+type deliverPayload struct {
+	EventID    string `json:"event_id"`
+	EndpointID string `json:"endpoint_id"`
+}
+
+// NewDeliveryTask returns the task that delivers an event to an endpoint.
+// Its TaskID is "<event>:<endpoint>", so handing it over again while it is
+// pending, retrying or running is a no-op.
+func NewDeliveryTask(eventID, endpointID string) (*asynq.Task, error) {
+	payload, err := json.Marshal(deliverPayload{eventID, endpointID})
+	if err != nil {
+		return nil, err
+	}
+	return asynq.NewTask(TypeWebhookDeliver, payload,
+		asynq.TaskID(eventID+":"+endpointID),
+		asynq.Queue(QueueWebhooks),
+		asynq.MaxRetry(WebhookMaxRetry),
+		asynq.Timeout(WebhookTimeout),
+	), nil
+}
+
+// EnqueueDelivery enqueues a delivery task. One with the same id already
+// in Redis is not an error.
+func (q *Queue) EnqueueDelivery(ctx context.Context, eventID, endpointID string) error {
+	task, err := NewDeliveryTask(eventID, endpointID)
+	if err != nil {
+		return fmt.Errorf("build task: %w", err)
+	}
+	if _, err := q.client.EnqueueContext(ctx, task); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return fmt.Errorf("enqueue delivery %s:%s: %w", eventID, endpointID, err)
+	}
+	return nil
+}
+
+// RetryDelay returns asynq's retry delay: for webhook tasks base·2ⁿ after
+// the n-th failure, at most one hour, with up to 20% jitter; for others
+// asynq's default. Zero base means 10 seconds.
+func RetryDelay(base time.Duration) asynq.RetryDelayFunc {
+	if base <= 0 {
+		base = 10 * time.Second
+	}
+	return func(n int, err error, t *asynq.Task) time.Duration {
+		if !strings.HasPrefix(t.Type(), "webhook:") {
+			return asynq.DefaultRetryDelayFunc(n, err, t)
+		}
+		d := base << min(n, 20)
+		if d <= 0 || d > time.Hour {
+			d = time.Hour
+		}
+		return d + time.Duration(rand.Int64N(int64(d)/5+1))
+	}
+}
+
+// Deliverer handles webhook tasks: it POSTs the event as JSON, signed with
+// the endpoint's secret (orders.SignWebhook), and logs every attempt. A 2xx
+// answer delivers it; anything else is retried with backoff until the last
+// retry, which fails the delivery.
+type Deliverer struct {
+	Store  orders.Store
+	Logger *slog.Logger
+	// Client sends the requests. Nil means one with a 10 second timeout
+	// that does not follow redirects.
+	Client *http.Client
+}
+
+func (h *Deliverer) client() *http.Client {
+	if h.Client != nil {
+		return h.Client
+	}
+	return &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// ProcessTask delivers one event to one endpoint.
+func (h *Deliverer) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	var p deliverPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.EventID == "" || p.EndpointID == "" {
+		return fmt.Errorf("decode payload: %v: %w", err, asynq.SkipRetry)
+	}
+	d, err := h.Store.Delivery(ctx, p.EventID, p.EndpointID)
+	if oshigoods.ErrorCode(err) == oshigoods.ENOTFOUND {
+		return fmt.Errorf("delivery %s:%s: %w", p.EventID, p.EndpointID, asynq.SkipRetry)
+	} else if err != nil {
+		return fmt.Errorf("load delivery: %w", err)
+	}
+	if d.Status != orders.DeliveryPending {
+		return nil
+	}
+	body, err := json.Marshal(d.Event)
+	if err != nil {
+		return fmt.Errorf("encode event: %v: %w", err, asynq.SkipRetry)
+	}
+	start := time.Now()
+	code, sendErr := h.send(ctx, d, body, start)
+	a := orders.DeliveryAttempt{EndpointID: d.Endpoint.ID, EventID: d.Event.ID, EventType: d.Event.Type,
+		Attempt: d.Attempts + 1, StatusCode: code, Duration: time.Since(start).Milliseconds(), At: time.Now().UTC(),
+		Outcome: orders.DeliveryDelivered}
+	if sendErr != nil {
+		a.Error = sendErr.Error()
+		a.Outcome = orders.DeliveryPending
+		retried, _ := asynq.GetRetryCount(ctx)
+		if maxRetry, ok := asynq.GetMaxRetry(ctx); ok && retried >= maxRetry {
+			a.Outcome = orders.DeliveryFailed
+		}
+	}
+	// Record with a context of its own: the task's may have timed out.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := h.Store.RecordDeliveryAttempt(rctx, a); err != nil {
+		h.Logger.Error("record delivery attempt", "event", a.EventID, "endpoint", a.EndpointID, "err", err)
+	}
+	if sendErr != nil {
+		return fmt.Errorf("deliver %s to %s: %w", d.Event.ID, d.Endpoint.ID, sendErr)
+	}
+	h.Logger.Info("webhook delivered", "event", d.Event.ID, "type", d.Event.Type, "endpoint", d.Endpoint.ID, "attempt", a.Attempt)
+	return nil
+}
+
+// send POSTs body and returns the status code; a non-2xx answer is an error.
+func (h *Deliverer) send(ctx context.Context, d *orders.Delivery, body []byte, now time.Time) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.Endpoint.URL, bytes.NewReader(body))
+	if err != nil {
+		return 0, fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "oshigoods-webhooks")
+	req.Header.Set(orders.HeaderEventID, d.Event.ID)
+	req.Header.Set(orders.HeaderEventType, d.Event.Type)
+	req.Header.Set(orders.HeaderSequence, strconv.FormatInt(d.Event.Sequence, 10))
+	req.Header.Set(orders.HeaderSignature, orders.SignWebhook(d.Endpoint.Secret, now, body))
+	resp, err := h.client().Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp.StatusCode, fmt.Errorf("endpoint answered %s", resp.Status)
+	}
+	return resp.StatusCode, nil
+}
+
+// DeliveryQueue hands deliveries to the queue.
+type DeliveryQueue interface {
+	EnqueueDelivery(ctx context.Context, eventID, endpointID string) error
+}
+
+// Dispatcher reads the outbox: it hands every pending delivery to asynq,
+// and hands it again when it is still pending RequeueAfter later (Redis lost
+// it, or the enqueue failed), so no event is lost with Redis. The task id
+// makes a repeat a no-op while the task is in Redis; many dispatchers (one
+// per worker process) can run at once.
+type Dispatcher struct {
+	Store  orders.Store
+	Queue  DeliveryQueue
+	Logger *slog.Logger
+	// Interval between passes. Zero means 2 seconds.
+	Interval time.Duration
+	// RequeueAfter is how long a pending delivery handed to the queue
+	// waits before it is handed again. Zero means one minute.
+	RequeueAfter time.Duration
+	// Batch is the most deliveries a pass handles. Zero means 100.
+	Batch int
+}
+
+// Run dispatches every Interval until ctx is done.
+func (d *Dispatcher) Run(ctx context.Context) {
+	interval := d.Interval
+	if interval <= 0 {
+		interval = 2 * time.Second
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := d.Pass(ctx); err != nil && ctx.Err() == nil {
+			d.Logger.Error("dispatch webhooks", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Pass hands pending deliveries to the queue once and returns how many.
+func (d *Dispatcher) Pass(ctx context.Context) (int, error) {
+	after := d.RequeueAfter
+	if after <= 0 {
+		after = time.Minute
+	}
+	now := time.Now().UTC()
+	pending, err := d.Store.PendingDeliveries(ctx, now.Add(-after), d.Batch)
+	if err != nil {
+		return 0, err
+	}
+	for i, p := range pending {
+		if err := d.Queue.EnqueueDelivery(ctx, p.Event.ID, p.Endpoint.ID); err != nil {
+			return i, err
+		}
+		if err := d.Store.MarkDeliveryEnqueued(ctx, p.Event.ID, p.Endpoint.ID, now); err != nil {
+			return i, err
+		}
+	}
+	return len(pending), nil
+}
