@@ -13,7 +13,7 @@ import (
 // files holds the shipped templates and their assets. Add a template's
 // folder here when adding the template.
 //
-//go:embed fonts photo-2shot-l/template.json photo-2shot-l/*.png voice-alarm-morning card-letter-tate card-letter-yoko
+//go:embed fonts photo-2shot-l/template.json photo-2shot-l/*.png voice-alarm-morning card-letter-tate/template.json card-letter-tate/*.png card-letter-yoko
 var files embed.FS
 
 // FS returns the shipped templates and assets.

@@ -21,6 +21,9 @@ import (
 type Template struct {
 	c     *config
 	fonts *fontSet
+	// sig is the signature image, when the template has one: its PNG
+	// file for the PDF, decoded for the preview, and its size in mm.
+	sig *signature
 	// box is the text box in mm, relative to the trim's top-left corner.
 	boxX, boxY, boxW, boxH float64
 }
@@ -72,8 +75,25 @@ func Compile(spec json.RawMessage, fsys fs.FS) (render.Renderer, error) {
 			return nil, err
 		}
 	}
+	if c.SignatureImage != "" {
+		if t.sig, err = loadSignature(fsys, c.SignatureImage, c.SignatureLengthMM, c.vertical); err != nil {
+			return nil, err
+		}
+	}
 	em := c.FontSizePt * ptToMM
 	along, across := float64(c.CharsPerLine)*em, float64(c.Lines)*c.LinePitch*em
+	if t.sig != nil {
+		n := utf8.RuneCountInString(c.Signature)
+		if c.Signature != "" {
+			n++ // a space between the name and the image
+		}
+		if cells := t.sigCells(); n+cells > c.CharsPerLine {
+			return nil, fmt.Errorf("signature and its image take %d cells: want at most chars_per_line, %d", n+cells, c.CharsPerLine)
+		}
+		if pitch := c.LinePitch * em; t.sig.across > pitch {
+			return nil, fmt.Errorf("signature image %.1f mm across its line: want at most the line pitch, %.1f mm", t.sig.across, pitch)
+		}
+	}
 	if c.vertical {
 		t.boxW, t.boxH = across, along
 	} else {
@@ -193,7 +213,25 @@ func (t *Template) letter(to, msg string) []jptext.Paragraph {
 	if t.c.Date != "" {
 		ps = append(ps, jptext.Paragraph{Text: t.c.Date, Indent: 2})
 	}
-	return append(ps, jptext.Paragraph{Text: t.c.Signature, AlignEnd: true})
+	sign := t.c.Signature
+	if t.sig != nil {
+		// The image takes the end of the signature's line: ideographic
+		// spaces keep its cells.
+		if sign != "" {
+			sign += "　"
+		}
+		sign += strings.Repeat("　", t.sigCells())
+	}
+	return append(ps, jptext.Paragraph{Text: sign, AlignEnd: true})
+}
+
+// sigCells is how many cells the signature image takes along its line.
+// The image scales with the text, so the count holds at every size.
+func (t *Template) sigCells() int {
+	if t.sig == nil {
+		return 0
+	}
+	return int(math.Ceil(t.sig.along/(t.c.FontSizePt*ptToMM) - 1e-6))
 }
 
 // setting is a fitted letter: its layout and the size it was set at.

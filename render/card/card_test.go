@@ -200,7 +200,7 @@ func run(t *testing.T, name string, args ...string) string {
 // TestPDF checks the print file with poppler and qpdf: what a print shop
 // and a reader see, not bytes.
 func TestPDF(t *testing.T) {
-	for _, tool := range []string{"pdffonts", "pdfinfo", "pdftotext", "pdftoppm", "qpdf"} {
+	for _, tool := range []string{"pdffonts", "pdfimages", "pdfinfo", "pdftotext", "pdftoppm", "qpdf"} {
 		needTool(t, tool)
 	}
 	for _, tc := range []struct {
@@ -249,6 +249,20 @@ func TestPDF(t *testing.T) {
 			sort.Strings(names)
 			if want := tc.fonts; strings.Join(names, ",") != want {
 				t.Errorf("fonts %v, want %s", names, want)
+			}
+
+			// The signature image, with its transparency as a soft mask.
+			images := strings.Split(strings.TrimSpace(run(t, "pdfimages", "-list", file)), "\n")[2:]
+			var kinds []string
+			for _, im := range images {
+				kinds = append(kinds, strings.Fields(im)[2])
+			}
+			want := ""
+			if tpl.sig != nil {
+				want = "image,smask"
+			}
+			if got := strings.Join(kinds, ","); got != want {
+				t.Errorf("pdfimages lists %q, want %q", got, want)
 			}
 
 			info := run(t, "pdfinfo", "-box", file)
@@ -476,6 +490,9 @@ func TestSafeArea(t *testing.T) {
 					}
 				}
 			}
+			if r := pg.sig; r != nil && (r[0] < safeMM || r[1] < safeMM || r[0]+r[2] > tpl.c.WidthMM-safeMM || r[1]+r[3] > tpl.c.HeightMM-safeMM) {
+				t.Errorf("signature image at %.1f,%.1f %.1fx%.1f mm is within 3 mm of the trim", r[0], r[1], r[2], r[3])
+			}
 		})
 	}
 }
@@ -512,6 +529,18 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
+// TestSignatureImageAcross checks a signature image wider across than a
+// line is refused: the vertical strip of card-letter-tate in a horizontal
+// letter.
+func TestSignatureImageAcross(t *testing.T) {
+	_, err := Compile(shippedSpec(t, "card-letter-yoko", func(m map[string]any) {
+		m["signature_image"], m["signature_length_mm"] = "card-letter-tate/signature.png", 10.0
+	}), os.DirFS(templatesDir))
+	if err == nil || !strings.Contains(err.Error(), "at most the line pitch") {
+		t.Fatalf("got %v, want a refusal of the image's width across the line", err)
+	}
+}
+
 func TestCompileRefuses(t *testing.T) {
 	for _, tc := range []struct {
 		scenario string
@@ -523,7 +552,10 @@ func TestCompileRefuses(t *testing.T) {
 		{"unknown key", func(m map[string]any) { m["colour"] = "red" }, "unknown field"},
 		{"bleed is the print profile's", func(m map[string]any) { m["bleed_mm"] = 3.0 }, "unknown field \"bleed_mm\""},
 		{"body does not fit", func(m map[string]any) { m["body"] = strings.Repeat("あ", 400) }, "does not fit"},
-		{"no signature", func(m map[string]any) { m["signature"] = "" }, "signature"},
+		{"no signature", func(m map[string]any) { m["signature"] = ""; delete(m, "signature_image") }, "signature or signature_image is required"},
+		{"signature image longer than a line", func(m map[string]any) { m["signature_length_mm"] = 90.0 }, "cells: want at most chars_per_line"},
+		{"signature image not there", func(m map[string]any) { m["signature_image"] = "card-letter-tate/none.png" }, "none.png"},
+		{"signature image not a PNG", func(m map[string]any) { m["signature_image"] = "card-letter-tate/template.json" }, "signature_image card-letter-tate/template.json"},
 		{"fonts lack a character", func(m map[string]any) { m["signature"] = "ひかり🥰" }, "lacks 「🥰」(U+1F970)"},
 		{"no fallback font", func(m map[string]any) { delete(m, "fallback_font"); m["signature"] = "ひかり😀" }, "lacks 「😀」(U+1F600)"},
 		{"fallback font not there", func(m map[string]any) { m["fallback_font"] = "fonts/none.ttf" }, "fonts/none.ttf"},

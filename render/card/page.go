@@ -14,6 +14,9 @@ type page struct {
 	sizeMM float64 // the em, the font size in mm
 	rules  [][4]float64
 	lines  []pageLine
+	// sig is where the signature image goes (x, y, w, h), when there is
+	// one.
+	sig *[4]float64
 }
 
 type pageLine struct {
@@ -71,6 +74,19 @@ func (t *Template) compose(s *setting) *page {
 			pl.glyphs = append(pl.glyphs, gl)
 		}
 		pg.lines = append(pg.lines, pl)
+	}
+	if t.sig != nil {
+		// The image ends the last line, centred across it, scaled with
+		// the text.
+		centre := l.LineCenter(len(l.Lines)-1) * em
+		end := float64(l.Params.CharsPerLine) * em
+		if t.c.vertical {
+			centre, end = ox+centre, oy+end
+		} else {
+			centre, end = oy+centre, ox+end
+		}
+		x, y, w, h := t.sig.rect(t.c.vertical, centre, end, s.sizePt/t.c.FontSizePt)
+		pg.sig = &[4]float64{x, y, w, h}
 	}
 	return pg
 }

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"math"
 
+	xdraw "golang.org/x/image/draw"
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
 	"golang.org/x/image/vector"
@@ -87,6 +88,10 @@ func (t *Template) png(pg *page) ([]byte, error) {
 		}
 	}
 	z.Draw(img, img.Bounds(), image.NewUniform(c.ink), image.Point{})
+	if r := pg.sig; r != nil {
+		dst := image.Rect(int(math.Round(r[0]*k)), int(math.Round(r[1]*k)), int(math.Round((r[0]+r[2])*k)), int(math.Round((r[1]+r[3])*k)))
+		xdraw.CatmullRom.Scale(img, dst, t.sig.img, t.sig.img.Bounds(), draw.Over, nil)
+	}
 
 	var out bytes.Buffer
 	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&out, img); err != nil {

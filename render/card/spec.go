@@ -53,8 +53,19 @@ type Spec struct {
 	// Date is a line after the body, indented two cells; "" means none.
 	Date string `json:"date"`
 	// Signature is the idol's name, set flush with the end of the last
-	// line. Required.
+	// line. Required unless SignatureImage is set.
 	Signature string `json:"signature"`
+	// SignatureImage is the path of a PNG, relative to the catalogue root,
+	// of the idol's handwritten signature (サイン), transparent where there
+	// is no ink. It ends the signature's line, after the name, centred
+	// across the line, and scales with the text when the text shrinks; ""
+	// means none. The name, a space and the image must fit one line, and
+	// the image must not be wider across than the line pitch.
+	SignatureImage string `json:"signature_image"`
+	// SignatureLengthMM is the image's size along the line at the nominal
+	// font size: its height in vertical text, its width in horizontal
+	// text; the other side follows its aspect ratio. Default 25.
+	SignatureLengthMM float64 `json:"signature_length_mm"`
 	// ToMaxLength and MessageMaxLength limit the fields in characters.
 	// Default 20 and 400.
 	ToMaxLength      int `json:"to_max_length"`
@@ -97,6 +108,7 @@ func parseSpec(raw json.RawMessage) (*config, error) {
 	def(&c.FontSizePt, 11)
 	def(&c.MinFontSizePt, c.FontSizePt)
 	def(&c.LinePitch, 1.8)
+	def(&c.SignatureLengthMM, 25)
 	if c.PreviewDPI == 0 {
 		c.PreviewDPI = 150
 	}
@@ -152,8 +164,10 @@ func parseSpec(raw json.RawMessage) (*config, error) {
 		return nil, fmt.Errorf("chars_per_line %d and lines %d: want at least 4 and 3", c.CharsPerLine, c.Lines)
 	case strings.TrimSpace(c.Body) == "":
 		return nil, fmt.Errorf("body is required")
-	case strings.TrimSpace(c.Signature) == "":
-		return nil, fmt.Errorf("signature is required")
+	case strings.TrimSpace(c.Signature) == "" && c.SignatureImage == "":
+		return nil, fmt.Errorf("signature or signature_image is required")
+	case c.SignatureImage != "" && (c.SignatureLengthMM < 5 || c.SignatureLengthMM > 100):
+		return nil, fmt.Errorf("signature_length_mm %g: want 5 to 100", c.SignatureLengthMM)
 	case !strings.Contains(c.Recipient, "{to}"):
 		return nil, fmt.Errorf("recipient %q must contain {to}", c.Recipient)
 	}
