@@ -2,12 +2,15 @@ package photo
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
-	_ "image/jpeg" // register the formats a fan may upload
-	_ "image/png"
+	"image/jpeg"
+	"image/png"
+	"strings"
 
-	"github.com/disintegration/imaging"
+	"github.com/gen2brain/heic"
+	"golang.org/x/image/webp"
 
 	"oshigoods"
 )
@@ -16,42 +19,114 @@ import (
 // small file that claims a huge image cannot exhaust memory.
 const maxPhotoPixels = 50_000_000
 
-// probePhoto reads the photo's header: it must be a JPEG or PNG within
-// maxPhotoPixels. It returns an EUNPROCESSABLE error on field "photo".
-func probePhoto(data []byte) (image.Config, error) {
+// acceptedFormats is what a fan is told to upload.
+const acceptedFormats = "a JPEG, PNG, WebP or HEIC image"
+
+// probePhoto reads the photo's header (Probe): it must be a JPEG, PNG, WebP
+// or HEIC within maxPhotoPixels. It returns an EUNPROCESSABLE error on
+// field "photo".
+func probePhoto(data []byte) (Info, error) {
 	if len(data) == 0 {
-		return image.Config{}, oshigoods.FieldErrorf(FieldPhoto, "photo is required: upload a JPEG or PNG image.")
+		return Info{}, oshigoods.FieldErrorf(FieldPhoto, "photo is required: upload %s.", acceptedFormats)
 	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return cfg, oshigoods.FieldErrorf(FieldPhoto, "photo could not be read: upload a JPEG or PNG image.")
+	info, err := Probe(data)
+	switch {
+	case errors.Is(err, ErrFormat):
+		return info, oshigoods.FieldErrorf(FieldPhoto, "photo is not %s: upload one of those.", acceptedFormats)
+	case err != nil:
+		return info, oshigoods.FieldErrorf(FieldPhoto, "photo could not be read: the file is damaged or cut off; upload it again.")
 	}
-	if format != "jpeg" && format != "png" {
-		return cfg, oshigoods.FieldErrorf(FieldPhoto, "photo is a %s image: upload a JPEG or PNG image.", format)
+	if info.Format == FormatHEIC && info.Width < minHEICWidth {
+		return info, oshigoods.FieldErrorf(FieldPhoto, "photo is only %d×%d pixels: upload a larger photo.", info.Width, info.Height)
 	}
-	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width*cfg.Height > maxPhotoPixels {
-		return cfg, oshigoods.FieldErrorf(FieldPhoto, "photo is %d×%d pixels; the limit is %d megapixels.", cfg.Width, cfg.Height, maxPhotoPixels/1_000_000)
+	if info.Pixels() > maxPhotoPixels {
+		return info, oshigoods.FieldErrorf(FieldPhoto, "photo is %d×%d pixels; the limit is %d megapixels.", info.Width, info.Height, maxPhotoPixels/1_000_000)
 	}
-	return cfg, nil
+	return info, nil
 }
 
-// decodePhoto decodes the upload and turns it upright by its EXIF
-// orientation.
+// decodePhoto decodes the upload, shrinks it by the largest integer factor
+// that still covers the slot (shrink-on-load: a box filter while converting
+// to NRGBA, so the full-size decode is read once and never copied) and
+// turns it upright by its EXIF orientation. s.photo is an *image.NRGBA.
 func decodePhoto(s *state) error {
 	data := s.in.Images[FieldPhoto]
-	if _, err := probePhoto(data); err != nil {
+	info, err := probePhoto(data)
+	if err != nil {
 		return err
 	}
-	img, err := imaging.Decode(bytes.NewReader(data), imaging.AutoOrientation(true))
+	img, err := decodePixels(data, info.Format)
 	if err != nil {
-		return oshigoods.FieldErrorf(FieldPhoto, "photo could not be read: upload a JPEG or PNG image.")
+		return oshigoods.FieldErrorf(FieldPhoto, "photo could not be decoded: the %s file is damaged; upload it again.", formatName(info.Format))
 	}
 	b := img.Bounds()
-	if w := s.t.lowResolution(b.Dx(), b.Dy()); w != "" {
-		s.warnings = append(s.warnings, w)
+	info.Width, info.Height = b.Dx(), b.Dy() // as decoded, whatever the header said
+	w, h := info.Upright()
+	if warn := s.t.lowResolution(w, h); warn != "" {
+		s.warnings = append(s.warnings, warn)
 	}
-	s.photo = img
+	k := shrinkFactor(w, h, s.t.slot.Size())
+	s.photo = orient(shrink(img, k), info.Orientation)
 	return nil
+}
+
+// decodePixels decodes an image Probe accepted, with pure-Go decoders
+// (HEIC through libheif compiled to WebAssembly, run by wazero).
+func decodePixels(data []byte, format string) (image.Image, error) {
+	r := bytes.NewReader(data)
+	switch format {
+	case FormatJPEG:
+		return jpeg.Decode(r)
+	case FormatPNG:
+		return png.Decode(r)
+	case FormatWebP:
+		return webp.Decode(r)
+	case FormatHEIC:
+		return decodeHEIC(r)
+	}
+	return nil, fmt.Errorf("decode %s: %w", format, ErrFormat)
+}
+
+// minHEICWidth is the narrowest HEIC decoded, as displayed. gen2brain/heic v0.4.5 reads
+// the chroma planes with 16-byte-aligned strides, but libheif pads planes
+// narrower than 64 pixels to 64, so a HEIC under 128 pixels wide (4:2:0)
+// would come out in wrong colours. Such a photo is far too small to print
+// anyway.
+const minHEICWidth = 128
+
+// heicClobbered is how many leading bytes of the luma plane
+// gen2brain/heic v0.4.5 hands back overwritten: it frees the WebAssembly
+// buffer it returns a view of, and the allocator writes its bookkeeping
+// into the first bytes. decodeHEIC repairs them from the second row.
+const heicClobbered = 32
+
+// decodeHEIC decodes a HEIC with gen2brain/heic (libheif and libde265
+// compiled to WebAssembly, run by wazero: no cgo) and works around the
+// two faults of v0.4.5 noted above.
+func decodeHEIC(r *bytes.Reader) (image.Image, error) {
+	img, err := heic.Decode(r)
+	if err != nil {
+		return nil, err
+	}
+	b := img.Bounds()
+	if b.Dx() < minHEICWidth {
+		return nil, fmt.Errorf("decode heic: %d px wide, under %d: %w", b.Dx(), minHEICWidth, ErrDamaged)
+	}
+	if y, ok := img.(*image.YCbCr); ok && b.Dy() > 1 {
+		copy(y.Y[:heicClobbered], y.Y[y.YStride:y.YStride+heicClobbered])
+	}
+	return img, nil
+}
+
+// formatName is a format as a fan knows it.
+func formatName(format string) string {
+	switch format {
+	case FormatWebP:
+		return "WebP"
+	case FormatHEIC:
+		return "HEIC"
+	}
+	return strings.ToUpper(format)
 }
 
 // lowResolution returns a warning when a w×h photo cover-cropped into the

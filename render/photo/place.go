@@ -3,18 +3,78 @@ package photo
 import (
 	"image"
 	"image/draw"
+	"math"
 
 	"github.com/disintegration/imaging"
+	"github.com/muesli/smartcrop"
 )
 
 // placePhoto fills the canvas with the background and cover-crops the
-// photo into the slot around its centre.
+// photo into the slot. When the template has a face box the crop is moved
+// so that the fan's face, else the most interesting part of the photo
+// (smartcrop), lands on the box's centre as far as the photo reaches;
+// otherwise, and when neither is found, the crop is centred.
 func placePhoto(s *state) error {
 	t := s.t
 	s.canvas = image.NewRGBA(image.Rectangle{Max: t.size})
 	draw.Draw(s.canvas, s.canvas.Bounds(), image.NewUniform(t.background), image.Point{}, draw.Src)
-	fitted := imaging.Fill(s.photo, t.slot.Dx(), t.slot.Dy(), imaging.Center, imaging.Lanczos)
+	photo, ok := s.photo.(*image.NRGBA)
+	if !ok {
+		photo = shrink(s.photo, 1)
+	}
+	crop := t.cropFor(photo)
+	fitted := imaging.Resize(photo.SubImage(crop), t.slot.Dx(), t.slot.Dy(), imaging.Lanczos)
 	draw.Draw(s.canvas, t.slot, fitted, image.Point{}, draw.Over)
-	s.photo = nil // let the full-size decode go
+	s.photo = nil // let the decode go
 	return nil
+}
+
+// cropFor returns the part of photo that covers the slot: the slot's
+// aspect ratio, as large as the photo allows, placed as placePhoto says.
+func (t *Template) cropFor(photo *image.NRGBA) image.Rectangle {
+	b := photo.Bounds()
+	w, h := float64(b.Dx()), float64(b.Dy())
+	sw, sh := float64(t.slot.Dx()), float64(t.slot.Dy())
+	scale := max(sw/w, sh/h) // slot pixels per photo pixel
+	cw := min(b.Dx(), int(math.Round(sw/scale)))
+	ch := min(b.Dy(), int(math.Round(sh/scale)))
+
+	// Where in the photo the slot's anchor point should fall, and where
+	// that anchor is in the slot.
+	anchor := image.Pt(b.Dx()/2, b.Dy()/2)
+	target := image.Pt(t.slot.Dx()/2, t.slot.Dy()/2)
+	if fb := t.spec.Slot.FaceBox; fb != nil && (cw < b.Dx() || ch < b.Dy()) {
+		box := t.spec.Canvas.rect(*fb)
+		target = image.Pt((box.Min.X+box.Max.X)/2-t.slot.Min.X, (box.Min.Y+box.Max.Y)/2-t.slot.Min.Y)
+		if face, ok := findFace(photo); ok {
+			anchor = image.Pt((face.Min.X+face.Max.X)/2, (face.Min.Y+face.Max.Y)/2)
+		} else if c, ok := interestingCrop(photo, cw, ch); ok {
+			// smartcrop frames a whole crop, so it keeps its own centre.
+			anchor = image.Pt((c.Min.X+c.Max.X)/2, (c.Min.Y+c.Max.Y)/2)
+			target = image.Pt(t.slot.Dx()/2, t.slot.Dy()/2)
+		}
+	}
+	x := anchor.X - int(math.Round(float64(target.X)/scale))
+	y := anchor.Y - int(math.Round(float64(target.Y)/scale))
+	x = min(max(x, 0), b.Dx()-cw)
+	y = min(max(y, 0), b.Dy()-ch)
+	return image.Rect(x, y, x+cw, y+ch).Add(b.Min)
+}
+
+// interestingCrop asks smartcrop (edges, skin tones, saturation) for the
+// best w×h crop of photo.
+func interestingCrop(photo *image.NRGBA, w, h int) (image.Rectangle, bool) {
+	r, err := smartcrop.NewAnalyzer(boxResizer{}).FindBestCrop(photo, w, h)
+	if err != nil || r.Empty() {
+		return image.Rectangle{}, false
+	}
+	return r, true
+}
+
+// boxResizer is smartcrop's prescaler: a box filter is enough for an
+// analysis at a few hundred pixels. A zero side keeps the aspect ratio.
+type boxResizer struct{}
+
+func (boxResizer) Resize(img image.Image, width, height uint) image.Image {
+	return imaging.Resize(img, int(width), int(height), imaging.Box)
 }

@@ -1,0 +1,94 @@
+package photo
+
+import (
+	_ "embed"
+	"image"
+	"math"
+	"sync"
+
+	pigo "github.com/esimov/pigo/core"
+)
+
+// facefinderCascade is pigo's frontal-face cascade; see cascade/README.md
+// for where it comes from and its licence.
+//
+//go:embed cascade/facefinder
+var facefinderCascade []byte
+
+// faceClassifier parses the cascade once per process. A *pigo.Pigo only
+// reads its trees when it runs, so renders share it.
+var faceClassifier = sync.OnceValues(func() (*pigo.Pigo, error) {
+	return pigo.NewPigo().Unpack(facefinderCascade)
+})
+
+const (
+	// faceScanEdge is the long edge of the grey copy the detector scans:
+	// a face a twentieth of the photo's short side is still 20 px there.
+	faceScanEdge = 640
+	// minFaceScore is the cascade score under which a detection is taken
+	// for noise (pigo's own tools use 5).
+	minFaceScore = 5
+)
+
+// findFace returns the square around the largest confidently detected
+// face in img, in img's pixels, or false when there is none (a back
+// view, a pet, a face turned or too small).
+func findFace(img *image.NRGBA) (image.Rectangle, bool) {
+	cls, err := faceClassifier()
+	if err != nil { // the embedded cascade is tested to parse
+		return image.Rectangle{}, false
+	}
+	gray, gw, gh, k := grayForScan(img, faceScanEdge)
+	if gw < 24 || gh < 24 {
+		return image.Rectangle{}, false
+	}
+	params := pigo.CascadeParams{
+		MinSize:     max(20, min(gw, gh)/20),
+		MaxSize:     min(gw, gh),
+		ShiftFactor: 0.1,
+		ScaleFactor: 1.1,
+		ImageParams: pigo.ImageParams{Pixels: gray, Rows: gh, Cols: gw, Dim: gw},
+	}
+	dets := cls.ClusterDetections(cls.RunCascade(params, 0), 0.2)
+	best := -1
+	for i, d := range dets {
+		if d.Q < minFaceScore {
+			continue
+		}
+		if best < 0 || d.Scale > dets[best].Scale || (d.Scale == dets[best].Scale && d.Q > dets[best].Q) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return image.Rectangle{}, false
+	}
+	d := dets[best]
+	f := float64(k)
+	cx, cy, half := (float64(d.Col)+0.5)*f, (float64(d.Row)+0.5)*f, float64(d.Scale)*f/2
+	r := image.Rect(int(math.Round(cx-half)), int(math.Round(cy-half)), int(math.Round(cx+half)), int(math.Round(cy+half)))
+	return r.Intersect(img.Bounds()), true
+}
+
+// grayForScan returns img as 8-bit luma shrunk by an integer factor k so
+// that its long edge is at most edge.
+func grayForScan(img *image.NRGBA, edge int) (pix []uint8, w, h, k int) {
+	b := img.Bounds()
+	k = max(1, (max(b.Dx(), b.Dy())+edge-1)/edge)
+	w, h = b.Dx()/k, b.Dy()/k
+	pix = make([]uint8, w*h)
+	n := uint32(k * k)
+	for y := range h {
+		for x := range w {
+			var sum uint32
+			for yy := y * k; yy < y*k+k; yy++ {
+				row := img.Pix[img.PixOffset(b.Min.X+x*k, b.Min.Y+yy):]
+				for i := 0; i < k*4; i += 4 {
+					// ITU-R BT.601 luma, as pigo's own conversion.
+					sum += (299*uint32(row[i]) + 587*uint32(row[i+1]) + 114*uint32(row[i+2])) / 1000
+				}
+			}
+			pix[y*w+x] = uint8(sum / n)
+		}
+	}
+	return pix, w, h, k
+}
