@@ -16,7 +16,10 @@ import (
 // trim plus the profile's bleed ((trim + 2×bleed) × dpi pixels) and
 // encodes it as photo.jpg, whose JFIF header carries the print resolution
 // and whose APP2 segment the sRGB profile; or, for a PDF profile, as
-// photo.pdf: that JPEG on a page with TrimBox, BleedBox and crop marks.
+// photo.pdf: that JPEG on a page with TrimBox, BleedBox and, when the
+// profile asks, crop marks. A JPEG never carries crop marks: they need
+// paper around the bleed, which only the PDF page has (every built-in
+// profile with marks is a PDF one).
 func encodeOutput(s *state) error {
 	p := s.in.Profile
 	c := s.t.spec.Canvas
