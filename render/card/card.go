@@ -168,14 +168,16 @@ func inputs(in render.Inputs) (to, msg string) {
 	return to, msg
 }
 
-// dropSelectors removes the emoji variation selectors U+FE0E and U+FE0F
-// that phones add after symbols such as ❤ to ask for text or colour
-// presentation. They draw nothing; the card prints every character in
-// outline, so the request has no effect and the selector is not refused
-// as a missing character.
+// dropSelectors removes what phones add to emoji that only a colour emoji
+// font can show: the variation selectors U+FE0E and U+FE0F (text or
+// colour presentation, as after ❤), the skin tone modifiers U+1F3FB to
+// U+1F3FF (👍🏻) and the zero width joiner U+200D (👨‍👩‍👧). None is a
+// character a fan reads on its own; the card prints every character in
+// one colour, in outline, so the emoji are drawn without them (a family
+// as its members) rather than refused or drawn as swatches and gaps.
 func dropSelectors(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r == 0xFE0E || r == 0xFE0F {
+		if r == 0xFE0E || r == 0xFE0F || r == 0x200D || r >= 0x1F3FB && r <= 0x1F3FF {
 			return -1
 		}
 		return r

@@ -412,6 +412,7 @@ func TestCheck(t *testing.T) {
 		{"emoji in the message", "card-letter-tate", map[string]string{"to": "さくら", "message": "大好き😀です"}, "", ""},
 		{"emoji in the name", "card-letter-yoko", map[string]string{"to": "さくら🌸"}, "", ""},
 		{"emoji with a variation selector", "card-letter-yoko", map[string]string{"to": "さくら", "message": "大好き❤️"}, "", ""},
+		{"emoji with a skin tone and a joined emoji", "card-letter-tate", map[string]string{"to": "さくら", "message": "いいね👍🏻 家族で👨‍👩‍👧"}, "", ""},
 		{"rare symbol", "card-letter-yoko", map[string]string{"to": "さくら", "message": "ありがとう♫"}, "", ""},
 		{"emoji neither font has in the message", "card-letter-tate", map[string]string{"to": "さくら", "message": "大好き🥰です🫶"}, "message", "「🥰」(U+1F970), 「🫶」(U+1FAF6)"},
 		{"emoji neither font has in the name", "card-letter-yoko", map[string]string{"to": "さくら🥰"}, "to", "「🥰」(U+1F970)"},
@@ -511,6 +512,16 @@ func TestRenderPDF(t *testing.T) {
 	}
 	if !bytes.Equal(pdf, res.Files[0].Data) {
 		t.Error("RenderPDF differs from Render's card.pdf")
+	}
+}
+
+// TestEmojiModifiers checks what a colour emoji font alone can show is
+// left out of the set text: the emoji stay, the selectors, skin tones and
+// joiners go.
+func TestEmojiModifiers(t *testing.T) {
+	to, msg := inputs(render.Inputs{Fields: map[string]string{"to": "さくら❤️", "message": "いいね👍🏻\r\n家族で👨‍👩‍👧"}})
+	if to != "さくら❤" || msg != "いいね👍\n家族で👨👩👧" {
+		t.Errorf("got %q and %q", to, msg)
 	}
 }
 
