@@ -138,7 +138,7 @@ var tcy = regexp.MustCompile(`(^|[^0-9])([0-9]{1,2})($|[^0-9])`)
 // service would be given: the same trim, paper, rules, font (Klee One, from
 // the catalogue), size, line pitch, characters per line and lines, set
 // vertical-rl with strict line breaking, paragraph indents, 縦中横 numbers
-// and the signature at the foot of its column.
+// and the signature (name and image) at the foot of its column.
 func writeHTML(root, id, to, out string) error {
 	_, s, err := readSpec(root, id)
 	if err != nil {
@@ -186,6 +186,22 @@ p.sign { text-indent: 0; text-align: end; }
 	if s.Date != "" {
 		fmt.Fprintf(&b, "<p class=\"date\">%s</p>\n", esc(s.Date))
 	}
-	fmt.Fprintf(&b, "<p class=\"sign\">%s</p>\n</div></body></html>\n", esc(s.Signature))
+	sign := esc(s.Signature)
+	if s.SignatureImage != "" {
+		img, err := filepath.Abs(filepath.Join(root, s.SignatureImage))
+		if err != nil {
+			return err
+		}
+		length := s.SignatureLengthMM
+		if length == 0 {
+			length = 25
+		}
+		side := "height" // along the line
+		if s.Direction == "horizontal" {
+			side = "width"
+		}
+		sign += fmt.Sprintf(`　<img src="file://%s" style="%s: %gmm; vertical-align: middle">`, html.EscapeString(img), side, length)
+	}
+	fmt.Fprintf(&b, "<p class=\"sign\">%s</p>\n</div></body></html>\n", sign)
 	return os.WriteFile(out, []byte(b.String()), 0o644)
 }
