@@ -3,6 +3,7 @@ package photo_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"image"
 	"image/color"
@@ -301,4 +302,33 @@ func grepLines(s, pattern string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestArtResolution: the art's PNGs say in a pHYs chunk that they are
+// drawn at the template's 300 dpi (11811 pixels per metre), and the frame
+// covers the trim plus the 4 mm the most generous profile bleeds.
+func TestArtResolution(t *testing.T) {
+	for _, name := range []string{"photo-2shot-l/frame.png", "photo-2shot-l/cutout.png"} {
+		data, err := fs.ReadFile(templates.FS(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := bytes.Index(data, []byte("pHYs"))
+		if i < 0 || len(data) < i+13 {
+			t.Errorf("%s has no pHYs chunk", name)
+			continue
+		}
+		x, y := binary.BigEndian.Uint32(data[i+4:]), binary.BigEndian.Uint32(data[i+8:])
+		if x != 11811 || y != 11811 || data[i+12] != 1 {
+			t.Errorf("%s pHYs = %d×%d unit %d, want 11811 pixels per metre (300 dpi)", name, x, y, data[i+12])
+		}
+	}
+	data, _ := fs.ReadFile(templates.FS(), "photo-2shot-l/frame.png")
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Width != px(89+8) || cfg.Height != px(127+8) {
+		t.Errorf("frame.png is %d×%d, want %d×%d ((89+2×4)×(127+2×4) mm at 300 dpi)", cfg.Width, cfg.Height, px(89+8), px(127+8))
+	}
 }

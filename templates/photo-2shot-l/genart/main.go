@@ -9,9 +9,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/png"
 	"log"
@@ -57,10 +59,10 @@ func run(dir string) error {
 	r := s.Cutout.Rect
 	cw := px(s.Canvas, r.XMM+r.WidthMM) - px(s.Canvas, r.XMM)
 	ch := px(s.Canvas, r.YMM+r.HeightMM) - px(s.Canvas, r.YMM)
-	if err := save(filepath.Join(root, s.Cutout.Asset), drawIdol(cw, ch)); err != nil {
+	if err := save(filepath.Join(root, s.Cutout.Asset), drawIdol(cw, ch), s.Canvas.DPI); err != nil {
 		return err
 	}
-	return save(filepath.Join(root, s.Frame.Asset), drawFrame(s, f))
+	return save(filepath.Join(root, s.Frame.Asset), drawFrame(s, f), s.Canvas.DPI)
 }
 
 // px matches the renderer's rounding of millimetres to pixels.
@@ -68,15 +70,33 @@ func px(c photo.Canvas, mm float64) int {
 	return int(math.Round(mm / 25.4 * float64(c.DPI)))
 }
 
-func save(name string, img image.Image) error {
+// save writes img as a PNG whose pHYs chunk says it is drawn at dpi, so
+// that an editor opening the art shows it at its printed size.
+func save(name string, img image.Image, dpi int) error {
 	var buf bytes.Buffer
 	enc := png.Encoder{CompressionLevel: png.BestCompression}
 	if err := enc.Encode(&buf, img); err != nil {
 		return fmt.Errorf("encode %s: %w", name, err)
 	}
-	if err := os.WriteFile(name, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(name, withPHYs(buf.Bytes(), dpi), 0o644); err != nil {
 		return err
 	}
 	log.Printf("wrote %s (%d×%d, %d KB)", name, img.Bounds().Dx(), img.Bounds().Dy(), buf.Len()/1024)
 	return nil
+}
+
+// withPHYs inserts a pHYs chunk (pixels per metre, unit 1) giving dpi right
+// after the PNG's IHDR chunk; image/png writes none.
+func withPHYs(data []byte, dpi int) []byte {
+	const ihdrEnd = 8 + 4 + 4 + 13 + 4 // signature, then IHDR's length, type, body, CRC
+	ppm := uint32(math.Round(float64(dpi) / 0.0254))
+	chunk := binary.BigEndian.AppendUint32(nil, 9)
+	chunk = append(chunk, "pHYs"...)
+	chunk = binary.BigEndian.AppendUint32(chunk, ppm)
+	chunk = binary.BigEndian.AppendUint32(chunk, ppm)
+	chunk = append(chunk, 1) // unit: the metre
+	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(chunk[4:]))
+	out := append([]byte(nil), data[:ihdrEnd]...)
+	out = append(out, chunk...)
+	return append(out, data[ihdrEnd:]...)
 }
