@@ -1,15 +1,12 @@
 package orders
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"image"
-	_ "image/jpeg" // register the upload decoders
-	_ "image/png"
 	"log/slog"
 	"net/mail"
 	"strings"
@@ -18,6 +15,7 @@ import (
 
 	"oshigoods"
 	"oshigoods/render"
+	"oshigoods/render/photo"
 	"oshigoods/templates"
 )
 
@@ -389,28 +387,31 @@ func (s *Service) ShopByKey(ctx context.Context, key string) (*ShopKey, error) {
 	return k, err
 }
 
-// CheckImage checks that data is a JPEG or PNG within the limits: the
-// dimensions from the header before any pixel is decoded (so a
-// decompression bomb costs nothing), then a full decode. Errors are
+// CheckImage checks an upload as phones and browsers make it: a JPEG, PNG,
+// WebP or HEIC (photo.Probe), within the limits on its size as its header
+// declares it, so a decompression bomb is refused before any pixel is
+// decoded. The file must also be whole (photo.Probe's cheap structural
+// check catches a cut-off upload); its pixels are decoded only when it is
+// rendered, where a file damaged inside fails the item with a public
+// reason. It returns the format ("jpeg", "png", "webp" or "heic") and the
+// size as displayed, after the EXIF orientation. Errors are
 // EUNPROCESSABLE naming the field "file".
 func CheckImage(data []byte, lim Limits) (format string, width, height int, err error) {
 	lim = lim.WithDefaults()
 	if len(data) == 0 {
 		return "", 0, 0, oshigoods.FieldErrorf("file", "the file is empty.")
 	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return "", 0, 0, oshigoods.FieldErrorf("file", "the file is not a JPEG or PNG image.")
+	info, err := photo.Probe(data)
+	switch {
+	case errors.Is(err, photo.ErrFormat):
+		return "", 0, 0, oshigoods.FieldErrorf("file", "the file is not a JPEG, PNG, WebP or HEIC image.")
+	case err != nil:
+		return "", 0, 0, oshigoods.FieldErrorf("file", "the image is damaged or cut off and cannot be read; upload it again.")
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return "", 0, 0, oshigoods.FieldErrorf("file", "the image has no pixels.")
-	}
-	if cfg.Width > lim.MaxUploadSide || cfg.Height > lim.MaxUploadSide || cfg.Width*cfg.Height > lim.MaxUploadPixels {
+	if info.Width > lim.MaxUploadSide || info.Height > lim.MaxUploadSide || info.Pixels() > int64(lim.MaxUploadPixels) {
 		return "", 0, 0, oshigoods.FieldErrorf("file", "the image is %d×%d pixels; the limit is %d pixels a side and %d megapixels.",
-			cfg.Width, cfg.Height, lim.MaxUploadSide, lim.MaxUploadPixels/1_000_000)
+			info.Width, info.Height, lim.MaxUploadSide, lim.MaxUploadPixels/1_000_000)
 	}
-	if _, _, err := image.Decode(bytes.NewReader(data)); err != nil {
-		return "", 0, 0, oshigoods.FieldErrorf("file", "the %s image is damaged or truncated and cannot be decoded.", strings.ToUpper(format))
-	}
-	return format, cfg.Width, cfg.Height, nil
+	width, height = info.Upright()
+	return info.Format, width, height, nil
 }
