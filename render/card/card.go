@@ -58,9 +58,11 @@ func loadFace(fsys fs.FS, p string) (*Face, error) {
 	return f, nil
 }
 
-// Compile compiles a card spec, reading the font from fsys. It checks that
-// the text box stays 3 mm inside the trim and that the template's own
-// letter fits with the longest name a fan may give.
+// Compile compiles a card spec, reading the fonts (the font and the
+// fallback font) and the signature image from fsys. It checks that the
+// text box stays 3 mm inside the trim, that the fonts have every character
+// of the template's own text, and that its letter fits with the longest
+// name a fan may give.
 func Compile(spec json.RawMessage, fsys fs.FS) (render.Renderer, error) {
 	c, err := parseSpec(spec)
 	if err != nil {
