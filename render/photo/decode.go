@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/jpeg"
 	"image/png"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 	"golang.org/x/image/webp"
 
 	"oshigoods"
+	"oshigoods/render/photo/internal/jpegscale"
 )
 
 // maxPhotoPixels bounds the decoded size of an upload (50 megapixels), so a
@@ -46,37 +46,45 @@ func probePhoto(data []byte) (Info, error) {
 }
 
 // decodePhoto decodes the upload, shrinks it by the largest integer factor
-// that still covers the slot (shrink-on-load: a box filter while converting
-// to NRGBA, so the full-size decode is read once and never copied) and
-// turns it upright by its EXIF orientation. s.photo is an *image.NRGBA.
+// that still covers the slot (shrink-on-load: a JPEG is decoded scaled by
+// the largest power of two in that factor, and the rest is a box filter
+// while converting to NRGBA, so no full-size copy is made) and turns it
+// upright by its EXIF orientation. s.photo is an *image.NRGBA.
 func decodePhoto(s *state) error {
 	data := s.in.Images[FieldPhoto]
 	info, err := probePhoto(data)
 	if err != nil {
 		return err
 	}
-	img, err := decodePixels(data, info.Format)
+	w, h := info.Upright()
+	img, err := decodePixels(data, info.Format, shrinkFactor(w, h, s.t.slot.Size()))
 	if err != nil {
 		return oshigoods.FieldErrorf(FieldPhoto, "photo could not be decoded: the %s file is damaged; upload it again.", formatName(info.Format))
 	}
 	b := img.Bounds()
-	info.Width, info.Height = b.Dx(), b.Dy() // as decoded, whatever the header said
-	w, h := info.Upright()
 	if warn := s.t.lowResolution(w, h); warn != "" {
 		s.warnings = append(s.warnings, warn)
 	}
-	k := shrinkFactor(w, h, s.t.slot.Size())
-	s.photo = orient(shrink(img, k), info.Orientation)
+	info.Width, info.Height = b.Dx(), b.Dy() // as decoded: a JPEG comes scaled
+	dw, dh := info.Upright()
+	s.photo = orient(shrink(img, shrinkFactor(dw, dh, s.t.slot.Size())), info.Orientation)
 	return nil
 }
 
 // decodePixels decodes an image Probe accepted, with pure-Go decoders
-// (HEIC through libheif compiled to WebAssembly, run by wazero).
-func decodePixels(data []byte, format string) (image.Image, error) {
+// (HEIC through libheif compiled to WebAssembly, run by wazero). A JPEG is
+// decoded at 1/2, 1/4 or 1/8 of its size in the DCT domain (jpegscale)
+// when the photo may shrink by that much: k is the integer factor it may
+// shrink by and still cover the slot.
+func decodePixels(data []byte, format string, k int) (image.Image, error) {
 	r := bytes.NewReader(data)
 	switch format {
 	case FormatJPEG:
-		return jpeg.Decode(r)
+		shift := 0
+		for shift < 3 && 2<<shift <= k {
+			shift++
+		}
+		return jpegscale.DecodeScaled(r, shift)
 	case FormatPNG:
 		return png.Decode(r)
 	case FormatWebP:

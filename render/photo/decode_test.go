@@ -3,6 +3,7 @@ package photo
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -15,6 +16,7 @@ import (
 
 	"oshigoods"
 	"oshigoods/render"
+	"oshigoods/render/photo/internal/jpegscale"
 )
 
 var (
@@ -423,6 +425,66 @@ func TestShrinkYCbCr(t *testing.T) {
 					t.Fatalf("%v k=%d: byte %d = %d, want %d ± %d", ratio, k, i, got.Pix[i], want.Pix[i], tol)
 				}
 			}
+		}
+	}
+}
+
+// TestDecodeScaled checks jpegscale's DCT-domain scaling against a full
+// decode shrunk by the box filter: the same means, but for rounding and
+// (at 1/8, which clips the mean rather than each pixel) a block that
+// clips. The last row and column, where blocks overhang the edge, are
+// left out.
+func TestDecodeScaled(t *testing.T) {
+	var buf bytes.Buffer
+	big := image.NewYCbCr(image.Rect(0, 0, 333, 250), image.YCbCrSubsampleRatio420)
+	for i := range big.Y {
+		big.Y[i] = uint8(60 + (i*37)%130)
+	}
+	// Chroma flat over each 8×8 block of its plane: a scaled 4:2:0 decode
+	// keeps 4:2:0, so its chroma is averaged over twice the area a full
+	// decode's box filter uses; equal within a block, the two agree.
+	for cy := 0; cy < 125; cy++ {
+		for cx := 0; cx < 167; cx++ {
+			i := big.COffset(2*cx, 2*cy)
+			big.Cb[i], big.Cr[i] = uint8(100+(cx/8*13+cy/8*7)%50), uint8(110+(cx/8*5+cy/8*11)%40)
+		}
+	}
+	if err := jpeg.Encode(&buf, big, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	inputs := map[string][]byte{"noisy 333×250": buf.Bytes()}
+	for _, name := range []string{"quad-420.jpg", "quad-progressive.jpg", "quad-cmyk.jpg", "quad-gray.jpg"} {
+		inputs[name] = readFixture(t, name)
+	}
+	for name, data := range inputs {
+		full, err := jpegscale.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for shift := 1; shift <= 3; shift++ {
+			t.Run(fmt.Sprintf("%s/1:%d", name, 1<<shift), func(t *testing.T) {
+				img, err := jpegscale.DecodeScaled(bytes.NewReader(data), shift)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := shrink(full, 1<<shift)
+				got := shrink(img, 1)
+				if got.Bounds() != want.Bounds() {
+					t.Fatalf("bounds %v, want %v", got.Bounds(), want.Bounds())
+				}
+				tol := 3
+				if shift == 3 {
+					tol = 8
+				}
+				b := got.Bounds()
+				for y := 0; y < b.Dy()-1; y++ {
+					for x := 0; x < b.Dx()-1; x++ {
+						if g, w := got.NRGBAAt(x, y), want.NRGBAAt(x, y); !closeTo(g, w, tol) {
+							t.Fatalf("(%d, %d) = %v, want %v ± %d", x, y, g, w, tol)
+						}
+					}
+				}
+			})
 		}
 	}
 }

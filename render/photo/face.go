@@ -23,8 +23,9 @@ var faceClassifier = sync.OnceValues(func() (*pigo.Pigo, error) {
 
 const (
 	// faceScanEdge is the long edge of the grey copy the detector scans:
-	// a face a twentieth of the photo's short side is still 20 px there.
-	faceScanEdge = 640
+	// faces down to about an eighteenth of a 4:3 photo's short side are
+	// still 20 px there.
+	faceScanEdge = 480
 	// minFaceScore is the cascade score under which a detection is taken
 	// for noise (pigo's own tools use 5).
 	minFaceScore = 5

@@ -18,7 +18,7 @@ func loadFace(t testing.TB) *image.NRGBA {
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := decodePixels(data, FormatJPEG)
+	img, err := decodePixels(data, FormatJPEG, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
