@@ -7,7 +7,7 @@
 // compiles only the photo template, so other kinds' assets do not count.
 //
 // With -rss it measures a worker's memory: it generates an -mp megapixel
-// phone-like JPEG per job and renders -jobs of them, -concurrency at a
+// phone-like JPEG (or takes -in) and renders -jobs copies of it, -concurrency at a
 // time, the way the worker's asynq server runs render tasks (each job
 // holds its upload's bytes, decodes, renders and keeps the result until
 // it is stored), then prints the peak resident set (VmHWM) and the time.
@@ -15,7 +15,7 @@
 // Usage:
 //
 //	photobench -in photo.jpg -out DIR [-profile jp-standard]
-//	photobench -rss [-mp 24] [-concurrency 2] [-jobs 8]
+//	photobench -rss [-mp 24 | -in upload] [-concurrency 2] [-jobs 8]
 package main
 
 import (
@@ -67,7 +67,7 @@ func main() {
 	}
 	var err error
 	if *rss {
-		err = measure(*profile, *mp, *conc, *jobs)
+		err = measure(*profile, *in, *mp, *conc, *jobs)
 	} else {
 		err = renderOne(*in, *out, *profile)
 	}
@@ -131,7 +131,7 @@ func renderOne(in, out, profileName string) error {
 	return nil
 }
 
-func measure(profileName string, mp float64, conc, jobs int) error {
+func measure(profileName, in string, mp float64, conc, jobs int) error {
 	t, err := compile()
 	if err != nil {
 		return err
@@ -143,9 +143,22 @@ func measure(profileName string, mp float64, conc, jobs int) error {
 	// 4:3 portrait, as a phone's camera: 24 MP is 4243×5657.
 	w := int(math.Sqrt(mp * 1e6 * 3 / 4))
 	h := w * 4 / 3
-	// One upload, generated before the clock and the peak start; each job
-	// gets its own copy, as each task downloads its upload from S3.
-	upload := phoneJPEG(w, h, 1)
+	// One upload, generated (or read, with -in) before the clock and the
+	// peak start; each job gets its own copy, as each task downloads its
+	// upload from S3.
+	var upload []byte
+	if in != "" {
+		if upload, err = os.ReadFile(in); err != nil {
+			return err
+		}
+		info, err := photo.Probe(upload)
+		if err != nil {
+			return err
+		}
+		w, h = info.Width, info.Height
+	} else {
+		upload = phoneJPEG(w, h, 1)
+	}
 	runtime.GC()
 	debug.FreeOSMemory()
 	resetPeakRSS()

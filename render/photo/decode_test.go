@@ -488,3 +488,22 @@ func TestDecodeScaled(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDecodeScaled decodes a 12-megapixel JPEG at half size, as a
+// phone photo bound for the 2-shot slot is.
+func BenchmarkDecodeScaled(b *testing.B) {
+	big := image.NewYCbCr(image.Rect(0, 0, 3024, 4032), image.YCbCrSubsampleRatio420)
+	for i := range big.Y {
+		big.Y[i] = uint8(60 + (i*37)%130)
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, big, &jpeg.Options{Quality: 92}); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(buf.Len()))
+	for b.Loop() {
+		if _, err := jpegscale.DecodeScaled(bytes.NewReader(buf.Bytes()), 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

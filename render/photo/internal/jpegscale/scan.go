@@ -6,6 +6,7 @@ package jpegscale
 
 import (
 	"image"
+	"runtime"
 )
 
 // makeImg allocates and initializes the destination image.
@@ -165,6 +166,20 @@ func (d *decoder) processSOS(n int) error {
 		}
 	}
 
+	// A baseline scan's blocks are dequantized, transformed and stored by a
+	// second goroutine, an MCU row behind the entropy decoding: the two
+	// halves of the work overlap on two cores. Blocks never share pixels.
+	var rec *reconstructor
+	if !d.progressive && runtime.GOMAXPROCS(0) > 1 {
+		perRow := 0
+		for i := 0; i < nComp; i++ {
+			c := d.comp[scan[i].compIndex]
+			perRow += c.h * c.v * mxx
+		}
+		rec = d.startReconstructor(perRow)
+		defer rec.stop() // on an early return too: no goroutine is left behind
+	}
+
 	d.bits = bits{}
 	mcu, expectedRST := 0, uint8(rst0Marker)
 	var (
@@ -305,6 +320,10 @@ func (d *decoder) processSOS(n int) error {
 						// SOS markers are processed.
 						continue
 					}
+					if rec != nil {
+						rec.batch = append(rec.batch, pendingBlock{b: b, bx: int32(bx), by: int32(by), comp: int32(compIndex)})
+						continue
+					}
 					if err := d.reconstructBlock(&b, bx, by, int(compIndex)); err != nil {
 						return err
 					}
@@ -334,9 +353,77 @@ func (d *decoder) processSOS(n int) error {
 				d.eobRun = 0
 			}
 		} // for mx
+		if rec != nil {
+			rec.flush()
+		}
 	} // for my
 
+	if rec != nil {
+		return rec.stop()
+	}
 	return nil
+}
+
+// pendingBlock is a decoded block waiting for reconstructBlock.
+type pendingBlock struct {
+	b            block
+	bx, by, comp int32
+}
+
+// reconstructor runs reconstructBlock on batches of blocks in its own
+// goroutine. Three batches circulate, so the decoder fills one while the
+// goroutine works through another.
+type reconstructor struct {
+	batch []pendingBlock
+	work  chan []pendingBlock
+	free  chan []pendingBlock
+	done  chan struct{}
+	err   error // set by the goroutine before done closes
+}
+
+func (d *decoder) startReconstructor(perBatch int) *reconstructor {
+	r := &reconstructor{
+		work: make(chan []pendingBlock, 2),
+		free: make(chan []pendingBlock, 3),
+		done: make(chan struct{}),
+	}
+	for range 2 {
+		r.free <- make([]pendingBlock, 0, perBatch)
+	}
+	r.batch = make([]pendingBlock, 0, perBatch)
+	go func() {
+		defer close(r.done)
+		for batch := range r.work {
+			for i := range batch {
+				p := &batch[i]
+				if err := d.reconstructBlock(&p.b, int(p.bx), int(p.by), int(p.comp)); err != nil && r.err == nil {
+					r.err = err
+				}
+			}
+			r.free <- batch[:0]
+		}
+	}()
+	return r
+}
+
+// flush hands the filled batch over and takes an empty one.
+func (r *reconstructor) flush() {
+	if len(r.batch) > 0 {
+		r.work <- r.batch
+		r.batch = <-r.free
+	}
+}
+
+// stop hands over what is left, waits for every block to be stored and
+// returns reconstructBlock's first error. It may be called again.
+func (r *reconstructor) stop() error {
+	if r.work != nil {
+		r.flush()
+		close(r.work)
+		r.work = nil
+		<-r.done
+	}
+	return r.err
 }
 
 // refine decodes a successive approximation refinement block, as specified in
