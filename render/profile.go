@@ -60,3 +60,15 @@ func ProfileNames() []string {
 	sort.Strings(names)
 	return names
 }
+
+// Finish returns a template's output description as this profile finishes
+// it: print kinds get the profile's bleed, and photos its file format.
+func (p Profile) Finish(k Kind, o Output) Output {
+	if o.WidthMM > 0 {
+		o.BleedMM = p.BleedMM
+	}
+	if k == KindPhoto && p.PhotoFormat != "" {
+		o.Format = p.PhotoFormat
+	}
+	return o
+}

@@ -158,15 +158,17 @@ type templateView struct {
 	Output      render.Output  `json:"output"`
 }
 
-func viewTemplate(t *templates.Template) templateView {
-	return templateView{t.ID, t.Kind, t.Title, t.Description, t.Fields(), t.Output()}
+// viewTemplate describes t, with its output as the configured print
+// profile finishes it (bleed, photo format).
+func (s *Server) viewTemplate(t *templates.Template) templateView {
+	return templateView{t.ID, t.Kind, t.Title, t.Description, t.Fields(), s.svc.Profile.Finish(t.Kind, t.Output())}
 }
 
 func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) {
 	list := s.catalog.List()
 	views := make([]templateView, 0, len(list))
 	for _, t := range list {
-		views = append(views, viewTemplate(t))
+		views = append(views, s.viewTemplate(t))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"templates": views})
 }
@@ -177,7 +179,7 @@ func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"templates": []templateView{viewTemplate(t)}})
+	writeJSON(w, http.StatusOK, map[string]any{"templates": []templateView{s.viewTemplate(t)}})
 }
 
 func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) {
