@@ -7,6 +7,7 @@ package jpegscale
 import (
 	"image"
 	"runtime"
+	"sync"
 )
 
 // makeImg allocates and initializes the destination image.
@@ -161,7 +162,7 @@ func (d *decoder) processSOS(n int) error {
 		for i := 0; i < nComp; i++ {
 			compIndex := scan[i].compIndex
 			if d.progCoeffs[compIndex] == nil {
-				d.progCoeffs[compIndex] = make([]block, mxx*myy*d.comp[compIndex].h*d.comp[compIndex].v)
+				d.progCoeffs[compIndex] = make([]block16, mxx*myy*d.comp[compIndex].h*d.comp[compIndex].v)
 			}
 		}
 	}
@@ -238,7 +239,7 @@ func (d *decoder) processSOS(n int) error {
 
 					// Load the previous partially decoded coefficients, if applicable.
 					if d.progressive {
-						b = d.progCoeffs[compIndex][by*mxx*hi+bx]
+						b = d.progCoeffs[compIndex][by*mxx*hi+bx].widen()
 					} else {
 						b = block{}
 					}
@@ -310,7 +311,7 @@ func (d *decoder) processSOS(n int) error {
 
 					if d.progressive {
 						// Save the coefficients.
-						d.progCoeffs[compIndex][by*mxx*hi+bx] = b
+						d.progCoeffs[compIndex][by*mxx*hi+bx] = b.narrow()
 						// At this point, we could call reconstructBlock to dequantize and perform the
 						// inverse DCT, to save early stages of a progressive image to the *image.YCbCr
 						// buffers (the whole point of progressive encoding), but in Go, the jpeg.Decode
@@ -362,6 +363,26 @@ func (d *decoder) processSOS(n int) error {
 		return rec.stop()
 	}
 	return nil
+}
+
+// block16 holds a progressive image's quantized coefficients between scans
+// in half the memory of a block: an 8-bit JPEG's quantized coefficients
+// lie within ±2^11 (ITU T.81 F.1.2), well inside int16. A hostile file
+// that codes larger ones decodes to wrong pixels, as it would anyway.
+type block16 [blockSize]int16
+
+func (b *block16) widen() (w block) {
+	for i, v := range b {
+		w[i] = int32(v)
+	}
+	return w
+}
+
+func (b *block) narrow() (n block16) {
+	for i, v := range b {
+		n[i] = int16(v)
+	}
+	return n
 }
 
 // pendingBlock is a decoded block waiting for reconstructBlock.
@@ -544,11 +565,28 @@ func (d *decoder) reconstructProgressiveImage() error {
 		v := 8 * d.comp[0].v / d.comp[i].v
 		h := 8 * d.comp[0].h / d.comp[i].h
 		stride := mxx * d.comp[i].h
-		for by := 0; by*v < d.height; by++ {
-			for bx := 0; bx*h < d.width; bx++ {
-				if err := d.reconstructBlock(&d.progCoeffs[i][by*stride+bx], bx, by, i); err != nil {
-					return err
+		rows := (d.height + v - 1) / v
+		// Blocks are independent: split the rows between the cores.
+		workers := min(runtime.GOMAXPROCS(0), rows)
+		errs := make([]error, workers)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				for by := rows * w / workers; by < rows*(w+1)/workers; by++ {
+					for bx := 0; bx*h < d.width; bx++ {
+						b := d.progCoeffs[i][by*stride+bx].widen()
+						if err := d.reconstructBlock(&b, bx, by, i); err != nil {
+							errs[w] = err
+							return
+						}
+					}
 				}
+			})
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				return err
 			}
 		}
 	}
