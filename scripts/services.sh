@@ -30,6 +30,8 @@ ensure_tools() {
     espeak-ng:espeak-ng qpdf:qpdf vips:libvips-tools redis-cli:redis-tools chromium:chromium
   # LAME for the cgo MP3 encoder (-tags lame).
   [ -f /usr/include/lame/lame.h ] || { log "installing libmp3lame-dev"; apt-get install -y -qq libmp3lame-dev >/dev/null; }
+  # A Japanese UI font, so the storefront's screenshots show text, not boxes.
+  fc-list :lang=ja 2>/dev/null | grep -q . || { log "installing fonts-noto-cjk"; apt-get install -y -qq fonts-noto-cjk >/dev/null; }
 }
 
 ensure_redis() {
