@@ -126,7 +126,8 @@ func cmdWorker(ctx context.Context, args []string, getenv func(string) string, s
 	return sys.runWorker(ctx)
 }
 
-// runWorker processes render tasks and reconciles until ctx ends.
+// runWorker processes render and webhook tasks, re-enqueues items Redis
+// lost and dispatches pending webhook deliveries, until ctx ends.
 func (s *system) runWorker(ctx context.Context) error {
 	srv := asynq.NewServer(s.redisOpt, asynq.Config{
 		Concurrency:    s.cfg.Concurrency,
