@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"oshigoods"
 	"oshigoods/orders"
 	"oshigoods/render"
 	"oshigoods/templates"
@@ -60,13 +61,13 @@ func cmdRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fs.Usage()
 		return errUsage
 	}
-	catalog, err := templates.Builtin()
-	if err != nil {
-		return fmt.Errorf("load templates: %w", err)
-	}
-	tpl, err := catalog.Get(*id)
-	if err != nil {
+	// Only this template is compiled: the catalogue's other fonts, art
+	// and sounds would cost more than the render.
+	tpl, err := templates.BuiltinOne(*id)
+	if oshigoods.ErrorCode(err) == oshigoods.ENOTFOUND {
 		return userError(err)
+	} else if err != nil {
+		return fmt.Errorf("load template: %w", err)
 	}
 	profile, err := render.LookupProfile(*profileName)
 	if err != nil {
