@@ -30,15 +30,21 @@ type textBox struct {
 	box       image.Rectangle
 }
 
-func newTextBox(fsys fs.FS, c Canvas, n *TextBox) (*textBox, error) {
-	data, err := fs.ReadFile(fsys, n.Font)
+// readFont reads and parses a TrueType or OpenType font asset.
+func readFont(fsys fs.FS, name string) (*opentype.Font, error) {
+	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return nil, err
 	}
 	f, err := opentype.Parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("parse font %s: %w", n.Font, err)
+		return nil, fmt.Errorf("parse font %s: %w", name, err)
 	}
+	return f, nil
+}
+
+// newTextBox compiles the name box n of canvas c, set in the parsed font f.
+func newTextBox(f *opentype.Font, c Canvas, n *TextBox) *textBox {
 	b := &textBox{spec: n, canvas: c, font: f, box: c.rect(n.Rect)}
 	b.color, _ = parseColor(n.Color)
 	if n.OutlineMM > 0 {
@@ -46,7 +52,7 @@ func newTextBox(fsys fs.FS, c Canvas, n *TextBox) (*textBox, error) {
 		b.outlinePx = n.OutlineMM / 25.4 * float64(c.DPI)
 	}
 	b.boldPx = n.BoldMM / 25.4 * float64(c.DPI)
-	return b, nil
+	return b
 }
 
 // face returns the font at size pt, unhinted so that advances scale

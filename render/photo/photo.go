@@ -10,6 +10,7 @@ import (
 	"io/fs"
 
 	"github.com/disintegration/imaging"
+	"golang.org/x/image/font/opentype"
 
 	"oshigoods"
 	"oshigoods/render"
@@ -28,8 +29,9 @@ const (
 	FilePreview   = "preview.jpg" // a small copy of the trimmed product for a fan to look at
 )
 
-// Template is a compiled photo template. It is immutable (but for a small
-// cache of photos decoded for previews) and safe for concurrent use.
+// Template is a compiled photo template. It is immutable (but for the
+// preview design, made on the first preview, and a small cache of photos
+// placed for previews) and safe for concurrent use.
 type Template struct {
 	spec   Spec
 	fields []render.Field
@@ -42,8 +44,8 @@ type Template struct {
 	frame      *image.NRGBA // pre-scaled to the canvas
 	name       *textBox     // nil when the template has no name field
 
-	// preview is the same design compiled at the preview's resolution,
-	// with the watermark; nil inside a preview template itself.
+	// preview makes the same design at the preview's resolution, with
+	// the watermark; nil inside a preview template itself.
 	preview *previewer
 }
 
@@ -51,8 +53,9 @@ var _ render.Renderer = (*Template)(nil)
 
 // Compile decodes and validates a photo spec and loads its assets from
 // fsys (paths relative to the catalogue root): the cutout and frame PNGs
-// are decoded and scaled to their place once, the font parsed once. It
-// returns the *Template as a render.Renderer.
+// are decoded and scaled to their place once, the font read and parsed
+// once (the preview design shares them). It returns the *Template as a
+// render.Renderer.
 func Compile(spec json.RawMessage, fsys fs.FS) (render.Renderer, error) {
 	t, err := compile(spec, fsys)
 	if err != nil {
@@ -72,18 +75,48 @@ func compile(raw json.RawMessage, fsys fs.FS) (*Template, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	t, err := build(s, fsys)
+	a, err := loadAssets(s, fsys)
 	if err != nil {
 		return nil, err
 	}
-	if t.preview, err = newPreviewer(s, fsys); err != nil {
+	t, err := build(s, a)
+	if err != nil {
+		return nil, err
+	}
+	if t.preview, err = newPreviewer(s, t); err != nil {
 		return nil, fmt.Errorf("preview: %w", err)
 	}
 	return t, nil
 }
 
-// build loads the assets of a validated spec at its canvas resolution.
-func build(s Spec, fsys fs.FS) (*Template, error) {
+// assets are a template's decoded art and parsed font, at the size the
+// files have.
+type assets struct {
+	cutout, frame image.Image
+	font          *opentype.Font // nil when the spec has no name box
+}
+
+// loadAssets reads, decodes and parses the files a validated spec names.
+func loadAssets(s Spec, fsys fs.FS) (assets, error) {
+	var a assets
+	var err error
+	if a.cutout, err = readPNG(fsys, s.Cutout.Asset); err != nil {
+		return a, fmt.Errorf("cutout: %w", err)
+	}
+	if a.frame, err = readPNG(fsys, s.Frame.Asset); err != nil {
+		return a, fmt.Errorf("frame: %w", err)
+	}
+	if n := s.Name; n != nil {
+		if a.font, err = readFont(fsys, n.Font); err != nil {
+			return a, fmt.Errorf("name: %w", err)
+		}
+	}
+	return a, nil
+}
+
+// build makes the template of a validated spec at its canvas resolution
+// from its assets.
+func build(s Spec, a assets) (*Template, error) {
 	c := s.Canvas
 	t := &Template{
 		spec:     s,
@@ -94,18 +127,16 @@ func build(s Spec, fsys fs.FS) (*Template, error) {
 	t.background, _ = parseColor(s.Background)
 
 	var err error
-	if t.cutout, err = loadLayer(fsys, s.Cutout.Asset, t.cutoutAt.Size()); err != nil {
+	if t.cutout, err = fitLayer(a.cutout, s.Cutout.Asset, t.cutoutAt.Size()); err != nil {
 		return nil, fmt.Errorf("cutout: %w", err)
 	}
-	if t.frame, err = loadLayer(fsys, s.Frame.Asset, t.size); err != nil {
+	if t.frame, err = fitLayer(a.frame, s.Frame.Asset, t.size); err != nil {
 		return nil, fmt.Errorf("frame: %w", err)
 	}
 
 	t.fields = []render.Field{{Name: FieldPhoto, Type: render.FieldImage, Label: s.Slot.Label, Required: true}}
 	if n := s.Name; n != nil {
-		if t.name, err = newTextBox(fsys, c, n); err != nil {
-			return nil, fmt.Errorf("name: %w", err)
-		}
+		t.name = newTextBox(a.font, c, n)
 		if _, _, err := t.name.fit(n.Default); err != nil {
 			return nil, fmt.Errorf("name: default %q: %s", n.Default, oshigoods.ErrorMessage(err))
 		}
@@ -114,9 +145,8 @@ func build(s Spec, fsys fs.FS) (*Template, error) {
 	return t, nil
 }
 
-// loadLayer decodes a PNG asset and scales it to size. The asset's aspect
-// ratio must match within 1% so that art is never visibly stretched.
-func loadLayer(fsys fs.FS, name string, size image.Point) (*image.NRGBA, error) {
+// readPNG reads and decodes a PNG asset.
+func readPNG(fsys fs.FS, name string) (image.Image, error) {
 	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return nil, err
@@ -128,6 +158,13 @@ func loadLayer(fsys fs.FS, name string, size image.Point) (*image.NRGBA, error) 
 	if format != "png" {
 		return nil, fmt.Errorf("%s: want a PNG, got %s", name, format)
 	}
+	return img, nil
+}
+
+// fitLayer scales the decoded asset name to size. The asset's aspect ratio
+// must match within 1% so that art is never visibly stretched. The result
+// is a new image: img may be shared.
+func fitLayer(img image.Image, name string, size image.Point) (*image.NRGBA, error) {
 	b := img.Bounds()
 	want := float64(size.X) / float64(size.Y)
 	got := float64(b.Dx()) / float64(b.Dy())

@@ -7,7 +7,6 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	"io/fs"
 	"math"
 	"sync"
 
@@ -17,6 +16,7 @@ import (
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
 
+	"oshigoods"
 	"oshigoods/render"
 )
 
@@ -38,14 +38,22 @@ const (
 
 // previewer makes the watermarked previews of POST /v1/previews: the same
 // design compiled at the preview's resolution, its photos decoded and
-// placed once per upload.
+// placed once per upload. The design's layers and watermark are made on
+// the first preview, from the full template's decoded art and parsed
+// font, so a process that only renders (the worker, the CLI) never pays
+// for them.
 type previewer struct {
-	t    *Template    // the design at preview resolution
-	mark *image.Alpha // the watermark over the trimmed preview
-	rim  *image.Alpha // the watermark grown by a pixel and a half
+	design func() (previewDesign, error) // made once, on first use
 
 	mu    sync.Mutex
 	cache []cachedPhoto // most recently used first
+}
+
+// previewDesign is the design at preview resolution, with its watermark.
+type previewDesign struct {
+	t    *Template    // the design at preview resolution
+	mark *image.Alpha // the watermark over the trimmed preview
+	rim  *image.Alpha // the watermark grown by a pixel and a half
 }
 
 type cachedPhoto struct {
@@ -54,23 +62,33 @@ type cachedPhoto struct {
 }
 
 // newPreviewer compiles a validated spec at the resolution at which the
-// trim's long edge is PreviewLongEdgePx, and draws the watermark.
-func newPreviewer(s Spec, fsys fs.FS) (*previewer, error) {
+// trim's long edge is PreviewLongEdgePx, sharing full's assets. What can
+// fail (the default name fitting its box at that resolution) is checked
+// now; the scaled layers and the watermark are drawn on first use.
+func newPreviewer(s Spec, full *Template) (*previewer, error) {
 	long := max(s.Canvas.WidthMM, s.Canvas.HeightMM)
 	s.Canvas.DPI = int(math.Ceil(float64(s.PreviewLongEdgePx)/(long/25.4) - 1e-9))
+	a := assets{cutout: full.cutout, frame: full.frame}
 	if s.Name != nil {
 		n := *s.Name
 		s.Name = &n
+		a.font = full.name.font
+		if _, _, err := newTextBox(a.font, s.Canvas, s.Name).fit(n.Default); err != nil {
+			return nil, fmt.Errorf("name: default %q: %s", n.Default, oshigoods.ErrorMessage(err))
+		}
 	}
-	t, err := build(s, fsys)
-	if err != nil {
-		return nil, err
+	design := func() (previewDesign, error) {
+		t, err := build(s, a)
+		if err != nil {
+			return previewDesign{}, err
+		}
+		mark, err := watermark(s.Canvas.crop(0).Size(), t.name)
+		if err != nil {
+			return previewDesign{}, err
+		}
+		return previewDesign{t: t, mark: mark, rim: dilate(mark, 1.5)}, nil
 	}
-	mark, err := watermark(s.Canvas.crop(0).Size(), t.name)
-	if err != nil {
-		return nil, err
-	}
-	return &previewer{t: t, mark: mark, rim: dilate(mark, 1.5)}, nil
+	return &previewer{design: sync.OnceValues(design)}, nil
 }
 
 // Preview renders the design small with the fan's photo and name, without
@@ -80,11 +98,15 @@ func newPreviewer(s Spec, fsys fs.FS) (*previewer, error) {
 // have passed Check. It implements render.Previewer.
 func (t *Template) Preview(ctx context.Context, in render.Inputs) (*render.File, error) {
 	pv := t.preview
-	placed, err := pv.placed(ctx, in)
+	d, err := pv.design()
+	if err != nil {
+		return nil, fmt.Errorf("preview photo: %w", err)
+	}
+	placed, err := pv.placed(ctx, d.t, in)
 	if err != nil {
 		return nil, err
 	}
-	s := &state{t: pv.t, in: in, canvas: image.NewRGBA(placed.Rect)}
+	s := &state{t: d.t, in: in, canvas: image.NewRGBA(placed.Rect)}
 	copy(s.canvas.Pix, placed.Pix)
 	for _, step := range []step{overlayCutout, overlayFrame, drawName} {
 		if err := ctx.Err(); err != nil {
@@ -94,10 +116,10 @@ func (t *Template) Preview(ctx context.Context, in render.Inputs) (*render.File,
 			return nil, err
 		}
 	}
-	r := pv.t.spec.Canvas.crop(0)
+	r := d.t.spec.Canvas.crop(0)
 	out := image.NewRGBA(image.Rectangle{Max: r.Size()})
 	draw.Draw(out, out.Bounds(), s.canvas, r.Min, draw.Src)
-	pv.stampWatermark(out)
+	d.stampWatermark(out)
 	data, err := encodeJPEG(out, previewQuality, 0)
 	if err != nil {
 		return nil, err
@@ -110,7 +132,7 @@ func (t *Template) Preview(ctx context.Context, in render.Inputs) (*render.File,
 // the size that covers the slot, then placed as a render places it), from
 // the cache when the same bytes were seen lately. The result is shared:
 // callers copy it before drawing.
-func (pv *previewer) placed(ctx context.Context, in render.Inputs) (*image.RGBA, error) {
+func (pv *previewer) placed(ctx context.Context, t *Template, in render.Inputs) (*image.RGBA, error) {
 	data := in.Images[FieldPhoto]
 	key := sha256.Sum256(data)
 	pv.mu.Lock()
@@ -124,14 +146,14 @@ func (pv *previewer) placed(ctx context.Context, in render.Inputs) (*image.RGBA,
 	}
 	pv.mu.Unlock()
 
-	s := &state{t: pv.t, in: in}
+	s := &state{t: t, in: in}
 	if err := decodePhoto(s); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("preview photo: %w", err)
 	}
-	b, slot := s.photo.Bounds(), pv.t.slot
+	b, slot := s.photo.Bounds(), t.slot
 	scale := previewOversample * max(float64(slot.Dx())/float64(b.Dx()), float64(slot.Dy())/float64(b.Dy()))
 	if scale < 1 {
 		s.photo = imaging.Resize(s.photo, int(math.Round(float64(b.Dx())*scale)), int(math.Round(float64(b.Dy())*scale)), imaging.Linear)
@@ -206,10 +228,10 @@ func watermark(size image.Point, b *textBox) (*image.Alpha, error) {
 
 // stampWatermark lays the watermark over img: a soft dark rim, so it shows
 // on white, under white letters, so it shows on dark.
-func (pv *previewer) stampWatermark(img *image.RGBA) {
+func (d previewDesign) stampWatermark(img *image.RGBA) {
 	r := img.Bounds()
-	draw.DrawMask(img, r, image.NewUniform(color.NRGBA{0x40, 0x30, 0x38, 0x70}), image.Point{}, pv.rim, image.Point{}, draw.Over)
-	draw.DrawMask(img, r, image.NewUniform(color.NRGBA{0xff, 0xff, 0xff, 0xb8}), image.Point{}, pv.mark, image.Point{}, draw.Over)
+	draw.DrawMask(img, r, image.NewUniform(color.NRGBA{0x40, 0x30, 0x38, 0x70}), image.Point{}, d.rim, image.Point{}, draw.Over)
+	draw.DrawMask(img, r, image.NewUniform(color.NRGBA{0xff, 0xff, 0xff, 0xb8}), image.Point{}, d.mark, image.Point{}, draw.Over)
 }
 
 // watermarkFace returns the face the watermark is set in and its text: the
