@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"image"
 	"math"
+	"runtime"
 	"sync"
 
 	pigo "github.com/esimov/pigo/core"
@@ -50,7 +51,7 @@ func findFace(img *image.NRGBA) (image.Rectangle, bool) {
 		ScaleFactor: 1.1,
 		ImageParams: pigo.ImageParams{Pixels: gray, Rows: gh, Cols: gw, Dim: gw},
 	}
-	dets := cls.ClusterDetections(cls.RunCascade(params, 0), 0.2)
+	dets := cls.ClusterDetections(runCascade(cls, params), 0.2)
 	best := -1
 	for i, d := range dets {
 		if d.Q < minFaceScore {
@@ -70,6 +71,37 @@ func findFace(img *image.NRGBA) (image.Rectangle, bool) {
 	return r.Intersect(img.Bounds()), true
 }
 
+// runCascade is cls.RunCascade(params, 0) with its window sizes shared
+// between GOMAXPROCS goroutines: each size scans the whole picture, and
+// the detections come back in the order one call gives them.
+func runCascade(cls *pigo.Pigo, params pigo.CascadeParams) []pigo.Detection {
+	// The sizes RunCascade steps through, and each one's share of the work
+	// (windows scanned, about 1/size²).
+	var scales []int
+	for sc := params.MinSize; sc <= params.MaxSize; sc = int(float64(sc) + math.Max(2, float64(sc)*params.ScaleFactor-float64(sc))) {
+		scales = append(scales, sc)
+	}
+	per := make([][]pigo.Detection, len(scales))
+	workers := min(runtime.GOMAXPROCS(0), len(scales))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			// Interleave the sizes, so each worker gets small and large ones.
+			for i := w; i < len(scales); i += workers {
+				p := params
+				p.MinSize, p.MaxSize = scales[i], scales[i]
+				per[i] = cls.RunCascade(p, 0)
+			}
+		})
+	}
+	wg.Wait()
+	var dets []pigo.Detection
+	for _, d := range per {
+		dets = append(dets, d...)
+	}
+	return dets
+}
+
 // grayForScan returns img as 8-bit luma shrunk by an integer factor k so
 // that its long edge is at most edge.
 func grayForScan(img *image.NRGBA, edge int) (pix []uint8, w, h, k int) {
@@ -78,7 +110,14 @@ func grayForScan(img *image.NRGBA, edge int) (pix []uint8, w, h, k int) {
 	w, h = b.Dx()/k, b.Dy()/k
 	pix = make([]uint8, w*h)
 	n := uint32(k * k)
-	for y := range h {
+	parallelRows(h, func(y0, y1 int) { grayRows(img, pix, w, k, n, y0, y1) })
+	return pix, w, h, k
+}
+
+// grayRows fills rows [y0, y1) of grayForScan's w-wide result.
+func grayRows(img *image.NRGBA, pix []uint8, w, k int, n uint32, y0, y1 int) {
+	b := img.Bounds()
+	for y := y0; y < y1; y++ {
 		for x := range w {
 			var sum uint32
 			for yy := y * k; yy < y*k+k; yy++ {
@@ -91,5 +130,4 @@ func grayForScan(img *image.NRGBA, edge int) (pix []uint8, w, h, k int) {
 			pix[y*w+x] = uint8(sum / n)
 		}
 	}
-	return pix, w, h, k
 }

@@ -190,23 +190,60 @@ func dilate(src *image.Alpha, r float64) *image.Alpha {
 	}
 	b := src.Bounds()
 	dst := image.NewAlpha(b)
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			var best uint32
-			for _, t := range taps {
-				sx, sy := x+t.dx, y+t.dy
-				if sx < b.Min.X || sy < b.Min.Y || sx >= b.Max.X || sy >= b.Max.Y {
-					continue
-				}
-				if v := uint32(src.Pix[src.PixOffset(sx, sy)]) * t.w >> 8; v > best {
-					best = v
-					if best == 0xff {
-						break
+	// Only pixels within ri of ink can change: the letters of a short
+	// name cover a small part of their box.
+	ink := inkBounds(src)
+	if ink.Empty() {
+		return dst
+	}
+	area := ink.Inset(-ri).Intersect(b)
+	parallelRows(area.Dy(), func(y0, y1 int) {
+		for y := area.Min.Y + y0; y < area.Min.Y+y1; y++ {
+			for x := area.Min.X; x < area.Max.X; x++ {
+				var best uint32
+				for _, t := range taps {
+					sx, sy := x+t.dx, y+t.dy
+					if sx < b.Min.X || sy < b.Min.Y || sx >= b.Max.X || sy >= b.Max.Y {
+						continue
+					}
+					if v := uint32(src.Pix[src.PixOffset(sx, sy)]) * t.w >> 8; v > best {
+						best = v
+						if best == 0xff {
+							break
+						}
 					}
 				}
+				dst.Pix[dst.PixOffset(x, y)] = uint8(best)
 			}
-			dst.Pix[dst.PixOffset(x, y)] = uint8(best)
 		}
-	}
+	})
 	return dst
+}
+
+// inkBounds is the smallest rectangle holding every non-zero pixel of m.
+func inkBounds(m *image.Alpha) image.Rectangle {
+	var r image.Rectangle
+	b := m.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		row := m.Pix[m.PixOffset(b.Min.X, y):][:b.Dx()]
+		first := -1
+		for i, v := range row {
+			if v != 0 {
+				first = i
+				break
+			}
+		}
+		if first < 0 {
+			continue
+		}
+		last := first
+		for i := len(row) - 1; i > first; i-- {
+			if row[i] != 0 {
+				last = i
+				break
+			}
+		}
+		r = r.Union(image.Rect(b.Min.X+first, y, b.Min.X+last+1, y+1))
+	}
+	return r
 }

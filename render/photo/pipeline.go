@@ -2,6 +2,7 @@ package photo
 
 import (
 	"image"
+	"sync"
 
 	"oshigoods/render"
 )
@@ -26,6 +27,31 @@ var pipeline = []step{
 	overlayCutout, // overlay.go
 	overlayFrame,  // overlay.go
 	drawName,      // name.go
-	encodeOutput,  // encode.go
-	encodePreview, // encode.go
+	// Both only read the canvas, and each encoder runs on one core.
+	concurrently(encodeOutput, encodePreview), // encode.go
+}
+
+// concurrently runs steps that only read the shared state (but for their
+// own files and warnings) at the same time, and keeps their files and
+// warnings in the order of steps. It returns the first step's error.
+func concurrently(steps ...step) step {
+	return func(s *state) error {
+		subs := make([]state, len(steps))
+		errs := make([]error, len(steps))
+		var wg sync.WaitGroup
+		for i, st := range steps {
+			subs[i] = *s
+			subs[i].files, subs[i].warnings = nil, nil
+			wg.Go(func() { errs[i] = st(&subs[i]) })
+		}
+		wg.Wait()
+		for i := range steps {
+			if errs[i] != nil {
+				return errs[i]
+			}
+			s.files = append(s.files, subs[i].files...)
+			s.warnings = append(s.warnings, subs[i].warnings...)
+		}
+		return nil
+	}
 }
