@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"runtime/debug"
 	"strings"
 
-	"github.com/gen2brain/heic"
+	"github.com/disintegration/imaging"
 	"golang.org/x/image/webp"
 
 	"oshigoods"
+	"oshigoods/render/photo/internal/heif"
 	"oshigoods/render/photo/internal/jpegscale"
 )
 
@@ -73,10 +73,10 @@ func decodePhoto(s *state) error {
 }
 
 // decodePixels decodes an image Probe accepted, with pure-Go decoders
-// (HEIC through libheif compiled to WebAssembly, run by wazero). A JPEG is
-// decoded at 1/2, 1/4 or 1/8 of its size in the DCT domain (jpegscale)
-// when the photo may shrink by that much: k is the integer factor it may
-// shrink by and still cover the slot.
+// (HEIC through libheif compiled to WebAssembly, run by wazero). k is the
+// integer factor the photo may shrink by and still cover the slot. A JPEG
+// is decoded at 1/2, 1/4 or 1/8 of its size in the DCT domain (jpegscale)
+// when it may shrink by that much; a HEIC comes back shrunk by k.
 func decodePixels(data []byte, format string, k int) (image.Image, error) {
 	r := bytes.NewReader(data)
 	switch format {
@@ -91,68 +91,48 @@ func decodePixels(data []byte, format string, k int) (image.Image, error) {
 	case FormatWebP:
 		return webp.Decode(r)
 	case FormatHEIC:
-		return decodeHEIC(r)
+		return decodeHEIC(data, k)
 	}
 	return nil, fmt.Errorf("decode %s: %w", format, ErrFormat)
 }
 
-// minHEICWidth is the narrowest HEIC decoded, as displayed. gen2brain/heic v0.4.5 reads
-// the chroma planes with 16-byte-aligned strides, but libheif pads planes
-// narrower than 64 pixels to 64, so a HEIC under 128 pixels wide (4:2:0)
-// would come out in wrong colours. Such a photo is far too small to print
-// anyway.
+// minHEICWidth is the narrowest HEIC decoded, as displayed. The decoder's
+// glue (internal/heif) expects the chroma planes' rows 16-byte aligned,
+// but libheif pads planes narrower than 64 pixels to 64, so a HEIC under
+// 128 pixels wide (4:2:0) would come out in wrong colours. Such a photo is
+// far too small to print anyway.
 const minHEICWidth = 128
-
-// heicClobbered is how many leading bytes of the luma plane
-// gen2brain/heic v0.4.5 hands back overwritten: it frees the WebAssembly
-// buffer it returns a view of, and the allocator writes its bookkeeping
-// into the first bytes. decodeHEIC repairs them from the second row.
-const heicClobbered = 32
 
 // heicSlot lets one HEIC decode run at a time in a process. A decode runs
 // in its own WebAssembly instance whose memory holds the file, libheif's
-// full-size planes and its working buffers: a 12 MP iPhone photo takes
-// about 2.3 s on one core (the first also compiles the module, 1.5 s) and
-// its process peaks near 440 MB. Two at once would be worse still, so
-// further HEIC renders wait; JPEG, PNG and WebP do not.
+// full-size planes and its working buffers, about 200 MB for a 12 MP
+// photo, for about 3 s on one core (the first also compiles the module,
+// about 1.5 s). Two at once would double that peak, so further HEIC
+// renders wait; JPEG, PNG and WebP do not.
 var heicSlot = make(chan struct{}, 1)
 
-// decodeHEIC decodes a HEIC with gen2brain/heic (libheif and libde265
-// compiled to WebAssembly, run by wazero: no cgo) and works around the
-// two faults of v0.4.5 noted above.
-func decodeHEIC(r *bytes.Reader) (image.Image, error) {
+// decodeHEIC decodes a HEIC with libheif and libde265 compiled to
+// WebAssembly (internal/heif: no cgo) and shrinks it by k while its planes
+// are still in the decoder's memory, which is unmapped as soon as the
+// decode ends: no full-size copy is made outside it.
+func decodeHEIC(data []byte, k int) (image.Image, error) {
 	heicSlot <- struct{}{}
 	defer func() { <-heicSlot }()
-	img, err := heic.Decode(r)
+	var out *image.NRGBA
+	err := heif.Decode(data, func(img image.Image) error {
+		if w := img.Bounds().Dx(); w < minHEICWidth {
+			return fmt.Errorf("decode heic: %d px wide, under %d: %w", w, minHEICWidth, ErrDamaged)
+		}
+		out = shrink(img, k)
+		if image.Image(out) == img { // an NRGBA at k = 1: still the decoder's memory
+			out = imaging.Clone(img)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	b := img.Bounds()
-	if b.Dx() < minHEICWidth {
-		return nil, fmt.Errorf("decode heic: %d px wide, under %d: %w", b.Dx(), minHEICWidth, ErrDamaged)
-	}
-	// The planes are views into the instance's whole linear memory; copy
-	// them out so that memory can go, and give it back to the system now
-	// rather than when the heap next doubles.
-	if y, ok := img.(*image.YCbCr); ok {
-		c := image.NewYCbCr(b, y.SubsampleRatio)
-		for row := range b.Dy() {
-			copy(c.Y[row*c.YStride:row*c.YStride+b.Dx()], y.Y[row*y.YStride:])
-		}
-		chromaRows := len(c.Cb) / max(c.CStride, 1)
-		for row := range chromaRows {
-			copy(c.Cb[row*c.CStride:(row+1)*c.CStride], y.Cb[row*y.CStride:])
-			copy(c.Cr[row*c.CStride:(row+1)*c.CStride], y.Cr[row*y.CStride:])
-		}
-		if b.Dy() > 1 {
-			copy(c.Y[:heicClobbered], c.Y[c.YStride:c.YStride+heicClobbered])
-		}
-		img = c
-	} else {
-		img = shrink(img, 1) // Gray or RGBA: the same, as NRGBA
-	}
-	debug.FreeOSMemory()
-	return img, nil
+	return out, nil
 }
 
 // formatName is a format as a fan knows it.

@@ -24,9 +24,13 @@ func shrinkFactor(w, h int, slot image.Point) int {
 // shrink converts img to NRGBA in one pass, averaging k×k blocks (a box
 // filter, alpha-weighted) on the way, so a large decode is never copied at
 // full size. Edge blocks average the pixels they have. Rows are split
-// between GOMAXPROCS goroutines.
+// between GOMAXPROCS goroutines. An NRGBA at the origin with k = 1 is
+// returned as it is, not copied.
 func shrink(img image.Image, k int) *image.NRGBA {
 	k = min(max(k, 1), maxShrink)
+	if m, ok := img.(*image.NRGBA); ok && k == 1 && m.Rect.Min == (image.Point{}) {
+		return m
+	}
 	if m, ok := img.(*image.YCbCr); ok && k > 1 {
 		return shrinkYCbCr(m, k)
 	}
