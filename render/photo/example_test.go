@@ -31,7 +31,7 @@ func ExampleCompile() {
 		log.Fatal(err)
 	}
 
-	var upload bytes.Buffer // a fan's photo, JPEG or PNG
+	var upload bytes.Buffer // a fan's photo: JPEG, PNG, HEIC or WebP
 	if err := jpeg.Encode(&upload, scene(900, 1200), nil); err != nil {
 		log.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 
 // Field names a photo template offers.
 const (
-	FieldPhoto = "photo" // the fan's photo, JPEG or PNG
+	FieldPhoto = "photo" // the fan's photo: JPEG, PNG, HEIC or WebP
 	FieldName  = "name"  // optional text drawn in the name box
 )
 
