@@ -507,3 +507,24 @@ func BenchmarkDecodeScaled(b *testing.B) {
 		}
 	}
 }
+
+// TestJPEGCutShortReturns decodes a baseline JPEG cut short at many
+// lengths, at every scale: each decode must return (with an error), never
+// hang. The reconstructing goroutine once read its channel after the
+// decoder, failing early, had already stopped it, and blocked for ever.
+func TestJPEGCutShortReturns(t *testing.T) {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, quadrants(640, 480), &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	for shift := range 4 {
+		for cut := len(data) / 20; cut < len(data)-2; cut += len(data) / 40 {
+			for range 10 { // the goroutines' order varies
+				if _, err := jpegscale.DecodeScaled(bytes.NewReader(data[:cut]), shift); err == nil {
+					t.Fatalf("shift %d, cut at %d of %d bytes: decoded", shift, cut, len(data))
+				}
+			}
+		}
+	}
+}

@@ -412,9 +412,13 @@ func (d *decoder) startReconstructor(perBatch int) *reconstructor {
 		r.free <- make([]pendingBlock, 0, perBatch)
 	}
 	r.batch = make([]pendingBlock, 0, perBatch)
+	// The goroutine ranges over its own copy of the channel: stop sets
+	// r.work to nil, possibly before the goroutine has started, and a range
+	// over nil would block for ever.
+	work := r.work
 	go func() {
 		defer close(r.done)
-		for batch := range r.work {
+		for batch := range work {
 			for i := range batch {
 				p := &batch[i]
 				if err := d.reconstructBlock(&p.b, int(p.bx), int(p.by), int(p.comp)); err != nil && r.err == nil {
