@@ -45,7 +45,38 @@ var errShortHuffmanData = FormatError("short Huffman data")
 // ensureNBits reads bytes from the byte buffer to ensure that d.bits.n is at
 // least n. For best performance (avoiding function calls inside hot loops),
 // the caller is the one responsible for first checking that d.bits.n < n.
+//
+// It reads as many whole bytes as the accumulator holds (up to 32 bits)
+// straight from the buffer while no marker comes next, so that most calls
+// to decodeHuffman and receiveExtend find their bits there; the byte-wise
+// loop below, which reports markers and EOF, runs only when that is not
+// enough.
 func (d *decoder) ensureNBits(n int32) error {
+	if d.bits.n <= 24 {
+		buf, i, j := d.bytes.buf[:d.bytes.j], d.bytes.i, d.bytes.j
+		a, nb, un := d.bits.a, d.bits.n, d.bytes.nUnreadable
+		for nb <= 24 && i+2 <= j {
+			c := buf[i]
+			if c != 0xff {
+				i++
+				un = 1
+			} else if buf[i+1] == 0x00 {
+				i += 2
+				un = 2
+			} else {
+				break // a marker: leave it for the byte-wise loop
+			}
+			a = a<<8 | uint32(c)
+			nb += 8
+		}
+		if nb != d.bits.n {
+			d.bits.a, d.bits.n, d.bits.m = a, nb, 1<<(nb-1)
+			d.bytes.i, d.bytes.nUnreadable = i, un
+		}
+		if d.bits.n >= n {
+			return nil
+		}
+	}
 	for {
 		c, err := d.readByteStuffedByte()
 		if err != nil {
@@ -185,10 +216,10 @@ func (d *decoder) decodeHuffman(h *huffman) (uint8, error) {
 			}
 			// There are no more bytes of data in this segment, but we may still
 			// be able to read the next symbol out of the previously read bits.
-			// First, undo the readByte that the ensureNBits call made.
-			if d.bytes.nUnreadable != 0 {
-				d.unreadByteStuffedByte()
-			}
+			// The failed read took the marker's bytes but added no bits:
+			// give back the bytes only.
+			d.bytes.i -= d.bytes.nUnreadable
+			d.bytes.nUnreadable = 0
 			goto slowPath
 		}
 	}
