@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"io/fs"
+	"sync"
 
 	"github.com/disintegration/imaging"
 	"golang.org/x/image/font/opentype"
@@ -96,20 +97,25 @@ type assets struct {
 	font          *opentype.Font // nil when the spec has no name box
 }
 
-// loadAssets reads, decodes and parses the files a validated spec names.
+// loadAssets reads, decodes and parses the files a validated spec names,
+// the two PNGs at once (each decode runs on one core).
 func loadAssets(s Spec, fsys fs.FS) (assets, error) {
 	var a assets
-	var err error
-	if a.cutout, err = readPNG(fsys, s.Cutout.Asset); err != nil {
-		return a, fmt.Errorf("cutout: %w", err)
-	}
-	if a.frame, err = readPNG(fsys, s.Frame.Asset); err != nil {
-		return a, fmt.Errorf("frame: %w", err)
-	}
+	var cutoutErr, frameErr, fontErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { a.cutout, cutoutErr = readPNG(fsys, s.Cutout.Asset) })
+	wg.Go(func() { a.frame, frameErr = readPNG(fsys, s.Frame.Asset) })
 	if n := s.Name; n != nil {
-		if a.font, err = readFont(fsys, n.Font); err != nil {
-			return a, fmt.Errorf("name: %w", err)
-		}
+		a.font, fontErr = readFont(fsys, n.Font)
+	}
+	wg.Wait()
+	switch {
+	case cutoutErr != nil:
+		return a, fmt.Errorf("cutout: %w", cutoutErr)
+	case frameErr != nil:
+		return a, fmt.Errorf("frame: %w", frameErr)
+	case fontErr != nil:
+		return a, fmt.Errorf("name: %w", fontErr)
 	}
 	return a, nil
 }
