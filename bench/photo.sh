@@ -6,7 +6,7 @@
 #                 (shrink-on-load decode, face detection and placement, cover
 #                 crop, cutout, frame, the name text) and writes photo.jpg at
 #                 q92 and preview.jpg; and `oshigoods render` when the CLI
-#                 builds (it loads the whole catalogue, every kind's assets);
+#                 builds (it too compiles only the template it renders);
 #   libvips     — `vips thumbnail` (cover crop, shrink-on-load) and
 #                 `vips embed` onto the pink canvas, then `vips composite2`
 #                 twice (cutout, frame) to a q92 JPEG, through .v files in
@@ -26,7 +26,9 @@
 #
 # Usage: bench/photo.sh [runs]   (default 7)
 # Then the worker's memory: photobench -rss renders 24 MP uploads at
-# concurrency 2 and prints the peak RSS (target < 400 MB).
+# concurrency 2 and prints the peak RSS (target < 400 MB). For HEIC, make
+# one (convert photo.jpg -quality 80 photo.heic: slow, x265) and run
+# photobench -rss -in photo.heic -concurrency 2 -jobs 4.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-7}
