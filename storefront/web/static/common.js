@@ -25,7 +25,7 @@
     [/is required/, () => '入力してください。'],
     [/no upload with id/, () => '写真がみつかりません。もう一度えらび直してください。'],
     [/larger than (\d+) MiB/, m => `ファイルが大きすぎます（${m[1]} MBまで）。`],
-    [/not a JPEG or PNG|could not be read|is a \w+ image: upload/, () => 'JPEG か PNG の写真をえらんでください。'],
+    [/not a JPEG, PNG, WebP or HEIC|could not be read|is a \w+ image: upload/, () => 'JPEG・PNG・HEIC・WebP の写真をえらんでください。'],
     [/damaged or truncated/, () => '写真のファイルが壊れているようです。別の写真をえらんでください。'],
     [/the image is (\d+)×(\d+) pixels; the limit/, m => `写真が大きすぎます（${m[1]}×${m[2]}ピクセル）。小さくしてからえらんでください。`],
     [/is empty/, () => 'ファイルが空です。別の写真をえらんでください。'],
