@@ -19,6 +19,7 @@ import (
 
 	"oshigoods"
 	"oshigoods/render"
+	"oshigoods/render/printpdf"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden previews in testdata/")
@@ -269,7 +270,7 @@ func TestPDF(t *testing.T) {
 			// Page = trim + 2×bleed, and the slug for crop marks.
 			slug := 0.0
 			if prof.CropMarks {
-				slug = slugMM
+				slug = printpdf.SlugMM
 			}
 			b := prof.BleedMM
 			wantW, wantH := 100+2*b+2*slug, 148+2*b+2*slug
@@ -330,7 +331,7 @@ func checkCropMarks(t *testing.T, file string, bleed float64) {
 		t.Fatal(err)
 	}
 	const w, h = 100.0, 148.0
-	off := bleed + slugMM
+	off := bleed + printpdf.SlugMM
 	out := bleed + 2 // into the slug, past the bleed
 	for _, m := range []struct {
 		name           string

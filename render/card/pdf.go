@@ -4,49 +4,31 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
-	"time"
 	"unicode/utf16"
 
 	"github.com/jung-kurt/gofpdf"
 
 	"oshigoods/render"
+	"oshigoods/render/printpdf"
 )
-
-// fixedTime is the creation date of every PDF, so the same inputs give
-// the same bytes.
-var fixedTime = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// slugMM is the margin added around the bleed for crop marks.
-const slugMM = 10
 
 // maxBleedMM is the largest bleed a print profile may ask for.
 const maxBleedMM = 10
 
-// pdf writes the print file as the profile finishes it: page = trim +
-// bleed (+ slug for crop marks), TrimBox and BleedBox set, paper into the
-// bleed, the fonts embedded and subset. Glyphs are placed one by one with Text; gofpdf's MultiCell and
-// SplitText are never used, as they drop characters at Japanese line
-// breaks. Each line is a marked-content span whose ActualText is the
+// pdf writes the print file as the profile finishes it (see
+// printpdf.Page): paper into the bleed, the fonts embedded and subset.
+// Glyphs are placed one by one with Text; gofpdf's MultiCell and SplitText
+// are never used, as they drop characters at Japanese line breaks. Each line is a marked-content span whose ActualText is the
 // line's text, so extraction gives the real characters in reading order
 // even where a private use code point draws a vertical form or 𠮷.
 func (t *Template) pdf(pg *page, sizePt float64, prof render.Profile) ([]byte, error) {
 	c := t.c
 	bleed := prof.BleedMM
-	off := bleed
-	if prof.CropMarks {
-		off += slugMM
-	}
-	pw, ph := c.WidthMM+2*off, c.HeightMM+2*off
-	p := gofpdf.NewCustom(&gofpdf.InitType{UnitStr: "mm", Size: gofpdf.SizeType{Wd: pw, Ht: ph}})
-	p.SetCreationDate(fixedTime)
-	p.SetModificationDate(fixedTime)
-	p.SetCatalogSort(true)
-	p.SetProducer("oshigoods", false)
-	p.SetAutoPageBreak(false, 0)
-	p.SetMargins(0, 0, 0)
+	sheet := printpdf.Page{TrimW: c.WidthMM, TrimH: c.HeightMM, BleedMM: bleed, CropMarks: prof.CropMarks}
+	off := sheet.Off()
+	p := sheet.New()
 	// The fonts drawn on this page, the primary first, each given to
 	// gofpdf as a cut holding only the glyphs drawn; a font not drawn is
 	// not added, as gofpdf embeds every font added.
@@ -85,9 +67,6 @@ func (t *Template) pdf(pg *page, sizePt float64, prof render.Profile) ([]byte, e
 			return nil, fmt.Errorf("add font %s: %w", pf.face.psName, err)
 		}
 	}
-	p.AddPage()
-	p.SetPageBox("trim", off, off, c.WidthMM, c.HeightMM)
-	p.SetPageBox("bleed", off-bleed, off-bleed, c.WidthMM+2*bleed, c.HeightMM+2*bleed)
 
 	p.SetFillColor(int(c.paper.R), int(c.paper.G), int(c.paper.B))
 	p.Rect(off-bleed, off-bleed, c.WidthMM+2*bleed, c.HeightMM+2*bleed, "F")
@@ -136,14 +115,10 @@ func (t *Template) pdf(pg *page, sizePt float64, prof render.Profile) ([]byte, e
 			return nil, fmt.Errorf("signature image: %w", err)
 		}
 	}
-	if prof.CropMarks {
-		cropMarks(p, off, bleed, c.WidthMM, c.HeightMM)
-	}
-	var buf bytes.Buffer
-	if err := p.Output(&buf); err != nil {
+	out, err := sheet.Finish(p)
+	if err != nil {
 		return nil, err
 	}
-	out := fixBoxOrder(buf.Bytes())
 	// gofpdf names a font "utf8" + family and marks no subset. Give each
 	// its PostScript name with a subset tag (six capitals and +, ISO
 	// 32000 9.6.4), of the same length so no offset moves.
@@ -173,20 +148,6 @@ func (pg *page) uses(f *Face) bool {
 	return false
 }
 
-// pageBoxes matches the page boxes gofpdf writes from a map, in random
-// order.
-var pageBoxes = regexp.MustCompile(`(?:/(?:Trim|Bleed)Box \[[^\]]*\]\n){2}`)
-
-// fixBoxOrder sorts the page box entries so the same inputs give the same
-// bytes. The entries keep their total length, so no offset moves.
-func fixBoxOrder(pdf []byte) []byte {
-	return pageBoxes.ReplaceAllFunc(pdf, func(m []byte) []byte {
-		lines := strings.SplitAfter(string(m), "\n")
-		sort.Strings(lines)
-		return []byte(strings.Join(lines, ""))
-	})
-}
-
 func utf16Hex(s string) string {
 	var b strings.Builder
 	for _, u := range utf16.Encode([]rune(s)) {
@@ -213,31 +174,4 @@ func subsetTag(used map[rune]bool) string {
 		tag[i] = 'A' + sum[i]%26
 	}
 	return string(tag)
-}
-
-// cropMarks draws トンボ in registration colour: at each corner a double
-// L (inner at the trim, outer at the bleed) and a centre mark on each side.
-func cropMarks(p *gofpdf.Fpdf, off, bleed, w, h float64) {
-	p.AddSpotColor("All", 100, 100, 100, 100)
-	p.SetDrawSpotColor("All", 100)
-	p.SetLineWidth(0.1)
-	const l = slugMM - 1
-	x0, y0, x1, y1 := off, off, off+w, off+h
-	for _, c := range [][4]float64{{x0, y0, -1, -1}, {x1, y0, 1, -1}, {x0, y1, -1, 1}, {x1, y1, 1, 1}} {
-		x, y, dx, dy := c[0], c[1], c[2], c[3]
-		bx, by := x+dx*bleed, y+dy*bleed
-		p.Line(bx, y, bx+dx*l, y)  // trim, across
-		p.Line(x, by, x, by+dy*l)  // trim, down
-		p.Line(x, by, bx+dx*l, by) // bleed, across
-		p.Line(bx, y, bx, by+dy*l) // bleed, down
-	}
-	cx, cy := off+w/2, off+h/2
-	for _, s := range []float64{-1, 1} {
-		ey := cy + s*(h/2+bleed)
-		p.Line(cx, ey+s*1, cx, ey+s*l)
-		p.Line(cx-5, ey+s*l/2, cx+5, ey+s*l/2)
-		ex := cx + s*(w/2+bleed)
-		p.Line(ex+s*1, cy, ex+s*l, cy)
-		p.Line(ex+s*l/2, cy-5, ex+s*l/2, cy+5)
-	}
 }
