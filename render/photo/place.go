@@ -22,9 +22,14 @@ func placePhoto(s *state) error {
 	if !ok {
 		photo = shrink(s.photo, 1)
 	}
-	crop := t.cropFor(photo)
-	fitted := imaging.Resize(photo.SubImage(crop), t.slot.Dx(), t.slot.Dy(), imaging.Lanczos)
-	draw.Draw(s.canvas, t.slot, fitted, image.Point{}, draw.Over)
+	crop := photo.SubImage(t.cropFor(photo)).(*image.NRGBA)
+	if t.slot.In(s.canvas.Bounds()) && crop.Opaque() {
+		// The common case (every JPEG): resampled straight into the canvas.
+		resizeOpaqueInto(s.canvas, t.slot, crop)
+	} else {
+		fitted := imaging.Resize(crop, t.slot.Dx(), t.slot.Dy(), imaging.Lanczos)
+		draw.Draw(s.canvas, t.slot, fitted, image.Point{}, draw.Over)
+	}
 	s.photo = nil // let the decode go
 	return nil
 }

@@ -1,0 +1,161 @@
+package photo
+
+import (
+	"image"
+	"math"
+)
+
+// Fixed-point Lanczos resampling of an opaque photo straight into the
+// canvas. It uses imaging's Lanczos weights (the same kernel, support and
+// normalisation) in 14-bit fixed point, so a pixel differs from
+// imaging.Resize's by at most a rounding step or two, and it skips what an
+// opaque photo does not need: the alpha weighting, the float arithmetic, the
+// NRGBA result and drawing it onto the canvas. Both passes split their rows
+// between GOMAXPROCS goroutines.
+
+const resizeBits = 14
+
+// lanczosTaps are the fixed-point weights that make each of dstSize
+// samples from srcSize: sample v reads n[v] sources from start[v] with
+// weights w[v*width:].
+type lanczosTaps struct {
+	start, n []int
+	w        []int32
+	width    int
+}
+
+func lanczosKernel(x float64) float64 {
+	x = math.Abs(x)
+	if x >= 3 {
+		return 0
+	}
+	return sinc(x) * sinc(x/3)
+}
+
+func sinc(x float64) float64 {
+	if x == 0 {
+		return 1
+	}
+	return math.Sin(math.Pi*x) / (math.Pi * x)
+}
+
+// newLanczosTaps computes the weights as imaging's precomputeWeights does
+// and rounds them to fixed point so that each sample's weights sum to
+// exactly 1 (a flat area stays exactly flat).
+func newLanczosTaps(dstSize, srcSize int) lanczosTaps {
+	du := float64(srcSize) / float64(dstSize)
+	scale := max(du, 1)
+	ru := math.Ceil(scale * 3)
+	width := int(2*ru) + 2
+	t := lanczosTaps{start: make([]int, dstSize), n: make([]int, dstSize), w: make([]int32, dstSize*width), width: width}
+	fw := make([]float64, width)
+	for v := range dstSize {
+		fu := (float64(v)+0.5)*du - 0.5
+		begin := max(int(math.Ceil(fu-ru)), 0)
+		end := min(int(math.Floor(fu+ru)), srcSize-1)
+		var sum float64
+		first, n := -1, 0
+		for u := begin; u <= end; u++ {
+			w := lanczosKernel((float64(u) - fu) / scale)
+			if w == 0 {
+				continue
+			}
+			if first < 0 {
+				first = u
+			}
+			// Zero weights inside the span (none for Lanczos at
+			// these offsets but in theory) stay as zero taps.
+			for first+n < u {
+				fw[n] = 0
+				n++
+			}
+			fw[n] = w
+			n++
+			sum += w
+		}
+		if first < 0 { // no taps: imaging writes zeros; keep the nearest
+			first, n, fw[0], sum = min(max(int(math.Round(fu)), 0), srcSize-1), 1, 1, 1
+		}
+		ws := t.w[v*width : v*width+n]
+		var isum int32
+		big := 0
+		for i := range n {
+			ws[i] = int32(math.Round(fw[i] / sum * (1 << resizeBits)))
+			isum += ws[i]
+			if ws[i] > ws[big] {
+				big = i
+			}
+		}
+		ws[big] += 1<<resizeBits - isum
+		t.start[v], t.n[v] = first, n
+	}
+	return t
+}
+
+func clampFixed(v int32) uint8 {
+	v = (v + 1<<(resizeBits-1)) >> resizeBits
+	if v < 0 {
+		return 0
+	}
+	if v > 255 {
+		return 255
+	}
+	return uint8(v)
+}
+
+// resizeOpaqueInto resamples src (every pixel opaque) to the size of r and
+// writes it into dst at r, which must lie inside dst's bounds.
+func resizeOpaqueInto(dst *image.RGBA, r image.Rectangle, src *image.NRGBA) {
+	sb := src.Bounds()
+	sw, sh := sb.Dx(), sb.Dy()
+	dw, dh := r.Dx(), r.Dy()
+	hx := newLanczosTaps(dw, sw)
+	vy := newLanczosTaps(dh, sh)
+
+	// Horizontal pass: every source row to dw packed RGB pixels.
+	tmp := make([]uint8, sh*dw*3)
+	parallelRows(sh, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			row := src.Pix[src.PixOffset(sb.Min.X, sb.Min.Y+y):][:sw*4]
+			out := tmp[y*dw*3 : (y+1)*dw*3]
+			for x := range dw {
+				ws := hx.w[x*hx.width : x*hx.width+hx.n[x]]
+				s := row[hx.start[x]*4:]
+				s = s[:len(ws)*4]
+				var cr, cg, cb int32
+				for k, w := range ws {
+					p := s[k*4 : k*4+3 : k*4+3]
+					cr += int32(p[0]) * w
+					cg += int32(p[1]) * w
+					cb += int32(p[2]) * w
+				}
+				o := out[x*3 : x*3+3 : x*3+3]
+				o[0], o[1], o[2] = clampFixed(cr), clampFixed(cg), clampFixed(cb)
+			}
+		}
+	})
+
+	// Vertical pass: dh rows, each a weighted sum of whole tmp rows.
+	n := dw * 3
+	parallelRows(dh, func(y0, y1 int) {
+		acc := make([]int32, n)
+		for y := y0; y < y1; y++ {
+			clear(acc)
+			ws := vy.w[y*vy.width : y*vy.width+vy.n[y]]
+			for k, w := range ws {
+				sy := vy.start[y] + k
+				in := tmp[sy*n : sy*n+n]
+				a := acc[:len(in)]
+				for i, c := range in {
+					a[i] += int32(c) * w
+				}
+			}
+			out := dst.Pix[dst.PixOffset(r.Min.X, r.Min.Y+y):][:dw*4]
+			for x := range dw {
+				a := acc[x*3 : x*3+3 : x*3+3]
+				o := out[x*4 : x*4+4 : x*4+4]
+				o[0], o[1], o[2], o[3] = clampFixed(a[0]), clampFixed(a[1]), clampFixed(a[2]), 0xff
+			}
+		}
+	})
+}
