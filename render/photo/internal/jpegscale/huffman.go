@@ -46,33 +46,14 @@ var errShortHuffmanData = FormatError("short Huffman data")
 // least n. For best performance (avoiding function calls inside hot loops),
 // the caller is the one responsible for first checking that d.bits.n < n.
 //
-// It reads as many whole bytes as the accumulator holds (up to 32 bits)
+// It reads as many whole bytes as the accumulator holds (up to 64 bits)
 // straight from the buffer while no marker comes next, so that most calls
 // to decodeHuffman and receiveExtend find their bits there; the byte-wise
 // loop below, which reports markers and EOF, runs only when that is not
 // enough.
 func (d *decoder) ensureNBits(n int32) error {
-	if d.bits.n <= 24 {
-		buf, i, j := d.bytes.buf[:d.bytes.j], d.bytes.i, d.bytes.j
-		a, nb, un := d.bits.a, d.bits.n, d.bytes.nUnreadable
-		for nb <= 24 && i+2 <= j {
-			c := buf[i]
-			if c != 0xff {
-				i++
-				un = 1
-			} else if buf[i+1] == 0x00 {
-				i += 2
-				un = 2
-			} else {
-				break // a marker: leave it for the byte-wise loop
-			}
-			a = a<<8 | uint32(c)
-			nb += 8
-		}
-		if nb != d.bits.n {
-			d.bits.a, d.bits.n, d.bits.m = a, nb, 1<<(nb-1)
-			d.bytes.i, d.bytes.nUnreadable = i, un
-		}
+	if d.bits.n <= 56 {
+		d.fillBits()
 		if d.bits.n >= n {
 			return nil
 		}
@@ -85,7 +66,7 @@ func (d *decoder) ensureNBits(n int32) error {
 			}
 			return err
 		}
-		d.bits.a = d.bits.a<<8 | uint32(c)
+		d.bits.a = d.bits.a<<8 | uint64(c)
 		d.bits.n += 8
 		if d.bits.m == 0 {
 			d.bits.m = 1 << 7
@@ -97,6 +78,34 @@ func (d *decoder) ensureNBits(n int32) error {
 		}
 	}
 	return nil
+}
+
+// fillBits reads whole bytes from the buffer into the accumulator while it
+// holds at most 56 bits and no marker comes next. It never fails: it leaves
+// markers, EOF and refilling the buffer to ensureNBits's byte-wise loop.
+func (d *decoder) fillBits() {
+	{
+		buf, i, j := d.bytes.buf[:d.bytes.j], d.bytes.i, d.bytes.j
+		a, nb, un := d.bits.a, d.bits.n, d.bytes.nUnreadable
+		for nb <= 56 && i+2 <= j {
+			c := buf[i]
+			if c != 0xff {
+				i++
+				un = 1
+			} else if buf[i+1] == 0x00 {
+				i += 2
+				un = 2
+			} else {
+				break // a marker: leave it for the byte-wise loop
+			}
+			a = a<<8 | uint64(c)
+			nb += 8
+		}
+		if nb != d.bits.n {
+			d.bits.a, d.bits.n, d.bits.m = a, nb, 1<<(nb-1)
+			d.bytes.i, d.bytes.nUnreadable = i, un
+		}
+	}
 }
 
 // receiveExtend is the composition of RECEIVE and EXTEND, specified in section
@@ -272,5 +281,5 @@ func (d *decoder) decodeBits(n int32) (uint32, error) {
 	ret &= (1 << uint32(n)) - 1
 	d.bits.n -= n
 	d.bits.m >>= uint32(n)
-	return ret, nil
+	return uint32(ret), nil
 }

@@ -274,9 +274,43 @@ func (d *decoder) processSOS(n int) error {
 							// Decode the AC coefficients, as specified in section F.2.2.2.
 							huff := &d.huff[acTable][scan[i].ta]
 							for ; zig <= zigEnd; zig++ {
-								value, err := d.decodeHuffman(huff)
-								if err != nil {
-									return err
+								// Fast path: a code the look-up table knows and
+								// its value's bits, all already in the accumulator
+								// (decodeHuffman and receiveExtend, inline).
+								if d.bits.n < 18 {
+									d.fillBits()
+								}
+								var value uint8
+								fast := false
+								if n := d.bits.n; n >= lutSize {
+									if v := huff.lut[(d.bits.a>>uint32(n-lutSize))&0xff]; v != 0 {
+										l := int32(v&0xff) - 1
+										n -= l
+										value = uint8(v >> 8)
+										t := int32(value & 0x0f)
+										if t != 0 && n >= t && zig+int32(value>>4) <= zigEnd {
+											n -= t
+											s := int32(1) << uint32(t)
+											x := int32(d.bits.a>>uint32(n)) & (s - 1)
+											if x < s>>1 {
+												x += ((-1) << uint32(t)) + 1
+											}
+											d.bits.n = n
+											d.bits.m >>= uint32(l + t)
+											zig += int32(value >> 4)
+											b[unzig[zig]] = x << al
+											continue
+										}
+										d.bits.n = n
+										d.bits.m >>= uint32(l)
+										fast = true
+									}
+								}
+								if !fast {
+									var err error
+									if value, err = d.decodeHuffman(huff); err != nil {
+										return err
+									}
 								}
 								val0 := value >> 4
 								val1 := value & 0x0f
