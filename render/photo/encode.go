@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
+	"math"
 
 	"github.com/disintegration/imaging"
 
@@ -55,7 +56,18 @@ func encodePreview(s *state) error {
 	if b.Dy() > b.Dx() {
 		w, h = 0, edge
 	}
-	small := imaging.Resize(trim, w, h, imaging.Lanczos)
+	var small image.Image
+	// The other side as imaging.Resize keeps the aspect ratio.
+	if w == 0 {
+		w = max(1, int(math.Floor(float64(h)*float64(b.Dx())/float64(b.Dy())+0.5)))
+	} else {
+		h = max(1, int(math.Floor(float64(w)*float64(b.Dy())/float64(b.Dx())+0.5)))
+	}
+	if m, ok := resizeOpaque(trim, w, h); ok {
+		small = m // the usual case: the canvas is opaque
+	} else {
+		small = imaging.Resize(trim, w, h, imaging.Lanczos)
+	}
 	data, err := encodeJPEG(small, s.t.spec.JPEGQuality, 0)
 	if err != nil {
 		return err

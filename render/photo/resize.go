@@ -103,6 +103,34 @@ func clampFixed(v int32) uint8 {
 	return uint8(v)
 }
 
+// opaquePixels returns the pixels of an *image.NRGBA or *image.RGBA whose
+// every pixel is opaque (then both hold the same bytes), or ok = false.
+func opaquePixels(img image.Image) (pix []uint8, stride int, rect image.Rectangle, ok bool) {
+	switch m := img.(type) {
+	case *image.NRGBA:
+		if m.Opaque() {
+			return m.Pix, m.Stride, m.Rect, true
+		}
+	case *image.RGBA:
+		if m.Opaque() {
+			return m.Pix, m.Stride, m.Rect, true
+		}
+	}
+	return nil, 0, image.Rectangle{}, false
+}
+
+// resizeOpaque resamples img to w×h as resizeOpaqueInto does, into a new
+// RGBA, when img is an opaque *image.NRGBA or *image.RGBA; else ok = false.
+func resizeOpaque(img image.Image, w, h int) (*image.RGBA, bool) {
+	pix, stride, rect, ok := opaquePixels(img)
+	if !ok || w <= 0 || h <= 0 {
+		return nil, false
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	resizeOpaqueInto(dst, dst.Rect, &image.NRGBA{Pix: pix, Stride: stride, Rect: rect})
+	return dst, true
+}
+
 // resizeOpaqueInto resamples src (every pixel opaque) to the size of r and
 // writes it into dst at r, which must lie inside dst's bounds.
 func resizeOpaqueInto(dst *image.RGBA, r image.Rectangle, src *image.NRGBA) {
