@@ -31,7 +31,7 @@ func TestBuiltin(t *testing.T) {
 	for _, f := range tmpl.Fields() {
 		fields = append(fields, string(f.Type)+" "+f.Name)
 	}
-	if got, want := strings.Join(fields, ", "), "image photo, text name"; got != want {
+	if got, want := strings.Join(fields, ", "), "image photo, text name, text date"; got != want {
 		t.Errorf("fields = %s, want %s", got, want)
 	}
 	if out := tmpl.Output(); out.WidthMM != 89 || out.HeightMM != 127 || out.DPI != 300 || out.Format != "jpeg" {
@@ -61,6 +61,9 @@ func TestBuiltinValidate(t *testing.T) {
 		{"no photo", map[string]string{"name": "みゆ"}, "photo"},
 		{"name too long", map[string]string{"photo": "upload-1", "name": strings.Repeat("あ", 21)}, "name"},
 		{"name too wide", map[string]string{"photo": "upload-1", "name": strings.Repeat("Ｗ", 20)}, "name"},
+		{"photo, name and date", map[string]string{"photo": "upload-1", "name": "みゆ", "date": "2026.11.23"}, ""},
+		{"date too long", map[string]string{"photo": "upload-1", "date": strings.Repeat("1", 17)}, "date"},
+		{"date unsupported character", map[string]string{"photo": "upload-1", "date": "2026.11.23 \U0001F600"}, "date"},
 		{"unknown field", map[string]string{"photo": "upload-1", "colour": "pink"}, "colour"},
 	}
 	for _, tc := range tests {

@@ -20,8 +20,10 @@ import (
 	"oshigoods"
 )
 
-// textBox is a compiled name box: the parsed font and the box in pixels.
+// textBox is a compiled text box: the field it draws, the parsed font and
+// the box in pixels.
 type textBox struct {
+	field     string // FieldName, FieldDate
 	spec      *TextBox
 	canvas    Canvas
 	font      *opentype.Font
@@ -64,9 +66,20 @@ func readFont(fsys fs.FS, name string) (*opentype.Font, error) {
 	return f, nil
 }
 
-// newTextBox compiles the name box n of canvas c, set in the parsed font f.
-func newTextBox(f *opentype.Font, c Canvas, n *TextBox) *textBox {
-	b := &textBox{spec: n, canvas: c, font: f, box: c.rect(n.Rect)}
+// compileTextBox compiles fb's box on canvas c, set in the parsed font f,
+// and checks that its default fits.
+func compileTextBox(f *opentype.Font, c Canvas, fb fieldBox) (*textBox, error) {
+	b := newTextBox(f, c, fb.field, fb.box)
+	if _, _, err := b.fit(fb.box.Default); err != nil {
+		return nil, fmt.Errorf("%s: default %q: %s", fb.field, fb.box.Default, oshigoods.ErrorMessage(err))
+	}
+	return b, nil
+}
+
+// newTextBox compiles the box n of field on canvas c, set in the parsed
+// font f.
+func newTextBox(f *opentype.Font, c Canvas, field string, n *TextBox) *textBox {
+	b := &textBox{field: field, spec: n, canvas: c, font: f, box: c.rect(n.Rect)}
 	b.color, _ = parseColor(n.Color)
 	if n.OutlineMM > 0 {
 		b.outline, _ = parseColor(n.OutlineColor)
@@ -84,9 +97,9 @@ func (b *textBox) face(pt float64) (font.Face, error) {
 
 // fit finds the largest size from MaxSizePt down to MinSizePt, in steps of
 // half a point, at which s fits the box's width. It returns 0 for an empty
-// s, a warning when the name was shrunk, and an EUNPROCESSABLE error on
-// field "name" when s is too long, has a character the font lacks, or does
-// not fit even at MinSizePt.
+// s, a warning when the text was shrunk, and an EUNPROCESSABLE error on the
+// box's field ("name", "date") when s is too long, has a character the font
+// lacks, or does not fit even at MinSizePt.
 func (b *textBox) fit(s string) (pt float64, warnings []string, err error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -94,12 +107,12 @@ func (b *textBox) fit(s string) (pt float64, warnings []string, err error) {
 	}
 	n := b.spec
 	if c := utf8.RuneCountInString(s); c > n.MaxLength {
-		return 0, nil, oshigoods.FieldErrorf(FieldName, "name is %d characters; the limit is %d (%d too many).", c, n.MaxLength, c-n.MaxLength)
+		return 0, nil, oshigoods.FieldErrorf(b.field, "%s is %d characters; the limit is %d (%d too many).", b.field, c, n.MaxLength, c-n.MaxLength)
 	}
 	var buf sfnt.Buffer
 	for _, r := range s {
 		if g, err := b.font.GlyphIndex(&buf, r); err != nil || g == 0 {
-			return 0, nil, oshigoods.FieldErrorf(FieldName, "name contains %q (U+%04X), which this design's font cannot print.", r, r)
+			return 0, nil, oshigoods.FieldErrorf(b.field, "%s contains %q (U+%04X), which this design's font cannot print.", b.field, r, r)
 		}
 	}
 	avail := float64(b.box.Dx()) - 2*(b.outlinePx+b.boldPx)
@@ -121,12 +134,12 @@ func (b *textBox) fit(s string) (pt float64, warnings []string, err error) {
 		}
 		if w <= avail {
 			if pt < n.MaxSizePt {
-				warnings = append(warnings, fmt.Sprintf("The name was set at %.1f pt instead of %.1f pt to fit its box.", pt, n.MaxSizePt))
+				warnings = append(warnings, fmt.Sprintf("The %s was set at %.1f pt instead of %.1f pt to fit its box.", b.field, pt, n.MaxSizePt))
 			}
 			return pt, warnings, nil
 		}
 	}
-	return 0, nil, oshigoods.FieldErrorf(FieldName, "name is too wide for its box even at the smallest size (%.1f pt): shorten it or use narrower characters.", n.MinSizePt)
+	return 0, nil, oshigoods.FieldErrorf(b.field, "%s is too wide for its box even at the smallest size (%.1f pt): shorten it or use narrower characters.", b.field, n.MinSizePt)
 }
 
 // measure returns the advance width of s at size pt in pixels.
@@ -141,14 +154,20 @@ func (b *textBox) measure(s string, pt float64) (float64, error) {
 
 func fix(v fixed.Int26_6) float64 { return float64(v) / 64 }
 
-// drawName draws the name, fitted, into its box: first its outline, then
-// its letters.
-func drawName(s *state) error {
-	b := s.t.name
-	if b == nil {
-		return nil
+// drawTexts draws each text field (name, then date), fitted, into its box.
+func drawTexts(s *state) error {
+	for _, b := range s.t.texts {
+		if err := drawBox(s, b); err != nil {
+			return err
+		}
 	}
-	text := strings.TrimSpace(s.t.nameValue(s.in))
+	return nil
+}
+
+// drawBox draws b's field, fitted, into its box: first its outline, then
+// its letters.
+func drawBox(s *state, b *textBox) error {
+	text := strings.TrimSpace(s.t.textValue(s.in, b.field))
 	pt, warnings, err := b.fit(text)
 	if err != nil || pt == 0 {
 		return err

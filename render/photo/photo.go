@@ -13,7 +13,6 @@ import (
 	"github.com/disintegration/imaging"
 	"golang.org/x/image/font/opentype"
 
-	"oshigoods"
 	"oshigoods/render"
 )
 
@@ -21,6 +20,7 @@ import (
 const (
 	FieldPhoto = "photo" // the fan's photo: JPEG, PNG, HEIC or WebP
 	FieldName  = "name"  // optional text drawn in the name box
+	FieldDate  = "date"  // optional text drawn in the date box
 )
 
 // Output file names, in the order Render returns them.
@@ -43,7 +43,7 @@ type Template struct {
 	cutout     *image.NRGBA    // pre-scaled to cutoutAt
 	cutoutAt   image.Rectangle
 	frame      *image.NRGBA // pre-scaled to the canvas
-	name       *textBox     // nil when the template has no name field
+	texts      []*textBox   // the text fields' boxes, in drawing order
 
 	// preview makes the same design at the preview's resolution, with
 	// the watermark; nil inside a preview template itself.
@@ -94,7 +94,7 @@ func compile(raw json.RawMessage, fsys fs.FS) (*Template, error) {
 // files have.
 type assets struct {
 	cutout, frame image.Image
-	font          *opentype.Font // nil when the spec has no name box
+	fonts         map[string]*opentype.Font // by asset path; one per font the text boxes use
 }
 
 // loadAssets reads, decodes and parses the files a validated spec names,
@@ -105,8 +105,16 @@ func loadAssets(s Spec, fsys fs.FS) (assets, error) {
 	var wg sync.WaitGroup
 	wg.Go(func() { a.cutout, cutoutErr = readPNG(fsys, s.Cutout.Asset) })
 	wg.Go(func() { a.frame, frameErr = readPNG(fsys, s.Frame.Asset) })
-	if n := s.Name; n != nil {
-		a.font, fontErr = readFont(fsys, n.Font)
+	var fontField string
+	for _, fb := range s.texts() {
+		if _, ok := a.fonts[fb.box.Font]; ok || fontErr != nil {
+			continue
+		}
+		if a.fonts == nil {
+			a.fonts = make(map[string]*opentype.Font)
+		}
+		a.fonts[fb.box.Font], fontErr = readFont(fsys, fb.box.Font)
+		fontField = fb.field
 	}
 	wg.Wait()
 	switch {
@@ -115,7 +123,7 @@ func loadAssets(s Spec, fsys fs.FS) (assets, error) {
 	case frameErr != nil:
 		return a, fmt.Errorf("frame: %w", frameErr)
 	case fontErr != nil:
-		return a, fmt.Errorf("name: %w", fontErr)
+		return a, fmt.Errorf("%s: %w", fontField, fontErr)
 	}
 	return a, nil
 }
@@ -141,12 +149,14 @@ func build(s Spec, a assets) (*Template, error) {
 	}
 
 	t.fields = []render.Field{{Name: FieldPhoto, Type: render.FieldImage, Label: s.Slot.Label, Required: true}}
-	if n := s.Name; n != nil {
-		t.name = newTextBox(a.font, c, n)
-		if _, _, err := t.name.fit(n.Default); err != nil {
-			return nil, fmt.Errorf("name: default %q: %s", n.Default, oshigoods.ErrorMessage(err))
+	for _, fb := range s.texts() {
+		b, err := compileTextBox(a.fonts[fb.box.Font], c, fb)
+		if err != nil {
+			return nil, err
 		}
-		t.fields = append(t.fields, render.Field{Name: FieldName, Type: render.FieldText, Label: n.Label, MaxLength: n.MaxLength, Default: n.Default})
+		t.texts = append(t.texts, b)
+		n := fb.box
+		t.fields = append(t.fields, render.Field{Name: fb.field, Type: render.FieldText, Label: n.Label, MaxLength: n.MaxLength, Default: n.Default})
 	}
 	return t, nil
 }
@@ -186,8 +196,8 @@ func fitLayer(img image.Image, name string, size image.Point) (*image.NRGBA, err
 // Kind returns render.KindPhoto.
 func (t *Template) Kind() render.Kind { return render.KindPhoto }
 
-// Fields returns photo (required) and, when the template has a name box,
-// name (optional).
+// Fields returns photo (required) and, for each text box the template
+// has, its text field (optional): name, then date.
 func (t *Template) Fields() []render.Field {
 	return append([]render.Field(nil), t.fields...)
 }
@@ -202,18 +212,14 @@ func (t *Template) Output() render.Output {
 
 // Spec returns the template's spec with defaults applied.
 func (t *Template) Spec() Spec {
-	s := t.spec
-	if s.Name != nil {
-		n := *s.Name
-		s.Name = &n
-	}
-	return s
+	return t.spec.clone()
 }
 
-// Check fits the name into its box with the real font and, when the photo's
-// bytes are present, reads the photo's header for its format and
-// resolution. It does not render. It returns warnings (a shrunk name, a
-// low-resolution photo) or an *oshigoods.Error naming the field.
+// Check fits each text field (name, date) into its box with the real font
+// and, when the photo's bytes are present, reads the photo's header for its
+// format and resolution. It does not render. It returns warnings (a shrunk
+// name or date, a low-resolution photo) or an *oshigoods.Error naming the
+// field.
 func (t *Template) Check(ctx context.Context, in render.Inputs) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -234,8 +240,8 @@ func (t *Template) Check(ctx context.Context, in render.Inputs) ([]string, error
 			warnings = append(warnings, r.Message)
 		}
 	}
-	if t.name != nil {
-		_, w, err := t.name.fit(t.nameValue(in))
+	for _, b := range t.texts {
+		_, w, err := b.fit(t.textValue(in, b.field))
 		if err != nil {
 			return nil, err
 		}
@@ -260,7 +266,8 @@ func (t *Template) Render(ctx context.Context, in render.Inputs) (*render.Result
 	return &render.Result{Files: s.files, Warnings: s.warnings}, nil
 }
 
-// nameValue is the name to draw: the field, else the box's default.
-func (t *Template) nameValue(in render.Inputs) string {
-	return render.Value(t.fields, in, FieldName)
+// textValue is the text to draw for a text field: the field, else its
+// box's default.
+func (t *Template) textValue(in render.Inputs, field string) string {
+	return render.Value(t.fields, in, field)
 }

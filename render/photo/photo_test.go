@@ -479,8 +479,8 @@ func TestTemplateDescribes(t *testing.T) {
 		t.Errorf("Output = %+v, want %+v", got, want)
 	}
 	fields := tmpl.Fields()
-	if len(fields) != 2 {
-		t.Fatalf("Fields = %+v, want photo and name", fields)
+	if len(fields) != 3 {
+		t.Fatalf("Fields = %+v, want photo, name and date", fields)
 	}
 	if f := fields[0]; f.Name != "photo" || f.Type != render.FieldImage || !f.Required {
 		t.Errorf("field 0 = %+v, want a required image field photo", f)

@@ -26,7 +26,7 @@ var pipeline = []step{
 	placePhoto,    // place.go
 	overlayCutout, // overlay.go
 	overlayFrame,  // overlay.go
-	drawName,      // name.go
+	drawTexts,     // name.go
 	// Both only read the canvas, and each encoder runs on one core.
 	concurrently(encodeOutput, encodePreview), // encode.go
 }

@@ -16,7 +16,6 @@ import (
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
 
-	"oshigoods"
 	"oshigoods/render"
 )
 
@@ -68,13 +67,17 @@ type cachedPhoto struct {
 func newPreviewer(s Spec, full *Template) (*previewer, error) {
 	long := max(s.Canvas.WidthMM, s.Canvas.HeightMM)
 	s.Canvas.DPI = int(math.Ceil(float64(s.PreviewLongEdgePx)/(long/25.4) - 1e-9))
+	s = s.clone()
 	a := assets{cutout: full.cutout, frame: full.frame}
-	if s.Name != nil {
-		n := *s.Name
-		s.Name = &n
-		a.font = full.name.font
-		if _, _, err := newTextBox(a.font, s.Canvas, s.Name).fit(n.Default); err != nil {
-			return nil, fmt.Errorf("name: default %q: %s", n.Default, oshigoods.ErrorMessage(err))
+	for _, b := range full.texts {
+		if a.fonts == nil {
+			a.fonts = make(map[string]*opentype.Font)
+		}
+		a.fonts[b.spec.Font] = b.font
+	}
+	for _, fb := range s.texts() {
+		if _, err := compileTextBox(a.fonts[fb.box.Font], s.Canvas, fb); err != nil {
+			return nil, err
 		}
 	}
 	design := func() (previewDesign, error) {
@@ -82,7 +85,11 @@ func newPreviewer(s Spec, full *Template) (*previewer, error) {
 		if err != nil {
 			return previewDesign{}, err
 		}
-		mark, err := watermark(s.Canvas.crop(0).Size(), t.name)
+		var first *textBox
+		if len(t.texts) > 0 {
+			first = t.texts[0]
+		}
+		mark, err := watermark(s.Canvas.crop(0).Size(), first)
 		if err != nil {
 			return previewDesign{}, err
 		}
@@ -108,7 +115,7 @@ func (t *Template) Preview(ctx context.Context, in render.Inputs) (*render.File,
 	}
 	s := &state{t: d.t, in: in, canvas: image.NewRGBA(placed.Rect)}
 	copy(s.canvas.Pix, placed.Pix)
-	for _, step := range []step{overlayCutout, overlayFrame, drawName} {
+	for _, step := range []step{overlayCutout, overlayFrame, drawTexts} {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("preview photo: %w", err)
 		}
@@ -182,7 +189,8 @@ const watermarkText = "見本 SAMPLE"
 
 // watermark draws the watermark's mask for an image of the given size:
 // watermarkText in rows rising at 30°, each row shifted by half a repeat.
-// It uses the name box's font, or Go's own when the design has no name.
+// It uses the first text box's font, or Go's own when the design has no
+// text box.
 func watermark(size image.Point, b *textBox) (*image.Alpha, error) {
 	const (
 		sizePx = 30.0 // letter size in pixels of the preview
@@ -235,8 +243,8 @@ func (d previewDesign) stampWatermark(img *image.RGBA) {
 }
 
 // watermarkFace returns the face the watermark is set in and its text: the
-// name box's font (Klee One here), or Go's own font and plain SAMPLE when
-// the design has no name box.
+// first text box's font (Klee One here), or Go's own font and plain SAMPLE
+// when the design has no text box.
 func watermarkFace(b *textBox, sizePx float64) (font.Face, string, error) {
 	f := (*opentype.Font)(nil)
 	text := watermarkText

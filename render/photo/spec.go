@@ -31,6 +31,9 @@ type Spec struct {
 	// Name is the optional text box for the field "name". Nil means the
 	// template has no name field.
 	Name *TextBox `json:"name,omitempty"`
+	// Date is the optional text box for the field "date", drawn the same
+	// way as the name. Nil means the template has no date field.
+	Date *TextBox `json:"date,omitempty"`
 	// PreviewLongEdgePx is the long edge of the preview in pixels. Zero
 	// means 480.
 	PreviewLongEdgePx int `json:"preview_long_edge_px"`
@@ -91,7 +94,7 @@ type Layer struct {
 	Rect Rect `json:"rect"`
 }
 
-// TextBox is where the field "name" is drawn.
+// TextBox is where a text field ("name", "date") is drawn, auto-fitted.
 type TextBox struct {
 	// Label is the field's label shown to a fan.
 	Label string `json:"label"`
@@ -159,7 +162,8 @@ func (s *Spec) applyDefaults() {
 	if s.Slot.Label == "" {
 		s.Slot.Label = "Photo"
 	}
-	if n := s.Name; n != nil {
+	for _, fb := range s.texts() {
+		n := fb.box
 		if n.MaxLength == 0 {
 			n.MaxLength = defaultMaxLength
 		}
@@ -167,9 +171,43 @@ func (s *Spec) applyDefaults() {
 			n.Align = "center"
 		}
 		if n.Label == "" {
-			n.Label = "Name"
+			n.Label = fb.defaultLabel
 		}
 	}
+}
+
+// fieldBox is a text box with the field it draws.
+type fieldBox struct {
+	field        string
+	defaultLabel string
+	box          *TextBox
+}
+
+// texts returns the spec's text boxes in drawing order, each with its
+// field: every text field goes through this one list.
+func (s *Spec) texts() []fieldBox {
+	var out []fieldBox
+	for _, fb := range []fieldBox{
+		{FieldName, "Name", s.Name},
+		{FieldDate, "Date", s.Date},
+	} {
+		if fb.box != nil {
+			out = append(out, fb)
+		}
+	}
+	return out
+}
+
+// clone returns s with its text boxes copied, so that the copy's boxes
+// can change without touching s's.
+func (s Spec) clone() Spec {
+	for _, p := range []**TextBox{&s.Name, &s.Date} {
+		if *p != nil {
+			b := **p
+			*p = &b
+		}
+	}
+	return s
 }
 
 // Validate checks the spec after defaults are applied. It names the first
@@ -217,9 +255,9 @@ func (s *Spec) Validate() error {
 	if s.Frame.Asset == "" {
 		return fmt.Errorf("frame: asset is required")
 	}
-	if n := s.Name; n != nil {
-		if err := n.validate(c); err != nil {
-			return fmt.Errorf("name: %w", err)
+	for _, fb := range s.texts() {
+		if err := fb.box.validate(c); err != nil {
+			return fmt.Errorf("%s: %w", fb.field, err)
 		}
 	}
 	if s.PreviewLongEdgePx < 64 || s.PreviewLongEdgePx > 4096 {
