@@ -95,9 +95,14 @@ func cmdRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	m := manifest{Files: []manifestFile{}, Warnings: append(warnings, res.Warnings...)}
-	if m.Warnings == nil {
-		m.Warnings = []string{}
+	// Check and Render may give the same warning; list each once.
+	m := manifest{Files: []manifestFile{}, Warnings: []string{}}
+	seen := map[string]bool{}
+	for _, w := range append(warnings, res.Warnings...) {
+		if !seen[w] {
+			seen[w] = true
+			m.Warnings = append(m.Warnings, w)
+		}
 	}
 	for _, f := range res.Files {
 		if err := os.WriteFile(filepath.Join(*out, f.Name), f.Data, 0o644); err != nil {
