@@ -18,25 +18,12 @@ import (
 
 	"oshigoods"
 	"oshigoods/impose"
+	"oshigoods/internal/testenv"
 	"oshigoods/render"
 	"oshigoods/templates"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.png from this run")
-
-// need returns the path of a tool the test checks the PDF with; it skips
-// without it, and fails in CI.
-func need(t *testing.T, tool string) string {
-	t.Helper()
-	p, err := exec.LookPath(tool)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not installed (poppler-utils, qpdf)", tool)
-		}
-		t.Skipf("%s is not installed", tool)
-	}
-	return p
-}
 
 func photoJPEG(t *testing.T) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, 1200, 1600))
@@ -123,10 +110,10 @@ func TestImpose(t *testing.T) {
 			}
 			file := filepath.Join(t.TempDir(), "sheet.pdf")
 			os.WriteFile(file, pdf, 0o644)
-			if out, err := exec.Command(need(t, "qpdf"), "--check", file).CombinedOutput(); err != nil {
+			if out, err := exec.Command(testenv.Tool(t, "qpdf"), "--check", file).CombinedOutput(); err != nil {
 				t.Fatalf("qpdf --check: %v\n%s", err, out)
 			}
-			info, err := exec.Command(need(t, "pdfinfo"), file).CombinedOutput()
+			info, err := exec.Command(testenv.Tool(t, "pdfinfo"), file).CombinedOutput()
 			if err != nil {
 				t.Fatalf("pdfinfo: %v\n%s", err, info)
 			}
@@ -134,7 +121,7 @@ func TestImpose(t *testing.T) {
 				t.Fatalf("pdfinfo:\n%s", info)
 			}
 			// The card's text is still text: its recipient line extracts.
-			txt, err := exec.Command(need(t, "pdftotext"), "-f", "1", "-l", "1", file, "-").CombinedOutput()
+			txt, err := exec.Command(testenv.Tool(t, "pdftotext"), "-f", "1", "-l", "1", file, "-").CombinedOutput()
 			if err != nil || !strings.Contains(string(txt), "clm_test") {
 				t.Fatalf("pdftotext: %v\n%s", err, txt)
 			}
@@ -175,7 +162,7 @@ func TestImposeRefuses(t *testing.T) {
 func golden(t *testing.T, pdfFile, want string) {
 	t.Helper()
 	prefix := filepath.Join(t.TempDir(), "page")
-	if out, err := exec.Command(need(t, "pdftoppm"), "-r", "40", "-f", "1", "-l", "1", "-png", "-singlefile", pdfFile, prefix).CombinedOutput(); err != nil {
+	if out, err := exec.Command(testenv.Tool(t, "pdftoppm"), "-r", "40", "-f", "1", "-l", "1", "-png", "-singlefile", pdfFile, prefix).CombinedOutput(); err != nil {
 		t.Fatalf("pdftoppm: %v\n%s", err, out)
 	}
 	got, err := os.ReadFile(prefix + ".png")

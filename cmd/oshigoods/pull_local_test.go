@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+
+	"oshigoods/internal/testenv"
 )
 
 // readyCards starts an embedded server, places n card orders and waits
@@ -43,17 +45,6 @@ func readyCards(t *testing.T, n int) (base, key string, size int64) {
 	}
 	waitAllReady(t, srv.base, key, n)
 	return srv.base, key, size
-}
-
-// requireMachine skips the test with reason, or fails it under CI
-// (CI or OSHIGOODS_TEST_REQUIRE_SERVICES set), where nothing may pass by
-// being skipped.
-func requireMachine(t *testing.T, reason string) {
-	t.Helper()
-	if os.Getenv("CI") != "" || os.Getenv("OSHIGOODS_TEST_REQUIRE_SERVICES") != "" {
-		t.Fatal(reason)
-	}
-	t.Skip(reason)
 }
 
 // inMountNamespace returns the command that runs script with sh in a
@@ -93,13 +84,13 @@ mkdir "$out/hot" && cp -a "$mnt/." "$out/hot/"
 // the claim with every file verified.
 func TestPullFullDisk(t *testing.T) {
 	if _, err := exec.LookPath("unshare"); err != nil {
-		requireMachine(t, "no unshare (util-linux) to mount a small tmpfs in a private mount namespace: "+err.Error())
+		testenv.Missing(t, "no unshare (util-linux) to mount a small tmpfs in a private mount namespace: "+err.Error())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	probe := t.TempDir()
 	if out, err := inMountNamespace(ctx, `mount -t tmpfs -o size=4k oshigoods-probe "$1"`, probe).CombinedOutput(); err != nil {
-		requireMachine(t, fmt.Sprintf("this machine does not let the test mount a tmpfs in a private mount namespace (unshare: %v: %s); the full-disk test needs it", err, bytes.TrimSpace(out)))
+		testenv.Missing(t, fmt.Sprintf("this machine does not let the test mount a tmpfs in a private mount namespace (unshare: %v: %s); the full-disk test needs it", err, bytes.TrimSpace(out)))
 	}
 
 	bin := buildBinary(t, t.TempDir())
@@ -235,7 +226,7 @@ func runOnTerminal(t *testing.T, bin string, args ...string) string {
 	cmd := exec.CommandContext(ctx, bin, args...)
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 24, Cols: 120})
 	if err != nil {
-		requireMachine(t, "cannot open a pseudo-terminal here: "+err.Error())
+		testenv.Missing(t, "cannot open a pseudo-terminal here: "+err.Error())
 	}
 	defer ptmx.Close()
 	var out bytes.Buffer

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"oshigoods/internal/testenv"
 )
 
 // chromiumPath returns Debian's Chromium (or OSHIGOODS_TEST_CHROMIUM). When
@@ -23,16 +24,7 @@ func chromiumPath(t *testing.T) string {
 	if p := os.Getenv("OSHIGOODS_TEST_CHROMIUM"); p != "" {
 		return p
 	}
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" || os.Getenv("OSHIGOODS_TEST_REQUIRE_SERVICES") != "" {
-		t.Fatal("chromium is not installed: this test drives the storefront in a real browser (run scripts/test, which installs it)")
-	}
-	t.Skip("chromium is not installed; apt-get install chromium, or run scripts/test")
-	return ""
+	return testenv.Tool(t, "chromium", "chromium-browser")
 }
 
 // screenshotDir is where the storefront test saves its screenshots:

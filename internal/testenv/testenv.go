@@ -8,7 +8,8 @@
 //
 // When a variable is unset the test is skipped, except when CI or
 // OSHIGOODS_TEST_REQUIRE_SERVICES is set: then it fails, so a missing
-// service never passes silently.
+// service never passes silently. Tool applies the same rule to the command
+// line tools tests check outputs with.
 package testenv
 
 import (
@@ -18,6 +19,8 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,15 +28,42 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// need returns the variable's value or skips (fails in CI) the test.
+// Required reports whether a missing service or tool must fail the test
+// rather than skip it: under CI or OSHIGOODS_TEST_REQUIRE_SERVICES.
+func Required() bool {
+	return os.Getenv("CI") != "" || os.Getenv("OSHIGOODS_TEST_REQUIRE_SERVICES") != ""
+}
+
+// Missing ends the test because something it needs is not here: it fails
+// when Required, and skips otherwise, with the reason either way.
+func Missing(t testing.TB, reason string) {
+	t.Helper()
+	if Required() {
+		t.Fatal(reason)
+	}
+	t.Skip(reason)
+}
+
+// Tool returns the path of the first of names found on PATH, for tests
+// that check outputs with real tools (pdfinfo, identify, ffprobe, chromium).
+// When none is found the test ends through Missing.
+func Tool(t testing.TB, names ...string) string {
+	t.Helper()
+	for _, name := range names {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	Missing(t, fmt.Sprintf("%s is not installed: this test checks its output with it (scripts/test installs it)", strings.Join(names, " or ")))
+	return ""
+}
+
+// need returns the variable's value or ends the test through Missing.
 func need(t testing.TB, name string) string {
 	t.Helper()
 	v := os.Getenv(name)
 	if v == "" {
-		if os.Getenv("CI") != "" || os.Getenv("OSHIGOODS_TEST_REQUIRE_SERVICES") != "" {
-			t.Fatalf("%s is not set: this test needs the real service (run scripts/test)", name)
-		}
-		t.Skipf("%s is not set; run scripts/test to test against the real service", name)
+		Missing(t, fmt.Sprintf("%s is not set: this test needs the real service (run scripts/test)", name))
 	}
 	return v
 }

@@ -18,6 +18,7 @@ import (
 	"unicode"
 
 	"oshigoods"
+	"oshigoods/internal/testenv"
 	"oshigoods/render"
 	"oshigoods/render/printpdf"
 )
@@ -182,13 +183,6 @@ func colorDist(a, b image.Image, x, y int) int {
 	return d
 }
 
-func needTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		t.Skipf("%s not installed", name)
-	}
-}
-
 func run(t *testing.T, name string, args ...string) string {
 	t.Helper()
 	out, err := exec.Command(name, args...).CombinedOutput()
@@ -202,7 +196,7 @@ func run(t *testing.T, name string, args ...string) string {
 // and a reader see, not bytes.
 func TestPDF(t *testing.T) {
 	for _, tool := range []string{"pdffonts", "pdfimages", "pdfinfo", "pdftotext", "pdftoppm", "qpdf"} {
-		needTool(t, tool)
+		testenv.Tool(t, tool)
 	}
 	for _, tc := range []struct {
 		scenario string
@@ -635,7 +629,7 @@ func TestProfileBleedRefused(t *testing.T) {
 // it with the preview: the same glyphs (the PDF's from the cut fonts given
 // to gofpdf, the preview's from the fonts' outlines) in the same places.
 func TestPDFMatchesPreview(t *testing.T) {
-	needTool(t, "pdftoppm")
+	testenv.Tool(t, "pdftoppm")
 	for _, id := range ids {
 		t.Run(id, func(t *testing.T) {
 			tpl := compileShipped(t, id)

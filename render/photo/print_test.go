@@ -18,6 +18,7 @@ import (
 	"strings"
 	"testing"
 
+	"oshigoods/internal/testenv"
 	"oshigoods/render"
 	"oshigoods/render/photo"
 	"oshigoods/templates"
@@ -64,18 +65,6 @@ func gradientJPEG(t testing.TB, w, h int) []byte {
 	return buf.Bytes()
 }
 
-// requireTool fails under CI, and skips elsewhere, when a checking tool is
-// missing (scripts/test installs them).
-func requireTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not installed: this test checks outputs with it (run scripts/test)", name)
-		}
-		t.Skipf("%s not installed; run scripts/test to install it", name)
-	}
-}
-
 func runTool(t *testing.T, name string, args ...string) string {
 	t.Helper()
 	out, err := exec.Command(name, args...).CombinedOutput()
@@ -97,9 +86,9 @@ func pt(mm float64) float64 { return mm / 25.4 * 72 }
 // 300 PixelsPerInch density, the sRGB ICC profile), poppler for the PDFs
 // (page size, TrimBox, BleedBox, the embedded image's pixels).
 func TestPrintProfiles(t *testing.T) {
-	requireTool(t, "identify")
-	requireTool(t, "pdfinfo")
-	requireTool(t, "pdfimages")
+	testenv.Tool(t, "identify")
+	testenv.Tool(t, "pdfinfo")
+	testenv.Tool(t, "pdfimages")
 	tmpl := printTemplate(t)
 	const W, H = 89.0, 127.0
 	tests := []struct {

@@ -8,20 +8,17 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+
+	"oshigoods/internal/testenv"
 )
 
 // boxes returns pdfinfo's page size and boxes of the first page, in mm.
 func boxes(t *testing.T, pdf []byte) map[string][4]float64 {
 	t.Helper()
-	if _, err := exec.LookPath("pdfinfo"); err != nil {
-		if os.Getenv("CI") != "" || os.Getenv("OSHIGOODS_TEST_REQUIRE_SERVICES") != "" {
-			t.Fatal("pdfinfo (poppler-utils) is needed")
-		}
-		t.Skip("pdfinfo (poppler-utils) is not installed")
-	}
+	pdfinfo := testenv.Tool(t, "pdfinfo")
 	path := filepath.Join(t.TempDir(), "p.pdf")
 	os.WriteFile(path, pdf, 0o644)
-	out, err := exec.Command("pdfinfo", "-box", path).CombinedOutput()
+	out, err := exec.Command(pdfinfo, "-box", path).CombinedOutput()
 	if err != nil {
 		t.Fatalf("pdfinfo: %v\n%s", err, out)
 	}

@@ -5,13 +5,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"oshigoods/internal/testenv"
 )
 
 // TestNormaliseLimits checks loudness normalisation where the true-peak
 // limiter must work hard: signals whose peaks at −16 LUFS would be far
 // over −1 dBTP. ffmpeg's ebur128 filter is the judge.
 func TestNormaliseLimits(t *testing.T) {
-	needTool(t, "ffmpeg")
+	testenv.Tool(t, "ffmpeg")
 	const rate = 44100
 	for _, tc := range []struct {
 		scenario string

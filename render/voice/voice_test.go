@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"oshigoods"
+	"oshigoods/internal/testenv"
 	"oshigoods/render"
 )
 
@@ -60,19 +61,6 @@ func inputs(kv ...string) render.Inputs {
 		in.Fields[kv[i]] = kv[i+1]
 	}
 	return in
-}
-
-// needTool skips the test when a checking tool is missing, or fails it
-// in CI (CI or OSHIGOODS_TEST_REQUIRE_SERVICES set), where scripts/test
-// installs ffmpeg and sox.
-func needTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") != "" || os.Getenv("OSHIGOODS_TEST_REQUIRE_SERVICES") != "" {
-			t.Fatalf("%s is not installed: this test checks outputs with it (run scripts/test)", name)
-		}
-		t.Skipf("%s not installed; run scripts/test to install it", name)
-	}
 }
 
 // probe is what ffprobe says about a file's first audio stream.
@@ -167,8 +155,8 @@ func fileNames(res *render.Result) []string {
 // preset's target and true peak at or under its ceiling, both measured by
 // ffmpeg's ebur128 filter.
 func TestRenderPresets(t *testing.T) {
-	needTool(t, "ffprobe")
-	needTool(t, "ffmpeg")
+	testenv.Tool(t, "ffprobe")
+	testenv.Tool(t, "ffmpeg")
 	tpl := loadMorning(t)
 	for _, tc := range []struct {
 		scenario string

@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"oshigoods/internal/testenv"
 )
 
 var updateSeeds = flag.Bool("update-seeds", false, "rewrite the seed corpus in testdata/fuzz/FuzzReadWAV")
@@ -153,8 +155,8 @@ func TestReadWAVForms(t *testing.T) {
 // TestReadWAVFromTools decodes WAVs written by ffmpeg and sox in forms
 // they choose themselves (EXTENSIBLE headers, bext, odd sizes).
 func TestReadWAVFromTools(t *testing.T) {
-	needTool(t, "ffmpeg")
-	needTool(t, "sox")
+	testenv.Tool(t, "ffmpeg")
+	testenv.Tool(t, "sox")
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		scenario string
