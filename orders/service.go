@@ -280,24 +280,12 @@ func (s *Service) Preview(ctx context.Context, req PreviewRequest) (*render.File
 	if err != nil {
 		return nil, nil, err
 	}
-	in := render.Inputs{Fields: req.Fields, Images: map[string][]byte{}, Profile: s.Profile}
+	in := render.Inputs{Fields: req.Fields, Profile: s.Profile}
 	if in.Fields == nil {
 		in.Fields = map[string]string{}
 	}
-	for _, f := range tpl.Fields() {
-		id := in.Fields[f.Name]
-		if f.Type != render.FieldImage || id == "" {
-			continue
-		}
-		up, err := s.Store.Upload(ctx, id)
-		if oshigoods.ErrorCode(err) == oshigoods.ENOTFOUND {
-			return nil, nil, oshigoods.FieldErrorf("fields."+f.Name, "no upload with id %q: upload the image first with POST /v1/uploads.", id)
-		} else if err != nil {
-			return nil, nil, err
-		}
-		if in.Images[f.Name], err = s.Files.Get(ctx, up.Key); err != nil {
-			return nil, nil, fmt.Errorf("fetch upload %s: %w", id, err)
-		}
+	if in.Images, err = LoadImages(ctx, s.Store, s.Files, tpl.Fields(), in.Fields); err != nil {
+		return nil, nil, prefixed("fields.", err)
 	}
 	warnings, err := tpl.Validate(ctx, in)
 	if err != nil {
@@ -308,6 +296,30 @@ func (s *Service) Preview(ctx context.Context, req PreviewRequest) (*render.File
 		return nil, nil, prefixed("fields.", err)
 	}
 	return f, warnings, nil
+}
+
+// LoadImages returns the bytes of the uploads that the image fields among
+// fields name in values, keyed by field name. An upload that does not
+// exist is EUNPROCESSABLE naming the field; a store or file error is
+// returned as it is (a caller may retry).
+func LoadImages(ctx context.Context, store Store, files FileStore, fields []render.Field, values map[string]string) (map[string][]byte, error) {
+	images := map[string][]byte{}
+	for _, f := range fields {
+		id := values[f.Name]
+		if f.Type != render.FieldImage || id == "" {
+			continue
+		}
+		up, err := store.Upload(ctx, id)
+		if oshigoods.ErrorCode(err) == oshigoods.ENOTFOUND {
+			return nil, oshigoods.FieldErrorf(f.Name, "no upload with id %q: upload the image first with POST /v1/uploads.", id)
+		} else if err != nil {
+			return nil, fmt.Errorf("load upload %s: %w", id, err)
+		}
+		if images[f.Name], err = files.Get(ctx, up.Key); err != nil {
+			return nil, fmt.Errorf("fetch upload %s: %w", id, err)
+		}
+	}
+	return images, nil
 }
 
 // Order returns the order if token is its token; ENOTFOUND otherwise, so a

@@ -122,24 +122,6 @@ func (h *Renderer) render(ctx context.Context, itemID string) error {
 
 // inputs gathers the item's field values and the bytes of its uploads.
 func (h *Renderer) inputs(ctx context.Context, tpl *templates.Template, item *orders.Item) (render.Inputs, error) {
-	in := render.Inputs{Fields: item.Fields, Images: map[string][]byte{}, Profile: h.Profile}
-	for _, f := range tpl.Fields() {
-		id := item.Fields[f.Name]
-		if f.Type != render.FieldImage || id == "" {
-			continue
-		}
-		up, err := h.Store.Upload(ctx, id)
-		if err != nil {
-			if oshigoods.ErrorCode(err) == oshigoods.ENOTFOUND {
-				return in, oshigoods.FieldErrorf(f.Name, "upload %s no longer exists.", id)
-			}
-			return in, fmt.Errorf("load upload %s: %w", id, err)
-		}
-		data, err := h.Files.Get(ctx, up.Key)
-		if err != nil {
-			return in, fmt.Errorf("fetch upload %s: %w", id, err)
-		}
-		in.Images[f.Name] = data
-	}
-	return in, nil
+	images, err := orders.LoadImages(ctx, h.Store, h.Files, tpl.Fields(), item.Fields)
+	return render.Inputs{Fields: item.Fields, Images: images, Profile: h.Profile}, err
 }
