@@ -42,6 +42,9 @@ func (f File) SHA256() string {
 type Result struct {
 	Files    []File
 	Warnings []string
+	// Preflight describes the output file for a print shop; nil until the
+	// kind's renderer fills it.
+	Preflight *Preflight
 }
 
 // Inputs are one item's personalisation: the text values of its fields and,
