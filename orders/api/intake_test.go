@@ -1,7 +1,9 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -10,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"oshigoods/orders"
 	"oshigoods/orders/api"
@@ -142,4 +145,175 @@ func TestOrderRefusesControlCharacters(t *testing.T) {
 			}
 		})
 	}
+}
+
+// readyForShop renders every item of the order behind the API's back: one
+// PDF file each, as a worker would record it.
+func (a *testAPI) readyForShop(t *testing.T, o *orders.Order) {
+	t.Helper()
+	ctx := context.Background()
+	for _, it := range o.Items {
+		a.store.TransitionItem(ctx, it.ID, []orders.Status{orders.StatusReceived}, orders.StatusQueued, "")
+		f := orders.File{ItemID: it.ID, Name: "card.pdf", Role: render.RoleOutput, ContentType: "application/pdf",
+			Size: 1234, SHA256: strings.Repeat("ab", 32), Key: "orders/" + o.ID + "/" + it.ID + "/card.pdf"}
+		if changed, err := a.store.CompleteItem(ctx, it.ID, []orders.File{f}, nil); err != nil || !changed {
+			t.Fatalf("complete %s: %v %v", it.ID, changed, err)
+		}
+	}
+}
+
+// TestClaimCSVOpensInExcel: GET /v1/shop/claims/{id}?format=csv is UTF-8
+// with a BOM and CRLF lines, so Japanese Excel opens it without garbling,
+// and every cell a fan controls that starts like a formula (= + - @, tab,
+// CR) is prefixed with ' so that no spreadsheet runs it. Orders stored
+// before names were checked (a tab or CR leading the name) are neutralised
+// too.
+func TestClaimCSVOpensInExcel(t *testing.T) {
+	a := startAPI(t)
+	ctx := context.Background()
+	tests := []struct {
+		scenario            string
+		name, email         string
+		legacy              bool   // stored directly, as before order-time checks
+		wantName, wantEmail string // the cells in the CSV
+	}{
+		{"hyperlink formula in the name", `=HYPERLINK("http://x","y")`, "a@example.com", false, `'=HYPERLINK("http://x","y")`, "a@example.com"},
+		{"plus in the name", "+1", "b@example.com", false, "'+1", "b@example.com"},
+		{"minus in the name", "-2", "c@example.com", false, "'-2", "c@example.com"},
+		{"at sign in the name", "@SUM(A1)", "d@example.com", false, "'@SUM(A1)", "d@example.com"},
+		{"formula in the e-mail", "推し活 花子", "=1+2@example.com", false, "推し活 花子", "'=1+2@example.com"},
+		{"minus in the e-mail", "推し活 花子", "-x@example.com", false, "推し活 花子", "'-x@example.com"},
+		{"stored tab leading the name", "\t=1+1", "e@example.com", true, "'\t=1+1", "e@example.com"},
+		{"stored CR leading the name", "\r=1+1", "f@example.com", true, "'=1+1", "f@example.com"}, // encoding/csv drops a lone CR in a cell under UseCRLF
+		{"plain name untouched", "推し活 花子", "hanako@example.com", false, "推し活 花子", "hanako@example.com"},
+		{"inner formula characters untouched", "花子=+-@", "g@example.com", false, "花子=+-@", "g@example.com"},
+	}
+	byOrder := map[string]int{} // order id → scenario
+	for i, tc := range tests {
+		var o *orders.Order
+		if tc.legacy {
+			now := time.Now().UTC()
+			o = &orders.Order{ID: orders.NewID("ord"), TokenHash: orders.Hash("x" + tc.name), Status: orders.StatusReceived,
+				Customer: orders.Customer{Name: tc.name, Email: tc.email}, RequestHash: tc.scenario, CreatedAt: now, UpdatedAt: now}
+			o.Items = []*orders.Item{{ID: orders.NewID("itm"), OrderID: o.ID, Template: "card-letter-tate", Kind: render.KindCard,
+				Quantity: 1, Fields: map[string]string{"to": "さくら"}, Status: orders.StatusReceived, CreatedAt: now, UpdatedAt: now}}
+			if _, _, err := a.store.CreateOrder(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			res, body := postJSON(t, a.base+"/v1/orders", cardOrderBody(tc.name, tc.email, "さくら", ""))
+			var v struct{ ID string }
+			if json.Unmarshal(body, &v); res.StatusCode != http.StatusCreated {
+				t.Fatalf("%s: order: %d %s", tc.scenario, res.StatusCode, body)
+			}
+			var err error
+			if o, err = a.store.Order(ctx, v.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a.readyForShop(t, o)
+		byOrder[o.ID] = i
+	}
+
+	key, _, err := a.svc.CreateShopKey(ctx, "テスト印刷所")
+	if err != nil {
+		t.Fatal(err)
+	}
+	claim := shopRequest(t, "POST", a.base+"/v1/shop/claims", key, `{"max": 20}`)
+	var m struct {
+		ClaimID string `json:"claim_id"`
+	}
+	if err := json.Unmarshal(claim.body, &m); err != nil || claim.status != http.StatusCreated || m.ClaimID == "" {
+		t.Fatalf("claim: %d %s", claim.status, claim.body)
+	}
+	res := shopRequest(t, "GET", a.base+"/v1/shop/claims/"+m.ClaimID+"?format=csv", key, "")
+	if res.status != http.StatusOK {
+		t.Fatalf("csv: %d %s", res.status, res.body)
+	}
+	if ct := res.header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+		t.Errorf("Content-Type %q, want text/csv; charset=utf-8", ct)
+	}
+	if cd := res.header.Get("Content-Disposition"); cd != `attachment; filename="`+m.ClaimID+`.csv"` {
+		t.Errorf("Content-Disposition %q, want an attachment named %s.csv", cd, m.ClaimID)
+	}
+	rows := checkExcelCSV(t, res.body)
+	if len(rows) != len(tests)+1 {
+		t.Fatalf("%d rows, want a header and %d", len(rows), len(tests))
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	rowOf := map[int][]string{} // scenario → its order's row
+	for _, row := range rows[1:] {
+		i, ok := byOrder[row[col["order_id"]]]
+		if !ok {
+			t.Fatalf("row for an unknown order: %q", row)
+		}
+		rowOf[i] = row
+	}
+	for i, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			row := rowOf[i]
+			if row == nil {
+				t.Fatal("no row for the order")
+			}
+			if got := row[col["customer_name"]]; got != tc.wantName {
+				t.Errorf("customer_name %q, want %q", got, tc.wantName)
+			}
+			if got := row[col["customer_email"]]; got != tc.wantEmail {
+				t.Errorf("customer_email %q, want %q", got, tc.wantEmail)
+			}
+			if row[col["quantity"]] != "1" || row[col["trim_w_mm"]] != "100" || row[col["size"]] != "1234" {
+				t.Errorf("numbers changed: %q", row)
+			}
+		})
+	}
+}
+
+// checkExcelCSV checks that data starts with the UTF-8 BOM and that every
+// line ends with CRLF, and returns its records as encoding/csv reads them
+// once the BOM is stripped.
+func checkExcelCSV(t *testing.T, data []byte) [][]string {
+	t.Helper()
+	rest, ok := bytes.CutPrefix(data, []byte("\xef\xbb\xbf"))
+	if !ok {
+		t.Fatalf("no UTF-8 BOM: starts %q", data[:min(len(data), 20)])
+	}
+	rows, err := csv.NewReader(bytes.NewReader(rest)).ReadAll()
+	if err != nil {
+		t.Fatalf("parse: %v\n%s", err, rest)
+	}
+	// Outside quoted cells every LF is preceded by CR. Cells here hold no
+	// newline, so counting is enough.
+	if !bytes.HasSuffix(rest, []byte("\r\n")) || bytes.Count(rest, []byte("\n")) != bytes.Count(rest, []byte("\r\n")) ||
+		bytes.Count(rest, []byte("\r\n")) != len(rows) {
+		t.Errorf("lines do not all end with CRLF:\n%q", rest)
+	}
+	if len(rows) == 0 || rows[0][0] != "claim_id" {
+		t.Fatalf("header %q", rows)
+	}
+	return rows
+}
+
+type shopResponse struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func shopRequest(t *testing.T, method, url, key, body string) shopResponse {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return shopResponse{res.StatusCode, res.Header, b}
 }
