@@ -138,7 +138,9 @@ func CheckText(field, v string, newlines bool) error {
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
 			return oshigoods.FieldErrorf(field, "%s contains a control character (U+%04X).", field, r)
 		case r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069:
-			return oshigoods.FieldErrorf(field, "%s contains a bidirectional control character (U+%04X), which can disguise text.", field, r)
+			// Worded so that the storefront's "contains a control
+			// character" rule shows it in Japanese too.
+			return oshigoods.FieldErrorf(field, "%s contains a control character (U+%04X, a bidi control that can disguise text).", field, r)
 		}
 	}
 	return nil
