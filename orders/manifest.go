@@ -5,6 +5,7 @@ import (
 	"io"
 	"path"
 	"strconv"
+	"strings"
 	"time"
 
 	"oshigoods/render"
@@ -102,20 +103,49 @@ func NewManifest(c *Claim, catalog *templates.Catalog) *Manifest {
 var CSVHeader = []string{"claim_id", "order_id", "customer_name", "customer_email", "item_id", "seq",
 	"template", "kind", "quantity", "trim_w_mm", "trim_h_mm", "file", "role", "content_type", "size", "sha256", "path"}
 
-// WriteCSV writes the manifest as CSV, one row per file, with a header.
+// utf8BOM opens the CSV so that Excel (Japanese Excel reads CSV as
+// Shift_JIS otherwise) takes it as UTF-8.
+const utf8BOM = "\ufeff"
+
+// WriteCSV writes the manifest as CSV, one row per file, with a header, for
+// a print shop to open in a spreadsheet: UTF-8 with a BOM and CRLF line
+// endings, so that Japanese Excel opens it without garbling. It is the one
+// CSV layout: the API's ?format=csv and the pull client's manifest.csv both
+// come from here.
+//
+// Every text cell goes through csvCell, which neutralises formulas (CSV
+// injection). Numeric cells (seq, quantity, trim, size) are formatted here
+// and never negative, so they are written as they are and stay numbers.
 func (m *Manifest) WriteCSV(w io.Writer) error {
+	if _, err := io.WriteString(w, utf8BOM); err != nil {
+		return err
+	}
 	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
 	cw.Write(CSVHeader)
 	ff := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	for _, o := range m.Orders {
 		for _, it := range o.Items {
 			for _, f := range it.Files {
-				cw.Write([]string{m.ClaimID, o.ID, o.Customer.Name, o.Customer.Email, it.ID, strconv.Itoa(it.Seq),
-					it.Template, string(it.Kind), strconv.Itoa(it.Quantity), ff(it.TrimMM[0]), ff(it.TrimMM[1]),
-					f.Name, string(f.Role), f.ContentType, strconv.FormatInt(f.Size, 10), f.SHA256, f.Path})
+				cw.Write([]string{csvCell(m.ClaimID), csvCell(o.ID), csvCell(o.Customer.Name), csvCell(o.Customer.Email),
+					csvCell(it.ID), strconv.Itoa(it.Seq), csvCell(it.Template), csvCell(string(it.Kind)),
+					strconv.Itoa(it.Quantity), ff(it.TrimMM[0]), ff(it.TrimMM[1]), csvCell(f.Name), csvCell(string(f.Role)),
+					csvCell(f.ContentType), strconv.FormatInt(f.Size, 10), csvCell(f.SHA256), csvCell(f.Path)})
 			}
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvCell returns a text cell that no spreadsheet reads as a formula: one
+// that starts with =, +, -, @, a tab or a CR gets a leading ' (OWASP's
+// advice on CSV injection), which Excel shows as text. Fans control the
+// customer's name and e-mail, and order intake refuses control characters
+// in them, but an order stored before that check may still hold one.
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

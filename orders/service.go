@@ -240,6 +240,9 @@ func prefixed(prefix string, err error) error {
 	return err
 }
 
+// validateCustomer checks the customer's name and e-mail: present, within
+// their limits, free of control and bidi characters (render.CheckText: they
+// end up in print shops' spreadsheets and labels), and a plain address.
 func validateCustomer(c Customer) error {
 	name := strings.TrimSpace(c.Name)
 	switch {
@@ -251,6 +254,12 @@ func validateCustomer(c Customer) error {
 		return oshigoods.FieldErrorf("customer.email", "customer.email is required.")
 	case len(c.Email) > 254:
 		return oshigoods.FieldErrorf("customer.email", "customer.email is at most 254 characters.")
+	}
+	if err := render.CheckText("customer.name", c.Name, false); err != nil {
+		return err
+	}
+	if err := render.CheckText("customer.email", c.Email, false); err != nil {
+		return err
 	}
 	if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email {
 		return oshigoods.FieldErrorf("customer.email", "customer.email is not an email address.")

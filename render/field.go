@@ -50,7 +50,7 @@ type Field struct {
 }
 
 // ValidateFields checks in against fields: required fields are present,
-// text within MaxLength and free of control characters, choices known,
+// text within MaxLength and free of control characters (CheckText), choices known,
 // numbers in range, no unknown fields. Image fields must be present in
 // in.Images when required. It returns the first violation as an
 // EUNPROCESSABLE *oshigoods.Error naming the field and the limit.
@@ -93,13 +93,8 @@ func validateValue(f Field, v string) error {
 		if f.MaxLength > 0 && n > f.MaxLength {
 			return oshigoods.FieldErrorf(f.Name, "%s is %d characters; the limit is %d (%d too many).", f.Name, n, f.MaxLength, n-f.MaxLength)
 		}
-		for _, r := range v {
-			if r == '\n' && f.Multiline {
-				continue
-			}
-			if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-				return oshigoods.FieldErrorf(f.Name, "%s contains a control character (U+%04X).", f.Name, r)
-			}
+		if err := CheckText(f.Name, v, f.Multiline); err != nil {
+			return err
 		}
 	case FieldChoice:
 		if !hasChoice(f.Choices, v) {
@@ -125,6 +120,28 @@ func validateValue(f Field, v string) error {
 		}
 	default:
 		return fmt.Errorf("field %s: unknown type %q", f.Name, f.Type)
+	}
+	return nil
+}
+
+// CheckText refuses text a fan may not type into a name or a field: C0
+// controls (tab and newline too, unless newlines is set, when LF alone is
+// allowed), DEL and C1 controls, and the Unicode bidi embeddings, overrides
+// and isolates U+202A–U+202E and U+2066–U+2069, which make text read
+// differently from what it is (in a spreadsheet, a file name, a card). It
+// returns an EUNPROCESSABLE *oshigoods.Error naming field and the first
+// character refused, or nil.
+func CheckText(field, v string, newlines bool) error {
+	for _, r := range v {
+		switch {
+		case r == '\n' && newlines:
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			return oshigoods.FieldErrorf(field, "%s contains a control character (U+%04X).", field, r)
+		case r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069:
+			// Worded so that the storefront's "contains a control
+			// character" rule shows it in Japanese too.
+			return oshigoods.FieldErrorf(field, "%s contains a control character (U+%04X, a bidi control that can disguise text).", field, r)
+		}
 	}
 	return nil
 }

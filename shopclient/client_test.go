@@ -132,7 +132,15 @@ func startServer(t *testing.T) *server {
 // rendered and ready for a shop.
 func (s *server) readyOrder(t *testing.T) {
 	t.Helper()
-	body := `{"customer":{"name":"推し活 花子","email":"hanako@example.com"},
+	s.readyOrderBy(t, "推し活 花子", "hanako@example.com")
+}
+
+// readyOrderBy is readyOrder with the customer's name and e-mail; it
+// returns the order's id.
+func (s *server) readyOrderBy(t *testing.T, name, email string) string {
+	t.Helper()
+	customer, _ := json.Marshal(orders.Customer{Name: name, Email: email})
+	body := `{"customer":` + string(customer) + `,
 		"items":[{"template":"card-letter-tate","quantity":1,"fields":{"to":"さくら"}}]}`
 	var o struct{ ID, Token, Status string }
 	if code := s.do(t, "POST", "/v1/orders", "", body, &o); code != 201 {
@@ -146,6 +154,7 @@ func (s *server) readyOrder(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 		s.do(t, "GET", "/v1/orders/"+o.ID, o.Token, "", &o)
 	}
+	return o.ID
 }
 
 func (s *server) do(t *testing.T, method, path, auth, body string, out any) int {

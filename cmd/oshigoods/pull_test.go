@@ -161,7 +161,7 @@ func TestPull(t *testing.T) {
 			if pdf := getBody(t, base+"/v1/shop/claims/"+m.ClaimID+"/imposition.pdf?sheet=A3", key, "application/pdf"); !bytes.HasPrefix(pdf, []byte("%PDF")) {
 				t.Fatalf("imposition is not a PDF")
 			}
-			if csv := getBody(t, base+"/v1/shop/claims/"+m.ClaimID+"?format=csv", key, "text/csv"); !strings.HasPrefix(string(csv), "claim_id,order_id,customer_name") || strings.Count(string(csv), "\n") != 3 {
+			if csv := getBody(t, base+"/v1/shop/claims/"+m.ClaimID+"?format=csv", key, "text/csv"); !strings.HasPrefix(string(csv), "\ufeffclaim_id,order_id,customer_name") || strings.Count(string(csv), "\r\n") != 3 {
 				t.Fatalf("CSV manifest:\n%s", csv)
 			}
 			other := createShopKey(t, env)

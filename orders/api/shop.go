@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -146,7 +147,8 @@ func keyOf(c *orders.Claim, itemID, name string) string {
 }
 
 // getClaim answers the claim's manifest: JSON with fresh URLs (and a sheet
-// map with ?sheet=A4|A3|SRA3), or CSV with ?format=csv.
+// map with ?sheet=A4|A3|SRA3), or CSV with ?format=csv (orders.WriteCSV:
+// UTF-8 with a BOM, CRLF, formulas neutralised) as a download.
 func (s *Server) getClaim(w http.ResponseWriter, r *http.Request, k *orders.ShopKey) {
 	c, err := s.svc.ShopClaim(r.Context(), k, r.PathValue("id"))
 	if err != nil {
@@ -154,9 +156,16 @@ func (s *Server) getClaim(w http.ResponseWriter, r *http.Request, k *orders.Shop
 		return
 	}
 	if r.URL.Query().Get("format") == "csv" {
+		// Written whole before the header goes out, so a failure is a 500.
+		var csv bytes.Buffer
+		if err := orders.NewManifest(c, s.catalog).WriteCSV(&csv); err != nil {
+			s.writeError(w, r, fmt.Errorf("write claim %s as CSV: %w", c.ID, err))
+			return
+		}
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+c.ID+`.csv"`)
-		orders.NewManifest(c, s.catalog).WriteCSV(w)
+		w.Header().Set("Content-Disposition", `attachment; filename="`+c.ID+`.csv"`) // ids are [a-z0-9_]
+		w.Header().Set("Cache-Control", "no-store")                                  // customers' names and e-mails
+		w.Write(csv.Bytes())
 		return
 	}
 	m, err := s.manifest(r.Context(), c, r.URL.Query().Get("sheet"))
