@@ -8,21 +8,14 @@ import (
 	"image/color"
 	"image/jpeg"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"oshigoods"
 	"oshigoods/orders"
-	"oshigoods/orders/api"
-	"oshigoods/orders/sqlstore"
-	"oshigoods/render"
-	"oshigoods/templates"
 )
 
 // memFiles keeps blobs in memory: the file store is not what these tests
@@ -63,23 +56,7 @@ func (nopQueue) EnqueueRender(context.Context, *orders.Item) error { return nil 
 // shipped catalogue.
 func newAPI(t *testing.T) string {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "oshigoods.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	catalog, err := templates.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	profile, _ := render.LookupProfile("")
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := &orders.Service{Store: store, Queue: nopQueue{}, Files: &memFiles{objs: map[string][]byte{}},
-		Catalog: catalog, Logger: logger, Secret: []byte("test"), Profile: profile}
-	srv := httptest.NewServer(api.New(svc, logger, nil))
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return startAPI(t).base
 }
 
 func photoJPEG(t *testing.T, w, h int) []byte {
