@@ -2,11 +2,14 @@ package impose
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"image"
 	_ "image/jpeg" // decode JPEG headers for their pixel size
-	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -105,6 +108,8 @@ type measured struct {
 	bleed float64
 	// pdf only: the imported BleedBox template.
 	tpl int
+	// jpeg only: the registered image's name, by content.
+	image string
 }
 
 // cell returns the space one copy takes: trim, bleed, marks and gap.
@@ -128,19 +133,33 @@ func Impose(sheet Sheet, pieces []Piece, title string) (pdf []byte, m *Map, err 
 	doc.SetTitle(title, true)
 	doc.SetAutoPageBreak(false, 0)
 	imp := gofpdi.NewImporter()
-	var streams []*io.ReadSeeker // kept alive: gofpdi names sources by pointer
+	// gofpdi names imported objects by their object number and the source
+	// file's name; a stream has no name, so the objects of two card PDFs
+	// with the same numbers would collide and the last would win. Each PDF
+	// is therefore imported from a file named by its item and content.
+	tmp, err := os.MkdirTemp("", "oshigoods-impose-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("make temporary folder: %w", err)
+	}
+	defer os.RemoveAll(tmp)
 	defer func() {
 		if v := recover(); v != nil {
 			pdf, m, err = nil, nil, oshigoods.Errorf(oshigoods.EUNPROCESSABLE, "a PDF print file cannot be imported: %v", v)
 		}
 	}()
 
+	// images are the registered JPEGs by the SHA-256 of their bytes: gofpdf
+	// names an image's resource by a hash of its bytes, so registering the
+	// same bytes under two names writes that resource name twice.
+	images := map[string]bool{}
 	var ms []*measured
-	for _, p := range pieces {
+	for i, p := range pieces {
 		if p.Copies < 1 {
 			p.Copies = 1
 		}
 		mp := &measured{Piece: p}
+		sum := sha256.Sum256(p.Data)
+		digest := hex.EncodeToString(sum[:])
 		switch p.ContentType {
 		case "image/jpeg":
 			cfg, _, err := image.DecodeConfig(bytes.NewReader(p.Data))
@@ -152,11 +171,17 @@ func Impose(sheet Sheet, pieces []Piece, title string) (pdf []byte, m *Map, err 
 				dpi = 300
 			}
 			mp.bleed = math.Max(0, (float64(cfg.Width)/dpi*25.4-p.TrimWMM)/2)
-			doc.RegisterImageOptionsReader(p.ItemID+"/"+p.File, gofpdf.ImageOptions{ImageType: "JPG"}, bytes.NewReader(p.Data))
+			mp.image = "jpeg-" + digest
+			if !images[mp.image] {
+				images[mp.image] = true
+				doc.RegisterImageOptionsReader(mp.image, gofpdf.ImageOptions{ImageType: "JPG"}, bytes.NewReader(p.Data))
+			}
 		case "application/pdf":
-			var rs io.ReadSeeker = bytes.NewReader(p.Data)
-			streams = append(streams, &rs)
-			mp.tpl = imp.ImportPageFromStream(doc, &rs, 1, "/BleedBox")
+			file := filepath.Join(tmp, fmt.Sprintf("%d-%s-%s.pdf", i, safeName(p.ItemID), digest))
+			if err := os.WriteFile(file, p.Data, 0o600); err != nil {
+				return nil, nil, fmt.Errorf("write %s of item %s: %w", p.File, p.ItemID, err)
+			}
+			mp.tpl = imp.ImportPage(doc, file, 1, "/BleedBox")
 			sizes := imp.GetPageSizes()[1]
 			box := sizes["/BleedBox"]
 			if box == nil {
@@ -279,7 +304,7 @@ func place(doc *gofpdf.Fpdf, imp *gofpdi.Importer, p *measured, tx, ty float64) 
 	if p.ContentType == "application/pdf" {
 		imp.UseImportedTemplate(doc, p.tpl, bx, by, bw, bh)
 	} else {
-		doc.ImageOptions(p.ItemID+"/"+p.File, bx, by, bw, bh, false, gofpdf.ImageOptions{ImageType: "JPG"}, 0, "")
+		doc.ImageOptions(p.image, bx, by, bw, bh, false, gofpdf.ImageOptions{ImageType: "JPG"}, 0, "")
 	}
 	// トンボ: at each trim corner, one mark along each edge's extension.
 	doc.SetDrawColor(0, 0, 0)
@@ -297,6 +322,16 @@ func place(doc *gofpdf.Fpdf, imp *gofpdi.Importer, p *measured, tx, ty float64) 
 		doc.Line(c[0]+sx*off, c[1], c[0]+sx*(off+MarkLengthMM), c[1])
 		doc.Line(c[0], c[1]+sy*off, c[0], c[1]+sy*(off+MarkLengthMM))
 	}
+}
+
+// safeName keeps the letters, digits, _ and - of an id for a file name.
+func safeName(id string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' {
+			return r
+		}
+		return '_'
+	}, id)
 }
 
 func round(v float64) float64 { return math.Round(v*100) / 100 }
