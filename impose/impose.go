@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/jung-kurt/gofpdf/contrib/gofpdi"
 
 	"oshigoods"
+	"oshigoods/render/printpdf"
 )
 
 // Sheet is a press sheet size in millimetres, portrait.
@@ -89,7 +91,8 @@ type PageMap struct {
 }
 
 // Slot is one placed copy. X and Y are the trim box's top-left corner from
-// the sheet's top-left, in millimetres.
+// the sheet's top-left, in millimetres. Label is the copy's slug, printed
+// as text and as a QR code below its bleed.
 type Slot struct {
 	OrderID string  `json:"order_id"`
 	ItemID  string  `json:"item_id"`
@@ -100,6 +103,7 @@ type Slot struct {
 	WMM     float64 `json:"w_mm"`
 	HMM     float64 `json:"h_mm"`
 	BleedMM float64 `json:"bleed_mm"`
+	Label   string  `json:"label"`
 }
 
 // measured is a piece with its bleed known.
@@ -110,12 +114,22 @@ type measured struct {
 	tpl int
 	// jpeg only: the registered image's name, by content.
 	image string
+	// band is the height of the slug below the bleed.
+	band float64
 }
 
-// cell returns the space one copy takes: trim, bleed, marks and gap.
+// pad returns the space a copy takes beyond its trim on the top, left and
+// right (bleed, marks and gap) and below (that, or the bleed and the slug
+// and the gap, whichever is more).
+func (m *measured) pad() (side, below float64) {
+	side = math.Max(m.bleed, MarkOffsetMM) + MarkLengthMM + GapMM
+	return side, math.Max(side, m.bleed+m.band+GapMM)
+}
+
+// cell returns the space one copy takes: trim, bleed, marks, slug and gap.
 func (m *measured) cell() (w, h float64) {
-	pad := 2 * (math.Max(m.bleed, MarkOffsetMM) + MarkLengthMM + GapMM)
-	return m.TrimWMM + pad, m.TrimHMM + pad
+	side, below := m.pad()
+	return m.TrimWMM + 2*side, m.TrimHMM + side + below
 }
 
 // Impose places every copy of every piece on sheets of the given size and
@@ -130,8 +144,15 @@ func Impose(sheet Sheet, pieces []Piece, title string) (pdf []byte, m *Map, err 
 	doc := gofpdf.NewCustom(&gofpdf.InitType{UnitStr: "mm", Size: gofpdf.SizeType{Wd: sheet.WidthMM, Ht: sheet.HeightMM}})
 	doc.SetCompression(true)
 	doc.SetCreator("oshigoods impose", true)
+	doc.SetProducer("oshigoods", false)
 	doc.SetTitle(title, true)
+	doc.SetCreationDate(printpdf.CreationTime)
+	doc.SetModificationDate(printpdf.CreationTime)
+	doc.SetCatalogSort(true)
 	doc.SetAutoPageBreak(false, 0)
+	if err := addSlugFont(doc); err != nil {
+		return nil, nil, err
+	}
 	imp := gofpdi.NewImporter()
 	// gofpdi names imported objects by their object number and the source
 	// file's name; a stream has no name, so the objects of two card PDFs
@@ -197,6 +218,21 @@ func Impose(sheet Sheet, pieces []Piece, title string) (pdf []byte, m *Map, err 
 		ms = append(ms, mp)
 	}
 
+	// Every slug gets room for the largest QR code among the labels.
+	var labels []string
+	for _, mp := range ms {
+		for c := 1; c <= mp.Copies; c++ {
+			labels = append(labels, Label(mp.OrderID, mp.ItemID, c, mp.Copies))
+		}
+	}
+	band, err := slugBand(labels)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, mp := range ms {
+		mp.band = band
+	}
+
 	// Group by cell size, biggest first, keeping the given order within.
 	type group struct {
 		w, h   float64
@@ -249,15 +285,23 @@ func Impose(sheet Sheet, pieces []Piece, title string) (pdf []byte, m *Map, err 
 		up := cols * rows
 		for start := 0; start < len(copies); start += up {
 			doc.AddPageFormat(orientation, gofpdf.SizeType{Wd: sheet.WidthMM, Ht: sheet.HeightMM})
+			// The sheet is the finished product of the press run: its trim
+			// and bleed are the whole page.
+			doc.SetPageBox("trim", 0, 0, sw, sh)
+			doc.SetPageBox("bleed", 0, 0, sw, sh)
 			pm := PageMap{Page: doc.PageNo(), Up: up}
 			for i := start; i < len(copies) && i < start+up; i++ {
 				c := copies[i]
 				col, row := (i-start)%cols, (i-start)/cols
+				side, _ := c.p.pad()
 				tx := x0 + float64(col)*g.w + (g.w-c.p.TrimWMM)/2
-				ty := y0 + float64(row)*g.h + (g.h-c.p.TrimHMM)/2
-				place(doc, imp, c.p, tx, ty)
+				ty := y0 + float64(row)*g.h + side
+				label := Label(c.p.OrderID, c.p.ItemID, c.n, c.p.Copies)
+				if err := place(doc, imp, c.p, tx, ty, label); err != nil {
+					return nil, nil, fmt.Errorf("place %s of item %s: %w", c.p.File, c.p.ItemID, err)
+				}
 				pm.Slots = append(pm.Slots, Slot{OrderID: c.p.OrderID, ItemID: c.p.ItemID, File: c.p.File, Copy: c.n,
-					XMM: round(tx), YMM: round(ty), WMM: c.p.TrimWMM, HMM: c.p.TrimHMM, BleedMM: round(c.p.bleed)})
+					XMM: round(tx), YMM: round(ty), WMM: c.p.TrimWMM, HMM: c.p.TrimHMM, BleedMM: round(c.p.bleed), Label: label})
 			}
 			m.Pages = append(m.Pages, pm)
 		}
@@ -267,15 +311,16 @@ func Impose(sheet Sheet, pieces []Piece, title string) (pdf []byte, m *Map, err 
 	for i := range m.Pages {
 		doc.SetPage(m.Pages[i].Page)
 		_, sh := doc.GetPageSize()
-		doc.SetFont("Helvetica", "", 7)
+		doc.SetFont(slugFamily, "", 7)
 		doc.SetTextColor(0, 0, 0)
 		doc.Text(MarginMM, sh-MarginMM/2, fmt.Sprintf("%s  sheet %d/%d  %s  %d-up  %d placed", ascii(title), m.Pages[i].Page, total, sheet.Name, m.Pages[i].Up, len(m.Pages[i].Slots)))
 	}
+	// The sheet's bytes come out here and only here.
 	var buf bytes.Buffer
 	if err := doc.Output(&buf); err != nil {
 		return nil, nil, fmt.Errorf("write imposition: %w", err)
 	}
-	return buf.Bytes(), m, nil
+	return sortPageBoxes(buf.Bytes()), m, nil
 }
 
 // orient returns whether the sheet is turned to landscape and the grid of
@@ -297,8 +342,9 @@ func orient(s Sheet, cw, ch float64) (landscape bool, cols, rows int) {
 }
 
 // place draws one copy with its trim's top-left at (tx, ty): the file over
-// trim plus bleed, then corner crop marks outside the bleed.
-func place(doc *gofpdf.Fpdf, imp *gofpdi.Importer, p *measured, tx, ty float64) {
+// trim plus bleed, then corner crop marks outside the bleed, then its slug
+// below the bleed.
+func place(doc *gofpdf.Fpdf, imp *gofpdi.Importer, p *measured, tx, ty float64, label string) error {
 	b := p.bleed
 	bx, by, bw, bh := tx-b, ty-b, p.TrimWMM+2*b, p.TrimHMM+2*b
 	if p.ContentType == "application/pdf" {
@@ -322,6 +368,21 @@ func place(doc *gofpdf.Fpdf, imp *gofpdi.Importer, p *measured, tx, ty float64) 
 		doc.Line(c[0]+sx*off, c[1], c[0]+sx*(off+MarkLengthMM), c[1])
 		doc.Line(c[0], c[1]+sy*off, c[0], c[1]+sy*(off+MarkLengthMM))
 	}
+	return drawSlug(doc, label, tx, y1, p.TrimWMM, b)
+}
+
+// pageBoxes matches the page boxes gofpdf writes from a map, in random
+// order (as render/printpdf does).
+var pageBoxes = regexp.MustCompile(`(?:/(?:Trim|Bleed)Box \[[^\]]*\]\n){2}`)
+
+// sortPageBoxes sorts the page box entries, so the same sheet is the same
+// bytes. They keep their total length, so no offset in the file moves.
+func sortPageBoxes(pdf []byte) []byte {
+	return pageBoxes.ReplaceAllFunc(pdf, func(m []byte) []byte {
+		lines := strings.SplitAfter(string(m), "\n")
+		sort.Strings(lines)
+		return []byte(strings.Join(lines, ""))
+	})
 }
 
 // safeName keeps the letters, digits, _ and - of an id for a file name.

@@ -157,3 +157,107 @@ func TestImposeSamePhotoTwice(t *testing.T) {
 		})
 	}
 }
+
+// TestImposeSlugs: every copy carries its label below its bleed, as text
+// in an embedded font and as a QR code that scans back to it; no slug or
+// mark reaches another copy; every sheet has TrimBox and BleedBox; the same
+// photo sheet is the same bytes.
+func TestImposeSlugs(t *testing.T) {
+	ps := pieces(t)
+	for _, name := range []string{"A4", "A3", "SRA3"} {
+		t.Run(name, func(t *testing.T) {
+			sheet, _ := impose.LookupSheet(name)
+			pdf, m, err := impose.Impose(sheet, ps, "claim clm_slugs")
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := writePDF(t, pdf)
+			qpdfClean(t, file)
+			fonts, err := exec.Command(testenv.Tool(t, "pdffonts"), file).CombinedOutput()
+			if err != nil {
+				t.Fatalf("pdffonts: %v\n%s", err, fonts)
+			}
+			rows := strings.Split(strings.TrimSpace(string(fonts)), "\n")[2:]
+			if len(rows) < 2 {
+				t.Fatalf("pdffonts lists %d fonts, want the card's and the slug's:\n%s", len(rows), fonts)
+			}
+			for _, row := range rows {
+				if f := strings.Fields(row); len(f) < 4 || f[len(f)-5] != "yes" {
+					t.Errorf("font not embedded: %s", row)
+				}
+			}
+			if n, want := bytes.Count(pdf, []byte("/TrimBox")), bytes.Count(pdf, []byte("/Type /Page\n")); n != want || bytes.Count(pdf, []byte("/BleedBox")) != want {
+				t.Errorf("%d TrimBox and %d BleedBox for %d pages", n, bytes.Count(pdf, []byte("/BleedBox")), want)
+			}
+			for _, pg := range m.Pages {
+				for i, s := range pg.Slots {
+					if want := impose.Label(s.OrderID, s.ItemID, s.Copy, copiesOf(ps, s.ItemID)); s.Label != want {
+						t.Errorf("slot label %q, want %q", s.Label, want)
+					}
+					// The slug lies below the bleed, within the trim's width.
+					got := strings.Join(strings.Fields(textIn(t, file, pg.Page, s.XMM, s.YMM+s.HMM+s.BleedMM, s.WMM, 15)), " ")
+					if !strings.Contains(got, s.Label) {
+						t.Errorf("sheet %d: slug below %s copy %d reads %q, want %q", pg.Page, s.ItemID, s.Copy, got, s.Label)
+					}
+					if in := textIn(t, file, pg.Page, s.XMM-s.BleedMM, s.YMM-s.BleedMM, s.WMM+2*s.BleedMM, s.HMM+2*s.BleedMM); strings.Contains(in, s.ItemID) {
+						t.Errorf("sheet %d: slug text inside the bleed of %s copy %d", pg.Page, s.ItemID, s.Copy)
+					}
+					a := footprint(s)
+					for _, o := range pg.Slots[i+1:] {
+						if b := footprint(o); a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3] {
+							t.Errorf("sheet %d: copy %s/%d (with marks and slug %v) overlaps %s/%d (%v)", pg.Page, s.ItemID, s.Copy, a, o.ItemID, o.Copy, b)
+						}
+					}
+				}
+			}
+		})
+	}
+	t.Run("QR code scans", func(t *testing.T) {
+		zbar := testenv.Tool(t, "zbarimg")
+		sheet, _ := impose.LookupSheet("A3")
+		pdf, m, err := impose.Impose(sheet, ps[:1], "claim clm_slugs")
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := writePDF(t, pdf)
+		s := m.Pages[0].Slots[0]
+		px := func(mm float64) string { return fmt.Sprint(int(mm * 200 / 25.4)) }
+		prefix := filepath.Join(t.TempDir(), "slug")
+		if out, err := exec.Command(testenv.Tool(t, "pdftoppm"), "-r", "200", "-f", "1", "-l", "1", "-png", "-singlefile",
+			"-x", px(s.XMM), "-y", px(s.YMM+s.HMM+s.BleedMM), "-W", px(s.WMM), "-H", px(16), file, prefix).CombinedOutput(); err != nil {
+			t.Fatalf("pdftoppm: %v\n%s", err, out)
+		}
+		out, err := exec.Command(zbar, "-q", "--raw", prefix+".png").Output()
+		if err != nil || strings.TrimSpace(string(out)) != s.Label {
+			t.Fatalf("zbarimg read %q (%v), want %q", out, err, s.Label)
+		}
+	})
+	t.Run("same bytes twice", func(t *testing.T) {
+		sheet, _ := impose.LookupSheet("SRA3")
+		a, _, err := impose.Impose(sheet, ps[1:], "claim clm_slugs")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _, _ := impose.Impose(sheet, ps[1:], "claim clm_slugs")
+		if !bytes.Equal(a, b) {
+			t.Fatal("the same photo sheet came out as different bytes")
+		}
+	})
+}
+
+func copiesOf(ps []impose.Piece, itemID string) int {
+	for _, p := range ps {
+		if p.ItemID == itemID {
+			return p.Copies
+		}
+	}
+	return 0
+}
+
+// footprint is the rectangle (x0, y0, x1, y1) a copy inks: its bleed, its
+// crop marks (MarkOffsetMM+MarkLengthMM beyond the trim) and, below, its
+// slug (at most 15 mm below the bleed).
+func footprint(s impose.Slot) [4]float64 {
+	mark := max(s.BleedMM, impose.MarkOffsetMM) + impose.MarkLengthMM
+	return [4]float64{s.XMM - mark, s.YMM - mark, s.XMM + s.WMM + mark, s.YMM + s.HMM + max(mark, s.BleedMM+15)}
+}
