@@ -24,6 +24,7 @@ require (
 	github.com/tetratelabs/wazero v1.9.0
 	golang.org/x/image v0.47.0
 	modernc.org/sqlite v1.61.1
+	rsc.io/qr v0.2.0
 )
 
 require (

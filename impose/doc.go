@@ -6,4 +6,10 @@
 // their BleedBox imported as a form XObject with gofpdi, so text stays
 // text and the card's own fonts travel along. Nothing is rasterised and no
 // external tool runs: imposition is pure Go.
+//
+// Below its bleed every copy carries a slug: its label (order id / item id
+// copy/copies, see Label) in an embedded font and the same text as a QR
+// code of 0.4 mm modules, so a cut piece scans back to its order. The slug
+// makes a copy's cell taller (about 15 mm below the bleed), so SRA3 takes
+// four L-size photos, not eight.
 package impose

@@ -2,11 +2,15 @@ package impose
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"image"
 	_ "image/jpeg" // decode JPEG headers for their pixel size
-	"io"
 	"math"
+	"os"
+	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -14,6 +18,7 @@ import (
 	"github.com/jung-kurt/gofpdf/contrib/gofpdi"
 
 	"oshigoods"
+	"oshigoods/render/printpdf"
 )
 
 // Sheet is a press sheet size in millimetres, portrait.
@@ -86,7 +91,8 @@ type PageMap struct {
 }
 
 // Slot is one placed copy. X and Y are the trim box's top-left corner from
-// the sheet's top-left, in millimetres.
+// the sheet's top-left, in millimetres. Label is the copy's slug, printed
+// as text and as a QR code below its bleed.
 type Slot struct {
 	OrderID string  `json:"order_id"`
 	ItemID  string  `json:"item_id"`
@@ -97,6 +103,7 @@ type Slot struct {
 	WMM     float64 `json:"w_mm"`
 	HMM     float64 `json:"h_mm"`
 	BleedMM float64 `json:"bleed_mm"`
+	Label   string  `json:"label"`
 }
 
 // measured is a piece with its bleed known.
@@ -105,12 +112,24 @@ type measured struct {
 	bleed float64
 	// pdf only: the imported BleedBox template.
 	tpl int
+	// jpeg only: the registered image's name, by content.
+	image string
+	// band is the height of the slug below the bleed.
+	band float64
 }
 
-// cell returns the space one copy takes: trim, bleed, marks and gap.
+// pad returns the space a copy takes beyond its trim on the top, left and
+// right (bleed, marks and gap) and below (that, or the bleed and the slug
+// and the gap, whichever is more).
+func (m *measured) pad() (side, below float64) {
+	side = math.Max(m.bleed, MarkOffsetMM) + MarkLengthMM + GapMM
+	return side, math.Max(side, m.bleed+m.band+GapMM)
+}
+
+// cell returns the space one copy takes: trim, bleed, marks, slug and gap.
 func (m *measured) cell() (w, h float64) {
-	pad := 2 * (math.Max(m.bleed, MarkOffsetMM) + MarkLengthMM + GapMM)
-	return m.TrimWMM + pad, m.TrimHMM + pad
+	side, below := m.pad()
+	return m.TrimWMM + 2*side, m.TrimHMM + side + below
 }
 
 // Impose places every copy of every piece on sheets of the given size and
@@ -125,22 +144,43 @@ func Impose(sheet Sheet, pieces []Piece, title string) (pdf []byte, m *Map, err 
 	doc := gofpdf.NewCustom(&gofpdf.InitType{UnitStr: "mm", Size: gofpdf.SizeType{Wd: sheet.WidthMM, Ht: sheet.HeightMM}})
 	doc.SetCompression(true)
 	doc.SetCreator("oshigoods impose", true)
+	doc.SetProducer("oshigoods", false)
 	doc.SetTitle(title, true)
+	doc.SetCreationDate(printpdf.CreationTime)
+	doc.SetModificationDate(printpdf.CreationTime)
+	doc.SetCatalogSort(true)
 	doc.SetAutoPageBreak(false, 0)
+	if err := addSlugFont(doc); err != nil {
+		return nil, nil, err
+	}
 	imp := gofpdi.NewImporter()
-	var streams []*io.ReadSeeker // kept alive: gofpdi names sources by pointer
+	// gofpdi names imported objects by their object number and the source
+	// file's name; a stream has no name, so the objects of two card PDFs
+	// with the same numbers would collide and the last would win. Each PDF
+	// is therefore imported from a file named by its item and content.
+	tmp, err := os.MkdirTemp("", "oshigoods-impose-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("make temporary folder: %w", err)
+	}
+	defer os.RemoveAll(tmp)
 	defer func() {
 		if v := recover(); v != nil {
 			pdf, m, err = nil, nil, oshigoods.Errorf(oshigoods.EUNPROCESSABLE, "a PDF print file cannot be imported: %v", v)
 		}
 	}()
 
+	// images are the registered JPEGs by the SHA-256 of their bytes: gofpdf
+	// names an image's resource by a hash of its bytes, so registering the
+	// same bytes under two names writes that resource name twice.
+	images := map[string]bool{}
 	var ms []*measured
-	for _, p := range pieces {
+	for i, p := range pieces {
 		if p.Copies < 1 {
 			p.Copies = 1
 		}
 		mp := &measured{Piece: p}
+		sum := sha256.Sum256(p.Data)
+		digest := hex.EncodeToString(sum[:])
 		switch p.ContentType {
 		case "image/jpeg":
 			cfg, _, err := image.DecodeConfig(bytes.NewReader(p.Data))
@@ -152,11 +192,17 @@ func Impose(sheet Sheet, pieces []Piece, title string) (pdf []byte, m *Map, err 
 				dpi = 300
 			}
 			mp.bleed = math.Max(0, (float64(cfg.Width)/dpi*25.4-p.TrimWMM)/2)
-			doc.RegisterImageOptionsReader(p.ItemID+"/"+p.File, gofpdf.ImageOptions{ImageType: "JPG"}, bytes.NewReader(p.Data))
+			mp.image = "jpeg-" + digest
+			if !images[mp.image] {
+				images[mp.image] = true
+				doc.RegisterImageOptionsReader(mp.image, gofpdf.ImageOptions{ImageType: "JPG"}, bytes.NewReader(p.Data))
+			}
 		case "application/pdf":
-			var rs io.ReadSeeker = bytes.NewReader(p.Data)
-			streams = append(streams, &rs)
-			mp.tpl = imp.ImportPageFromStream(doc, &rs, 1, "/BleedBox")
+			file := filepath.Join(tmp, fmt.Sprintf("%d-%s-%s.pdf", i, safeName(p.ItemID), digest))
+			if err := os.WriteFile(file, p.Data, 0o600); err != nil {
+				return nil, nil, fmt.Errorf("write %s of item %s: %w", p.File, p.ItemID, err)
+			}
+			mp.tpl = imp.ImportPage(doc, file, 1, "/BleedBox")
 			sizes := imp.GetPageSizes()[1]
 			box := sizes["/BleedBox"]
 			if box == nil {
@@ -170,6 +216,21 @@ func Impose(sheet Sheet, pieces []Piece, title string) (pdf []byte, m *Map, err 
 			return nil, nil, fmt.Errorf("load %s of item %s: %w", p.File, p.ItemID, doc.Error())
 		}
 		ms = append(ms, mp)
+	}
+
+	// Every slug gets room for the largest QR code among the labels.
+	var labels []string
+	for _, mp := range ms {
+		for c := 1; c <= mp.Copies; c++ {
+			labels = append(labels, Label(mp.OrderID, mp.ItemID, c, mp.Copies))
+		}
+	}
+	band, err := slugBand(labels)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, mp := range ms {
+		mp.band = band
 	}
 
 	// Group by cell size, biggest first, keeping the given order within.
@@ -224,15 +285,23 @@ func Impose(sheet Sheet, pieces []Piece, title string) (pdf []byte, m *Map, err 
 		up := cols * rows
 		for start := 0; start < len(copies); start += up {
 			doc.AddPageFormat(orientation, gofpdf.SizeType{Wd: sheet.WidthMM, Ht: sheet.HeightMM})
+			// The sheet is the finished product of the press run: its trim
+			// and bleed are the whole page.
+			doc.SetPageBox("trim", 0, 0, sw, sh)
+			doc.SetPageBox("bleed", 0, 0, sw, sh)
 			pm := PageMap{Page: doc.PageNo(), Up: up}
 			for i := start; i < len(copies) && i < start+up; i++ {
 				c := copies[i]
 				col, row := (i-start)%cols, (i-start)/cols
+				side, _ := c.p.pad()
 				tx := x0 + float64(col)*g.w + (g.w-c.p.TrimWMM)/2
-				ty := y0 + float64(row)*g.h + (g.h-c.p.TrimHMM)/2
-				place(doc, imp, c.p, tx, ty)
+				ty := y0 + float64(row)*g.h + side
+				label := Label(c.p.OrderID, c.p.ItemID, c.n, c.p.Copies)
+				if err := place(doc, imp, c.p, tx, ty, label); err != nil {
+					return nil, nil, fmt.Errorf("place %s of item %s: %w", c.p.File, c.p.ItemID, err)
+				}
 				pm.Slots = append(pm.Slots, Slot{OrderID: c.p.OrderID, ItemID: c.p.ItemID, File: c.p.File, Copy: c.n,
-					XMM: round(tx), YMM: round(ty), WMM: c.p.TrimWMM, HMM: c.p.TrimHMM, BleedMM: round(c.p.bleed)})
+					XMM: round(tx), YMM: round(ty), WMM: c.p.TrimWMM, HMM: c.p.TrimHMM, BleedMM: round(c.p.bleed), Label: label})
 			}
 			m.Pages = append(m.Pages, pm)
 		}
@@ -242,15 +311,16 @@ func Impose(sheet Sheet, pieces []Piece, title string) (pdf []byte, m *Map, err 
 	for i := range m.Pages {
 		doc.SetPage(m.Pages[i].Page)
 		_, sh := doc.GetPageSize()
-		doc.SetFont("Helvetica", "", 7)
+		doc.SetFont(slugFamily, "", 7)
 		doc.SetTextColor(0, 0, 0)
 		doc.Text(MarginMM, sh-MarginMM/2, fmt.Sprintf("%s  sheet %d/%d  %s  %d-up  %d placed", ascii(title), m.Pages[i].Page, total, sheet.Name, m.Pages[i].Up, len(m.Pages[i].Slots)))
 	}
+	// The sheet's bytes come out here and only here.
 	var buf bytes.Buffer
 	if err := doc.Output(&buf); err != nil {
 		return nil, nil, fmt.Errorf("write imposition: %w", err)
 	}
-	return buf.Bytes(), m, nil
+	return sortPageBoxes(buf.Bytes()), m, nil
 }
 
 // orient returns whether the sheet is turned to landscape and the grid of
@@ -272,14 +342,15 @@ func orient(s Sheet, cw, ch float64) (landscape bool, cols, rows int) {
 }
 
 // place draws one copy with its trim's top-left at (tx, ty): the file over
-// trim plus bleed, then corner crop marks outside the bleed.
-func place(doc *gofpdf.Fpdf, imp *gofpdi.Importer, p *measured, tx, ty float64) {
+// trim plus bleed, then corner crop marks outside the bleed, then its slug
+// below the bleed.
+func place(doc *gofpdf.Fpdf, imp *gofpdi.Importer, p *measured, tx, ty float64, label string) error {
 	b := p.bleed
 	bx, by, bw, bh := tx-b, ty-b, p.TrimWMM+2*b, p.TrimHMM+2*b
 	if p.ContentType == "application/pdf" {
 		imp.UseImportedTemplate(doc, p.tpl, bx, by, bw, bh)
 	} else {
-		doc.ImageOptions(p.ItemID+"/"+p.File, bx, by, bw, bh, false, gofpdf.ImageOptions{ImageType: "JPG"}, 0, "")
+		doc.ImageOptions(p.image, bx, by, bw, bh, false, gofpdf.ImageOptions{ImageType: "JPG"}, 0, "")
 	}
 	// トンボ: at each trim corner, one mark along each edge's extension.
 	doc.SetDrawColor(0, 0, 0)
@@ -297,6 +368,31 @@ func place(doc *gofpdf.Fpdf, imp *gofpdi.Importer, p *measured, tx, ty float64) 
 		doc.Line(c[0]+sx*off, c[1], c[0]+sx*(off+MarkLengthMM), c[1])
 		doc.Line(c[0], c[1]+sy*off, c[0], c[1]+sy*(off+MarkLengthMM))
 	}
+	return drawSlug(doc, label, tx, y1, p.TrimWMM, b)
+}
+
+// pageBoxes matches the page boxes gofpdf writes from a map, in random
+// order (as render/printpdf does).
+var pageBoxes = regexp.MustCompile(`(?:/(?:Trim|Bleed)Box \[[^\]]*\]\n){2}`)
+
+// sortPageBoxes sorts the page box entries, so the same sheet is the same
+// bytes. They keep their total length, so no offset in the file moves.
+func sortPageBoxes(pdf []byte) []byte {
+	return pageBoxes.ReplaceAllFunc(pdf, func(m []byte) []byte {
+		lines := strings.SplitAfter(string(m), "\n")
+		sort.Strings(lines)
+		return []byte(strings.Join(lines, ""))
+	})
+}
+
+// safeName keeps the letters, digits, _ and - of an id for a file name.
+func safeName(id string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' {
+			return r
+		}
+		return '_'
+	}, id)
 }
 
 func round(v float64) float64 { return math.Round(v*100) / 100 }
