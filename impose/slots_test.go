@@ -257,7 +257,11 @@ func copiesOf(ps []impose.Piece, itemID string) int {
 // footprint is the rectangle (x0, y0, x1, y1) a copy inks: its bleed, its
 // crop marks (MarkOffsetMM+MarkLengthMM beyond the trim) and, below, its
 // slug (at most 15 mm below the bleed).
+// footprint is the rectangle a copy's ink takes on the sheet: its marks and
+// its slug, whose QR code (version 3 for these labels: 29 modules) keeps its
+// quiet zone on both sides.
 func footprint(s impose.Slot) [4]float64 {
 	mark := max(s.BleedMM, impose.MarkOffsetMM) + impose.MarkLengthMM
-	return [4]float64{s.XMM - mark, s.YMM - mark, s.XMM + s.WMM + mark, s.YMM + s.HMM + max(mark, s.BleedMM+15)}
+	slug := s.BleedMM + float64(29+2*impose.QRQuietModules)*impose.QRModuleMM
+	return [4]float64{s.XMM - mark, s.YMM - mark, s.XMM + s.WMM + mark, s.YMM + s.HMM + max(mark, slug)}
 }

@@ -18,9 +18,14 @@ import (
 // text and as a QR code, so a packing station can scan a cut piece back to
 // its order.
 const (
-	// QRModuleMM is the side of one QR module.
-	QRModuleMM = 0.4
+	// QRModuleMM is the side of one QR module: 0.3 mm, over three dots at
+	// 300 dpi and well within what a phone reads at arm's length, and small
+	// enough that L-size photos still gang 8-up on SRA3.
+	QRModuleMM = 0.3
 	// QRQuietModules is the clear space kept round a QR code, in modules.
+	// Above it lies blank slug between the code and the bleed; below, the
+	// gap and the blank middle of the next cell's top pad (crop marks stand
+	// only at the trim's corners), so the cell reserves the upper one only.
 	QRQuietModules = 4
 	// qrMinModules is the QR side reserved for every piece: version 3
 	// (29 modules) holds a label of two 20-character ids at level L, so
@@ -64,7 +69,8 @@ func qrCode(label string) (*qr.Code, error) {
 
 // slugBand is the height below the bleed that the slugs of labels take:
 // the largest QR code among them (at least qrMinModules) with its quiet
-// zone above and below.
+// zone above it. The quiet zone below falls in the gap and the next cell's
+// blank top pad, or the sheet's margin.
 func slugBand(labels []string) (float64, error) {
 	n := qrMinModules
 	for _, l := range labels {
@@ -74,7 +80,7 @@ func slugBand(labels []string) (float64, error) {
 		}
 		n = max(n, c.Size)
 	}
-	return float64(n+2*QRQuietModules) * QRModuleMM, nil
+	return float64(n+QRQuietModules) * QRModuleMM, nil
 }
 
 // drawSlug draws a copy's slug below the bleed of the trim whose
