@@ -78,8 +78,8 @@ func TestImpose(t *testing.T) {
 		wantPages int
 		wantUp    []int
 	}{
-		{"A3", 3, []int{4, 4, 4}},   // 3 cards on one sheet; 5 photos 4-up on two
-		{"SRA3", 2, []int{4, 8}},    // photos 8-up on a landscape SRA3, slugs and all
+		{"A3", 3, []int{4, 4, 4}}, // 3 cards on one sheet; 5 photos 4-up on two
+		{"SRA3", 2, []int{4, 8}},  // photos 8-up on a landscape SRA3, slugs and all
 		{"A4", 5, []int{2, 2, 2, 2, 2}},
 	} {
 		t.Run(tc.sheet, func(t *testing.T) {
