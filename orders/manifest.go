@@ -47,7 +47,13 @@ type ManifestItem struct {
 	TrimMM   [2]float64        `json:"trim_mm"`
 	DPI      int               `json:"dpi,omitempty"`
 	Fields   map[string]string `json:"fields,omitempty"`
-	Files    []ManifestFile    `json:"files"`
+	// Warnings are the item's warnings as the fan was told them (a soft
+	// photo, a shrunk name), with the render's.
+	Warnings []string `json:"warnings,omitempty"`
+	// Preflight is the print file's check; absent when the renderer made
+	// none.
+	Preflight *render.Preflight `json:"preflight,omitempty"`
+	Files     []ManifestFile    `json:"files"`
 }
 
 // ManifestFile is one file of an item. URL, a presigned download link, is
@@ -81,7 +87,7 @@ func NewManifest(c *Claim, catalog *templates.Catalog) *Manifest {
 				continue
 			}
 			mi := ManifestItem{ID: it.ID, Seq: it.Seq, Template: it.Template, Kind: it.Kind, Quantity: it.Quantity,
-				Status: it.Status, Fields: it.Fields, Files: []ManifestFile{}}
+				Status: it.Status, Fields: it.Fields, Warnings: it.Warnings, Preflight: it.Preflight, Files: []ManifestFile{}}
 			if catalog != nil {
 				if t, err := catalog.Get(it.Template); err == nil {
 					out := t.Output()

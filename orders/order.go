@@ -100,8 +100,14 @@ type Item struct {
 	Fields map[string]string
 	Status Status
 	// Error is the public reason for a failed item, "" otherwise.
-	Error     string
-	Warnings  []string
+	Error string
+	// Warnings are what the fan was told when ordering (a soft photo, a
+	// shrunk name) and, once rendered, merged with the render's own
+	// (MergeWarnings): order-time first, each once.
+	Warnings []string
+	// Preflight is the rendered print file's check, with Warnings copied
+	// in; nil until the item is rendered, or when its renderer makes none.
+	Preflight *render.Preflight
 	Files     []File
 	CreatedAt time.Time
 	UpdatedAt time.Time

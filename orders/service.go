@@ -53,7 +53,8 @@ func (l Limits) WithDefaults() Limits {
 }
 
 // Service takes orders and uploads: it validates them, stores them and
-// hands items to the queue. It is safe for concurrent use.
+// hands items to the queue; and it renders items (RenderItem). It is safe
+// for concurrent use.
 type Service struct {
 	Store   Store
 	Queue   Queue
@@ -63,7 +64,8 @@ type Service struct {
 	// Secret derives order tokens; every API process of one installation
 	// must share it.
 	Secret []byte
-	// Profile is the print profile previews are made with.
+	// Profile is the print profile items are rendered (RenderItem) and
+	// previewed with. The zero Profile is digital: no bleed, no marks.
 	Profile render.Profile
 	Limits  Limits
 	// URLTTL is how long presigned download URLs last. Default 1 hour.

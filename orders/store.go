@@ -3,6 +3,8 @@ package orders
 import (
 	"context"
 	"time"
+
+	"oshigoods/render"
 )
 
 // Store keeps orders, items, files, uploads and shop keys. Every method is
@@ -35,13 +37,14 @@ type Store interface {
 	// (changed false, nil error). ENOTFOUND if there is no such item.
 	TransitionItem(ctx context.Context, id string, from []Status, to Status, reason string) (changed bool, err error)
 
-	// CompleteItem records an item's files and warnings and marks it ready,
-	// in one transaction, if it is queued or rendering; an item already ready
-	// (a task delivered twice) is left as it is. Files are keyed by
-	// (item, name): recording the same files again replaces, never
-	// duplicates. It re-derives the order's status. It reports whether the
-	// item changed. ENOTFOUND if there is no such item.
-	CompleteItem(ctx context.Context, id string, files []File, warnings []string) (changed bool, err error)
+	// CompleteItem records an item's files, warnings and preflight record
+	// (c, stored exactly as given: the warnings replace the item's) and
+	// marks it ready, in one transaction, if it is queued or rendering; an
+	// item already ready (a task delivered twice) is left as it is. Files
+	// are keyed by (item, name): recording the same files again replaces,
+	// never duplicates. It re-derives the order's status. It reports whether
+	// the item changed. ENOTFOUND if there is no such item.
+	CompleteItem(ctx context.Context, id string, c Completion) (changed bool, err error)
 
 	// StaleItems returns items whose status is one of statuses and that have
 	// not been updated since before, oldest first, at most limit. The worker's
@@ -134,6 +137,16 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Close releases the database.
 	Close() error
+}
+
+// Completion is what a finished render records on its item.
+type Completion struct {
+	Files []File
+	// Warnings are the item's warnings after the render: the order's and
+	// the render's, merged (MergeWarnings).
+	Warnings []string
+	// Preflight is the print file's check, nil when the renderer made none.
+	Preflight *render.Preflight
 }
 
 // FileStore keeps blobs: uploads and rendered files. Put of the same key

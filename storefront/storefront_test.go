@@ -161,7 +161,7 @@ func TestFiles(t *testing.T) {
 	item := o.Items[0]
 	key := "orders/" + o.ID + "/" + item.ID + "/preview.png"
 	svc.Files.Put(ctx, key, []byte("png bytes"), "image/png")
-	if _, err := svc.Store.CompleteItem(ctx, item.ID, []orders.File{{ItemID: item.ID, Name: "preview.png", Role: "preview", ContentType: "image/png", Size: 9, Key: key}}, nil); err != nil {
+	if _, err := svc.Store.CompleteItem(ctx, item.ID, orders.Completion{Files: []orders.File{{ItemID: item.ID, Name: "preview.png", Role: "preview", ContentType: "image/png", Size: 9, Key: key}}}); err != nil {
 		t.Fatal(err)
 	}
 	other, otherToken, _, err := svc.CreateOrder(ctx, orders.NewOrder{

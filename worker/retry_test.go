@@ -44,7 +44,9 @@ func TestTransientErrorsRetryThenFail(t *testing.T) {
 	}
 
 	broken := &brokenWrites{FileStore: e.files}
-	h := &worker.Renderer{Store: e.store, Files: broken, Catalog: e.renderer.Catalog, Logger: e.renderer.Logger}
+	svc := *e.svc
+	svc.Files = broken
+	h := &worker.Renderer{Service: &svc, Logger: e.renderer.Logger}
 	srv := asynq.NewServer(e.redis, asynq.Config{
 		Concurrency:    1,
 		Queues:         map[string]int{worker.QueueRender: 1},

@@ -58,11 +58,12 @@ func newEnv(t *testing.T) *env {
 	q := worker.NewQueue(redisOpt)
 	t.Cleanup(func() { q.Close() })
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := &orders.Service{Store: store, Queue: q, Files: files, Catalog: catalog, Logger: logger, Secret: []byte("s")}
 	return &env{
-		svc:      &orders.Service{Store: store, Queue: q, Files: files, Catalog: catalog, Logger: logger, Secret: []byte("s")},
+		svc:      svc,
 		store:    store,
 		files:    files,
-		renderer: &worker.Renderer{Store: store, Files: files, Catalog: catalog, Logger: logger},
+		renderer: &worker.Renderer{Service: svc, Logger: logger},
 		redis:    redisOpt,
 	}
 }

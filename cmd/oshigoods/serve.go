@@ -143,7 +143,7 @@ func (s *system) runWorker(ctx context.Context) error {
 		}),
 	})
 	mux := asynq.NewServeMux()
-	mux.Handle("render:", &worker.Renderer{Store: s.store, Files: s.files, Catalog: s.catalog, Profile: s.profile, Logger: s.logger})
+	mux.Handle("render:", &worker.Renderer{Service: s.svc, Logger: s.logger})
 	mux.Handle("webhook:", &worker.Deliverer{Store: s.store, Logger: s.logger})
 	if err := srv.Start(mux); err != nil {
 		return fmt.Errorf("start worker: %w", err)

@@ -101,7 +101,9 @@ func TestStorefront(t *testing.T) {
 	shots := screenshotDir(t)
 	tab, consoleErrors := browser(t, chromium)
 	photoPath := filepath.Join(t.TempDir(), "me.jpg")
-	writeFile(t, photoPath, testPhoto(t))
+	// 1600×900: about 233 dpi in photo-2shot-l's window, so the fan is
+	// warned it may print soft, and the order page says so when ready.
+	writeFile(t, photoPath, softPhoto(t, 1600, 900))
 
 	// do runs actions with a deadline, failing the test with what it was doing.
 	do := func(what string, timeout time.Duration, steps ...chromedp.Action[chromedp.Void]) {
@@ -241,7 +243,7 @@ func TestStorefront(t *testing.T) {
 			chromedp.SetUploadFiles(chromedp.CSS("#f-photo"), []string{photoPath}),
 		)
 		waitFor("the upload", `document.querySelector('input[name=photo]').value.startsWith('upl_')`, 30*time.Second)
-		if got := eval(`document.getElementById('info-photo').textContent`); !strings.Contains(got, "1600×1200") {
+		if got := eval(`document.getElementById('info-photo').textContent`); !strings.Contains(got, "1600×900") {
 			t.Fatalf("upload info %q", got)
 		}
 		do("name the photo", 10*time.Second, chromedp.SendKeys(chromedp.CSS("#f-name"), "はなこ♡"))
@@ -251,6 +253,10 @@ func TestStorefront(t *testing.T) {
 		waitFor("the photo shown as printed", `(() => { const i = document.querySelector('.goods img'); return i && i.complete && i.naturalWidth > 0; })()`, 30*time.Second)
 		if got := eval(`String(document.querySelector('.goods img').naturalWidth)`); got == "0" {
 			t.Fatalf("photo not shown")
+		}
+		// The warning given at order time, beside the finished item.
+		if got := eval(`(document.querySelector('.item-warnings') || {}).textContent || ''`); !strings.Contains(got, "ご注意") || !strings.Contains(got, "解像度") || !strings.Contains(got, "233 dpi") {
+			t.Fatalf("order page warnings %q, want ご注意 with the 233 dpi warning", got)
 		}
 		shoot("5-order-photo")
 	}

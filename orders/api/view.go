@@ -26,8 +26,13 @@ type itemView struct {
 	Fields   map[string]string `json:"fields"`
 	Status   orders.Status     `json:"status"`
 	Error    string            `json:"error,omitempty"`
-	Warnings []string          `json:"warnings,omitempty"`
-	Files    []fileView        `json:"files,omitempty"`
+	// Warnings are the fan's order-time warnings and, once rendered, the
+	// render's, merged (order-time first, each once).
+	Warnings []string `json:"warnings,omitempty"`
+	// Preflight is the print file's check, once rendered (when the
+	// renderer makes one).
+	Preflight *render.Preflight `json:"preflight,omitempty"`
+	Files     []fileView        `json:"files,omitempty"`
 }
 
 type fileView struct {
@@ -43,7 +48,7 @@ type fileView struct {
 func (s *Server) viewOrder(ctx context.Context, o *orders.Order) (orderView, error) {
 	v := orderView{ID: o.ID, Status: o.Status, Customer: o.Customer, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Items: []itemView{}}
 	for _, it := range o.Items {
-		iv := itemView{ID: it.ID, Template: it.Template, Kind: it.Kind, Quantity: it.Quantity, Fields: it.Fields, Status: it.Status, Error: it.Error, Warnings: it.Warnings}
+		iv := itemView{ID: it.ID, Template: it.Template, Kind: it.Kind, Quantity: it.Quantity, Fields: it.Fields, Status: it.Status, Error: it.Error, Warnings: it.Warnings, Preflight: it.Preflight}
 		for _, f := range it.Files {
 			url, err := s.svc.FileURL(ctx, f)
 			if err != nil {

@@ -22,7 +22,7 @@ func readyOrder(t *testing.T, s *Store, id string, created time.Time) {
 	create(t, s, o)
 	for _, it := range o.Items {
 		transition(t, s, it.ID, orders.StatusReceived, orders.StatusRendering)
-		if _, err := s.CompleteItem(t.Context(), it.ID, files(it.ID, 100), nil); err != nil {
+		if _, err := s.CompleteItem(t.Context(), it.ID, orders.Completion{Files: files(it.ID, 100)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -93,7 +93,7 @@ func testClaimFilter(t *testing.T, dsn string) {
 	photo.Items[0].Kind, photo.Items[0].Template = render.KindPhoto, "photo-2shot-l"
 	create(t, s, photo)
 	transition(t, s, "photo-item0", orders.StatusReceived, orders.StatusRendering)
-	if _, err := s.CompleteItem(t.Context(), "photo-item0", files("photo-item0", 10), nil); err != nil {
+	if _, err := s.CompleteItem(t.Context(), "photo-item0", orders.Completion{Files: files("photo-item0", 10)}); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()

@@ -12,6 +12,7 @@ import (
 
 	"oshigoods"
 	"oshigoods/orders"
+	"oshigoods/render"
 )
 
 // defaultLimit is the number of rows a list returns when its limit is ≤ 0.
@@ -21,7 +22,7 @@ const (
 	orderColumns = `id, token_hash, status, customer_name, customer_email,
 		COALESCE(idempotency_key, ''), request_hash, created_at, updated_at`
 	itemColumns = `id, order_id, seq, template, kind, quantity, fields,
-		status, error_message, warnings, created_at, updated_at`
+		status, error_message, warnings, preflight, created_at, updated_at`
 	fileColumns = `item_id, name, role, content_type, size, sha256, storage_key`
 )
 
@@ -100,10 +101,14 @@ func insertOrder(ctx context.Context, r runner, o *orders.Order) error {
 		if err != nil {
 			return fmt.Errorf("encode item warnings: %w", err)
 		}
+		preflight, err := encodePreflight(it.Preflight)
+		if err != nil {
+			return err
+		}
 		if _, err := r.exec(ctx, `INSERT INTO items (`+itemColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			it.ID, o.ID, it.Seq, it.Template, string(it.Kind), it.Quantity, string(fields),
-			string(it.Status), it.Error, string(warnings), it.CreatedAt, it.UpdatedAt); err != nil {
+			string(it.Status), it.Error, string(warnings), preflight, it.CreatedAt, it.UpdatedAt); err != nil {
 			return fmt.Errorf("insert item: %w", err)
 		}
 		if err := upsertFiles(ctx, r, it.ID, it.Files); err != nil {
@@ -211,8 +216,9 @@ func loadItems(ctx context.Context, r runner, where string, args ...any) ([]*ord
 	for rows.Next() {
 		it := &orders.Item{}
 		var fields, warnings string
+		var preflight sql.NullString
 		if err := rows.Scan(&it.ID, &it.OrderID, &it.Seq, &it.Template, &it.Kind, &it.Quantity, &fields,
-			&it.Status, &it.Error, &warnings, scanTime(&it.CreatedAt), scanTime(&it.UpdatedAt)); err != nil {
+			&it.Status, &it.Error, &warnings, &preflight, scanTime(&it.CreatedAt), scanTime(&it.UpdatedAt)); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan item: %w", err)
 		}
@@ -223,6 +229,13 @@ func loadItems(ctx context.Context, r runner, where string, args ...any) ([]*ord
 		if err := json.Unmarshal([]byte(warnings), &it.Warnings); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("decode item %s warnings: %w", it.ID, err)
+		}
+		if preflight.Valid {
+			it.Preflight = &render.Preflight{}
+			if err := json.Unmarshal([]byte(preflight.String), it.Preflight); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("decode item %s preflight: %w", it.ID, err)
+			}
 		}
 		items = append(items, it)
 	}
@@ -302,30 +315,49 @@ func (s *Store) TransitionItem(ctx context.Context, id string, from []orders.Sta
 	})
 }
 
-// CompleteItem records an item's files and warnings and marks it ready, in
-// one transaction, if it is queued or rendering; an item in any other status,
-// ready included (a task delivered twice), is left as it is and changed is
-// false. Files are keyed by (item, name): recording the same files again
-// replaces, never duplicates. It re-derives the order's status. ENOTFOUND if
-// there is no such item.
-func (s *Store) CompleteItem(ctx context.Context, id string, files []orders.File, warnings []string) (bool, error) {
-	w, err := json.Marshal(warnings)
+// CompleteItem records an item's files, warnings and preflight record
+// exactly as given and marks it ready, in one transaction, if it is queued
+// or rendering; an item in any other status, ready included (a task
+// delivered twice), is left as it is and changed is false. The warnings
+// replace the item's: merging them with the order's is the caller's
+// (orders.Service.RenderItem). Files are keyed by (item, name): recording
+// the same files again replaces, never duplicates. It re-derives the
+// order's status. ENOTFOUND if there is no such item.
+func (s *Store) CompleteItem(ctx context.Context, id string, c orders.Completion) (bool, error) {
+	w, err := json.Marshal(c.Warnings)
 	if err != nil {
 		return false, fmt.Errorf("encode item warnings: %w", err)
+	}
+	pf, err := encodePreflight(c.Preflight)
+	if err != nil {
+		return false, err
 	}
 	return s.changeItem(ctx, id, func(r runner, cur orders.Status, now time.Time) (bool, error) {
 		if cur != orders.StatusQueued && cur != orders.StatusRendering {
 			return false, nil
 		}
-		if err := upsertFiles(ctx, r, id, files); err != nil {
+		if err := upsertFiles(ctx, r, id, c.Files); err != nil {
 			return false, err
 		}
-		if _, err := r.exec(ctx, `UPDATE items SET status = ?, error_message = '', warnings = ?, updated_at = ? WHERE id = ?`,
-			string(orders.StatusReady), string(w), now, id); err != nil {
+		if _, err := r.exec(ctx, `UPDATE items SET status = ?, error_message = '', warnings = ?, preflight = ?, updated_at = ? WHERE id = ?`,
+			string(orders.StatusReady), string(w), pf, now, id); err != nil {
 			return false, fmt.Errorf("update item: %w", err)
 		}
 		return true, nil
 	})
+}
+
+// encodePreflight returns a preflight record as the JSON stored in its
+// column, or nil (NULL) for none.
+func encodePreflight(p *render.Preflight) (any, error) {
+	if p == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("encode item preflight: %w", err)
+	}
+	return string(b), nil
 }
 
 // changeItem runs change on an item in a write transaction that holds its

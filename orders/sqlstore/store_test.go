@@ -42,6 +42,7 @@ var scenarios = []struct {
 	{"complete twice keeps one set of files", testCompleteTwice},
 	{"complete again after requeue replaces files", testCompleteReplaces},
 	{"complete refused unless queued or rendering", testCompleteRefused},
+	{"complete stores warnings and preflight as given", testCompletePreflight},
 	{"order status derived across two items", testDerive},
 	{"concurrent completion of two items", testConcurrentComplete},
 	{"stale items", testStaleItems},
@@ -428,11 +429,11 @@ func testCompleteTwice(t *testing.T, dsn string) {
 	id := "o1-item0"
 	transition(t, s, id, orders.StatusReceived, orders.StatusQueued)
 	warnings := []string{"テキストを縮小しました"}
-	changed, err := s.CompleteItem(t.Context(), id, files(id, 1000), warnings)
+	changed, err := s.CompleteItem(t.Context(), id, orders.Completion{Files: files(id, 1000), Warnings: warnings})
 	if err != nil || !changed {
 		t.Fatalf("CompleteItem: changed %v, %v; want true, nil", changed, err)
 	}
-	changed, err = s.CompleteItem(t.Context(), id, files(id, 3000), []string{"other"})
+	changed, err = s.CompleteItem(t.Context(), id, orders.Completion{Files: files(id, 3000), Warnings: []string{"other"}})
 	if err != nil || changed {
 		t.Fatalf("CompleteItem again: changed %v, %v; want false, nil", changed, err)
 	}
@@ -455,11 +456,11 @@ func testCompleteReplaces(t *testing.T, dsn string) {
 	create(t, s, newOrder("o1", 1))
 	id := "o1-item0"
 	transition(t, s, id, orders.StatusReceived, orders.StatusRendering)
-	if _, err := s.CompleteItem(t.Context(), id, files(id, 1000), nil); err != nil {
+	if _, err := s.CompleteItem(t.Context(), id, orders.Completion{Files: files(id, 1000)}); err != nil {
 		t.Fatalf("CompleteItem: %v", err)
 	}
 	transition(t, s, id, orders.StatusReady, orders.StatusQueued)
-	changed, err := s.CompleteItem(t.Context(), id, files(id, 5000), nil)
+	changed, err := s.CompleteItem(t.Context(), id, orders.Completion{Files: files(id, 5000)})
 	if err != nil || !changed {
 		t.Fatalf("CompleteItem after requeue: changed %v, %v; want true, nil", changed, err)
 	}
@@ -469,6 +470,51 @@ func testCompleteReplaces(t *testing.T, dsn string) {
 	}
 	if it.Warnings != nil {
 		t.Fatalf("Warnings %q, want nil", it.Warnings)
+	}
+}
+
+func testCompletePreflight(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	o := newOrder("o1", 2)
+	o.Items[0].Warnings = []string{"写真の解像度は約233 dpiです"}
+	create(t, s, o)
+	if it := mustItem(t, s, "o1-item0"); it.Preflight != nil {
+		t.Fatalf("Preflight %+v before rendering, want nil", it.Preflight)
+	}
+	merged := []string{"写真の解像度は約233 dpiです", "名前を縮小しました"}
+	pf := &render.Preflight{
+		File: "photo.pdf", Format: "pdf", PageMM: [2]float64{95, 133}, TrimMM: [2]float64{89, 127}, BleedMM: 3,
+		Images:       []render.PlacedImage{{Field: "photo", EffectiveDPI: 233, Verdict: render.VerdictWarning}},
+		Fonts:        []render.FontUse{{Name: "KleeOne-SemiBold", Embedded: true}},
+		OutputIntent: "sRGB IEC61966-2.1", PDFX: "PDF/X-4", Warnings: merged,
+	}
+	for _, id := range []string{"o1-item0", "o1-item1"} {
+		transition(t, s, id, orders.StatusReceived, orders.StatusRendering)
+	}
+	// The store records what it is given: merging is the service's.
+	if _, err := s.CompleteItem(t.Context(), "o1-item0", orders.Completion{Files: files("o1-item0", 10), Warnings: merged, Preflight: pf}); err != nil {
+		t.Fatalf("CompleteItem: %v", err)
+	}
+	if _, err := s.CompleteItem(t.Context(), "o1-item1", orders.Completion{Files: files("o1-item1", 10), Warnings: []string{}}); err != nil {
+		t.Fatalf("CompleteItem without preflight: %v", err)
+	}
+	got := mustOrder(t, s, "o1")
+	if it := got.Items[0]; !reflect.DeepEqual(it.Warnings, merged) || !reflect.DeepEqual(it.Preflight, pf) {
+		t.Fatalf("item with warnings %q and preflight %+v, want %q and %+v", it.Warnings, it.Preflight, merged, pf)
+	}
+	if it := got.Items[1]; len(it.Warnings) != 0 || it.Preflight != nil {
+		t.Fatalf("item without preflight: warnings %q, preflight %+v; want none, nil", it.Warnings, it.Preflight)
+	}
+	if it := mustItem(t, s, "o1-item0"); !reflect.DeepEqual(it, got.Items[0]) {
+		t.Fatalf("Item\n%+v\nwant\n%+v", it, got.Items[0])
+	}
+	// A print shop's claim reads them too.
+	c, err := s.ClaimOrders(t.Context(), "c1", "shop1", claimReq(10), time.Now())
+	if err != nil || c == nil || len(c.Orders) != 1 {
+		t.Fatalf("ClaimOrders: %+v, %v", c, err)
+	}
+	if it := c.Orders[0].Items[0]; !reflect.DeepEqual(it.Preflight, pf) || !reflect.DeepEqual(it.Warnings, merged) {
+		t.Fatalf("claimed item with warnings %q and preflight %+v, want %q and %+v", it.Warnings, it.Preflight, merged, pf)
 	}
 }
 
@@ -482,7 +528,7 @@ func testCompleteRefused(t *testing.T, dsn string) {
 				t.Fatalf("TransitionItem →%s: %v", st, err)
 			}
 		}
-		changed, err := s.CompleteItem(t.Context(), id, files(id, 1000), nil)
+		changed, err := s.CompleteItem(t.Context(), id, orders.Completion{Files: files(id, 1000)})
 		if err != nil || changed {
 			t.Fatalf("CompleteItem of a %s item: changed %v, %v; want false, nil", st, changed, err)
 		}
@@ -506,7 +552,7 @@ func testDerive(t *testing.T, dsn string) {
 		{"a rendering", func() { transition(t, s, a, orders.StatusQueued, orders.StatusRendering) }, orders.StatusQueued},
 		{"b rendering", func() { transition(t, s, b, orders.StatusQueued, orders.StatusRendering) }, orders.StatusRendering},
 		{"a ready", func() {
-			if _, err := s.CompleteItem(t.Context(), a, files(a, 10), nil); err != nil {
+			if _, err := s.CompleteItem(t.Context(), a, orders.Completion{Files: files(a, 10)}); err != nil {
 				t.Fatal(err)
 			}
 		}, orders.StatusRendering},
@@ -537,7 +583,7 @@ func testConcurrentComplete(t *testing.T, dsn string) {
 		for j := range 2 {
 			wg.Go(func() {
 				id := fmt.Sprintf("o%d-item%d", i, j)
-				if changed, err := s.CompleteItem(t.Context(), id, files(id, 100), nil); err != nil || !changed {
+				if changed, err := s.CompleteItem(t.Context(), id, orders.Completion{Files: files(id, 100)}); err != nil || !changed {
 					errs <- fmt.Errorf("CompleteItem %s: changed %v, %v", id, changed, err)
 				}
 			})
@@ -610,7 +656,7 @@ func testMarkPrinted(t *testing.T, dsn string) {
 		id := fmt.Sprintf("o1-item%d", i)
 		transition(t, s, id, orders.StatusReceived, orders.StatusRendering)
 		if end == orders.StatusReady {
-			if _, err := s.CompleteItem(t.Context(), id, files(id, 10), nil); err != nil {
+			if _, err := s.CompleteItem(t.Context(), id, orders.Completion{Files: files(id, 10)}); err != nil {
 				t.Fatal(err)
 			}
 		} else {
@@ -642,7 +688,7 @@ func testMarkPrintedRefused(t *testing.T, dsn string) {
 	transition(t, s, "o1-item0", orders.StatusReceived, orders.StatusQueued)
 	transition(t, s, "o1-item1", orders.StatusReceived, orders.StatusQueued)
 	wantCode(t, "MarkPrinted of a queued order", s.MarkPrinted(t.Context(), "o1"), oshigoods.ECONFLICT)
-	if _, err := s.CompleteItem(t.Context(), "o1-item0", files("o1-item0", 10), nil); err != nil {
+	if _, err := s.CompleteItem(t.Context(), "o1-item0", orders.Completion{Files: files("o1-item0", 10)}); err != nil {
 		t.Fatal(err)
 	}
 	wantCode(t, "MarkPrinted of a half-ready order", s.MarkPrinted(t.Context(), "o1"), oshigoods.ECONFLICT)
@@ -660,7 +706,7 @@ func testNotFound(t *testing.T, dsn string) {
 	wantCode(t, "Item", err, oshigoods.ENOTFOUND)
 	_, err = s.TransitionItem(ctx, "nope", []orders.Status{orders.StatusReceived}, orders.StatusQueued, "")
 	wantCode(t, "TransitionItem", err, oshigoods.ENOTFOUND)
-	_, err = s.CompleteItem(ctx, "nope", nil, nil)
+	_, err = s.CompleteItem(ctx, "nope", orders.Completion{})
 	wantCode(t, "CompleteItem", err, oshigoods.ENOTFOUND)
 	wantCode(t, "MarkPrinted", s.MarkPrinted(ctx, "nope"), oshigoods.ENOTFOUND)
 	_, err = s.Upload(ctx, "nope")

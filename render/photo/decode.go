@@ -64,7 +64,9 @@ func decodePhoto(s *state) error {
 		return oshigoods.FieldErrorf(FieldPhoto, "photo could not be decoded: the %s file is damaged; upload it again.", formatName(info.Format))
 	}
 	b := img.Bounds()
-	if warn := s.t.lowResolution(w, h); warn != "" {
+	// The rule and the words the fan was given at upload and order time
+	// (RateImage): a render warns where an order would have.
+	if warn := s.t.rate(w, h).Message; warn != "" {
 		s.warnings = append(s.warnings, warn)
 	}
 	info.Width, info.Height = b.Dx(), b.Dy() // as decoded: a JPEG comes scaled
@@ -149,15 +151,4 @@ func formatName(format string) string {
 		return "HEIC"
 	}
 	return strings.ToUpper(format)
-}
-
-// lowResolution returns a warning when a w×h photo cover-cropped into the
-// slot prints under the slot's minimum resolution, else "".
-func (t *Template) lowResolution(w, h int) string {
-	scale := max(float64(t.slot.Dx())/float64(w), float64(t.slot.Dy())/float64(h))
-	dpi := float64(t.spec.Canvas.DPI) / scale
-	if dpi >= float64(t.spec.Slot.MinDPI) {
-		return ""
-	}
-	return fmt.Sprintf("The photo is %d×%d pixels and prints at about %.0f dpi; below %d dpi it may look soft.", w, h, dpi, t.spec.Slot.MinDPI)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io/fs"
+	"slices"
 	"strings"
 	"testing"
 
@@ -89,7 +90,7 @@ func TestCheckRatesPhoto(t *testing.T) {
 		want     string // substring of the one warning; "" means none
 	}{
 		{"sharp", 1500, 2000, ""},
-		{"soft either way up", 1000, 900, "may look soft"},
+		{"soft", 1000, 900, "may look soft"},
 		{"too small", 400, 300, "too soft to print"},
 	}
 	for _, tc := range tests {
@@ -101,6 +102,41 @@ func TestCheckRatesPhoto(t *testing.T) {
 			}
 			if tc.want == "" && len(warnings) != 0 || tc.want != "" && (len(warnings) != 1 || !strings.Contains(warnings[0], tc.want)) {
 				t.Errorf("warnings = %q, want %q", warnings, tc.want)
+			}
+		})
+	}
+}
+
+// TestOneResolutionRule: the upload's rating (RateImage), the preview's
+// Check and the render give a photo one verdict in the same words, so a fan
+// told "233 dpi" at order time is never told otherwise after the render.
+func TestOneResolutionRule(t *testing.T) {
+	tmpl := printTemplate(t)
+	tests := []struct {
+		scenario string
+		w, h     int
+	}{
+		{"sharp", 1500, 2000},
+		{"soft landscape", 1000, 900},
+		{"soft portrait", 900, 1000},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			var want []string
+			if m := tmpl.RateImage(tc.w, tc.h)[0].Message; m != "" {
+				want = []string{m}
+			}
+			in := render.Inputs{Images: map[string][]byte{"photo": gradientJPEG(t, tc.w, tc.h)}}
+			checked, err := tmpl.Check(context.Background(), in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := tmpl.Render(context.Background(), in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(checked, want) || !slices.Equal(res.Warnings, want) {
+				t.Errorf("Check warns %q, Render %q; want RateImage's %q", checked, res.Warnings, want)
 			}
 		})
 	}

@@ -230,13 +230,9 @@ func (t *Template) Check(ctx context.Context, in render.Inputs) ([]string, error
 		if err != nil {
 			return nil, err
 		}
-		// EXIF orientation may swap the sides: rate the photo the way up
-		// that prints better; rendering checks it again upright.
-		r := t.rate(cfg.Width, cfg.Height)
-		if rr := t.rate(cfg.Height, cfg.Width); rr.EffectiveDPI > r.EffectiveDPI {
-			r = rr
-		}
-		if r.Message != "" {
+		// Rated upright, as the upload was (orders.CheckImage) and as the
+		// render rates it: one verdict, in the same words.
+		if r := t.rate(cfg.Upright()); r.Message != "" {
 			warnings = append(warnings, r.Message)
 		}
 	}

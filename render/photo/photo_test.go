@@ -188,7 +188,10 @@ func TestRender(t *testing.T) {
 		wantWarnings []string // substrings, in order
 	}{
 		{scenario: "portrait jpeg with a name", photo: encodeJPEG(t, scene(1200, 1600)), name: "みゆ"},
-		{scenario: "landscape png without a name", photo: encodePNG(t, scene(1600, 1000))},
+		// 1000 px over the window's 98 mm: about 259 dpi, under the
+		// template's good 300, so a warning, as the upload's rating says.
+		{scenario: "landscape png without a name", photo: encodePNG(t, scene(1600, 1000)),
+			wantWarnings: []string{"about 259 dpi"}},
 		{scenario: "long name shrinks", photo: encodeJPEG(t, scene(1200, 1600)), name: "ゆめかわちゃん推し・みゆ♡",
 			wantWarnings: []string{"set at"}},
 		{scenario: "small photo warns", photo: encodeJPEG(t, scene(300, 400)), name: "みゆ",

@@ -3,7 +3,7 @@
 // with the order token from the URL fragment (#t=…), which browsers never
 // send to a server, and shows the finished goods when they are ready.
 (function () {
-  const { ja, call, date, el } = window.oshi;
+  const { ja, jaWarning, call, date, el } = window.oshi;
   const root = document.getElementById('order');
   if (!root) return;
   const id = root.dataset.order;
@@ -88,9 +88,31 @@
       }
       if ((it.status === 'ready' || it.status === 'printed') && !shown[it.id]) {
         shown[it.id] = true;
+        showWarnings(it, box);
         showGoods(o, it, box.querySelector('.goods'));
       }
     }
+  }
+
+  // showWarnings puts a ready item's warnings beside it under 「ご注意」: what
+  // the fan was told when ordering (a soft photo, a shrunk name) and what the
+  // render added, in Japanese with the server's words (naming the dpi) as
+  // detail. Text only, never HTML.
+  function showWarnings(it, box) {
+    const list = it.warnings || [];
+    let note = box.querySelector('.item-warnings');
+    if (!list.length) {
+      if (note) note.remove();
+      return;
+    }
+    if (!note) {
+      note = el('div', { class: 'warnings item-warnings', role: 'note' });
+      box.querySelector('.goods').before(note);
+    }
+    note.replaceChildren(el('strong', {}, 'ご注意'), el('ul', {}, ...list.map(w => {
+      const t = jaWarning(w);
+      return el('li', {}, t.text, t.detail && el('small', { class: 'detail', lang: 'en' }, t.detail));
+    })));
   }
 
   async function fileURL(o, it, f) {
