@@ -158,7 +158,7 @@ func (a *testAPI) readyForShop(t *testing.T, o *orders.Order) {
 		a.store.TransitionItem(ctx, it.ID, []orders.Status{orders.StatusReceived}, orders.StatusQueued, "")
 		f := orders.File{ItemID: it.ID, Name: "card.pdf", Role: render.RoleOutput, ContentType: "application/pdf",
 			Size: 1234, SHA256: strings.Repeat("ab", 32), Key: "orders/" + o.ID + "/" + it.ID + "/card.pdf"}
-		if changed, err := a.store.CompleteItem(ctx, it.ID, []orders.File{f}, nil); err != nil || !changed {
+		if changed, err := a.store.CompleteItem(ctx, it.ID, orders.Completion{Files: []orders.File{f}}); err != nil || !changed {
 			t.Fatalf("complete %s: %v %v", it.ID, changed, err)
 		}
 	}
