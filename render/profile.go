@@ -2,10 +2,13 @@ package render
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
 	"oshigoods"
+	"oshigoods/render/pdfx"
 )
 
 // Profile is a print shop's output profile: how print files are finished,
@@ -23,6 +26,34 @@ type Profile struct {
 	// PhotoFormat is the photo print file's format: "jpeg", or "pdf" (the
 	// image on a page with TrimBox and BleedBox). Cards are always PDF.
 	PhotoFormat string `json:"photo_format"`
+	// OutputICC is the print shop's output profile (RGB or CMYK), the
+	// output intent of every print PDF; LoadOutputICC reads one. Nil is
+	// sRGB IEC 61966-2.1. RGB content is tagged sRGB whatever it is.
+	OutputICC []byte `json:"-"`
+	// OutputICCName is the output condition OutputICC names (its
+	// description); empty with OutputICC nil.
+	OutputICCName string `json:"output_icc,omitempty"`
+}
+
+// LoadOutputICC reads an ICC output profile for Profile.OutputICC and
+// returns it with its name (its description, else the file's name). The
+// file must be an RGB or CMYK output or display profile (signature acsp,
+// a size field equal to the file's size); the error names the path and
+// what is wrong.
+func LoadOutputICC(path string) (icc []byte, name string, err error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("read output ICC profile: %w", err)
+	}
+	p, err := pdfx.ParseICC(b)
+	if err != nil {
+		return nil, "", fmt.Errorf("output ICC profile %s: %w", path, err)
+	}
+	name = p.Description
+	if name == "" {
+		name = filepath.Base(path)
+	}
+	return b, name, nil
 }
 
 // DefaultProfileName is the profile used when none is configured.

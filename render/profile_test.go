@@ -1,6 +1,13 @@
 package render
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"oshigoods/render/pdfx"
+)
 
 func TestProfileFinish(t *testing.T) {
 	print := Output{WidthMM: 89, HeightMM: 127, DPI: 300, Format: "jpeg"}
@@ -32,5 +39,47 @@ func TestProfileFinish(t *testing.T) {
 	}
 	if _, err := LookupProfile("nope"); err == nil {
 		t.Fatal("unknown profile accepted")
+	}
+}
+
+func TestLoadOutputICC(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	srgb := pdfx.SRGB()
+	cmyk := append([]byte(nil), srgb...)
+	copy(cmyk[12:20], "prtrCMYK")
+	lab := append([]byte(nil), srgb...)
+	copy(lab[16:20], "Lab ")
+	for _, tc := range []struct {
+		scenario string
+		path     string
+		name     string // the name returned, or
+		err      string // the error's text
+	}{
+		{"sRGB", write("srgb.icc", srgb), "sRGB", ""},
+		{"a CMYK printer profile", write("press.icc", cmyk), "sRGB", ""},
+		{"missing", filepath.Join(dir, "none.icc"), "", "none.icc"},
+		{"not a profile", write("text.icc", []byte(strings.Repeat("x", 300))), "", "text.icc: no ICC signature acsp"},
+		{"truncated", write("short.icc", srgb[:len(srgb)-10]), "", "short.icc: ICC size field"},
+		{"Lab", write("lab.icc", lab), "", "lab.icc: ICC colour space \"Lab\""},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			b, name, err := LoadOutputICC(tc.path)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err %v, want one containing %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || len(b) == 0 || !strings.Contains(name, tc.name) {
+				t.Fatalf("LoadOutputICC = %d bytes, %q, %v", len(b), name, err)
+			}
+		})
 	}
 }

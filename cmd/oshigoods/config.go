@@ -34,6 +34,9 @@ type config struct {
 	MaxUpload    int64
 	// Profile names the print profile renders use (render.ProfileNames).
 	Profile string
+	// OutputICC is the path of an ICC output profile for the print PDFs'
+	// output intent; empty is the built-in sRGB.
+	OutputICC string
 	// onListen, when set, is told the address the API listens on (tests).
 	onListen func(addr string)
 }
@@ -73,6 +76,7 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
 	fs.DurationVar(&c.StaleAfter, "stale-after", envDur("OSHIGOODS_STALE_AFTER", time.Minute), "how long an item waits before the reconciler re-enqueues it (OSHIGOODS_STALE_AFTER)")
 	fs.DurationVar(&c.WebhookRetry, "webhook-retry", envDur("OSHIGOODS_WEBHOOK_RETRY", 10*time.Second), "first webhook retry delay, doubling up to 1h (OSHIGOODS_WEBHOOK_RETRY)")
 	fs.StringVar(&c.Profile, "print-profile", env("OSHIGOODS_PRINT_PROFILE", render.DefaultProfileName), "print profile: bleed, crop marks, photo format (OSHIGOODS_PRINT_PROFILE; one of "+strings.Join(render.ProfileNames(), ", ")+")")
+	fs.StringVar(&c.OutputICC, "output-icc", env("OSHIGOODS_OUTPUT_ICC", ""), "ICC output profile (RGB or CMYK) for the print PDFs' PDF/X output intent; empty is sRGB IEC61966-2.1 (OSHIGOODS_OUTPUT_ICC)")
 	fs.Int64Var(&c.MaxUpload, "max-upload-bytes", int64(envInt("OSHIGOODS_MAX_UPLOAD_BYTES", 30<<20)), "largest upload accepted (OSHIGOODS_MAX_UPLOAD_BYTES)")
 }
 

@@ -104,6 +104,12 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 	if err != nil {
 		return nil, userError(err)
 	}
+	if cfg.OutputICC != "" {
+		if profile.OutputICC, profile.OutputICCName, err = render.LoadOutputICC(cfg.OutputICC); err != nil {
+			return nil, fmt.Errorf("OSHIGOODS_OUTPUT_ICC (--output-icc): %w", err)
+		}
+		backends = append(backends, "output_icc", profile.OutputICCName)
+	}
 	s.profile = profile
 	backends = append(backends, "print_profile", profile.Name)
 	secret, err := s.secret()

@@ -20,6 +20,7 @@ import (
 	"oshigoods"
 	"oshigoods/internal/testenv"
 	"oshigoods/render"
+	"oshigoods/render/pdfx/pdfxtest"
 	"oshigoods/render/printpdf"
 )
 
@@ -281,6 +282,8 @@ func TestPDF(t *testing.T) {
 			if out := run(t, "qpdf", "--check", file); !strings.Contains(out, "No syntax or stream encoding errors") {
 				t.Errorf("qpdf --check:\n%s", out)
 			}
+			pdfxtest.Check(t, file)
+			checkPreflight(t, res, b, slug)
 
 			text := strip(run(t, "pdftotext", "-enc", "UTF-8", file, "-"))
 			to, msg := inputs(render.Inputs{Fields: map[string]string{"to": "さくら", "message": tc.message}})
@@ -650,5 +653,33 @@ func TestPDFMatchesPreview(t *testing.T) {
 				t.Errorf("the PDF differs from the preview around pixel %d,%d by %d levels", x, y, d)
 			}
 		})
+	}
+}
+
+// checkPreflight checks the card's preflight record against the page it
+// describes: a 100×148 mm trim, the profile's bleed, the slug for marks.
+func checkPreflight(t *testing.T, res *render.Result, bleed, slug float64) {
+	t.Helper()
+	pf := res.Preflight
+	if pf == nil {
+		t.Fatal("no Preflight")
+	}
+	if pf.File != "card.pdf" || pf.Format != "pdf" || pf.PDFX != "PDF/X-4" || pf.OutputIntent != "sRGB IEC61966-2.1" {
+		t.Errorf("Preflight %+v", pf)
+	}
+	if !near(pf.TrimMM[0], 100) || !near(pf.TrimMM[1], 148) || !near(pf.BleedMM, bleed) ||
+		!near(pf.PageMM[0], 100+2*bleed+2*slug) || !near(pf.PageMM[1], 148+2*bleed+2*slug) {
+		t.Errorf("Preflight page %v trim %v bleed %v", pf.PageMM, pf.TrimMM, pf.BleedMM)
+	}
+	if len(pf.Fonts) == 0 {
+		t.Error("Preflight lists no font")
+	}
+	for _, f := range pf.Fonts {
+		if !f.Embedded {
+			t.Errorf("Preflight: font %s not embedded", f.Name)
+		}
+	}
+	if len(pf.Warnings) != len(res.Warnings) {
+		t.Errorf("Preflight warnings %q, render's %q", pf.Warnings, res.Warnings)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"oshigoods/render"
+	"oshigoods/render/printpdf"
 )
 
 // page is what both backends draw, in millimetres from the top-left
@@ -92,7 +93,7 @@ func (t *Template) compose(s *setting) *page {
 }
 
 // Render sets the letter and returns card.pdf (the print file) and
-// preview.png, in that order. The print file is finished as in.Profile
+// preview.png, in that order, and the print file's preflight. The print file is finished as in.Profile
 // says: its bleed on every side and トンボ when it asks for crop marks; the
 // zero profile gives the trim alone. A profile with a bleed outside 0 to
 // 10 mm is an error.
@@ -108,12 +109,18 @@ func (t *Template) Render(ctx context.Context, in render.Inputs) (*render.Result
 	if err != nil {
 		return nil, fmt.Errorf("write preview: %w", err)
 	}
+	pf, err := printpdf.Preflight("card.pdf", pdf)
+	if err != nil {
+		return nil, err
+	}
+	pf.Warnings = append(pf.Warnings, warnings...)
 	return &render.Result{
 		Files: []render.File{
 			{Name: "card.pdf", Role: render.RoleOutput, ContentType: "application/pdf", Data: pdf},
 			{Name: "preview.png", Role: render.RolePreview, ContentType: "image/png", Data: png},
 		},
-		Warnings: warnings,
+		Warnings:  warnings,
+		Preflight: pf,
 	}, nil
 }
 

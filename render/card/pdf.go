@@ -18,7 +18,8 @@ import (
 const maxBleedMM = 10
 
 // pdf writes the print file as the profile finishes it (see
-// printpdf.Page): paper into the bleed, the fonts embedded and subset.
+// printpdf.Page): paper into the bleed, the fonts embedded and subset,
+// PDF/X-4 with the profile's output intent.
 // Glyphs are placed one by one with Text; gofpdf's MultiCell and SplitText
 // are never used, as they drop characters at Japanese line breaks. Each line is a marked-content span whose ActualText is the
 // line's text, so extraction gives the real characters in reading order
@@ -26,7 +27,8 @@ const maxBleedMM = 10
 func (t *Template) pdf(pg *page, sizePt float64, prof render.Profile) ([]byte, error) {
 	c := t.c
 	bleed := prof.BleedMM
-	sheet := printpdf.Page{TrimW: c.WidthMM, TrimH: c.HeightMM, BleedMM: bleed, CropMarks: prof.CropMarks}
+	sheet := printpdf.Page{TrimW: c.WidthMM, TrimH: c.HeightMM, BleedMM: bleed, CropMarks: prof.CropMarks,
+		OutputICC: prof.OutputICC, OutputICCName: prof.OutputICCName, Title: "Letter card"}
 	off := sheet.Off()
 	p := sheet.New()
 	// The fonts drawn on this page, the primary first, each given to
@@ -115,17 +117,18 @@ func (t *Template) pdf(pg *page, sizePt float64, prof render.Profile) ([]byte, e
 			return nil, fmt.Errorf("signature image: %w", err)
 		}
 	}
-	out, err := sheet.Finish(p)
+	out, err := sheet.Output(p)
 	if err != nil {
 		return nil, err
 	}
 	// gofpdf names a font "utf8" + family and marks no subset. Give each
 	// its PostScript name with a subset tag (six capitals and +, ISO
-	// 32000 9.6.4), of the same length so no offset moves.
+	// 32000 9.6.4), of the same length so no offset moves, before the
+	// file is finalised as PDF/X-4.
 	for _, pf := range fonts {
 		out = bytes.ReplaceAll(out, []byte("/utf8"+pf.family), []byte("/"+subsetTag(pf.used)+"+"+pf.face.psName))
 	}
-	return out, nil
+	return sheet.Finalize(out)
 }
 
 // pdfFont is a face added to a gofpdf document and the code points drawn

@@ -59,6 +59,7 @@ func decodePhoto(s *state) error {
 		return err
 	}
 	w, h := info.Upright()
+	s.rating = s.t.rate(w, h)
 	img, err := decodePixels(data, info.Format, shrinkFactor(w, h, s.t.slot.Size()))
 	if err != nil {
 		return oshigoods.FieldErrorf(FieldPhoto, "photo could not be decoded: the %s file is damaged; upload it again.", formatName(info.Format))

@@ -36,7 +36,7 @@ func encodeOutput(s *state) error {
 	case "", "jpeg":
 		s.files = append(s.files, render.File{Name: FileOutput, Role: render.RoleOutput, ContentType: "image/jpeg", Data: data})
 	case "pdf":
-		if data, err = printPDF(data, c, p.BleedMM, p.CropMarks); err != nil {
+		if data, err = printPDF(data, c, p); err != nil {
 			return fmt.Errorf("photo pdf: %w", err)
 		}
 		s.files = append(s.files, render.File{Name: FileOutputPDF, Role: render.RoleOutput, ContentType: "application/pdf", Data: data})

@@ -1,16 +1,15 @@
 package photo
 
 import (
-	_ "embed" // the sRGB profile
 	"encoding/binary"
+
+	"oshigoods/render/pdfx"
 )
 
 // srgbICC is the sRGB IEC 61966-2.1 profile embedded in print JPEGs, so a
-// RIP converts the colours as they were meant instead of guessing. It is
-// icc-profiles-free's sRGB.icc (zlib licence; icc/LICENSE).
-//
-//go:embed icc/sRGB.icc
-var srgbICC []byte
+// RIP converts the colours as they were meant instead of guessing: the
+// one the print PDFs' output intent uses (render/pdfx).
+var srgbICC = pdfx.SRGB()
 
 // iccSegment returns an APP2 ICC_PROFILE segment holding profile whole
 // (ICC.1 annex B.4: one chunk, sequence number 1 of 1). The profile must be

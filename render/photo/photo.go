@@ -246,8 +246,9 @@ func (t *Template) Check(ctx context.Context, in render.Inputs) ([]string, error
 	return warnings, nil
 }
 
-// Render composes the print file and its preview. Files come in the order
-// photo.jpg (render.RoleOutput), preview.jpg (render.RolePreview). The same
+// Render composes the print file and its preview, and the print file's
+// preflight. Files come in the order photo.jpg or photo.pdf
+// (render.RoleOutput), preview.jpg (render.RolePreview). The same
 // inputs give the same bytes.
 func (t *Template) Render(ctx context.Context, in render.Inputs) (*render.Result, error) {
 	s := &state{t: t, in: in}
@@ -259,7 +260,11 @@ func (t *Template) Render(ctx context.Context, in render.Inputs) (*render.Result
 			return nil, err
 		}
 	}
-	return &render.Result{Files: s.files, Warnings: s.warnings}, nil
+	pf, err := s.preflight()
+	if err != nil {
+		return nil, err
+	}
+	return &render.Result{Files: s.files, Warnings: s.warnings, Preflight: pf}, nil
 }
 
 // textValue is the text to draw for a text field: the field, else its

@@ -9,9 +9,12 @@ import (
 
 // state is what the steps of one render share.
 type state struct {
-	t        *Template
-	in       render.Inputs
-	photo    image.Image // decoded and upright
+	t     *Template
+	in    render.Inputs
+	photo image.Image // decoded and upright
+	// rating is the upload's resolution in the slot, upright, as
+	// RateImage gives it.
+	rating   render.ImageRating
 	canvas   *image.RGBA
 	files    []render.File
 	warnings []string

@@ -20,6 +20,7 @@ import (
 
 	"oshigoods/internal/testenv"
 	"oshigoods/render"
+	"oshigoods/render/pdfx/pdfxtest"
 	"oshigoods/render/photo"
 	"oshigoods/templates"
 )
@@ -120,6 +121,7 @@ func TestPrintProfiles(t *testing.T) {
 			if out.Role != render.RoleOutput || prev.Name != "preview.jpg" {
 				t.Fatalf("files = %s %s, want the print file then preview.jpg", out.Name, prev.Name)
 			}
+			checkPreflight(t, tmpl, res, W, H, tc.bleedMM, tc.marks)
 			wantPx := image.Pt(px(W+2*tc.bleedMM), px(H+2*tc.bleedMM))
 			dir := t.TempDir()
 			file := filepath.Join(dir, out.Name)
@@ -181,6 +183,7 @@ func TestPrintProfiles(t *testing.T) {
 			if f := grepLines(list, `^\s*1\s`); !strings.Contains(f, " 300 ") {
 				t.Errorf("image resolution: %q, want 300 ppi on the page", f)
 			}
+			pdfxtest.Check(t, file)
 		})
 	}
 }
@@ -319,5 +322,31 @@ func TestArtResolution(t *testing.T) {
 	}
 	if cfg.Width != px(89+8) || cfg.Height != px(127+8) {
 		t.Errorf("frame.png is %d×%d, want %d×%d ((89+2×4)×(127+2×4) mm at 300 dpi)", cfg.Width, cfg.Height, px(89+8), px(127+8))
+	}
+}
+
+// checkPreflight checks the print file's preflight record: its size, the
+// photo rated as RateImage rates it, and for a PDF its intent and no font.
+func checkPreflight(t *testing.T, tmpl *photo.Template, res *render.Result, w, h, bleed float64, marks bool) {
+	t.Helper()
+	pf := res.Preflight
+	if pf == nil {
+		t.Fatal("no Preflight")
+	}
+	page := [2]float64{w + 2*bleed, h + 2*bleed}
+	if marks {
+		page[0], page[1] = page[0]+20, page[1]+20
+	}
+	near := func(a, b float64) bool { return a > b-0.05 && a < b+0.05 }
+	if pf.File != res.Files[0].Name || !near(pf.PageMM[0], page[0]) || !near(pf.PageMM[1], page[1]) ||
+		!near(pf.TrimMM[0], w) || !near(pf.TrimMM[1], h) || !near(pf.BleedMM, bleed) {
+		t.Errorf("Preflight %+v, want page %v", pf, page)
+	}
+	if pdf := strings.HasSuffix(pf.File, ".pdf"); pdf != (pf.Format == "pdf") || pdf != (pf.PDFX == "PDF/X-4") || len(pf.Fonts) != 0 {
+		t.Errorf("Preflight format %q PDF/X %q fonts %v", pf.Format, pf.PDFX, pf.Fonts)
+	}
+	want := tmpl.RateImage(1800, 2400)[0]
+	if len(pf.Images) != 1 || pf.Images[0] != (render.PlacedImage{Field: want.Field, EffectiveDPI: want.EffectiveDPI, Verdict: want.Verdict}) {
+		t.Errorf("Preflight images %+v, want %+v", pf.Images, want)
 	}
 }

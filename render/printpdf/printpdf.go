@@ -1,17 +1,21 @@
 // Package printpdf lays out print-ready PDF pages with gofpdf, the same way
 // for every product: a page of trim + bleed (plus a slug holding トンボ
-// when crop marks are asked for), TrimBox and BleedBox set, and output that
-// is the same bytes for the same drawing.
+// when crop marks are asked for), TrimBox and BleedBox set, finished as
+// PDF/X-4 (render/pdfx), and output that is the same bytes for the same
+// drawing.
 package printpdf
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/jung-kurt/gofpdf"
+
+	"oshigoods/render/pdfx"
 )
 
 // SlugMM is the paper added around the bleed to hold the crop marks.
@@ -22,11 +26,18 @@ const SlugMM = 10
 var CreationTime = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Page is one print page: the finished (trim) size and bleed in
-// millimetres, and whether トンボ are drawn.
+// millimetres, whether トンボ are drawn, and the PDF/X output intent and
+// title.
 type Page struct {
 	TrimW, TrimH float64
 	BleedMM      float64
 	CropMarks    bool
+	// OutputICC and OutputICCName are the output intent's profile and
+	// condition (render.Profile's); nil is sRGB IEC 61966-2.1.
+	OutputICC     []byte
+	OutputICCName string
+	// Title is the document title. Empty is "oshigoods print file".
+	Title string
 }
 
 // Off is the trim's distance from the page's edge: the bleed, plus the slug
@@ -57,9 +68,22 @@ func (pg Page) New() *gofpdf.Fpdf {
 	return p
 }
 
-// Finish draws the crop marks when the page has them and returns the PDF,
-// its page boxes in a fixed order. It returns the document's first error.
+// Finish draws the crop marks when the page has them and returns the PDF
+// finished as PDF/X-4 (see Finalize). It returns the document's first
+// error.
 func (pg Page) Finish(p *gofpdf.Fpdf) ([]byte, error) {
+	raw, err := pg.Output(p)
+	if err != nil {
+		return nil, err
+	}
+	return pg.Finalize(raw)
+}
+
+// Output draws the crop marks when the page has them and returns gofpdf's
+// PDF, its page boxes in a fixed order, not yet finalised: for a caller
+// that edits gofpdf's bytes before Finalize. It returns the document's
+// first error.
+func (pg Page) Output(p *gofpdf.Fpdf) ([]byte, error) {
 	if pg.CropMarks {
 		CropMarks(p, pg.Off(), pg.Off(), pg.TrimW, pg.TrimH, pg.BleedMM)
 	}
@@ -68,6 +92,26 @@ func (pg Page) Finish(p *gofpdf.Fpdf) ([]byte, error) {
 		return nil, err
 	}
 	return sortPageBoxes(buf.Bytes()), nil
+}
+
+// Finalize rewrites an Output as PDF/X-4 with the page's output intent
+// and title (pdfx.Finalize).
+func (pg Page) Finalize(raw []byte) ([]byte, error) {
+	out, err := pdfx.Finalize(raw, pdfx.Options{
+		OutputICC: pg.OutputICC, OutputCondition: pg.OutputICCName,
+		Title: or(pg.Title, "oshigoods print file"), CreatorTool: "oshigoods",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("finalise PDF/X-4: %w", err)
+	}
+	return out, nil
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // CropMarks draws Japanese トンボ round the trim whose top-left corner is

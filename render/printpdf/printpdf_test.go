@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"oshigoods/internal/testenv"
+	"oshigoods/render/pdfx/pdfxtest"
 )
 
 // boxes returns pdfinfo's page size and boxes of the first page, in mm.
@@ -68,6 +69,9 @@ func TestPage(t *testing.T) {
 			if !bytes.Equal(a, b) {
 				t.Fatal("the same page gave different bytes")
 			}
+			path := filepath.Join(t.TempDir(), "page.pdf")
+			os.WriteFile(path, a, 0o644)
+			pdfxtest.Check(t, path)
 			got := boxes(t, a)
 			size, trim, bleed := got["Page size"], got["TrimBox"], got["BleedBox"]
 			if !near(size[0], tc.pageW) || !near(size[1], tc.pageH) {

@@ -3,6 +3,7 @@ package voice
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"oshigoods"
@@ -117,7 +118,15 @@ func (t *Template) Render(ctx context.Context, in render.Inputs) (*render.Result
 	if prevErr != nil {
 		return nil, prevErr
 	}
-	return &render.Result{Files: append(main.files, prev), Warnings: main.warnings}, nil
+	// The clip's preflight: a WAV, no page.
+	pf := &render.Preflight{Format: "wav", Warnings: append([]string{}, main.warnings...)}
+	for _, f := range main.files {
+		if f.Role == render.RoleOutput && strings.HasSuffix(f.Name, ".wav") {
+			pf.File = f.Name
+			break
+		}
+	}
+	return &render.Result{Files: append(main.files, prev), Warnings: main.warnings, Preflight: pf}, nil
 }
 
 // Preview renders only the 試聴 clip: the first pass of the sequence,
