@@ -327,3 +327,75 @@ func (f *file) bytes() []byte {
 	fmt.Fprintf(&buf, "\nstartxref\n%d\n%%%%EOF\n", xref)
 	return buf.Bytes()
 }
+
+// renumber numbers the objects reachable from the trailer 1, 2, … in the
+// order a depth-first walk from the trailer's entries first meets them, and
+// drops the rest. Object numbers then follow the document's structure
+// rather than the order a writer happened to emit them in (gofpdf numbers
+// the objects gofpdi imports by walking a Go map), so the same document is
+// the same bytes.
+func (f *file) renumber() {
+	next := map[int]int{} // old number → new
+	var order []int
+	var walk func(v value)
+	walk = func(v value) {
+		switch v := v.(type) {
+		case ref:
+			o := f.objs[v.num]
+			if o == nil {
+				return
+			}
+			if _, ok := next[v.num]; ok {
+				return
+			}
+			next[v.num] = len(order) + 1
+			order = append(order, v.num)
+			walk(o.v)
+		case array:
+			for _, e := range v {
+				walk(e)
+			}
+		case *dict:
+			for _, e := range v.entries {
+				walk(e.val)
+			}
+		}
+	}
+	walk(f.trailer)
+	// Values may be shared (one ICCBased array in many resources), so
+	// arrays are copied and each dictionary is rewritten once.
+	done := map[*dict]bool{}
+	var remap func(v value) value
+	remap = func(v value) value {
+		switch v := v.(type) {
+		case ref:
+			if n, ok := next[v.num]; ok {
+				return ref{n, 0}
+			}
+			return null{}
+		case array:
+			a := make(array, len(v))
+			for i, e := range v {
+				a[i] = remap(e)
+			}
+			return a
+		case *dict:
+			if done[v] {
+				return v
+			}
+			done[v] = true
+			for i, e := range v.entries {
+				v.entries[i].val = remap(e.val)
+			}
+		}
+		return v
+	}
+	objs := make(map[int]*object, len(order))
+	for _, old := range order {
+		o := f.objs[old]
+		o.v, o.gen = remap(o.v), 0
+		objs[next[old]] = o
+	}
+	remap(f.trailer)
+	f.objs = objs
+}

@@ -91,20 +91,6 @@ func Finalize(pdf []byte, opts Options) ([]byte, error) {
 		info = cond
 	}
 
-	// The ID: the input and the options, hashed.
-	h := sha256.New()
-	h.Write(pdf)
-	for _, s := range []string{string(out), cond, opts.Title, opts.CreatorTool} {
-		fmt.Fprintf(h, "%d:%s", len(s), s)
-	}
-	sum := h.Sum(nil)
-	id0, id1 := sum[:16], sum[16:32]
-	if old, ok := f.resolve(f.trailer.get("ID")).(array); ok && len(old) == 2 {
-		if s, ok := old[0].(str); ok && len(s.b) > 0 {
-			id0 = s.b
-		}
-	}
-
 	srgbRef := f.add(iccStream(srgb, 3, "DeviceRGB"))
 	outRef := srgbRef
 	if !bytes.Equal(out, srgb) {
@@ -156,7 +142,6 @@ func Finalize(pdf []byte, opts Options) ([]byte, error) {
 		title: text("Title"), author: text("Author"), subject: text("Subject"), keywords: text("Keywords"),
 		creator: text("Creator"), producer: text("Producer"),
 		trapped: string(infoDict.get("Trapped").(name)),
-		docID:   uuid(id0), instanceID: uuid(id1),
 	}
 	for _, d := range []struct {
 		key name
@@ -169,14 +154,26 @@ func Finalize(pdf []byte, opts Options) ([]byte, error) {
 		infoDict.set(d.key, textString(pdfDate))
 		*d.to = xmpDate
 	}
-	md := &dict{entries: []entry{{"Type", name("Metadata")}, {"Subtype", name("XML")}}}
-	cat.set("Metadata", f.add(&object{v: md, isStream: true, stream: m.xmp()}))
 
 	f.trailer = &dict{entries: []entry{
 		{"Root", f.trailer.get("Root")},
 		{"Info", f.trailer.get("Info")},
-		{"ID", array{str{b: id0, hex: true}, str{b: id1, hex: true}}},
 	}}
+	f.renumber()
+	// The ID, and the XMP document and instance ids: the file as written
+	// without them and the options, hashed, so the same document gives the
+	// same bytes.
+	h := sha256.New()
+	h.Write(f.bytes())
+	for _, s := range []string{string(out), cond, opts.Title, opts.CreatorTool} {
+		fmt.Fprintf(h, "%d:%s", len(s), s)
+	}
+	sum := h.Sum(nil)
+	id0, id1 := sum[:16], sum[16:32]
+	m.docID, m.instanceID = uuid(id0), uuid(id1)
+	md := &dict{entries: []entry{{"Type", name("Metadata")}, {"Subtype", name("XML")}}}
+	cat.set("Metadata", f.add(&object{v: md, isStream: true, stream: m.xmp()}))
+	f.trailer.set("ID", array{str{b: id0, hex: true}, str{b: id1, hex: true}})
 	return f.bytes(), nil
 }
 

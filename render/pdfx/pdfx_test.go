@@ -332,3 +332,65 @@ func mustDate(s string) time.Time {
 	}
 	return d
 }
+
+// TestFinalizeNumbersByStructure: the same document with its objects
+// numbered in another order (as gofpdf numbers what gofpdi imports, by
+// walking a Go map) finalises to the same bytes.
+func TestFinalizeNumbersByStructure(t *testing.T) {
+	raw := sheet(t)
+	f, err := parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := 0
+	for n := range f.objs {
+		top = max(top, n)
+	}
+	// Number the objects backwards, and every reference with them.
+	flip := func(n int) int { return top + 1 - n }
+	var walk func(v value) value
+	seen := map[*dict]bool{}
+	walk = func(v value) value {
+		switch v := v.(type) {
+		case ref:
+			return ref{flip(v.num), v.gen}
+		case array:
+			a := make(array, len(v))
+			for i, e := range v {
+				a[i] = walk(e)
+			}
+			return a
+		case *dict:
+			if !seen[v] {
+				seen[v] = true
+				for i, e := range v.entries {
+					v.entries[i].val = walk(e.val)
+				}
+			}
+		}
+		return v
+	}
+	flipped := map[int]*object{}
+	for n, o := range f.objs {
+		o.v = walk(o.v)
+		flipped[flip(n)] = o
+	}
+	walk(f.trailer)
+	f.objs = flipped
+	renumbered := f.bytes()
+	if bytes.Equal(renumbered, raw) {
+		t.Fatal("the renumbered input is the input")
+	}
+
+	a, err := Finalize(raw, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Finalize(renumbered, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Fatalf("the same document numbered two ways finalises to different bytes (%d and %d)", len(a), len(b))
+	}
+}
