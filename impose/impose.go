@@ -10,7 +10,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/jung-kurt/gofpdf/contrib/gofpdi"
 
 	"oshigoods"
+	"oshigoods/render/pdfx"
 	"oshigoods/render/printpdf"
 )
 
@@ -132,12 +132,24 @@ func (m *measured) cell() (w, h float64) {
 	return m.TrimWMM + 2*side, m.TrimHMM + side + below
 }
 
+// Options finish the sheets.
+type Options struct {
+	// Title is printed in the slug line of every sheet (ASCII) and is the
+	// PDF's title.
+	Title string
+	// OutputICC and OutputICCName are the PDF/X-4 output intent's profile
+	// and condition (render.Profile's); nil is the built-in sRGB.
+	OutputICC     []byte
+	OutputICCName string
+}
+
 // Impose places every copy of every piece on sheets of the given size and
-// returns the PDF and its sheet map. Pieces of one size share sheets; the
-// sheet is turned to landscape when more fit that way. title is printed in
-// the slug line of every sheet (ASCII). A piece larger than the sheet, or a
+// returns the PDF, PDF/X-4 like every print file (render/pdfx), and its
+// sheet map. Pieces of one size share sheets; the sheet is turned to
+// landscape when more fit that way. A piece larger than the sheet, or a
 // file that cannot be read, is EUNPROCESSABLE naming it.
-func Impose(sheet Sheet, pieces []Piece, title string) (pdf []byte, m *Map, err error) {
+func Impose(sheet Sheet, pieces []Piece, opts Options) (pdf []byte, m *Map, err error) {
+	title := opts.Title
 	if len(pieces) == 0 {
 		return nil, nil, oshigoods.Errorf(oshigoods.EUNPROCESSABLE, "nothing to impose: no photo or card print files.")
 	}
@@ -320,7 +332,21 @@ func Impose(sheet Sheet, pieces []Piece, title string) (pdf []byte, m *Map, err 
 	if err := doc.Output(&buf); err != nil {
 		return nil, nil, fmt.Errorf("write imposition: %w", err)
 	}
-	return sortPageBoxes(buf.Bytes()), m, nil
+	out, err := pdfx.Finalize(printpdf.SortPageBoxes(buf.Bytes()), pdfx.Options{
+		OutputICC: opts.OutputICC, OutputCondition: opts.OutputICCName,
+		Title: or(title, "oshigoods imposition"), CreatorTool: "oshigoods impose",
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("finalise imposition as PDF/X-4: %w", err)
+	}
+	return out, m, nil
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // orient returns whether the sheet is turned to landscape and the grid of
@@ -369,20 +395,6 @@ func place(doc *gofpdf.Fpdf, imp *gofpdi.Importer, p *measured, tx, ty float64, 
 		doc.Line(c[0], c[1]+sy*off, c[0], c[1]+sy*(off+MarkLengthMM))
 	}
 	return drawSlug(doc, label, tx, y1, p.TrimWMM, b)
-}
-
-// pageBoxes matches the page boxes gofpdf writes from a map, in random
-// order (as render/printpdf does).
-var pageBoxes = regexp.MustCompile(`(?:/(?:Trim|Bleed)Box \[[^\]]*\]\n){2}`)
-
-// sortPageBoxes sorts the page box entries, so the same sheet is the same
-// bytes. They keep their total length, so no offset in the file moves.
-func sortPageBoxes(pdf []byte) []byte {
-	return pageBoxes.ReplaceAllFunc(pdf, func(m []byte) []byte {
-		lines := strings.SplitAfter(string(m), "\n")
-		sort.Strings(lines)
-		return []byte(strings.Join(lines, ""))
-	})
 }
 
 // safeName keeps the letters, digits, _ and - of an id for a file name.

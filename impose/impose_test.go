@@ -87,7 +87,7 @@ func TestImpose(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			pdf, m, err := impose.Impose(sheet, ps, "claim clm_test")
+			pdf, m, err := impose.Impose(sheet, ps, impose.Options{Title: "claim clm_test"})
 			if err != nil {
 				t.Fatalf("Impose: %v", err)
 			}
@@ -147,7 +147,7 @@ func TestImposeRefuses(t *testing.T) {
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			sheet, _ := impose.LookupSheet("A4")
-			if _, _, err := impose.Impose(sheet, tc.pieces, "t"); oshigoods.ErrorCode(err) != oshigoods.EUNPROCESSABLE {
+			if _, _, err := impose.Impose(sheet, tc.pieces, impose.Options{Title: "t"}); oshigoods.ErrorCode(err) != oshigoods.EUNPROCESSABLE {
 				t.Fatalf("got %v, want EUNPROCESSABLE", err)
 			}
 		})

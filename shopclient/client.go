@@ -45,6 +45,10 @@ type Config struct {
 	// Impose, when set (A4, A3, SRA3), also writes imposition-<size>.pdf
 	// per claim and the sheet map in its manifest.
 	Impose string
+	// OutputICC and OutputICCName are the imposition's PDF/X-4 output
+	// intent (render.LoadOutputICC); nil is the built-in sRGB.
+	OutputICC     []byte
+	OutputICCName string
 	// RateLimit caps downloads in bytes per second. Zero means no limit.
 	RateLimit int64
 	// Progress receives progress: a redrawn bar when Terminal, plain
@@ -365,7 +369,8 @@ func (c *Client) impose(dir, claimID string, todo []orders.ManifestOrder, m *ord
 	if len(pieces) == 0 {
 		return nil
 	}
-	pdf, sm, err := impose.Impose(sheet, pieces, "oshigoods claim "+claimID)
+	pdf, sm, err := impose.Impose(sheet, pieces, impose.Options{Title: "oshigoods claim " + claimID,
+		OutputICC: c.cfg.OutputICC, OutputICCName: c.cfg.OutputICCName})
 	if err != nil {
 		return fmt.Errorf("impose claim %s: %s", claimID, errorMessage(err))
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"oshigoods/internal/testenv"
+	"oshigoods/render/pdfx/pdfxtest"
 )
 
 // sheetMap is the sheet map of GET /v1/shop/claims/{id}?sheet=S.
@@ -126,15 +127,7 @@ func TestImpositionShowsEachOrder(t *testing.T) {
 			pdf := getBody(t, base+"/v1/shop/claims/"+claim.ClaimID+"/imposition.pdf?sheet="+sheet, key, "application/pdf")
 			file := filepath.Join(dir, sheet+".pdf")
 			writeFile(t, file, pdf)
-			if out, err := exec.Command("qpdf", "--check", file).CombinedOutput(); err != nil || bytes.Contains(bytes.ToLower(out), []byte("warning")) {
-				t.Errorf("qpdf --check: %v\n%s", err, out)
-			}
-			fonts, _ := exec.Command("pdffonts", file).CombinedOutput()
-			for _, row := range strings.Split(strings.TrimSpace(string(fonts)), "\n")[2:] {
-				if f := strings.Fields(row); len(f) < 5 || f[len(f)-5] != "yes" {
-					t.Errorf("font not embedded: %s", row)
-				}
-			}
+			pdfxtest.Check(t, file) // qpdf clean, fonts embedded, PDF/X-4
 
 			copies := map[string]int{} // by order id
 			for _, pg := range m.Sheets.Pages {

@@ -11,13 +11,14 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"oshigoods/render"
 	"oshigoods/shopclient"
 )
 
 // cmdPull runs the print shop's hot-folder client.
 func cmdPull(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg shopclient.Config
-	var kinds, tpls string
+	var kinds, tpls, icc string
 	fs := flag.NewFlagSet("pull", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Server, "server", getenv("OSHIGOODS_SERVER"), "the oshigoods API's URL (OSHIGOODS_SERVER)")
@@ -30,11 +31,18 @@ func cmdPull(ctx context.Context, args []string, getenv func(string) string, std
 	fs.IntVar(&cfg.Max, "max", 0, "most orders per claim (default 10)")
 	fs.DurationVar(&cfg.Lease, "lease", 0, "how long a claim holds its orders (default 15m)")
 	fs.StringVar(&cfg.Impose, "impose", "", "also impose photos and cards on sheets: A4, A3 or SRA3")
+	fs.StringVar(&icc, "output-icc", getenv("OSHIGOODS_OUTPUT_ICC"), "with --impose, the press's ICC output profile for the sheets' PDF/X-4 output intent (default sRGB) (OSHIGOODS_OUTPUT_ICC)")
 	fs.Int64Var(&cfg.RateLimit, "limit-rate", 0, "cap downloads at this many bytes per second")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
 	cfg.Kinds, cfg.Templates = splitList(kinds), splitList(tpls)
+	if icc != "" {
+		var err error
+		if cfg.OutputICC, cfg.OutputICCName, err = render.LoadOutputICC(icc); err != nil {
+			return fmt.Errorf("--output-icc: %w", err)
+		}
+	}
 	cfg.Progress = stderr
 	if f, ok := stderr.(*os.File); ok {
 		cfg.Terminal = isatty.IsTerminal(f.Fd())

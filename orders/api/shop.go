@@ -127,7 +127,8 @@ func (s *Server) imposition(ctx context.Context, c *orders.Claim, sheetName stri
 			}
 		}
 	}
-	return impose.Impose(sheet, pieces, "oshigoods claim "+c.ID)
+	return impose.Impose(sheet, pieces, impose.Options{Title: "oshigoods claim " + c.ID,
+		OutputICC: s.svc.Profile.OutputICC, OutputICCName: s.svc.Profile.OutputICCName})
 }
 
 func keyOf(c *orders.Claim, itemID, name string) string {

@@ -328,13 +328,38 @@ func (f *file) bytes() []byte {
 	return buf.Bytes()
 }
 
-// renumber numbers the objects reachable from the trailer 1, 2, … in the
-// order a depth-first walk from the trailer's entries first meets them, and
-// drops the rest. Object numbers then follow the document's structure
+// renumber sorts every dictionary's entries by key, then numbers the
+// objects reachable from the trailer 1, 2, … in the order a depth-first
+// walk from the trailer's entries first meets them, and drops the rest.
+// Object numbers and entry order then follow the document's structure
 // rather than the order a writer happened to emit them in (gofpdf numbers
-// the objects gofpdi imports by walking a Go map), so the same document is
-// the same bytes.
+// the objects gofpdi imports, and lists its templates, by walking Go maps),
+// so the same document is the same bytes.
 func (f *file) renumber() {
+	sorted := map[*dict]bool{}
+	var sortDicts func(v value)
+	sortDicts = func(v value) {
+		switch v := v.(type) {
+		case array:
+			for _, e := range v {
+				sortDicts(e)
+			}
+		case *dict:
+			if sorted[v] {
+				return
+			}
+			sorted[v] = true
+			sort.SliceStable(v.entries, func(i, j int) bool { return v.entries[i].key < v.entries[j].key })
+			for _, e := range v.entries {
+				sortDicts(e.val)
+			}
+		}
+	}
+	for _, o := range f.objs {
+		sortDicts(o.v)
+	}
+	sortDicts(f.trailer)
+
 	next := map[int]int{} // old number → new
 	var order []int
 	var walk func(v value)

@@ -8,6 +8,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -334,8 +335,9 @@ func mustDate(s string) time.Time {
 }
 
 // TestFinalizeNumbersByStructure: the same document with its objects
-// numbered in another order (as gofpdf numbers what gofpdi imports, by
-// walking a Go map) finalises to the same bytes.
+// numbered in another order and its dictionaries' entries in another order
+// (as gofpdf numbers and lists what gofpdi imports, by walking Go maps)
+// finalises to the same bytes.
 func TestFinalizeNumbersByStructure(t *testing.T) {
 	raw := sheet(t)
 	f, err := parse(raw)
@@ -366,6 +368,7 @@ func TestFinalizeNumbersByStructure(t *testing.T) {
 				for i, e := range v.entries {
 					v.entries[i].val = walk(e.val)
 				}
+				slices.Reverse(v.entries)
 			}
 		}
 		return v

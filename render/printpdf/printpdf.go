@@ -91,7 +91,7 @@ func (pg Page) Output(p *gofpdf.Fpdf) ([]byte, error) {
 	if err := p.Output(&buf); err != nil {
 		return nil, err
 	}
-	return sortPageBoxes(buf.Bytes()), nil
+	return SortPageBoxes(buf.Bytes()), nil
 }
 
 // Finalize rewrites an Output as PDF/X-4 with the page's output intent
@@ -152,7 +152,7 @@ var pageBoxes = regexp.MustCompile(`(?:/(?:Trim|Bleed)Box \[[^\]]*\]\n){2}`)
 
 // sortPageBoxes sorts the page box entries. They keep their total length,
 // so no offset in the file moves.
-func sortPageBoxes(pdf []byte) []byte {
+func SortPageBoxes(pdf []byte) []byte {
 	return pageBoxes.ReplaceAllFunc(pdf, func(m []byte) []byte {
 		lines := strings.SplitAfter(string(m), "\n")
 		sort.Strings(lines)
