@@ -15,8 +15,8 @@ import (
 
 	"oshigoods/impose"
 	"oshigoods/internal/testenv"
-	"oshigoods/render/pdfx/pdfxtest"
 	"oshigoods/render"
+	"oshigoods/render/pdfx/pdfxtest"
 	"oshigoods/templates"
 )
 
