@@ -101,7 +101,7 @@ func Finalize(pdf []byte, opts Options) ([]byte, error) {
 		outRef = f.add(iccStream(out, prof.Components(), alt))
 	}
 	iccRGB := array{name("ICCBased"), srgbRef}
-	if err := f.tagRGB(iccRGB); err != nil {
+	if err := f.tagRGB(iccRGB, prof.Components() == 3); err != nil {
 		return nil, err
 	}
 	intent := &dict{entries: []entry{
@@ -295,8 +295,11 @@ func (f *file) rect(v value) ([4]float64, error) {
 
 // tagRGB tags DeviceRGB as icc everywhere a file gives it: image and
 // group colour spaces, Indexed bases, named colour spaces in resources,
-// and DefaultRGB in every resources dictionary.
-func (f *file) tagRGB(icc array) error {
+// and DefaultRGB in every resources dictionary. With an RGB output intent
+// (rgbOutput), where DeviceCMYK has no meaning, a separation's DeviceCMYK
+// alternate (gofpdf's registration colour for トンボ) becomes icc with its
+// tint's CMYK turned to RGB.
+func (f *file) tagRGB(icc array, rgbOutput bool) error {
 	nums := make([]int, 0, len(f.objs))
 	for n := range f.objs {
 		nums = append(nums, n)
@@ -312,6 +315,11 @@ func (f *file) tagRGB(icc array) error {
 		case array:
 			if len(v) == 4 && v[0] == name("Indexed") && v[1] == name("DeviceRGB") {
 				v[1] = icc
+			}
+			if rgbOutput && len(v) == 4 && v[0] == name("Separation") && v[2] == name("DeviceCMYK") {
+				if fn := cmykTintToRGB(f.dictOf(v[3])); fn != nil {
+					v[2], v[3] = icc, fn
+				}
 			}
 			for i, e := range v {
 				w, err := walk(e, depth+1)
@@ -385,4 +393,48 @@ func (f *file) tagResources(v value, icc array, done map[*dict]bool) error {
 		csd.set("DefaultRGB", icc)
 	}
 	return nil
+}
+
+// cmykTintToRGB returns a type 2 (exponential) tint function from CMYK,
+// with its C0 and C1 turned to RGB (r = (1−c)(1−k), …), or nil when fn is
+// not one.
+func cmykTintToRGB(fn *dict) *dict {
+	if fn == nil {
+		return nil
+	}
+	if t, _ := fn.get("FunctionType").(number); t != "2" {
+		return nil
+	}
+	out := &dict{}
+	for _, e := range fn.entries {
+		switch e.key {
+		case "Range":
+			continue // optional for type 2, and it listed CMYK's four ranges
+		case "C0", "C1":
+			a, ok := e.val.(array)
+			if !ok || len(a) != 4 {
+				return nil
+			}
+			var cmyk [4]float64
+			for i, x := range a {
+				n, ok := x.(number)
+				if !ok {
+					return nil
+				}
+				v, err := strconv.ParseFloat(string(n), 64)
+				if err != nil || v < 0 || v > 1 {
+					return nil
+				}
+				cmyk[i] = v
+			}
+			rgb := make(array, 3)
+			for i := range 3 {
+				rgb[i] = number(strconv.FormatFloat((1-cmyk[i])*(1-cmyk[3]), 'f', -1, 64))
+			}
+			out.set(e.key, rgb)
+		default:
+			out.set(e.key, e.val)
+		}
+	}
+	return out
 }

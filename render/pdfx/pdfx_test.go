@@ -226,6 +226,33 @@ func TestFinalizeKeepsSpotColour(t *testing.T) {
 	}
 }
 
+// TestFinalizeRegistrationColour: with an RGB output intent the トンボ's
+// registration colour separates to sRGB black, not DeviceCMYK, which has
+// no meaning there; with a CMYK output intent it keeps its CMYK alternate.
+func TestFinalizeRegistrationColour(t *testing.T) {
+	for _, tc := range []struct {
+		scenario string
+		icc      []byte
+		want     string
+	}{
+		{"sRGB intent", nil, "/C1 [0 0 0]"},
+		{"CMYK intent", cmykProfile(), "/DeviceCMYK"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			out, err := Finalize(card(t, true), Options{OutputICC: tc.icc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(out, []byte(tc.want)) {
+				t.Errorf("no %s in the separation", tc.want)
+			}
+			if tc.icc == nil && bytes.Contains(out, []byte("DeviceCMYK")) {
+				t.Error("DeviceCMYK is left with an RGB output intent")
+			}
+		})
+	}
+}
+
 func TestInspect(t *testing.T) {
 	out, err := Finalize(card(t, true), Options{})
 	if err != nil {

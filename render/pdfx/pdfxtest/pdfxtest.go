@@ -32,6 +32,9 @@ func Check(t testing.TB, path string) {
 			t.Errorf("qpdf --qdf output lacks %s", want)
 		}
 	}
+	if strings.Contains(string(qdf), "/OutputConditionIdentifier (sRGB") && strings.Contains(string(qdf), "/DeviceCMYK") {
+		t.Error("DeviceCMYK is used with an RGB output intent")
+	}
 	if strings.Contains(string(qdf), "/CS /DeviceRGB") || regexp.MustCompile(`/ColorSpace /DeviceRGB`).Match(qdf) {
 		t.Error("an image or group is still untagged /DeviceRGB")
 	}
