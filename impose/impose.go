@@ -332,7 +332,8 @@ func Impose(sheet Sheet, pieces []Piece, opts Options) (pdf []byte, m *Map, err 
 	if err := doc.Output(&buf); err != nil {
 		return nil, nil, fmt.Errorf("write imposition: %w", err)
 	}
-	out, err := pdfx.Finalize(printpdf.SortPageBoxes(buf.Bytes()), pdfx.Options{
+	raw := printpdf.TagSubset(printpdf.SortPageBoxes(buf.Bytes()), slugFamily, slugPSName, title+"\n"+strings.Join(labels, "\n"))
+	out, err := pdfx.Finalize(raw, pdfx.Options{
 		OutputICC: opts.OutputICC, OutputCondition: opts.OutputICCName,
 		Title: or(title, "oshigoods imposition"), CreatorTool: "oshigoods impose",
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/jung-kurt/gofpdf"
 	"rsc.io/qr"
 
+	"oshigoods/render/printpdf"
 	"oshigoods/templates"
 )
 
@@ -38,8 +39,12 @@ const (
 	// slugFontFile is the embedded font of every slug, from the shipped
 	// templates.
 	slugFontFile = "fonts/KleeOne-Regular.ttf"
-	slugFamily   = "oshigoodsslug"
+	slugPSName   = "KleeOne-Regular"
 )
+
+// slugFamily is the slug font's gofpdf family, renamed to its PostScript
+// name with a subset tag once the sheet is written (printpdf.TagSubset).
+var slugFamily = printpdf.SubsetFamily(0, slugPSName)
 
 // Label is the slug text of one copy: "ord_… / itm_… 2/3".
 func Label(orderID, itemID string, copy, copies int) string {

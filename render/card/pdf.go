@@ -2,7 +2,6 @@ package card
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"fmt"
 	"sort"
 	"strings"
@@ -58,8 +57,7 @@ func (t *Template) pdf(pg *page, sizePt float64, prof render.Profile) ([]byte, e
 	}
 	sort.SliceStable(fonts, func(i, j int) bool { return fonts[i].face == t.fonts.primary && fonts[j].face != t.fonts.primary })
 	for i, pf := range fonts {
-		// The family name is as long as the subset name given below.
-		pf.family = "og" + strings.Repeat(string(rune('f'+i)), 1+len(pf.face.psName))
+		pf.family = printpdf.SubsetFamily(i, pf.face.psName)
 		cut, err := pf.face.cut(sortedRunes(pf.used))
 		if err != nil {
 			return nil, fmt.Errorf("cut font %s: %w", pf.face.psName, err)
@@ -121,12 +119,10 @@ func (t *Template) pdf(pg *page, sizePt float64, prof render.Profile) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	// gofpdf names a font "utf8" + family and marks no subset. Give each
-	// its PostScript name with a subset tag (six capitals and +, ISO
-	// 32000 9.6.4), of the same length so no offset moves, before the
-	// file is finalised as PDF/X-4.
+	// Each font's PostScript name with a subset tag, before the file is
+	// finalised as PDF/X-4.
 	for _, pf := range fonts {
-		out = bytes.ReplaceAll(out, []byte("/utf8"+pf.family), []byte("/"+subsetTag(pf.used)+"+"+pf.face.psName))
+		out = printpdf.TagSubset(out, pf.family, pf.face.psName, string(sortedRunes(pf.used)))
 	}
 	return sheet.Finalize(out)
 }
@@ -166,15 +162,4 @@ func sortedRunes(set map[rune]bool) []rune {
 	}
 	sort.Slice(rs, func(i, j int) bool { return rs[i] < rs[j] })
 	return rs
-}
-
-// subsetTag derives a tag from the glyphs used, so different subsets of
-// the same font get different names.
-func subsetTag(used map[rune]bool) string {
-	sum := sha256.Sum256([]byte(string(sortedRunes(used))))
-	tag := make([]byte, 6)
-	for i := range tag {
-		tag[i] = 'A' + sum[i]%26
-	}
-	return string(tag)
 }

@@ -7,6 +7,7 @@ package printpdf
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"regexp"
 	"sort"
@@ -158,4 +159,26 @@ func SortPageBoxes(pdf []byte) []byte {
 		sort.Strings(lines)
 		return []byte(strings.Join(lines, ""))
 	})
+}
+
+// SubsetFamily is the family name under which to add a font to gofpdf so
+// that TagSubset can rename it in place: "utf8"+family is as long as the
+// tagged name. i tells the fonts of one document apart.
+func SubsetFamily(i int, psName string) string {
+	return "og" + strings.Repeat(string(rune('f'+i)), 1+len(psName))
+}
+
+// TagSubset renames the font gofpdf added as family (it names it
+// "utf8"+family and marks no subset, though it embeds only the glyphs
+// drawn) to its PostScript name with a subset tag: six capitals and a +
+// (ISO 32000 9.6.4), derived from key, the text drawn with it, so that
+// different subsets of one font get different names. The name keeps its
+// length, so no offset in the file moves.
+func TagSubset(pdf []byte, family, psName, key string) []byte {
+	sum := sha256.Sum256([]byte(key))
+	tag := make([]byte, 6)
+	for i := range tag {
+		tag[i] = 'A' + sum[i]%26
+	}
+	return bytes.ReplaceAll(pdf, []byte("/utf8"+family), []byte("/"+string(tag)+"+"+psName))
 }

@@ -47,6 +47,9 @@ func Check(t testing.TB, path string) {
 		// name type… encoding emb sub uni object ID
 		if c := strings.Fields(l); len(c) < 6 || c[len(c)-5] != "yes" {
 			t.Errorf("font not embedded: %s", l)
+		} else if c[len(c)-4] != "yes" {
+			// gofpdf embeds only the glyphs drawn: the name must say so.
+			t.Errorf("font subset without a subset tag: %s", l)
 		}
 	}
 	info, err := exec.Command(pdfinfo, "-box", "-f", "1", "-l", "9999", path).CombinedOutput()
