@@ -80,9 +80,9 @@ func (c Config) Validate() error {
 		bad("Region", c.Region, "is not a region; give lower-case letters, digits and hyphens, e.g. us-east-1")
 	}
 	if (c.AccessKey == "") != (c.SecretKey == "") {
-		field, other := "AccessKey", "SecretKey"
+		field, other := "AccessKey", "the secret key"
 		if c.AccessKey == "" {
-			field, other = other, field
+			field, other = "SecretKey", "the access key"
 		}
 		bad(field, nil, "is set without "+other+"; set both, or neither for the SDK's default chain")
 	}
