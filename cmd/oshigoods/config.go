@@ -149,13 +149,13 @@ var settings = []setting{
 		parse: func(c *config, v string) error { c.SecretKey = v; return nil }},
 	{env: "OSHIGOODS_SECRET", key: "orders.Secret", show: notShown,
 		parse: func(c *config, v string) error { c.Secret = v; return nil }},
-	{env: "OSHIGOODS_CONCURRENCY", flag: "concurrency", key: "worker.Concurrency", def: strconv.Itoa(worker.DefaultConcurrency), help: "renders at once in this process",
+	{env: "OSHIGOODS_CONCURRENCY", flag: "concurrency", key: "worker.Concurrency", def: strconv.Itoa(worker.DefaultConcurrency), help: "renders at once in this process, 1–64",
 		parse: intSetting(func(c *config) *int { return &c.Concurrency }, concurrencyRange)},
-	{env: "OSHIGOODS_RECONCILE_INTERVAL", flag: "reconcile-interval", key: "worker.ReconcileInterval", def: "30s", help: "how often the worker re-enqueues items Redis lost",
+	{env: "OSHIGOODS_RECONCILE_INTERVAL", flag: "reconcile-interval", key: "worker.ReconcileInterval", def: "30s", help: "how often the worker re-enqueues items Redis lost, 10ms–1h",
 		parse: durationSetting(func(c *config) *time.Duration { return &c.Reconcile }, reconcileRange)},
-	{env: "OSHIGOODS_STALE_AFTER", flag: "stale-after", key: "worker.StaleAfter", def: "1m", help: "how long an item waits before the reconciler re-enqueues it",
+	{env: "OSHIGOODS_STALE_AFTER", flag: "stale-after", key: "worker.StaleAfter", def: "1m", help: "how long an item waits before the reconciler re-enqueues it, 10ms–24h",
 		parse: durationSetting(func(c *config) *time.Duration { return &c.StaleAfter }, staleRange)},
-	{env: "OSHIGOODS_WEBHOOK_RETRY", flag: "webhook-retry", key: "worker.WebhookRetry", def: "10s", help: "first webhook retry delay, doubling up to 1h",
+	{env: "OSHIGOODS_WEBHOOK_RETRY", flag: "webhook-retry", key: "worker.WebhookRetry", def: "10s", help: "first webhook retry delay, 10ms–1h, doubling up to 1h",
 		parse: durationSetting(func(c *config) *time.Duration { return &c.WebhookRetry }, webhookRange)},
 	{env: "OSHIGOODS_PRINT_PROFILE", flag: "print-profile", def: render.DefaultProfileName, help: "print profile: bleed, crop marks, photo format (one of " + strings.Join(render.ProfileNames(), ", ") + ")", parse: func(c *config, v string) error {
 		if _, err := render.LookupProfile(v); err != nil {
