@@ -38,7 +38,7 @@ func (s *Service) RenderItem(ctx context.Context, itemID string) error {
 	}
 	switch item.Status {
 	case StatusReady, StatusPrinted, StatusFailed, StatusCancelled:
-		s.Logger.Info("item already settled; nothing to do", "item", item.ID, "status", item.Status)
+		s.log().Info("item already settled; nothing to do", "item", item.ID, "status", item.Status)
 		return nil
 	}
 	if _, err := s.Store.TransitionItem(ctx, item.ID, activeStatuses, StatusRendering, ""); err != nil {
@@ -76,7 +76,7 @@ func (s *Service) RenderItem(ctx context.Context, itemID string) error {
 	if err != nil {
 		return fmt.Errorf("complete item: %w", err)
 	}
-	s.Logger.Info("item rendered", "item", item.ID, "template", item.Template, "files", len(done.Files),
+	s.log().Info("item rendered", "item", item.ID, "template", item.Template, "files", len(done.Files),
 		"warnings", len(done.Warnings), "recorded", changed)
 	return nil
 }

@@ -135,11 +135,11 @@ func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idempotencyKey 
 	}
 	for _, item := range stored.Items {
 		if err := s.Queue.EnqueueRender(ctx, item); err != nil {
-			s.Logger.Warn("enqueue failed; the reconciler will retry", "item", item.ID, "err", err)
+			s.log().Warn("enqueue failed; the reconciler will retry", "item", item.ID, "err", err)
 			continue
 		}
 		if _, err := s.Store.TransitionItem(ctx, item.ID, []Status{StatusReceived}, StatusQueued, ""); err != nil {
-			s.Logger.Warn("mark queued", "item", item.ID, "err", err)
+			s.log().Warn("mark queued", "item", item.ID, "err", err)
 		}
 	}
 	if fresh, err := s.Store.Order(ctx, stored.ID); err == nil {

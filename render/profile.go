@@ -1,6 +1,7 @@
 package render
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -102,4 +103,23 @@ func (p Profile) Finish(k Kind, o Output) Output {
 		o.Format = p.PhotoFormat
 	}
 	return o
+}
+
+// MaxBleedMM is the most bleed a Profile may add on each side.
+const MaxBleedMM = 10
+
+// Validate reports a profile no renderer can finish with: a photo format
+// other than "" (jpeg), "jpeg" or "pdf", or a bleed outside 0–MaxBleedMM.
+// Each problem is an *oshigoods.ConfigError, joined.
+func (p Profile) Validate() error {
+	var errs []error
+	switch p.PhotoFormat {
+	case "", "jpeg", "pdf":
+	default:
+		errs = append(errs, &oshigoods.ConfigError{Field: "PhotoFormat", Value: p.PhotoFormat, Problem: `is not a photo format; give "jpeg" or "pdf"`})
+	}
+	if !(p.BleedMM >= 0 && p.BleedMM <= MaxBleedMM) {
+		errs = append(errs, &oshigoods.ConfigError{Field: "BleedMM", Value: p.BleedMM, Problem: fmt.Sprintf("is out of range; give 0–%d mm", MaxBleedMM)})
+	}
+	return errors.Join(errs...)
 }

@@ -83,3 +83,30 @@ func TestLoadOutputICC(t *testing.T) {
 		})
 	}
 }
+
+func TestProfileValidate(t *testing.T) {
+	for _, name := range ProfileNames() {
+		p, _ := LookupProfile(name)
+		if err := p.Validate(); err != nil {
+			t.Errorf("built-in profile %s: %v", name, err)
+		}
+	}
+	for _, tc := range []struct {
+		scenario string
+		p        Profile
+		want     string // "" means valid
+	}{
+		{"zero is digital", Profile{}, ""},
+		{"pdf photos", Profile{PhotoFormat: "pdf", BleedMM: 3}, ""},
+		{"tiff photos", Profile{PhotoFormat: "tiff"}, `PhotoFormat "tiff" is not a photo format`},
+		{"negative bleed", Profile{BleedMM: -1}, "BleedMM -1 is out of range"},
+		{"bleed in inches", Profile{BleedMM: 30}, "BleedMM 30 is out of range"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			err := tc.p.Validate()
+			if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+				t.Fatalf("Validate() = %v; want %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -9,6 +9,10 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,12 +28,15 @@ import (
 
 // Config says which bucket to use and how to reach it.
 type Config struct {
-	// Endpoint is the server's base URL, e.g. http://127.0.0.1:9000 for
-	// MinIO. Empty means AWS S3 itself.
+	// Endpoint is the server's base URL, http:// or https://, e.g.
+	// http://127.0.0.1:9000 for MinIO. Empty means AWS S3 itself.
 	Endpoint string
-	// Bucket is created on New when it does not exist. Required.
+	// Bucket is created on New when it does not exist. Required: 1 to 63
+	// lower-case letters, digits, dots and hyphens, beginning and ending
+	// with a letter or digit (AWS itself wants at least 3).
 	Bucket string
-	// Region defaults to us-east-1.
+	// Region is lower-case letters, digits and hyphens, e.g. ap-northeast-1.
+	// Empty means us-east-1.
 	Region string
 	// AccessKey and SecretKey are static credentials. When both are empty
 	// the SDK's default chain (environment, shared config, instance role)
@@ -42,15 +49,44 @@ type Config struct {
 	PathStyle bool
 }
 
-// Validate reports a configuration that cannot work.
+var (
+	bucketPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$`)
+	regionPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$`)
+)
+
+// Validate reports a configuration that cannot work: every problem is an
+// *oshigoods.ConfigError, joined.
 func (c Config) Validate() error {
-	if c.Bucket == "" {
-		return errors.New("s3: bucket is required")
+	var errs []error
+	bad := func(field string, value any, problem string) {
+		errs = append(errs, &oshigoods.ConfigError{Field: field, Value: value, Problem: problem})
+	}
+	if c.Endpoint != "" {
+		u, err := url.Parse(c.Endpoint)
+		switch {
+		case err != nil || u.Host == "":
+			bad("Endpoint", c.Endpoint, "is not a URL; give http:// or https:// and a host, e.g. http://minio:9000")
+		case u.Scheme != "http" && u.Scheme != "https":
+			bad("Endpoint", c.Endpoint, "has scheme "+u.Scheme+"://; give http:// or https://, e.g. http://minio:9000")
+		}
+	}
+	switch {
+	case c.Bucket == "":
+		bad("Bucket", c.Bucket, "is empty; a bucket is required")
+	case !bucketPattern.MatchString(c.Bucket) || strings.Contains(c.Bucket, "..") || net.ParseIP(c.Bucket) != nil:
+		bad("Bucket", c.Bucket, "is not a bucket name; give 1–63 lower-case letters, digits, dots and hyphens, beginning and ending with a letter or digit, not an IP address")
+	}
+	if c.Region != "" && !regionPattern.MatchString(c.Region) {
+		bad("Region", c.Region, "is not a region; give lower-case letters, digits and hyphens, e.g. us-east-1")
 	}
 	if (c.AccessKey == "") != (c.SecretKey == "") {
-		return errors.New("s3: set both access key and secret key, or neither")
+		field, other := "AccessKey", "the secret key"
+		if c.AccessKey == "" {
+			field, other = "SecretKey", "the access key"
+		}
+		bad(field, nil, "is set without "+other+"; set both, or neither for the SDK's default chain")
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // Store is an orders.FileStore on one bucket.

@@ -67,6 +67,19 @@ func TestStoreOnMinIO(t *testing.T) {
 	}
 }
 
+// TestConfigValidateAll checks that every problem is reported at once,
+// each naming its field.
+func TestConfigValidateAll(t *testing.T) {
+	err := s3store.Config{Endpoint: "ftp://x", Bucket: "B", Region: "?", AccessKey: "a"}.Validate()
+	var fields []string
+	for _, e := range oshigoods.ConfigErrors(err) {
+		fields = append(fields, e.Field)
+	}
+	if got, want := strings.Join(fields, ","), "Endpoint,Bucket,Region,AccessKey"; got != want {
+		t.Fatalf("Validate() = %v; fields %s, want %s", err, got, want)
+	}
+}
+
 func TestConfigValidate(t *testing.T) {
 	cases := []struct {
 		scenario string
@@ -77,6 +90,20 @@ func TestConfigValidate(t *testing.T) {
 		{"half credentials", s3store.Config{Bucket: "b", AccessKey: "a"}, false},
 		{"default chain", s3store.Config{Bucket: "b"}, true},
 		{"static credentials", s3store.Config{Bucket: "b", AccessKey: "a", SecretKey: "s"}, true},
+		{"half credentials: secret key alone", s3store.Config{Bucket: "b", SecretKey: "s"}, false},
+		{"MinIO endpoint", s3store.Config{Endpoint: "http://127.0.0.1:9000", Bucket: "oshigoods", Region: "us-east-1"}, true},
+		{"https endpoint", s3store.Config{Endpoint: "https://s3.ap-northeast-1.amazonaws.com", Bucket: "my.bucket-1", Region: "ap-northeast-1"}, true},
+		{"endpoint without scheme", s3store.Config{Endpoint: "minio:9000", Bucket: "b"}, false},
+		{"endpoint with redis scheme", s3store.Config{Endpoint: "redis://127.0.0.1:6379", Bucket: "b"}, false},
+		{"endpoint without host", s3store.Config{Endpoint: "http://", Bucket: "b"}, false},
+		{"upper-case bucket", s3store.Config{Bucket: "Oshigoods"}, false},
+		{"bucket with underscore", s3store.Config{Bucket: "oshi_goods"}, false},
+		{"bucket ending in a hyphen", s3store.Config{Bucket: "oshigoods-"}, false},
+		{"bucket with two dots", s3store.Config{Bucket: "oshi..goods"}, false},
+		{"bucket like an IP address", s3store.Config{Bucket: "192.168.1.1"}, false},
+		{"bucket of 64 characters", s3store.Config{Bucket: strings.Repeat("b", 64)}, false},
+		{"region with spaces", s3store.Config{Bucket: "b", Region: "us east 1"}, false},
+		{"upper-case region", s3store.Config{Bucket: "b", Region: "US-EAST-1"}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.scenario, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"oshigoods"
 	"oshigoods/render"
@@ -90,5 +91,27 @@ func TestEmbedsAssetsOnly(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLoadRefusesUnknownSpecKeys checks that a template whose spec has a
+// key its kind does not know fails to load, naming the template and the
+// key, for every kind.
+func TestLoadRefusesUnknownSpecKeys(t *testing.T) {
+	for _, tc := range []struct {
+		scenario, kind, spec string
+	}{
+		{"photo", "photo", `{"colour": "#fff"}`},
+		{"card", "card", `{"colour": "red"}`},
+		{"voice", "voice", `{"colour": "blue", "names": [{"id": "a", "file": "a.wav"}], "lines": [{"id": "b", "file": "b.wav"}]}`},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			manifest := `{"id": "bad", "kind": "` + tc.kind + `", "title": "Bad", "` + tc.kind + `": ` + tc.spec + `}`
+			fsys := fstest.MapFS{"bad/template.json": {Data: []byte(manifest)}}
+			_, err := templates.Load(fsys, templates.Compilers())
+			if err == nil || !strings.Contains(err.Error(), "bad/template.json") || !strings.Contains(err.Error(), `unknown field "colour"`) {
+				t.Fatalf("Load: %v; want an error naming bad/template.json and the key colour", err)
+			}
+		})
 	}
 }

@@ -20,7 +20,8 @@ import (
 type Renderer struct {
 	// Service renders with its Store, Files, Catalog and Profile.
 	Service *orders.Service
-	Logger  *slog.Logger
+	// Logger logs what the task cannot return; nil discards.
+	Logger *slog.Logger
 }
 
 // ProcessTask renders the item the task names. A bad payload, an unknown
@@ -56,6 +57,6 @@ func (h *Renderer) fail(itemID, reason string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := h.Service.FailItem(ctx, itemID, reason); err != nil {
-		h.Logger.Error("mark item failed", "item", itemID, "err", err)
+		h.log().Error("mark item failed", "item", itemID, "err", err)
 	}
 }

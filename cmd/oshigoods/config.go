@@ -1,17 +1,31 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/hibiken/asynq"
+
+	"oshigoods"
+	"oshigoods/orders"
 	"oshigoods/render"
+	"oshigoods/s3store"
+	"oshigoods/worker"
 )
 
 // config is the whole configuration, from the environment and flags (a
-// flag wins). Empty service URLs mean the embedded stand-in.
+// flag wins). Empty service URLs mean the embedded stand-in. bind registers
+// the flags; validate parses every value and checks it against the
+// package's Config (worker.Config, s3store.Config, orders.Limits, …), so a
+// bad value stops the start before any backend is opened.
 type config struct {
 	Addr        string
 	DataDir     string
@@ -39,56 +53,297 @@ type config struct {
 	OutputICC string
 	// onListen, when set, is told the address the API listens on (tests).
 	onListen func(addr string)
+
+	// raw holds each setting's text, from its flag, else its variable,
+	// else its default; validate parses it into the fields above.
+	raw []string
 }
 
-// bind registers the flags on fs with defaults from the environment.
+// A setting is one variable (and its flag) of config.
+type setting struct {
+	env  string
+	flag string // "" for a variable with no flag
+	def  string
+	help string
+	// key names the package Config field whose Validate problems belong to
+	// this setting, e.g. "worker.Concurrency".
+	key string
+	// show is how the value appears in an error: quoted, redacted (URLs
+	// with a password) or not at all (secrets).
+	show func(string) string
+	// parse sets the field from v, or returns what is wrong with v and
+	// what is allowed, e.g. "is not a whole number; give 1–64".
+	parse func(c *config, v string) error
+}
+
+func quoted(v string) string                { return strconv.Quote(v) }
+func redacted(v string) string              { return strconv.Quote(redact(v)) }
+func notShown(string) string                { return "(value not shown)" }
+func problem(format string, a ...any) error { return fmt.Errorf(format, a...) }
+
+var (
+	concurrencyRange = fmt.Sprintf("give 1–%d", worker.MaxConcurrency)
+	reconcileRange   = fmt.Sprintf("give %s–1h", worker.MinInterval)
+	staleRange       = fmt.Sprintf("give %s–24h", worker.MinInterval)
+	webhookRange     = fmt.Sprintf("give %s–1h", worker.MinInterval)
+	uploadRange      = fmt.Sprintf("give %d (64 KiB) to %d (1 GiB), or 0 for the default 30 MiB", orders.MinUploadBytes, orders.MaxUploadBytes)
+)
+
+// settings are every variable serve, worker and shop-keys read, in the
+// order their problems are reported.
+var settings = []setting{
+	{env: "OSHIGOODS_ADDR", flag: "addr", def: "127.0.0.1:8080", help: "HTTP listen address", parse: func(c *config, v string) error {
+		host, port, err := net.SplitHostPort(v)
+		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 || strings.ContainsAny(host, " /") {
+			return problem("is not host:port; give e.g. 127.0.0.1:8080 or :8080")
+		}
+		c.Addr = v
+		return nil
+	}},
+	{env: "OSHIGOODS_DATA_DIR", flag: "data-dir", def: "./oshigoods-data", help: "folder for embedded data: SQLite, S3 objects, secret", parse: func(c *config, v string) error {
+		if v == "" {
+			return problem("is empty; give a folder")
+		}
+		c.DataDir = v
+		return nil
+	}},
+	{env: "OSHIGOODS_REDIS_URL", flag: "redis-url", help: "redis://host:port/db; empty runs an in-process Redis", show: redacted, parse: func(c *config, v string) error {
+		if v != "" {
+			const allowed = "give redis://[:password@]host:port/db or rediss://…"
+			u, err := url.Parse(v)
+			if err != nil || u.Scheme == "" || u.Host == "" {
+				return problem("is not a URL; %s", allowed)
+			}
+			if u.Scheme != "redis" && u.Scheme != "rediss" {
+				return problem("has scheme %s://; %s", u.Scheme, allowed)
+			}
+			if _, err := asynq.ParseRedisURI(v); err != nil {
+				return problem("is not a Redis URL (%v); %s", err, allowed)
+			}
+		}
+		c.RedisURL = v
+		return nil
+	}},
+	{env: "OSHIGOODS_DATABASE_URL", flag: "database-url", help: "postgres://… or a SQLite file path; empty is DATA_DIR/oshigoods.db", show: redacted, parse: func(c *config, v string) error {
+		if scheme, _, ok := strings.Cut(v, "://"); ok {
+			const allowed = "give postgres://…, postgresql://… or a SQLite file path"
+			if scheme != "postgres" && scheme != "postgresql" {
+				return problem("has scheme %s://; %s", scheme, allowed)
+			}
+			if u, err := url.Parse(v); err != nil || u.Host == "" {
+				return problem("is not a URL; %s", allowed)
+			}
+		}
+		c.DatabaseURL = v
+		return nil
+	}},
+	{env: "OSHIGOODS_S3_ENDPOINT", flag: "s3-endpoint", key: "s3.Endpoint", help: "S3-compatible endpoint URL (http:// or https://); empty runs an in-process server on DATA_DIR/s3", show: redacted,
+		parse: func(c *config, v string) error { c.S3Endpoint = v; return nil }},
+	{env: "OSHIGOODS_S3_BUCKET", flag: "s3-bucket", key: "s3.Bucket", def: "oshigoods", help: "bucket, created if missing",
+		parse: func(c *config, v string) error { c.S3Bucket = v; return nil }},
+	{env: "OSHIGOODS_S3_REGION", flag: "s3-region", key: "s3.Region", def: "us-east-1", help: "bucket region",
+		parse: func(c *config, v string) error { c.S3Region = v; return nil }},
+	{env: "AWS_ACCESS_KEY_ID", key: "s3.AccessKey", show: notShown,
+		parse: func(c *config, v string) error { c.AccessKey = v; return nil }},
+	{env: "AWS_SECRET_ACCESS_KEY", key: "s3.SecretKey", show: notShown,
+		parse: func(c *config, v string) error { c.SecretKey = v; return nil }},
+	{env: "OSHIGOODS_SECRET", key: "orders.Secret", show: notShown,
+		parse: func(c *config, v string) error { c.Secret = v; return nil }},
+	{env: "OSHIGOODS_CONCURRENCY", flag: "concurrency", key: "worker.Concurrency", def: strconv.Itoa(worker.DefaultConcurrency), help: "renders at once in this process, 1–64",
+		parse: intSetting(func(c *config) *int { return &c.Concurrency }, concurrencyRange)},
+	{env: "OSHIGOODS_RECONCILE_INTERVAL", flag: "reconcile-interval", key: "worker.ReconcileInterval", def: "30s", help: "how often the worker re-enqueues items Redis lost, 10ms–1h",
+		parse: durationSetting(func(c *config) *time.Duration { return &c.Reconcile }, reconcileRange)},
+	{env: "OSHIGOODS_STALE_AFTER", flag: "stale-after", key: "worker.StaleAfter", def: "1m", help: "how long an item waits before the reconciler re-enqueues it, 10ms–24h",
+		parse: durationSetting(func(c *config) *time.Duration { return &c.StaleAfter }, staleRange)},
+	{env: "OSHIGOODS_WEBHOOK_RETRY", flag: "webhook-retry", key: "worker.WebhookRetry", def: "10s", help: "first webhook retry delay, 10ms–1h, doubling up to 1h",
+		parse: durationSetting(func(c *config) *time.Duration { return &c.WebhookRetry }, webhookRange)},
+	{env: "OSHIGOODS_PRINT_PROFILE", flag: "print-profile", def: render.DefaultProfileName, help: "print profile: bleed, crop marks, photo format (one of " + strings.Join(render.ProfileNames(), ", ") + ")", parse: func(c *config, v string) error {
+		if _, err := render.LookupProfile(v); err != nil {
+			return problem("is not a print profile; give one of %s", strings.Join(render.ProfileNames(), ", "))
+		}
+		c.Profile = v
+		return nil
+	}},
+	{env: "OSHIGOODS_OUTPUT_ICC", flag: "output-icc", help: "ICC output profile (RGB or CMYK) for the print PDFs' PDF/X output intent; empty is sRGB IEC61966-2.1", parse: func(c *config, v string) error {
+		if v != "" {
+			if _, _, err := render.LoadOutputICC(v); err != nil {
+				return problem("is not usable (%v); give an RGB or CMYK ICC output profile", err)
+			}
+		}
+		c.OutputICC = v
+		return nil
+	}},
+	{env: "OSHIGOODS_MAX_UPLOAD_BYTES", flag: "max-upload-bytes", key: "orders.MaxUploadBytes", def: strconv.Itoa(30 << 20), help: "largest upload accepted, in bytes", parse: func(c *config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return problem("is not a whole number of bytes; %s", uploadRange)
+		}
+		c.MaxUpload = n
+		return nil
+	}},
+}
+
+// otherVariables are read by commands that do not bind config (pull).
+var otherVariables = []string{"OSHIGOODS_SERVER", "OSHIGOODS_SHOP_KEY"}
+
+func intSetting(field func(*config) *int, allowed string) func(*config, string) error {
+	return func(c *config, v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return problem("is not a whole number; %s", allowed)
+		}
+		*field(c) = n
+		return nil
+	}
+}
+
+// durationSetting parses a Go duration, which must have a unit: "90"
+// could mean seconds or minutes.
+func durationSetting(field func(*config) *time.Duration, allowed string) func(*config, string) error {
+	return func(c *config, v string) error {
+		v = strings.TrimSpace(v)
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			if _, nerr := strconv.ParseFloat(v, 64); nerr == nil {
+				return problem("needs a unit, e.g. %ss", v)
+			}
+			return problem("is not a duration; %s (e.g. 500ms, 30s, 5m)", allowed)
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+// bind registers the flags on fs, each defaulting to its variable's value.
 func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
+	c.raw = make([]string, len(settings))
+	for i, s := range settings {
+		c.raw[i] = s.def
+		if v := getenv(s.env); v != "" {
+			c.raw[i] = v
 		}
-		return def
-	}
-	envDur := func(name string, def time.Duration) time.Duration {
-		if d, err := time.ParseDuration(getenv(name)); err == nil {
-			return d
+		if s.flag != "" {
+			fs.StringVar(&c.raw[i], s.flag, c.raw[i], s.help+" ("+s.env+")")
 		}
-		return def
 	}
-	envInt := func(name string, def int) int {
-		if n, err := strconv.Atoi(getenv(name)); err == nil {
-			return n
-		}
-		return def
-	}
-	fs.StringVar(&c.Addr, "addr", env("OSHIGOODS_ADDR", "127.0.0.1:8080"), "HTTP listen address (OSHIGOODS_ADDR)")
-	fs.StringVar(&c.DataDir, "data-dir", env("OSHIGOODS_DATA_DIR", "./oshigoods-data"), "folder for embedded data: SQLite, S3 objects, secret (OSHIGOODS_DATA_DIR)")
-	fs.StringVar(&c.RedisURL, "redis-url", env("OSHIGOODS_REDIS_URL", ""), "redis://host:port/db; empty runs an in-process Redis (OSHIGOODS_REDIS_URL)")
-	fs.StringVar(&c.DatabaseURL, "database-url", env("OSHIGOODS_DATABASE_URL", ""), "postgres://… or a SQLite file path; empty is DATA_DIR/oshigoods.db (OSHIGOODS_DATABASE_URL)")
-	fs.StringVar(&c.S3Endpoint, "s3-endpoint", env("OSHIGOODS_S3_ENDPOINT", ""), "S3-compatible endpoint URL; empty runs an in-process server on DATA_DIR/s3 (OSHIGOODS_S3_ENDPOINT)")
-	fs.StringVar(&c.S3Bucket, "s3-bucket", env("OSHIGOODS_S3_BUCKET", "oshigoods"), "bucket, created if missing (OSHIGOODS_S3_BUCKET)")
-	fs.StringVar(&c.S3Region, "s3-region", env("OSHIGOODS_S3_REGION", "us-east-1"), "bucket region (OSHIGOODS_S3_REGION)")
-	c.AccessKey, c.SecretKey = getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
-	c.Secret = getenv("OSHIGOODS_SECRET")
 	fs.BoolVar(&c.Worker, "worker", true, "also run the render worker in this process")
-	fs.IntVar(&c.Concurrency, "concurrency", envInt("OSHIGOODS_CONCURRENCY", 2), "renders at once in this process (OSHIGOODS_CONCURRENCY)")
-	fs.DurationVar(&c.Reconcile, "reconcile-interval", envDur("OSHIGOODS_RECONCILE_INTERVAL", 30*time.Second), "how often the worker re-enqueues items Redis lost (OSHIGOODS_RECONCILE_INTERVAL)")
-	fs.DurationVar(&c.StaleAfter, "stale-after", envDur("OSHIGOODS_STALE_AFTER", time.Minute), "how long an item waits before the reconciler re-enqueues it (OSHIGOODS_STALE_AFTER)")
-	fs.DurationVar(&c.WebhookRetry, "webhook-retry", envDur("OSHIGOODS_WEBHOOK_RETRY", 10*time.Second), "first webhook retry delay, doubling up to 1h (OSHIGOODS_WEBHOOK_RETRY)")
-	fs.StringVar(&c.Profile, "print-profile", env("OSHIGOODS_PRINT_PROFILE", render.DefaultProfileName), "print profile: bleed, crop marks, photo format (OSHIGOODS_PRINT_PROFILE; one of "+strings.Join(render.ProfileNames(), ", ")+")")
-	fs.StringVar(&c.OutputICC, "output-icc", env("OSHIGOODS_OUTPUT_ICC", ""), "ICC output profile (RGB or CMYK) for the print PDFs' PDF/X output intent; empty is sRGB IEC61966-2.1 (OSHIGOODS_OUTPUT_ICC)")
-	fs.Int64Var(&c.MaxUpload, "max-upload-bytes", int64(envInt("OSHIGOODS_MAX_UPLOAD_BYTES", 30<<20)), "largest upload accepted (OSHIGOODS_MAX_UPLOAD_BYTES)")
 }
 
+// validate parses every setting and checks the package Configs composed
+// from them. It returns every problem at once, one line each naming the
+// variable (and its flag), the value given and what is allowed.
 func (c *config) validate() error {
-	if c.Concurrency < 1 {
-		return fmt.Errorf("--concurrency must be at least 1")
+	problems := make([]error, len(settings))
+	for i, s := range settings {
+		if err := s.parse(c, c.raw[i]); err != nil {
+			problems[i] = s.problem(c.raw[i], err.Error())
+		}
 	}
-	if _, err := render.LookupProfile(c.Profile); err != nil {
-		return fmt.Errorf("--print-profile: %s", userError(err))
+	var other []error
+	check := func(pkg string, err error) {
+		if err == nil {
+			return
+		}
+		found := oshigoods.ConfigErrors(err)
+		if len(found) == 0 {
+			other = append(other, err)
+		}
+		for _, e := range found {
+			i := slices.IndexFunc(settings, func(s setting) bool { return s.key == pkg+"."+e.Field })
+			switch {
+			case i < 0:
+				other = append(other, fmt.Errorf("%s: %w", pkg, e))
+			case problems[i] == nil: // a value that did not parse is reported once
+				problems[i] = settings[i].problem(c.raw[i], e.Problem)
+			}
+		}
 	}
-	if c.Reconcile <= 0 || c.StaleAfter <= 0 {
-		return fmt.Errorf("--reconcile-interval and --stale-after must be positive")
+	check("worker", c.workerConfig().Validate())
+	s3 := c.s3Config()
+	if s3.Endpoint == "" { // the embedded server has credentials of its own
+		s3.AccessKey, s3.SecretKey = "", ""
 	}
-	return nil
+	check("s3", s3.Validate())
+	check("orders", orders.Limits{MaxUploadBytes: c.MaxUpload}.Validate())
+	if c.Secret != "" {
+		check("orders", orders.CheckSecret([]byte(c.Secret)))
+	}
+	return errors.Join(append(problems, other...)...)
+}
+
+// problem is one line naming the setting, the value and what is wrong.
+func (s setting) problem(v, what string) error {
+	name := s.env
+	if s.flag != "" {
+		name += " (--" + s.flag + ")"
+	}
+	show := s.show
+	if show == nil {
+		show = quoted
+	}
+	return fmt.Errorf("%s: %s %s", name, show(v), what)
+}
+
+// workerConfig is the worker's part of the configuration.
+func (c *config) workerConfig() worker.Config {
+	return worker.Config{Concurrency: c.Concurrency, ReconcileInterval: c.Reconcile, StaleAfter: c.StaleAfter, WebhookRetry: c.WebhookRetry}
+}
+
+// s3Config is the bucket's part; an empty endpoint is the embedded server.
+func (c *config) s3Config() s3store.Config {
+	return s3store.Config{Endpoint: c.S3Endpoint, Bucket: c.S3Bucket, Region: c.S3Region, AccessKey: c.AccessKey, SecretKey: c.SecretKey}
+}
+
+// unknownVariables returns the OSHIGOODS_* variables in environ that no
+// command reads, each with the known one closest to it (a typo, most
+// likely). OSHIGOODS_TEST_* belong to the test suite.
+func unknownVariables(environ []string) (unknown, closest []string) {
+	known := append([]string{}, otherVariables...)
+	for _, s := range settings {
+		known = append(known, s.env)
+	}
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "OSHIGOODS_") || strings.HasPrefix(name, "OSHIGOODS_TEST_") || slices.Contains(known, name) {
+			continue
+		}
+		best, bestD := "", -1
+		for _, k := range known {
+			if d := editDistance(name, k); bestD < 0 || d < bestD {
+				best, bestD = k, d
+			}
+		}
+		unknown, closest = append(unknown, name), append(closest, best)
+	}
+	return unknown, closest
+}
+
+// warnUnknownVariables logs a warning for each unknown OSHIGOODS_* variable;
+// they do not stop the start.
+func warnUnknownVariables(logger *slog.Logger, environ []string) {
+	unknown, closest := unknownVariables(environ)
+	for i, name := range unknown {
+		logger.Warn("unknown variable ignored; did you mean "+closest[i]+"?", "variable", name, "closest", closest[i])
+	}
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }

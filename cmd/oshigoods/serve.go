@@ -142,8 +142,12 @@ func (s *system) runWorker(ctx context.Context) error {
 			s.logger.Warn("task failed", "type", t.Type(), "task", id, "err", err)
 		}),
 	})
+	renderer, err := worker.NewRenderer(s.svc, s.logger)
+	if err != nil {
+		return err
+	}
 	mux := asynq.NewServeMux()
-	mux.Handle("render:", &worker.Renderer{Service: s.svc, Logger: s.logger})
+	mux.Handle("render:", renderer)
 	mux.Handle("webhook:", &worker.Deliverer{Store: s.store, Logger: s.logger})
 	if err := srv.Start(mux); err != nil {
 		return fmt.Errorf("start worker: %w", err)

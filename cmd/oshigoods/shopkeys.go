@@ -28,6 +28,9 @@ func cmdShopKeys(ctx context.Context, args []string, getenv func(string) string,
 	if err := fs.Parse(args[1:]); err != nil {
 		return errUsage
 	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
 	dbURL := cfg.DatabaseURL
 	if dbURL == "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {

@@ -83,7 +83,7 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 	s.queue = worker.NewQueue(s.redisOpt)
 	s.closers = append(s.closers, func() { s.queue.Close() })
 
-	s3cfg := s3store.Config{Endpoint: cfg.S3Endpoint, Bucket: cfg.S3Bucket, Region: cfg.S3Region, AccessKey: cfg.AccessKey, SecretKey: cfg.SecretKey}
+	s3cfg := cfg.s3Config()
 	if cfg.S3Endpoint == "" {
 		dir := filepath.Join(cfg.DataDir, "s3")
 		srv, err := embedded.StartS3(dir, "127.0.0.1:0", logger)
@@ -119,6 +119,9 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 	s.svc = &orders.Service{
 		Store: s.store, Queue: s.queue, Files: s.files, Catalog: s.catalog, Logger: logger,
 		Secret: secret, Profile: profile, Limits: orders.Limits{MaxUploadBytes: cfg.MaxUpload},
+	}
+	if err := s.svc.Validate(); err != nil {
+		return nil, err
 	}
 	logger.Info("backends", backends...)
 	return s, nil

@@ -1,6 +1,7 @@
 package voice
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -117,8 +118,12 @@ func Compile(spec json.RawMessage, fsys fs.FS) (render.Renderer, error) {
 }
 
 func compile(raw json.RawMessage, fsys fs.FS) (*Template, error) {
+	// Unknown keys are refused, as the photo and card specs refuse them: a
+	// misspelt key would otherwise be silently ignored.
 	var s Spec
-	if err := json.Unmarshal(raw, &s); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
 		return nil, fmt.Errorf("decode voice spec: %w", err)
 	}
 	if s.MaxLines == 0 {

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// parseConfig binds, parses and validates as serve does.
+func parseConfig(env map[string]string, args ...string) (*config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cfg.bind(fs, getenvFrom(env))
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return &cfg, cfg.validate()
+}
+
+func TestConfigValidate(t *testing.T) {
+	icc := filepath.Join(t.TempDir(), "not.icc")
+	writeFile(t, icc, []byte("not an ICC profile"))
+	for _, tc := range []struct {
+		scenario string
+		env      map[string]string
+		args     []string
+		want     []string // the error's lines; none means valid
+	}{
+		{"defaults", nil, nil, nil},
+		{"test timings", map[string]string{"OSHIGOODS_RECONCILE_INTERVAL": "200ms", "OSHIGOODS_STALE_AFTER": "500ms", "OSHIGOODS_WEBHOOK_RETRY": "100ms"}, nil, nil},
+		{"production services", map[string]string{
+			"OSHIGOODS_REDIS_URL":    "rediss://:pw@redis:6379/0",
+			"OSHIGOODS_DATABASE_URL": "postgresql://oshigoods@db:5432/oshigoods",
+			"OSHIGOODS_S3_ENDPOINT":  "https://minio:9000", "OSHIGOODS_S3_BUCKET": "goods.2026",
+			"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s", "OSHIGOODS_SECRET": "0123456789abcdef",
+			"OSHIGOODS_CONCURRENCY": "64", "OSHIGOODS_PRINT_PROFILE": "jp-tombo", "OSHIGOODS_MAX_UPLOAD_BYTES": "0",
+		}, nil, nil},
+		{"SQLite path", map[string]string{"OSHIGOODS_DATABASE_URL": "/var/lib/oshigoods/orders.db"}, nil, nil},
+		{"a flag wins over a bad variable", map[string]string{"OSHIGOODS_CONCURRENCY": "eight"}, []string{"--concurrency", "8"}, nil},
+		{"embedded S3 ignores half AWS credentials", map[string]string{"AWS_ACCESS_KEY_ID": "a"}, nil, nil},
+		{"concurrency not a number", map[string]string{"OSHIGOODS_CONCURRENCY": "eight"}, nil,
+			[]string{`OSHIGOODS_CONCURRENCY (--concurrency): "eight" is not a whole number; give 1–64`}},
+		{"concurrency zero", map[string]string{"OSHIGOODS_CONCURRENCY": "0"}, nil,
+			[]string{`OSHIGOODS_CONCURRENCY (--concurrency): "0" is out of range; give 1–64`}},
+		{"concurrency flag too high", nil, []string{"--concurrency", "65"},
+			[]string{`OSHIGOODS_CONCURRENCY (--concurrency): "65" is out of range; give 1–64`}},
+		{"duration without a unit", map[string]string{"OSHIGOODS_STALE_AFTER": "90"}, nil,
+			[]string{`OSHIGOODS_STALE_AFTER (--stale-after): "90" needs a unit, e.g. 90s`}},
+		{"duration not a duration", map[string]string{"OSHIGOODS_WEBHOOK_RETRY": "soon"}, nil,
+			[]string{`OSHIGOODS_WEBHOOK_RETRY (--webhook-retry): "soon" is not a duration; give 10ms–1h (e.g. 500ms, 30s, 5m)`}},
+		{"negative reconcile interval", map[string]string{"OSHIGOODS_RECONCILE_INTERVAL": "-5s"}, nil,
+			[]string{`OSHIGOODS_RECONCILE_INTERVAL (--reconcile-interval): "-5s" is out of range; give 10ms–1h`}},
+		{"redis URL with another scheme", map[string]string{"OSHIGOODS_REDIS_URL": "http://redis:6379"}, nil,
+			[]string{`OSHIGOODS_REDIS_URL (--redis-url): "http://redis:6379" has scheme http://; give redis://[:password@]host:port/db or rediss://…`}},
+		{"redis address without a scheme", map[string]string{"OSHIGOODS_REDIS_URL": "redis:6379"}, nil,
+			[]string{`OSHIGOODS_REDIS_URL (--redis-url): "redis:6379" is not a URL; give redis://[:password@]host:port/db or rediss://…`}},
+		{"redis password not shown", map[string]string{"OSHIGOODS_REDIS_URL": "http://:hunter2@redis:6379"}, nil,
+			[]string{`OSHIGOODS_REDIS_URL (--redis-url): "http://:…@redis:6379" has scheme http://; give redis://[:password@]host:port/db or rediss://…`}},
+		{"database URL with another scheme", map[string]string{"OSHIGOODS_DATABASE_URL": "mysql://db/oshigoods"}, nil,
+			[]string{`OSHIGOODS_DATABASE_URL (--database-url): "mysql://db/oshigoods" has scheme mysql://; give postgres://…, postgresql://… or a SQLite file path`}},
+		{"S3 endpoint with another scheme", map[string]string{"OSHIGOODS_S3_ENDPOINT": "s3://minio:9000"}, nil,
+			[]string{`OSHIGOODS_S3_ENDPOINT (--s3-endpoint): "s3://minio:9000" has scheme s3://; give http:// or https://, e.g. http://minio:9000`}},
+		{"S3 bucket upper-case", map[string]string{"OSHIGOODS_S3_BUCKET": "Goods"}, nil,
+			[]string{`OSHIGOODS_S3_BUCKET (--s3-bucket): "Goods" is not a bucket name; give 1–63 lower-case letters, digits, dots and hyphens, beginning and ending with a letter or digit, not an IP address`}},
+		{"S3 region", map[string]string{"OSHIGOODS_S3_REGION": "Tokyo"}, nil,
+			[]string{`OSHIGOODS_S3_REGION (--s3-region): "Tokyo" is not a region; give lower-case letters, digits and hyphens, e.g. us-east-1`}},
+		{"half AWS credentials", map[string]string{"OSHIGOODS_S3_ENDPOINT": "http://minio:9000", "AWS_SECRET_ACCESS_KEY": "s"}, nil,
+			[]string{`AWS_SECRET_ACCESS_KEY: (value not shown) is set without the access key; set both, or neither for the SDK's default chain`}},
+		{"short secret not shown", map[string]string{"OSHIGOODS_SECRET": "hunter2"}, nil,
+			[]string{`OSHIGOODS_SECRET: (value not shown) is 7 bytes; give at least 16 (e.g. 32 random bytes, base64)`}},
+		{"unknown print profile", map[string]string{"OSHIGOODS_PRINT_PROFILE": "a5"}, nil,
+			[]string{`OSHIGOODS_PRINT_PROFILE (--print-profile): "a5" is not a print profile; give one of bleed4, bleed4-pdf, digital, jp-standard, jp-tombo`}},
+		{"output ICC not a profile", map[string]string{"OSHIGOODS_OUTPUT_ICC": icc}, nil, []string{`OSHIGOODS_OUTPUT_ICC (--output-icc): "` + icc + `" is not usable (`}},
+		{"upload limit with a unit", map[string]string{"OSHIGOODS_MAX_UPLOAD_BYTES": "30MB"}, nil,
+			[]string{`OSHIGOODS_MAX_UPLOAD_BYTES (--max-upload-bytes): "30MB" is not a whole number of bytes; give 65536 (64 KiB) to 1073741824 (1 GiB), or 0 for the default 30 MiB`}},
+		{"upload limit too small", nil, []string{"--max-upload-bytes", "100"},
+			[]string{`OSHIGOODS_MAX_UPLOAD_BYTES (--max-upload-bytes): "100" is out of range; give 65536 (64 KiB) to 1073741824 (1 GiB), or 0 for the default 30 MiB`}},
+		{"listen address", nil, []string{"--addr", "8080"},
+			[]string{`OSHIGOODS_ADDR (--addr): "8080" is not host:port; give e.g. 127.0.0.1:8080 or :8080`}},
+		{"several problems, all at once, in the table's order", map[string]string{
+			"OSHIGOODS_STALE_AFTER": "90", "OSHIGOODS_CONCURRENCY": "eight", "OSHIGOODS_REDIS_URL": "localhost:6379",
+		}, []string{"--reconcile-interval", "0"}, []string{
+			`OSHIGOODS_REDIS_URL (--redis-url): "localhost:6379" is not a URL; give redis://[:password@]host:port/db or rediss://…`,
+			`OSHIGOODS_CONCURRENCY (--concurrency): "eight" is not a whole number; give 1–64`,
+			`OSHIGOODS_RECONCILE_INTERVAL (--reconcile-interval): "0" is out of range; give 10ms–1h`,
+			`OSHIGOODS_STALE_AFTER (--stale-after): "90" needs a unit, e.g. 90s`,
+		}},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			_, err := parseConfig(tc.env, tc.args...)
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatalf("validate: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("validate succeeded; want %q", tc.want)
+			}
+			got := strings.Split(err.Error(), "\n")
+			if len(got) != len(tc.want) {
+				t.Fatalf("validate:\n%s\nwant:\n%s", err, strings.Join(tc.want, "\n"))
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], tc.want[i]) {
+					t.Errorf("line %d:\n got %s\nwant %s", i, got[i], tc.want[i])
+				}
+			}
+		})
+	}
+}
+
+// TestConfigComposes checks that the parsed values reach the package
+// Configs cmd composes.
+func TestConfigComposes(t *testing.T) {
+	cfg, err := parseConfig(map[string]string{"OSHIGOODS_CONCURRENCY": "4", "OSHIGOODS_STALE_AFTER": "2m", "OSHIGOODS_S3_BUCKET": "goods"}, "--webhook-retry", "1s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := cfg.workerConfig()
+	if w.Concurrency != 4 || w.StaleAfter != 2*time.Minute || w.ReconcileInterval != 30*time.Second || w.WebhookRetry != time.Second {
+		t.Errorf("worker config = %+v", w)
+	}
+	if s3 := cfg.s3Config(); s3.Bucket != "goods" || s3.Region != "us-east-1" {
+		t.Errorf("s3 config = %+v", s3)
+	}
+	if cfg.MaxUpload != 30<<20 || cfg.Addr != "127.0.0.1:8080" || cfg.Profile != "jp-standard" || !cfg.Worker {
+		t.Errorf("config = %+v", cfg)
+	}
+}
+
+func TestUnknownVariables(t *testing.T) {
+	unknown, closest := unknownVariables([]string{
+		"PATH=/bin", "OSHIGOODS_CONCURENCY=3", "OSHIGOODS_REDIS_URL=redis://x:1/0", "OSHIGOODS_STALEAFTER=1m",
+		"OSHIGOODS_TEST_REQUIRE_SERVICES=1", "OSHIGOODS_SHOP_KEY=shk_x", "OSHIGOODS_S3_BUKET=b",
+	})
+	if got, want := strings.Join(unknown, ","), "OSHIGOODS_CONCURENCY,OSHIGOODS_STALEAFTER,OSHIGOODS_S3_BUKET"; got != want {
+		t.Errorf("unknown = %s, want %s", got, want)
+	}
+	if got, want := strings.Join(closest, ","), "OSHIGOODS_CONCURRENCY,OSHIGOODS_STALE_AFTER,OSHIGOODS_S3_BUCKET"; got != want {
+		t.Errorf("closest = %s, want %s", got, want)
+	}
+}
+
+// TestBadConfigStopsTheStart runs the real binary with bad values: it must
+// exit non-zero within a second, before opening anything, with one line per
+// problem naming the variable; an unknown variable only warns.
+func TestBadConfigStopsTheStart(t *testing.T) {
+	bin := buildBinary(t, t.TempDir())
+	var base []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "OSHIGOODS_") && !strings.HasPrefix(kv, "AWS_") {
+			base = append(base, kv)
+		}
+	}
+	for _, tc := range []struct {
+		scenario string
+		command  string
+		env      []string
+		want     []string
+	}{
+		{"concurrency eight", "serve", []string{"OSHIGOODS_CONCURRENCY=eight"}, []string{
+			`oshigoods: OSHIGOODS_CONCURRENCY (--concurrency): "eight" is not a whole number; give 1–64`,
+		}},
+		{"several bad values and a typo", "serve", []string{"OSHIGOODS_CONCURRENCY=eight", "OSHIGOODS_STALE_AFTER=90", "OSHIGOODS_S3_ENDPOINT=minio", "OSHIGOODS_CONCURENCY=3"}, []string{
+			`did you mean OSHIGOODS_CONCURRENCY?`,
+			`oshigoods: OSHIGOODS_S3_ENDPOINT (--s3-endpoint): "minio" is not a URL`,
+			`oshigoods: OSHIGOODS_CONCURRENCY (--concurrency): "eight" is not a whole number; give 1–64`,
+			`oshigoods: OSHIGOODS_STALE_AFTER (--stale-after): "90" needs a unit, e.g. 90s`,
+		}},
+		{"worker alone", "worker", []string{"OSHIGOODS_REDIS_URL=redis://127.0.0.1:1/0", "OSHIGOODS_CONCURRENCY=0"}, []string{
+			`oshigoods: OSHIGOODS_CONCURRENCY (--concurrency): "0" is out of range; give 1–64`,
+		}},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			dataDir := filepath.Join(t.TempDir(), "data")
+			cmd := exec.Command(bin, tc.command)
+			cmd.Env = append(append(base, "OSHIGOODS_DATA_DIR="+dataDir), tc.env...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			start := time.Now()
+			err := cmd.Run()
+			elapsed := time.Since(start)
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+				t.Fatalf("%s: %v, want a non-zero exit\n%s", tc.command, err, stderr.String())
+			}
+			if elapsed > time.Second {
+				t.Errorf("%s took %s to refuse its configuration; want under a second", tc.command, elapsed)
+			}
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			if len(lines) != len(tc.want) {
+				t.Fatalf("stderr has %d lines, want %d:\n%s", len(lines), len(tc.want), stderr.String())
+			}
+			for i, w := range tc.want {
+				if !strings.Contains(lines[i], w) {
+					t.Errorf("stderr line %d:\n got %s\nwant %s", i, lines[i], w)
+				}
+			}
+			if _, err := os.Stat(dataDir); err == nil {
+				t.Errorf("the data folder was created: the start went on past the configuration")
+			}
+		})
+	}
+}

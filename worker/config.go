@@ -1,0 +1,101 @@
+package worker
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"oshigoods"
+	"oshigoods/orders"
+)
+
+// Config is a worker process's settings. DefaultConfig gives the defaults;
+// Validate says what is allowed.
+type Config struct {
+	// Concurrency is how many tasks run at once in the process, from 1 to
+	// MaxConcurrency. Default 2.
+	Concurrency int
+	// ReconcileInterval is how often the reconciler and the webhook
+	// dispatcher pass, from 10ms to 1h. Default 30 seconds.
+	ReconcileInterval time.Duration
+	// StaleAfter is how long an item or a delivery may wait before it is
+	// handed to the queue again, from 10ms to 24h. Default one minute.
+	StaleAfter time.Duration
+	// WebhookRetry is the first webhook retry's delay; it doubles up to an
+	// hour (RetryDelay). From 10ms to 1h. Default 10 seconds.
+	WebhookRetry time.Duration
+}
+
+// MaxConcurrency is the most tasks one worker process runs at once.
+const MaxConcurrency = 64
+
+// Bounds of the Config durations.
+const (
+	MinInterval        = 10 * time.Millisecond
+	MaxReconcile       = time.Hour
+	MaxStaleAfter      = 24 * time.Hour
+	MaxWebhookRetry    = time.Hour
+	DefaultConcurrency = 2
+)
+
+// DefaultConfig returns the default settings.
+func DefaultConfig() Config {
+	return Config{
+		Concurrency:       DefaultConcurrency,
+		ReconcileInterval: 30 * time.Second,
+		StaleAfter:        time.Minute,
+		WebhookRetry:      10 * time.Second,
+	}
+}
+
+// Validate reports every setting out of its range, one
+// *oshigoods.ConfigError each, joined.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Concurrency < 1 || c.Concurrency > MaxConcurrency {
+		errs = append(errs, &oshigoods.ConfigError{Field: "Concurrency", Value: c.Concurrency,
+			Problem: fmt.Sprintf("is out of range; give 1–%d", MaxConcurrency)})
+	}
+	dur := func(field string, d, max time.Duration) {
+		if d < MinInterval || d > max {
+			errs = append(errs, &oshigoods.ConfigError{Field: field, Value: d,
+				Problem: fmt.Sprintf("is out of range; give %s–%s", MinInterval, fmtDuration(max))})
+		}
+	}
+	dur("ReconcileInterval", c.ReconcileInterval, MaxReconcile)
+	dur("StaleAfter", c.StaleAfter, MaxStaleAfter)
+	dur("WebhookRetry", c.WebhookRetry, MaxWebhookRetry)
+	return errors.Join(errs...)
+}
+
+// fmtDuration writes whole hours as "1h" rather than "1h0m0s".
+func fmtDuration(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%dh", d/time.Hour)
+	}
+	return d.String()
+}
+
+// NewRenderer returns the render task handler over svc, after checking
+// that it can work: svc is required (and validated, orders.Service.Validate),
+// and a nil logger discards.
+func NewRenderer(svc *orders.Service, logger *slog.Logger) (*Renderer, error) {
+	if svc == nil {
+		return nil, errors.New("worker: Renderer needs an orders.Service")
+	}
+	if err := svc.Validate(); err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
+	return &Renderer{Service: svc, Logger: logger}, nil
+}
+
+// log returns the Renderer's logger, or one that discards.
+func (h *Renderer) log() *slog.Logger {
+	if h.Logger == nil {
+		return discard
+	}
+	return h.Logger
+}
+
+var discard = slog.New(slog.DiscardHandler)
