@@ -177,7 +177,10 @@ func Impose(sheet Sheet, pieces []Piece, opts Options) (pdf []byte, m *Map, err 
 	defer os.RemoveAll(tmp)
 	defer func() {
 		if v := recover(); v != nil {
-			pdf, m, err = nil, nil, oshigoods.Errorf(oshigoods.EUNPROCESSABLE, "a PDF print file cannot be imported: %v", v)
+			// gofpdi panics on a PDF it cannot parse. What it says is for
+			// the log; the shop is told which request failed, not why.
+			pdf, m, err = nil, nil, oshigoods.Wrapf(fmt.Errorf("import PDF: panic: %v", v), oshigoods.EUNPROCESSABLE,
+				"a PDF print file cannot be imported.")
 		}
 	}()
 

@@ -3,6 +3,7 @@ package impose_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"image"
 	"image/color"
@@ -216,4 +217,23 @@ func equal(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// TestImposePanicStaysInTheLog: a PDF the importer panics on is
+// EUNPROCESSABLE with a public message that says nothing of the panic; the
+// panic is the error's internal cause, for the log.
+func TestImposePanicStaysInTheLog(t *testing.T) {
+	sheet, _ := impose.LookupSheet("A4")
+	_, _, err := impose.Impose(sheet, []impose.Piece{{ItemID: "x", File: "card.pdf", ContentType: "application/pdf",
+		Data: []byte("%PDF-1.7\nnot a PDF at all"), TrimWMM: 100, TrimHMM: 148}}, impose.Options{Title: "t"})
+	if oshigoods.ErrorCode(err) != oshigoods.EUNPROCESSABLE {
+		t.Fatalf("got %v, want EUNPROCESSABLE", err)
+	}
+	var e *oshigoods.Error
+	if !errors.As(err, &e) || e.Err == nil || !strings.Contains(e.Err.Error(), "panic") {
+		t.Fatalf("error %v keeps no cause for the log", err)
+	}
+	if msg := oshigoods.ErrorMessage(err); msg != "a PDF print file cannot be imported." {
+		t.Fatalf("public message %q carries internal detail", msg)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"net"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"oshigoods"
 	"oshigoods/orders"
@@ -148,7 +150,7 @@ func (s *Store) ensureBucket(ctx context.Context) error {
 	return nil
 }
 
-// Put stores data under key.
+// Put stores data under key. EUNAVAILABLE if the server cannot be reached.
 func (s *Store) Put(ctx context.Context, key string, data []byte, contentType string) error {
 	_, err := s.client.PutObject(ctx, &s3.PutObjectInput{
 		Bucket:        &s.bucket,
@@ -158,12 +160,13 @@ func (s *Store) Put(ctx context.Context, key string, data []byte, contentType st
 		ContentType:   aws.String(contentType),
 	})
 	if err != nil {
-		return fmt.Errorf("put %s: %w", key, err)
+		return fmt.Errorf("put %s: %w", key, classify(err))
 	}
 	return nil
 }
 
-// Get returns the object's bytes, or ENOTFOUND.
+// Get returns the object's bytes, or ENOTFOUND; EUNAVAILABLE if the server
+// cannot be reached.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &key})
 	if err != nil {
@@ -172,12 +175,12 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 		if errors.As(err, &nsk) || errors.As(err, &api) && api.ErrorCode() == "NotFound" {
 			return nil, oshigoods.Errorf(oshigoods.ENOTFOUND, "file not found.")
 		}
-		return nil, fmt.Errorf("get %s: %w", key, err)
+		return nil, fmt.Errorf("get %s: %w", key, classify(err))
 	}
 	defer out.Body.Close()
 	data, err := io.ReadAll(out.Body)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", key, err)
+		return nil, fmt.Errorf("read %s: %w", key, classify(err))
 	}
 	return data, nil
 }
@@ -207,3 +210,30 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Bucket returns the bucket name.
 func (s *Store) Bucket() string { return s.bucket }
+
+// classify returns err as EUNAVAILABLE, keeping it as the internal cause,
+// when it says the server could not be reached; any other error unchanged.
+func classify(err error) error {
+	if unreachable(err) {
+		return oshigoods.Unavailable(err)
+	}
+	return err
+}
+
+// unreachable reports whether err is a failure to reach the S3 server
+// rather than a refusal by it: a dial or network error (connection refused,
+// reset, timed out) after the SDK's retries, a deadline that ran out
+// waiting, or the server saying it is overloaded or down (502, 503 SlowDown,
+// 504).
+func unreachable(err error) bool {
+	var ne net.Error
+	var re *smithyhttp.ResponseError
+	switch {
+	case errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded):
+		return true
+	case errors.As(err, &re):
+		st := re.HTTPStatusCode()
+		return st == http.StatusBadGateway || st == http.StatusServiceUnavailable || st == http.StatusGatewayTimeout
+	}
+	return false
+}

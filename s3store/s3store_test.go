@@ -3,13 +3,18 @@ package s3store_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"oshigoods"
+	"oshigoods/embedded"
 	"oshigoods/internal/testenv"
 	"oshigoods/s3store"
 )
@@ -109,6 +114,72 @@ func TestConfigValidate(t *testing.T) {
 		t.Run(tc.scenario, func(t *testing.T) {
 			if err := tc.cfg.Validate(); (err == nil) != tc.ok {
 				t.Fatalf("Validate() = %v, want ok=%v", err, tc.ok)
+			}
+		})
+	}
+}
+
+// TestOutageIsUnavailable: when the S3 server goes away, or says it is
+// overloaded, Put and Get are EUNAVAILABLE with a public message that names
+// no address or SDK detail; the cause stays in the error for the log.
+func TestOutageIsUnavailable(t *testing.T) {
+	ctx := context.Background()
+	srv, err := embedded.StartS3(t.TempDir(), "127.0.0.1:0", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, err := s3store.New(ctx, s3store.Config{Endpoint: srv.Endpoint(), Bucket: "outage", AccessKey: "k", SecretKey: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gone.Put(ctx, "before", []byte("x"), "text/plain"); err != nil {
+		t.Fatalf("before the outage: %v", err)
+	}
+	srv.Close()
+	// busy answers HEAD (the bucket exists) and 503 SlowDown to the rest.
+	busy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			return
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`)
+	}))
+	t.Cleanup(busy.Close) // after the parallel scenarios
+	slow, err := s3store.New(ctx, s3store.Config{Endpoint: busy.URL, Bucket: "outage", AccessKey: "k", SecretKey: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		scenario string
+		st       *s3store.Store
+		endpoint string
+		get      bool
+		cause    string // in the error, for the log
+	}{
+		{"put to a server that went away", gone, srv.Endpoint(), false, "connection refused"},
+		{"get from a server that went away", gone, srv.Endpoint(), true, "connection refused"},
+		{"put to a server that is overloaded", slow, busy.URL, false, "503"},
+		{"get from a server that is overloaded", slow, busy.URL, true, "503"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			t.Parallel() // each waits out the SDK's retries
+			err := tc.st.Put(ctx, "after", []byte("x"), "text/plain")
+			if tc.get {
+				_, err = tc.st.Get(ctx, "before")
+			}
+			if oshigoods.ErrorCode(err) != oshigoods.EUNAVAILABLE {
+				t.Fatalf("got %v, want EUNAVAILABLE", err)
+			}
+			_, port, _ := net.SplitHostPort(strings.TrimPrefix(tc.endpoint, "http://"))
+			msg := strings.ToLower(oshigoods.ErrorMessage(err))
+			for _, detail := range []string{"127.0.0.1", port, "dial", "s3", "operation", "slowdown"} {
+				if strings.Contains(msg, detail) {
+					t.Fatalf("public message %q gives away %q", msg, detail)
+				}
+			}
+			if e := (*oshigoods.Error)(nil); !errors.As(err, &e) || e.Err == nil || !strings.Contains(e.Err.Error(), tc.cause) {
+				t.Errorf("error %q lost its cause (%s)", err, tc.cause)
 			}
 		})
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"oshigoods"
+	"oshigoods/httperr"
 	"oshigoods/orders"
 	"oshigoods/render"
 	"oshigoods/templates"
@@ -101,7 +102,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.pages[name] = t
 	}
-	s.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(24*time.Hour, http.FileServerFS(static))))
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(24*time.Hour, httperr.Plain(http.FileServerFS(static), cfg.Logger))))
 	s.mux.HandleFunc("GET /{$}", s.index)
 	s.mux.HandleFunc("GET /goods/{id}", s.product)
 	s.mux.HandleFunc("GET /orders/{id}", s.order)
@@ -255,15 +256,10 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 	w.Write(data)
 }
 
+// fileError answers a file request the page made with fetch: the API's
+// JSON error, with the status of its code (httperr, the one mapping).
 func (s *Server) fileError(w http.ResponseWriter, r *http.Request, err error) {
-	status := http.StatusInternalServerError
-	switch oshigoods.ErrorCode(err) {
-	case oshigoods.ENOTFOUND:
-		status = http.StatusNotFound
-	default:
-		s.logger.Error("send file", "path", r.URL.Path, "err", err)
-	}
-	http.Error(w, http.StatusText(status), status)
+	httperr.Write(w, r, s.logger, err)
 }
 
 func bearer(r *http.Request) string {

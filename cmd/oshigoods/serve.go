@@ -14,6 +14,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"oshigoods/httperr"
 	"oshigoods/orders/api"
 	"oshigoods/storefront"
 	"oshigoods/worker"
@@ -60,13 +61,16 @@ func (s *system) serve(ctx context.Context) error {
 		return err
 	}
 	// The fans' pages at /, beside the API. Cross-origin protection turns
-	// away a browser's cross-site POST (a forged form) to either.
+	// away a browser's cross-site POST (a forged form) to either, with the
+	// JSON of EFORBIDDEN.
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", apiHandler)
 	mux.Handle("/healthz", apiHandler)
 	mux.Handle("/readyz", apiHandler)
 	mux.Handle("/", shop)
-	handler := http.NewCrossOriginProtection().Handler(mux)
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(httperr.Handler(s.logger, httperr.CrossOrigin))
+	handler := cop.Handler(mux)
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	s.logger.Info("listening", "addr", "http://"+ln.Addr().String(), "worker", s.cfg.Worker)
 	if s.cfg.onListen != nil {

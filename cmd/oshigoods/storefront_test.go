@@ -310,16 +310,21 @@ func TestCrossOriginPosts(t *testing.T) {
 		scenario string
 		headers  map[string]string
 		want     int
+		wantCode string // the JSON error's code
 	}{
-		{"cross-site form", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "http://evil.example"}, 403},
-		{"other origin, old browser", map[string]string{"Origin": "http://evil.example"}, 403},
-		{"the storefront's own fetch", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": srv.base}, 422},
-		{"curl", nil, 422},
+		{"cross-site form", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "http://evil.example"}, 403, "forbidden"},
+		{"other origin, old browser", map[string]string{"Origin": "http://evil.example"}, 403, "forbidden"},
+		{"the storefront's own fetch", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": srv.base}, 422, "unprocessable"},
+		{"curl", nil, 422, "unprocessable"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.scenario, func(t *testing.T) {
-			if code := call(t, "POST", srv.base+"/v1/orders", "", tc.headers, map[string]any{}, nil); code != tc.want {
+			var e apiError
+			if code := call(t, "POST", srv.base+"/v1/orders", "", tc.headers, map[string]any{}, &e); code != tc.want {
 				t.Fatalf("POST /v1/orders: %d, want %d", code, tc.want)
+			}
+			if e.Error.Code != tc.wantCode || e.Error.Message == "" {
+				t.Fatalf("POST /v1/orders: error %+v, want code %s with a message", e.Error, tc.wantCode)
 			}
 		})
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"oshigoods"
+	"oshigoods/httperr"
 	"oshigoods/orders"
 	"oshigoods/render"
 	"oshigoods/templates"
@@ -61,55 +62,22 @@ func New(svc *orders.Service, logger *slog.Logger, ready map[string]Pinger) *Ser
 }
 
 // ServeHTTP serves a request, turning a panic into a 500 rather than a
-// dropped connection.
+// dropped connection, and a path or method no route takes into the JSON of
+// ENOTFOUND or EMETHOD.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if v := recover(); v != nil && v != http.ErrAbortHandler {
 			s.writeError(w, r, fmt.Errorf("panic: %v", v))
 		}
 	}()
-	s.mux.ServeHTTP(w, r)
+	httperr.Routes(s.mux, s.logger).ServeHTTP(w, r)
 }
 
-// statusOf maps error codes to HTTP statuses. It is the only such mapping.
-func statusOf(code string) int {
-	switch code {
-	case oshigoods.EINVALID:
-		return http.StatusBadRequest
-	case oshigoods.EUNPROCESSABLE:
-		return http.StatusUnprocessableEntity
-	case oshigoods.ENOTFOUND:
-		return http.StatusNotFound
-	case oshigoods.ECONFLICT:
-		return http.StatusConflict
-	case oshigoods.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case oshigoods.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case oshigoods.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
-type errorBody struct {
-	Error errorDetail `json:"error"`
-}
-
-type errorDetail struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Field   string `json:"field,omitempty"`
-}
-
-// writeError writes err as {"error":{…}}. Internal errors are logged and
-// reach the client only as a generic message.
+// writeError answers with err as httperr.Write does: {"error":{…}} with the
+// status of its code; internal errors are logged and reach the client only
+// as a generic message.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	code := oshigoods.ErrorCode(err)
-	if code == oshigoods.EINTERNAL {
-		s.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
-	writeJSON(w, statusOf(code), errorBody{errorDetail{code, oshigoods.ErrorMessage(err), oshigoods.ErrorField(err)}})
+	httperr.Write(w, r, s.logger, err)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

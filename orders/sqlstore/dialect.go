@@ -122,17 +122,26 @@ type runner struct {
 	d *dialect
 }
 
+// The runner's errors pass through classify: an outage is EUNAVAILABLE.
+
 func (r runner) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return r.q.ExecContext(ctx, r.d.rebind(query), r.d.args(args)...)
+	res, err := r.q.ExecContext(ctx, r.d.rebind(query), r.d.args(args)...)
+	return res, classify(err)
 }
 
 func (r runner) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return r.q.QueryContext(ctx, r.d.rebind(query), r.d.args(args)...)
+	rows, err := r.q.QueryContext(ctx, r.d.rebind(query), r.d.args(args)...)
+	return rows, classify(err)
 }
 
-func (r runner) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return r.q.QueryRowContext(ctx, r.d.rebind(query), r.d.args(args)...)
+func (r runner) queryRow(ctx context.Context, query string, args ...any) row {
+	return row{r.q.QueryRowContext(ctx, r.d.rebind(query), r.d.args(args)...)}
 }
+
+// row is a *sql.Row whose Scan classifies its error as the runner does.
+type row struct{ *sql.Row }
+
+func (r row) Scan(dest ...any) error { return classify(r.Row.Scan(dest...)) }
 
 // timeScanner scans a time column of either dialect into a UTC time:
 // timestamptz arrives as time.Time, SQLite's INTEGER as Unix milliseconds.

@@ -127,14 +127,14 @@ func (s *Store) read(ctx context.Context, fn func(r runner) error) error {
 func (s *Store) inTx(ctx context.Context, opts *sql.TxOptions, fn func(r runner) error) error {
 	tx, err := s.db.BeginTx(ctx, opts)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return fmt.Errorf("begin: %w", classify(err))
 	}
 	defer tx.Rollback()
 	if err := fn(runner{tx, s.d}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return fmt.Errorf("commit: %w", classify(err))
 	}
 	return nil
 }
