@@ -7,7 +7,6 @@ import (
 	"path"
 
 	"oshigoods"
-	"oshigoods/render"
 )
 
 // ErrNoItem is returned (wrapped) by RenderItem when the item does not
@@ -44,11 +43,11 @@ func (s *Service) RenderItem(ctx context.Context, itemID string) error {
 	if _, err := s.Store.TransitionItem(ctx, item.ID, activeStatuses, StatusRendering, ""); err != nil {
 		return fmt.Errorf("mark rendering: %w", err)
 	}
-	tpl, err := s.Catalog.Get(item.Template)
+	tpl, err := s.Catalog.Template(item.Template)
 	if err != nil {
 		return err
 	}
-	in := render.Inputs{Fields: item.Fields, Profile: s.Profile}
+	in := Inputs{Fields: item.Fields, Profile: s.Profile}
 	if in.Images, err = LoadImages(ctx, s.Store, s.Files, tpl.Fields(), item.Fields); err != nil {
 		return err
 	}

@@ -8,32 +8,14 @@ import (
 	"strings"
 
 	"oshigoods"
+	"oshigoods/orders"
 	"oshigoods/render/pdfx"
 )
 
-// Profile is a print shop's output profile: how print files are finished,
-// whatever the template. An installation chooses one by configuration
-// (OSHIGOODS_PRINT_PROFILE); the worker passes it to every render in
-// Inputs.Profile. The zero Profile is a digital one: no bleed, no marks.
-type Profile struct {
-	Name string `json:"name"`
-	// BleedMM is added on every side of the trim; backgrounds extend into
-	// it, text and faces stay inside the safe area.
-	BleedMM float64 `json:"bleed_mm"`
-	// CropMarks draws トンボ (corner and centre crop marks) outside the
-	// bleed, on a page enlarged to hold them.
-	CropMarks bool `json:"crop_marks"`
-	// PhotoFormat is the photo print file's format: "jpeg", or "pdf" (the
-	// image on a page with TrimBox and BleedBox). Cards are always PDF.
-	PhotoFormat string `json:"photo_format"`
-	// OutputICC is the print shop's output profile (RGB or CMYK), the
-	// output intent of every print PDF; LoadOutputICC reads one. Nil is
-	// sRGB IEC 61966-2.1. RGB content is tagged sRGB whatever it is.
-	OutputICC []byte `json:"-"`
-	// OutputICCName is the output condition OutputICC names (its
-	// description); empty with OutputICC nil.
-	OutputICCName string `json:"output_icc,omitempty"`
-}
+// Profile is a print shop's output profile (orders.Profile): how print
+// files are finished, whatever the template. The zero Profile is a digital
+// one: no bleed, no marks.
+type Profile = orders.Profile
 
 // LoadOutputICC reads an ICC output profile for Profile.OutputICC and
 // returns it with its name (its description, else the file's name). The
@@ -90,16 +72,4 @@ func ProfileNames() []string {
 	}
 	sort.Strings(names)
 	return names
-}
-
-// Finish returns a template's output description as this profile finishes
-// it: print kinds get the profile's bleed, and photos its file format.
-func (p Profile) Finish(k Kind, o Output) Output {
-	if o.WidthMM > 0 {
-		o.BleedMM = p.BleedMM
-	}
-	if k == KindPhoto && p.PhotoFormat != "" {
-		o.Format = p.PhotoFormat
-	}
-	return o
 }

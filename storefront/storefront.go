@@ -18,7 +18,6 @@ import (
 	"oshigoods"
 	"oshigoods/orders"
 	"oshigoods/render"
-	"oshigoods/templates"
 )
 
 //go:embed web/templates/*.html
@@ -63,7 +62,7 @@ func (c Config) Validate() error {
 type Server struct {
 	cfg     Config
 	svc     *orders.Service
-	catalog *templates.Catalog
+	catalog orders.Catalog
 	logger  *slog.Logger
 	pages   map[string]*template.Template
 	mux     *http.ServeMux
@@ -182,14 +181,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	var list []productView
-	for _, t := range s.catalog.List() {
+	for _, t := range s.catalog.Templates() {
 		list = append(list, viewProduct(t, s.svc.Limits.WithDefaults()))
 	}
 	s.render(w, r, http.StatusOK, "index", map[string]any{"Title": "推し活グッズをつくる", "Products": list})
 }
 
 func (s *Server) product(w http.ResponseWriter, r *http.Request) {
-	t, err := s.catalog.Get(r.PathValue("id"))
+	t, err := s.catalog.Template(r.PathValue("id"))
 	if err != nil {
 		s.notFound(w, r)
 		return
@@ -201,9 +200,10 @@ func (s *Server) product(w http.ResponseWriter, r *http.Request) {
 func (s *Server) order(w http.ResponseWriter, r *http.Request) {
 	titles := map[string]string{}
 	kindsByID := map[string]string{}
-	for _, t := range s.catalog.List() {
-		titles[t.ID] = t.Title
-		kindsByID[t.ID] = string(t.Kind)
+	for _, t := range s.catalog.Templates() {
+		info := t.Info()
+		titles[info.ID] = info.Title
+		kindsByID[info.ID] = string(info.Kind)
 	}
 	s.render(w, r, http.StatusOK, "order", map[string]any{
 		"Title":   "ご注文の状況",

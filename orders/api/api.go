@@ -18,7 +18,6 @@ import (
 	"oshigoods"
 	"oshigoods/orders"
 	"oshigoods/render"
-	"oshigoods/templates"
 )
 
 // Pinger is a dependency /readyz checks.
@@ -28,16 +27,15 @@ type Pinger interface {
 
 // Server serves the API.
 type Server struct {
-	svc     *orders.Service
-	catalog *templates.Catalog
-	logger  *slog.Logger
-	ready   map[string]Pinger
-	mux     *http.ServeMux
+	svc    *orders.Service
+	logger *slog.Logger
+	ready  map[string]Pinger
+	mux    *http.ServeMux
 }
 
 // New returns the API over svc. ready names what /readyz checks.
 func New(svc *orders.Service, logger *slog.Logger, ready map[string]Pinger) *Server {
-	s := &Server{svc: svc, catalog: svc.Catalog, logger: logger, ready: ready, mux: http.NewServeMux()}
+	s := &Server{svc: svc, logger: logger, ready: ready, mux: http.NewServeMux()}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.HandleFunc("GET /v1/templates", s.listTemplates)
@@ -160,12 +158,13 @@ type templateView struct {
 
 // viewTemplate describes t, with its output as the configured print
 // profile finishes it (bleed, photo format).
-func (s *Server) viewTemplate(t *templates.Template) templateView {
-	return templateView{t.ID, t.Kind, t.Title, t.Description, t.Fields(), s.svc.Profile.Finish(t.Kind, t.Output())}
+func (s *Server) viewTemplate(t orders.Template) templateView {
+	info := t.Info()
+	return templateView{info.ID, info.Kind, info.Title, info.Description, t.Fields(), s.svc.Profile.Finish(info.Kind, t.Output())}
 }
 
 func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) {
-	list := s.catalog.List()
+	list := s.svc.Catalog.Templates()
 	views := make([]templateView, 0, len(list))
 	for _, t := range list {
 		views = append(views, s.viewTemplate(t))
@@ -174,7 +173,7 @@ func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) {
-	t, err := s.catalog.Get(r.PathValue("id"))
+	t, err := s.svc.Catalog.Template(r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -67,7 +67,7 @@ func (s *Server) createClaim(w http.ResponseWriter, r *http.Request, k *orders.S
 // manifest describes the claim with presigned file URLs and, when sheet is
 // set, the imposition's sheet map.
 func (s *Server) manifest(ctx context.Context, c *orders.Claim, sheet string) (*orders.Manifest, error) {
-	m := orders.NewManifest(c, s.catalog)
+	m := orders.NewManifest(c, s.svc.Catalog)
 	keys := map[string]string{}
 	for _, o := range c.Orders {
 		for _, it := range o.Items {
@@ -106,7 +106,7 @@ func (s *Server) imposition(ctx context.Context, c *orders.Claim, sheetName stri
 		return nil, nil, err
 	}
 	var pieces []impose.Piece
-	for _, mo := range orders.NewManifest(c, s.catalog).Orders {
+	for _, mo := range orders.NewManifest(c, s.svc.Catalog).Orders {
 		if mo.Ack != nil {
 			continue
 		}
@@ -159,7 +159,7 @@ func (s *Server) getClaim(w http.ResponseWriter, r *http.Request, k *orders.Shop
 	if r.URL.Query().Get("format") == "csv" {
 		// Written whole before the header goes out, so a failure is a 500.
 		var csv bytes.Buffer
-		if err := orders.NewManifest(c, s.catalog).WriteCSV(&csv); err != nil {
+		if err := orders.NewManifest(c, s.svc.Catalog).WriteCSV(&csv); err != nil {
 			s.writeError(w, r, fmt.Errorf("write claim %s as CSV: %w", c.ID, err))
 			return
 		}
