@@ -47,7 +47,8 @@ type OrderStore interface {
 
 	// MarkPrinted moves a ready order and all its ready items to printed.
 	// Marking a printed order again is a no-op. ENOTFOUND if there is no such
-	// order, ECONFLICT if it is in another status.
+	// order; ECONFLICT if it is in another status, or an active claim's
+	// lease holds it (only that claim settles it, with AckOrder).
 	MarkPrinted(ctx context.Context, orderID string) error
 
 	// CancelOrder cancels every item of an order that is not already

@@ -35,8 +35,8 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 
 // Config configures the storefront.
 type Config struct {
-	// Service takes the uploads, previews and orders; its Catalog lists the
-	// products and its Files serves the finished goods. Required.
+	// Service takes the uploads, previews and orders, lists the products
+	// (its Catalog) and serves the finished goods (OrderFile). Required.
 	Service *orders.Service
 	// Logger logs failures the fan only sees as a generic message. Default
 	// slog.Default().
@@ -224,27 +224,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 // play or download; the fan's browser never needs to reach the file store.
 func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "private, no-store")
-	o, err := s.svc.Order(r.Context(), r.PathValue("order"), bearer(r))
-	if err != nil {
-		s.fileError(w, r, err)
-		return
-	}
-	var file *orders.File
-	for _, it := range o.Items {
-		if it.ID != r.PathValue("item") {
-			continue
-		}
-		for i := range it.Files {
-			if it.Files[i].Name == r.PathValue("name") {
-				file = &it.Files[i]
-			}
-		}
-	}
-	if file == nil {
-		s.fileError(w, r, oshigoods.Errorf(oshigoods.ENOTFOUND, "file not found."))
-		return
-	}
-	data, err := s.svc.Files.Get(r.Context(), file.Key)
+	file, data, err := s.svc.OrderFile(r.Context(), r.PathValue("order"), bearer(r), r.PathValue("item"), r.PathValue("name"))
 	if err != nil {
 		s.fileError(w, r, err)
 		return

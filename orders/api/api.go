@@ -313,15 +313,7 @@ func (s *Server) shop(h func(http.ResponseWriter, *http.Request, *orders.ShopKey
 }
 
 func (s *Server) listShopOrders(w http.ResponseWriter, r *http.Request, _ *orders.ShopKey) {
-	status := orders.Status(r.URL.Query().Get("status"))
-	if status == "" {
-		status = orders.StatusReady
-	}
-	if !status.Valid() {
-		s.writeError(w, r, &oshigoods.Error{Code: oshigoods.EINVALID, Field: "status", Message: fmt.Sprintf("unknown status %q.", status)})
-		return
-	}
-	list, err := s.svc.Store.Orders(r.Context(), status, 100)
+	list, err := s.svc.ShopOrders(r.Context(), orders.Status(r.URL.Query().Get("status")))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -338,14 +330,10 @@ func (s *Server) listShopOrders(w http.ResponseWriter, r *http.Request, _ *order
 	writeJSON(w, http.StatusOK, map[string]any{"orders": views})
 }
 
+// markPrinted marks an order printed outside a claim; an order a claim
+// holds is a 409 (orders.Service.MarkPrinted).
 func (s *Server) markPrinted(w http.ResponseWriter, r *http.Request, k *orders.ShopKey) {
-	id := r.PathValue("id")
-	if err := s.svc.Store.MarkPrinted(r.Context(), id); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.logger.Info("order printed", "order", id, "shop", k.Name)
-	o, err := s.svc.Store.Order(r.Context(), id)
+	o, err := s.svc.MarkPrinted(r.Context(), k, r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
