@@ -8,9 +8,11 @@ import (
 // Store keeps orders, items, files, uploads, shop keys, claims and the
 // webhook outbox: the composition of the small stores below, one per
 // concern, which is what an implementation (sqlstore) provides and what
-// cmd/oshigoods wires. A use case needs only its concern's interface (the
-// render use case needs an ItemStore, an UploadStore and a FileStore), so
-// a test or a new implementation can provide just that. Every method is
+// cmd/oshigoods wires into the Service. The small interfaces name what each
+// use case needs (the render use case needs an ItemStore, an UploadStore
+// and a FileStore; LoadImages takes just an UploadStore), so a function
+// that needs one concern takes only it, and a test's stand-in implements
+// only what the test is about. Every method is
 // safe for concurrent use by many processes sharing one database. Errors
 // are *oshigoods.Error where the caller can act on them (ENOTFOUND,
 // ECONFLICT); anything else is an internal error.
