@@ -50,8 +50,11 @@ func (l Limits) WithDefaults() Limits {
 }
 
 // Service takes orders and uploads: it validates them, stores them and
-// hands items to the queue; and it renders items (RenderItem). It is safe
-// for concurrent use.
+// hands items to the queue; and it renders items (RenderItem), and owns
+// every other use case (see the package doc). It is safe for concurrent
+// use. Its Store and Files are its own: they are exported for wiring
+// (cmd/oshigoods) and for tests that set up state, but the adapters (API,
+// storefront, worker, CLI) call its methods and never reach them.
 type Service struct {
 	Store   Store
 	Queue   Queue
