@@ -11,6 +11,7 @@ import (
 
 	"oshigoods"
 	"oshigoods/orders"
+	"oshigoods/templates"
 )
 
 func fixture(t *testing.T, name string) []byte {
@@ -55,7 +56,7 @@ func TestCheckImage(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {
-			format, w, h, err := orders.CheckImage(tc.data, tc.lim)
+			format, w, h, err := orders.CheckImage(tc.data, tc.lim, templates.ProbeImage)
 			if tc.wantErr != "" {
 				if oshigoods.ErrorCode(err) != oshigoods.EUNPROCESSABLE || oshigoods.ErrorField(err) != "file" || !strings.Contains(oshigoods.ErrorMessage(err), tc.wantErr) {
 					t.Fatalf("err = %v, want EUNPROCESSABLE on file containing %q", err, tc.wantErr)

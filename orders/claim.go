@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"oshigoods"
-	"oshigoods/render"
 )
 
 // Claims lease ready orders to a print shop. While a claim's lease runs, no
@@ -35,7 +34,7 @@ type ClaimRequest struct {
 	Max int `json:"max"`
 	// Kinds, when not empty, limits the claim to orders whose every item
 	// (cancelled ones aside) is of one of these kinds.
-	Kinds []render.Kind `json:"kinds"`
+	Kinds []Kind `json:"kinds"`
 	// Templates, when not empty, likewise limits it to these templates.
 	Templates []string `json:"templates"`
 	// Lease is how long the orders are held: 0 means DefaultLease; at most
@@ -60,7 +59,7 @@ func (r ClaimRequest) WithDefaults() (ClaimRequest, error) {
 	}
 	for i, k := range r.Kinds {
 		switch k {
-		case render.KindPhoto, render.KindCard, render.KindVoice:
+		case KindPhoto, KindCard, KindVoice:
 		default:
 			return r, oshigoods.FieldErrorf(fmt.Sprintf("kinds[%d]", i), "unknown kind %q; kinds are photo, card, voice.", k)
 		}

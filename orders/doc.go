@@ -1,8 +1,21 @@
-// Package orders is the order domain: orders, items, their files and
-// lifecycle, uploads and print-shop keys, the Store that keeps them, and the
-// Service that takes a fan's order and hands it to the render queue. The
+// Package orders is the order domain, on the ground floor: orders, items,
+// their files and lifecycle, uploads, print-shop keys, claims and the
+// webhook outbox; the goods' vocabulary the renderers share (Kind, Field,
+// Inputs, Output, Profile, Preflight, ImageRating); the small interfaces it
+// needs from the outside (the stores by concern, composed into Store;
+// FileStore, Queue, DeliveryQueue, WebhookSender; Catalog and Template);
+// and the Service, the one home of every use case: take an order, upload,
+// preview, render an item, list and mark orders printed, claim, ack,
+// release, cancel, register webhooks and read their log, dispatch and
+// deliver a webhook, re-enqueue what Redis lost, create a shop key. The
 // database is the source of truth; the queue only carries item ids.
 //
-// Implementations live in subpackages: sqlstore (PostgreSQL and SQLite),
-// api (the HTTP API). cmd/oshigoods wires them.
+// It imports only the standard library and the root error package: no
+// renderer, template loader, database or SDK. Implementations live
+// elsewhere: sqlstore (the stores, PostgreSQL and SQLite), s3store (the file
+// store), worker (the queues, the sender and the asynq handlers), templates
+// (the catalogue, over the renderers in render). The HTTP API (api), the
+// storefront, the worker's handlers and the CLI only translate: decode,
+// call one Service method, encode; none touches a store. cmd/oshigoods
+// wires them.
 package orders

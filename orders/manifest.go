@@ -7,9 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"oshigoods/render"
-	"oshigoods/templates"
 )
 
 // Manifest is what a print shop needs to make, pack and ship a claim's
@@ -41,7 +38,7 @@ type ManifestItem struct {
 	ID       string            `json:"id"`
 	Seq      int               `json:"seq"`
 	Template string            `json:"template"`
-	Kind     render.Kind       `json:"kind"`
+	Kind     Kind              `json:"kind"`
 	Quantity int               `json:"quantity"`
 	Status   Status            `json:"status"`
 	TrimMM   [2]float64        `json:"trim_mm"`
@@ -52,20 +49,20 @@ type ManifestItem struct {
 	Warnings []string `json:"warnings,omitempty"`
 	// Preflight is the print file's check; absent when the renderer made
 	// none.
-	Preflight *render.Preflight `json:"preflight,omitempty"`
-	Files     []ManifestFile    `json:"files"`
+	Preflight *Preflight     `json:"preflight,omitempty"`
+	Files     []ManifestFile `json:"files"`
 }
 
 // ManifestFile is one file of an item. URL, a presigned download link, is
 // set only in the API's answer.
 type ManifestFile struct {
-	Name        string      `json:"name"`
-	Role        render.Role `json:"role"`
-	ContentType string      `json:"content_type"`
-	Size        int64       `json:"size"`
-	SHA256      string      `json:"sha256"`
-	Path        string      `json:"path"`
-	URL         string      `json:"url,omitempty"`
+	Name        string `json:"name"`
+	Role        Role   `json:"role"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+	Path        string `json:"path"`
+	URL         string `json:"url,omitempty"`
 }
 
 // FilePath returns a file's path inside its claim's folder.
@@ -75,7 +72,7 @@ func FilePath(orderID, itemID, name string) string {
 
 // NewManifest describes a claim. Cancelled items are left out; the
 // catalogue gives each item's trim size (zero when the template is gone).
-func NewManifest(c *Claim, catalog *templates.Catalog) *Manifest {
+func NewManifest(c *Claim, catalog Catalog) *Manifest {
 	m := &Manifest{ClaimID: c.ID, CreatedAt: c.CreatedAt, ExpiresAt: c.ExpiresAt, Orders: []ManifestOrder{}}
 	for _, o := range c.Orders {
 		mo := ManifestOrder{ID: o.ID, Customer: o.Customer, Status: o.Status, CreatedAt: o.CreatedAt, Items: []ManifestItem{}}
@@ -89,7 +86,7 @@ func NewManifest(c *Claim, catalog *templates.Catalog) *Manifest {
 			mi := ManifestItem{ID: it.ID, Seq: it.Seq, Template: it.Template, Kind: it.Kind, Quantity: it.Quantity,
 				Status: it.Status, Fields: it.Fields, Warnings: it.Warnings, Preflight: it.Preflight, Files: []ManifestFile{}}
 			if catalog != nil {
-				if t, err := catalog.Get(it.Template); err == nil {
+				if t, err := catalog.Template(it.Template); err == nil {
 					out := t.Output()
 					mi.TrimMM, mi.DPI = [2]float64{out.WidthMM, out.HeightMM}, out.DPI
 				}

@@ -2,8 +2,6 @@ package orders
 
 import (
 	"time"
-
-	"oshigoods/render"
 )
 
 // Status is the lifecycle state of an order or an item:
@@ -94,7 +92,7 @@ type Item struct {
 	OrderID  string
 	Seq      int // position in the order, from 0
 	Template string
-	Kind     render.Kind
+	Kind     Kind
 	Quantity int
 	// Fields are the fan's values; image fields hold upload ids.
 	Fields map[string]string
@@ -107,7 +105,7 @@ type Item struct {
 	Warnings []string
 	// Preflight is the rendered print file's check, with Warnings copied
 	// in; nil until the item is rendered, or when its renderer makes none.
-	Preflight *render.Preflight
+	Preflight *Preflight
 	Files     []File
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -117,7 +115,7 @@ type Item struct {
 type File struct {
 	ItemID      string
 	Name        string
-	Role        render.Role
+	Role        Role
 	ContentType string
 	Size        int64
 	SHA256      string

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"time"
 
 	"oshigoods"
-	"oshigoods/render"
 )
 
 // ErrNoItem is returned (wrapped) by RenderItem when the item does not
@@ -44,11 +44,11 @@ func (s *Service) RenderItem(ctx context.Context, itemID string) error {
 	if _, err := s.Store.TransitionItem(ctx, item.ID, activeStatuses, StatusRendering, ""); err != nil {
 		return fmt.Errorf("mark rendering: %w", err)
 	}
-	tpl, err := s.Catalog.Get(item.Template)
+	tpl, err := s.Catalog.Template(item.Template)
 	if err != nil {
 		return err
 	}
-	in := render.Inputs{Fields: item.Fields, Profile: s.Profile}
+	in := Inputs{Fields: item.Fields, Profile: s.Profile}
 	if in.Images, err = LoadImages(ctx, s.Store, s.Files, tpl.Fields(), item.Fields); err != nil {
 		return err
 	}
@@ -109,4 +109,37 @@ func MergeWarnings(lists ...[]string) []string {
 		}
 	}
 	return out
+}
+
+// RequeueStale hands q again the items the database has as still
+// to be rendered but Redis may have lost: received or queued ones untouched
+// since waitingBefore, and rendering ones untouched since renderingBefore
+// (a worker died mid-render), at most batch of each. A received or queued
+// item is touched (→ queued), so the next pass looks at others first; a
+// rendering one is left to its worker. It returns how many it handed over
+// and stops at the first error. Since a task's id is its item's id,
+// handing over one still in Redis is a no-op.
+// q is the caller's (a reconciler's own connection) rather than s.Queue.
+func (s *Service) RequeueStale(ctx context.Context, q Queue, waitingBefore, renderingBefore time.Time, batch int) (int, error) {
+	waiting, err := s.Store.StaleItems(ctx, []Status{StatusReceived, StatusQueued}, waitingBefore, batch)
+	if err != nil {
+		return 0, err
+	}
+	stuck, err := s.Store.StaleItems(ctx, []Status{StatusRendering}, renderingBefore, batch)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, item := range append(waiting, stuck...) {
+		if err := q.EnqueueRender(ctx, item); err != nil {
+			return n, err
+		}
+		from := []Status{StatusReceived, StatusQueued}
+		if _, err := s.Store.TransitionItem(ctx, item.ID, from, StatusQueued, ""); err != nil {
+			return n, err
+		}
+		s.logger().Info("re-enqueued item", "item", item.ID, "status", item.Status)
+		n++
+	}
+	return n, nil
 }

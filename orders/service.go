@@ -14,9 +14,6 @@ import (
 	"unicode/utf8"
 
 	"oshigoods"
-	"oshigoods/render"
-	"oshigoods/render/photo"
-	"oshigoods/templates"
 )
 
 // Limits bound what a fan may send. Zero values mean the defaults.
@@ -53,20 +50,23 @@ func (l Limits) WithDefaults() Limits {
 }
 
 // Service takes orders and uploads: it validates them, stores them and
-// hands items to the queue; and it renders items (RenderItem). It is safe
-// for concurrent use.
+// hands items to the queue; and it renders items (RenderItem), and owns
+// every other use case (see the package doc). It is safe for concurrent
+// use. Its Store and Files are its own: they are exported for wiring
+// (cmd/oshigoods) and for tests that set up state, but the adapters (API,
+// storefront, worker, CLI) call its methods and never reach them.
 type Service struct {
 	Store   Store
 	Queue   Queue
 	Files   FileStore
-	Catalog *templates.Catalog
+	Catalog Catalog
 	Logger  *slog.Logger
 	// Secret derives order tokens; every API process of one installation
 	// must share it.
 	Secret []byte
 	// Profile is the print profile items are rendered (RenderItem) and
 	// previewed with. The zero Profile is digital: no bleed, no marks.
-	Profile render.Profile
+	Profile Profile
 	Limits  Limits
 	// URLTTL is how long presigned download URLs last. Default 1 hour.
 	URLTTL time.Duration
@@ -150,10 +150,11 @@ func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idempotencyKey 
 
 func (s *Service) newItem(ctx context.Context, i int, ni NewItem, lim Limits) (*Item, error) {
 	prefix := fmt.Sprintf("items[%d].", i)
-	tpl, err := s.Catalog.Get(ni.Template)
+	tpl, err := s.Catalog.Template(ni.Template)
 	if err != nil {
 		return nil, prefixed(prefix, err)
 	}
+	info := tpl.Info()
 	if ni.Quantity == 0 {
 		ni.Quantity = 1
 	}
@@ -167,7 +168,7 @@ func (s *Service) newItem(ctx context.Context, i int, ni NewItem, lim Limits) (*
 	var imageWarnings []string
 	for _, f := range tpl.Fields() {
 		id := fields[f.Name]
-		if f.Type != render.FieldImage || id == "" {
+		if f.Type != FieldImage || id == "" {
 			continue
 		}
 		up, err := s.Store.Upload(ctx, id)
@@ -179,43 +180,32 @@ func (s *Service) newItem(ctx context.Context, i int, ni NewItem, lim Limits) (*
 		}
 		// A photo too small for its slot is refused now, not by the
 		// printer; a soft one is ordered with a warning.
-		for _, r := range rateImage(tpl, up) {
+		for _, r := range tpl.RateImage(up.Width, up.Height) {
 			switch {
 			case r.Field != f.Name:
-			case r.Verdict == render.VerdictRefused:
+			case r.Verdict == VerdictRefused:
 				return nil, oshigoods.FieldErrorf(prefix+"fields."+f.Name, "%s", r.Message)
-			case r.Verdict == render.VerdictWarning:
+			case r.Verdict == VerdictWarning:
 				imageWarnings = append(imageWarnings, r.Message)
 			}
 		}
 	}
-	warnings, err := tpl.Validate(ctx, render.Inputs{Fields: fields})
+	warnings, err := tpl.Validate(ctx, Inputs{Fields: fields})
 	if err != nil {
 		return nil, prefixed(prefix+"fields.", err)
 	}
 	warnings = append(imageWarnings, warnings...)
 	return &Item{
-		ID: NewID("itm"), Seq: i, Template: tpl.ID, Kind: tpl.Kind, Quantity: ni.Quantity,
+		ID: NewID("itm"), Seq: i, Template: info.ID, Kind: info.Kind, Quantity: ni.Quantity,
 		Fields: fields, Status: StatusReceived, Warnings: warnings,
 	}, nil
-}
-
-// rateImage rates an upload in each image field of the template, from the
-// size recorded at upload; nil when the template prints no image at a
-// physical size.
-func rateImage(tpl *templates.Template, up *Upload) []render.ImageRating {
-	r, ok := tpl.Renderer.(render.ImageRater)
-	if !ok {
-		return nil
-	}
-	return r.RateImage(up.Width, up.Height)
 }
 
 // UploadSlot is an upload's effective resolution in one image field of one
 // template: what POST /v1/uploads reports for every slot it could fill.
 type UploadSlot struct {
 	Template string `json:"template"`
-	render.ImageRating
+	ImageRating
 }
 
 // UploadSlots rates an upload in every image slot of the catalogue, in
@@ -223,9 +213,9 @@ type UploadSlot struct {
 // into the slot) and whether it is ok, a warning or refused.
 func (s *Service) UploadSlots(u *Upload) []UploadSlot {
 	slots := []UploadSlot{}
-	for _, tpl := range s.Catalog.List() {
-		for _, r := range rateImage(tpl, u) {
-			slots = append(slots, UploadSlot{Template: tpl.ID, ImageRating: r})
+	for _, tpl := range s.Catalog.Templates() {
+		for _, r := range tpl.RateImage(u.Width, u.Height) {
+			slots = append(slots, UploadSlot{Template: tpl.Info().ID, ImageRating: r})
 		}
 	}
 	return slots
@@ -243,7 +233,7 @@ func prefixed(prefix string, err error) error {
 }
 
 // validateCustomer checks the customer's name and e-mail: present, within
-// their limits, free of control and bidi characters (render.CheckText: they
+// their limits, free of control and bidi characters (CheckText: they
 // end up in print shops' spreadsheets and labels), and a plain address.
 func validateCustomer(c Customer) error {
 	name := strings.TrimSpace(c.Name)
@@ -257,10 +247,10 @@ func validateCustomer(c Customer) error {
 	case len(c.Email) > 254:
 		return oshigoods.FieldErrorf("customer.email", "customer.email is at most 254 characters.")
 	}
-	if err := render.CheckText("customer.name", c.Name, false); err != nil {
+	if err := CheckText("customer.name", c.Name, false); err != nil {
 		return err
 	}
-	if err := render.CheckText("customer.email", c.Email, false); err != nil {
+	if err := CheckText("customer.email", c.Email, false); err != nil {
 		return err
 	}
 	if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email {
@@ -286,12 +276,12 @@ type PreviewRequest struct {
 // Preview validates the fields as an order would (errors name the field,
 // e.g. "fields.name") and returns the template's preview file: a small
 // watermarked image or a short clip. Image fields hold upload ids.
-func (s *Service) Preview(ctx context.Context, req PreviewRequest) (*render.File, []string, error) {
-	tpl, err := s.Catalog.Get(req.Template)
+func (s *Service) Preview(ctx context.Context, req PreviewRequest) (*RenderedFile, []string, error) {
+	tpl, err := s.Catalog.Template(req.Template)
 	if err != nil {
 		return nil, nil, err
 	}
-	in := render.Inputs{Fields: req.Fields, Profile: s.Profile}
+	in := Inputs{Fields: req.Fields, Profile: s.Profile}
 	if in.Fields == nil {
 		in.Fields = map[string]string{}
 	}
@@ -302,7 +292,7 @@ func (s *Service) Preview(ctx context.Context, req PreviewRequest) (*render.File
 	if err != nil {
 		return nil, nil, prefixed("fields.", err)
 	}
-	f, err := render.Preview(ctx, tpl.Renderer, in)
+	f, err := tpl.Preview(ctx, in)
 	if err != nil {
 		return nil, nil, prefixed("fields.", err)
 	}
@@ -313,11 +303,11 @@ func (s *Service) Preview(ctx context.Context, req PreviewRequest) (*render.File
 // fields name in values, keyed by field name. An upload that does not
 // exist is EUNPROCESSABLE naming the field; a store or file error is
 // returned as it is (a caller may retry).
-func LoadImages(ctx context.Context, store Store, files FileStore, fields []render.Field, values map[string]string) (map[string][]byte, error) {
+func LoadImages(ctx context.Context, store UploadStore, files FileStore, fields []Field, values map[string]string) (map[string][]byte, error) {
 	images := map[string][]byte{}
 	for _, f := range fields {
 		id := values[f.Name]
-		if f.Type != render.FieldImage || id == "" {
+		if f.Type != FieldImage || id == "" {
 			continue
 		}
 		up, err := store.Upload(ctx, id)
@@ -364,7 +354,7 @@ func (s *Service) Upload(ctx context.Context, data []byte) (*Upload, error) {
 	if int64(len(data)) > lim.MaxUploadBytes {
 		return nil, &oshigoods.Error{Code: oshigoods.ETOOLARGE, Field: "file", Message: fmt.Sprintf("the file is larger than %d MiB.", lim.MaxUploadBytes>>20)}
 	}
-	format, w, h, err := CheckImage(data, lim)
+	format, w, h, err := CheckImage(data, lim, s.Catalog.ProbeImage)
 	if err != nil {
 		return nil, err
 	}
@@ -411,30 +401,29 @@ func (s *Service) ShopByKey(ctx context.Context, key string) (*ShopKey, error) {
 }
 
 // CheckImage checks an upload as phones and browsers make it: a JPEG, PNG,
-// WebP or HEIC (photo.Probe), within the limits on its size as its header
-// declares it, so a decompression bomb is refused before any pixel is
-// decoded. The file must also be whole (photo.Probe's cheap structural
-// check catches a cut-off upload); its pixels are decoded only when it is
+// WebP or HEIC (as probe, the catalogue's ProbeImage, reads it), within the
+// limits on its size as its header declares it, so a decompression bomb is
+// refused before any pixel is decoded. The file must also be whole (the
+// probe's cheap structural check catches a cut-off upload); its pixels are decoded only when it is
 // rendered, where a file damaged inside fails the item with a public
 // reason. It returns the format ("jpeg", "png", "webp" or "heic") and the
 // size as displayed, after the EXIF orientation. Errors are
 // EUNPROCESSABLE naming the field "file".
-func CheckImage(data []byte, lim Limits) (format string, width, height int, err error) {
+func CheckImage(data []byte, lim Limits, probe func(data []byte) (ImageInfo, error)) (format string, width, height int, err error) {
 	lim = lim.WithDefaults()
 	if len(data) == 0 {
 		return "", 0, 0, oshigoods.FieldErrorf("file", "the file is empty.")
 	}
-	info, err := photo.Probe(data)
+	info, err := probe(data)
 	switch {
-	case errors.Is(err, photo.ErrFormat):
+	case errors.Is(err, ErrImageFormat):
 		return "", 0, 0, oshigoods.FieldErrorf("file", "the file is not a JPEG, PNG, WebP or HEIC image.")
 	case err != nil:
 		return "", 0, 0, oshigoods.FieldErrorf("file", "the image is damaged or cut off and cannot be read; upload it again.")
 	}
-	if info.Width > lim.MaxUploadSide || info.Height > lim.MaxUploadSide || info.Pixels() > int64(lim.MaxUploadPixels) {
+	if info.Width > lim.MaxUploadSide || info.Height > lim.MaxUploadSide || int64(info.Width)*int64(info.Height) > int64(lim.MaxUploadPixels) {
 		return "", 0, 0, oshigoods.FieldErrorf("file", "the image is %d×%d pixels; the limit is %d pixels a side and %d megapixels.",
 			info.Width, info.Height, lim.MaxUploadSide, lim.MaxUploadPixels/1_000_000)
 	}
-	width, height = info.Upright()
-	return info.Format, width, height, nil
+	return info.Format, info.Width, info.Height, nil
 }

@@ -3,15 +3,35 @@ package orders
 import (
 	"context"
 	"time"
-
-	"oshigoods/render"
 )
 
-// Store keeps orders, items, files, uploads and shop keys. Every method is
-// safe for concurrent use by many processes sharing one database. Errors are
-// *oshigoods.Error where the caller can act on them (ENOTFOUND, ECONFLICT);
-// anything else is an internal error.
+// Store keeps orders, items, files, uploads, shop keys, claims and the
+// webhook outbox: the composition of the small stores below, one per
+// concern, which is what an implementation (sqlstore) provides and what
+// cmd/oshigoods wires into the Service. The small interfaces name what each
+// use case needs (the render use case needs an ItemStore, an UploadStore
+// and a FileStore; LoadImages takes just an UploadStore), so a function
+// that needs one concern takes only it, and a test's stand-in implements
+// only what the test is about. Every method is
+// safe for concurrent use by many processes sharing one database. Errors
+// are *oshigoods.Error where the caller can act on them (ENOTFOUND,
+// ECONFLICT); anything else is an internal error.
 type Store interface {
+	OrderStore
+	ItemStore
+	UploadStore
+	ShopKeyStore
+	ClaimStore
+	WebhookStore
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+}
+
+// OrderStore keeps orders with their items and files: taking, reading,
+// printing and cancelling them.
+type OrderStore interface {
 	// CreateOrder stores o with its items in one transaction. IDs, token
 	// hash, statuses and times are set by the caller. If o.IdempotencyKey is
 	// set and an order with that key exists, nothing is written: the existing
@@ -27,6 +47,22 @@ type Store interface {
 	// and files, at most limit (limit ≤ 0 means 100).
 	Orders(ctx context.Context, status Status, limit int) ([]*Order, error)
 
+	// MarkPrinted moves a ready order and all its ready items to printed.
+	// Marking a printed order again is a no-op. ENOTFOUND if there is no such
+	// order; ECONFLICT if it is in another status, or an active claim's
+	// lease holds it (only that claim settles it, with AckOrder).
+	MarkPrinted(ctx context.Context, orderID string) error
+
+	// CancelOrder cancels every item of an order that is not already
+	// cancelled, and so the order. Cancelling a cancelled order is a no-op.
+	// ENOTFOUND if there is no such order; ECONFLICT if an active claim
+	// holds it or it is printed.
+	CancelOrder(ctx context.Context, orderID string, now time.Time) error
+}
+
+// ItemStore moves items through their lifecycle: the render use case and
+// the reconciler need it.
+type ItemStore interface {
 	// Item returns one item with its files. ENOTFOUND if there is none.
 	Item(ctx context.Context, id string) (*Item, error)
 
@@ -50,23 +86,29 @@ type Store interface {
 	// not been updated since before, oldest first, at most limit. The worker's
 	// reconciler uses it to re-enqueue work that Redis lost.
 	StaleItems(ctx context.Context, statuses []Status, before time.Time, limit int) ([]*Item, error)
+}
 
-	// MarkPrinted moves a ready order and all its ready items to printed.
-	// Marking a printed order again is a no-op. ENOTFOUND if there is no such
-	// order, ECONFLICT if it is in another status.
-	MarkPrinted(ctx context.Context, orderID string) error
-
+// UploadStore keeps the records of fans' uploads.
+type UploadStore interface {
 	// CreateUpload stores an upload's record. ECONFLICT if the id exists.
 	CreateUpload(ctx context.Context, u *Upload) error
+
 	// Upload returns an upload's record. ENOTFOUND if there is none.
 	Upload(ctx context.Context, id string) (*Upload, error)
+}
 
+// ShopKeyStore keeps print-shop keys.
+type ShopKeyStore interface {
 	// CreateShopKey stores a shop key's record. ECONFLICT if the id or the
 	// hash exists.
 	CreateShopKey(ctx context.Context, k *ShopKey) error
+
 	// ShopKeyByHash returns the key with the given hash. ENOTFOUND if none.
 	ShopKeyByHash(ctx context.Context, hash string) (*ShopKey, error)
+}
 
+// ClaimStore leases ready orders to print shops and records their acks.
+type ClaimStore interface {
 	// ClaimOrders leases up to req.Max ready orders to the shop under a new
 	// claim with the given id, oldest order first, until now+req.Lease.
 	// Orders leased by another active claim are skipped; orders whose lease
@@ -95,13 +137,11 @@ type Store interface {
 	// ReleaseClaim ends a claim's lease at now: its unacked orders can be
 	// claimed again. Releasing again is a no-op. ENOTFOUND if none.
 	ReleaseClaim(ctx context.Context, claimID string, now time.Time) error
+}
 
-	// CancelOrder cancels every item of an order that is not already
-	// cancelled, and so the order. Cancelling a cancelled order is a no-op.
-	// ENOTFOUND if there is no such order; ECONFLICT if an active claim
-	// holds it or it is printed.
-	CancelOrder(ctx context.Context, orderID string, now time.Time) error
-
+// WebhookStore keeps the outbox: order events, webhook endpoints, and the
+// deliveries owed to them with their log.
+type WebhookStore interface {
 	// Events returns an order's events by sequence. The store writes them
 	// itself (see EventType), in the transaction that changes the order's
 	// status, with a delivery owed to every webhook endpoint registered then.
@@ -109,8 +149,10 @@ type Store interface {
 
 	// CreateWebhookEndpoint stores an endpoint. ECONFLICT if the id exists.
 	CreateWebhookEndpoint(ctx context.Context, e *WebhookEndpoint) error
+
 	// WebhookEndpoint returns an endpoint. ENOTFOUND if none.
 	WebhookEndpoint(ctx context.Context, id string) (*WebhookEndpoint, error)
+
 	// WebhookEndpoints returns a shop's endpoints, oldest first.
 	WebhookEndpoints(ctx context.Context, shopID string) ([]*WebhookEndpoint, error)
 
@@ -118,25 +160,24 @@ type Store interface {
 	// endpoint, not handed to the queue since before (or never), oldest
 	// event first, at most limit (≤ 0 means 100).
 	PendingDeliveries(ctx context.Context, before time.Time, limit int) ([]*Delivery, error)
+
 	// MarkDeliveryEnqueued records that a delivery was handed to the queue
 	// at now. ENOTFOUND if there is no such delivery.
 	MarkDeliveryEnqueued(ctx context.Context, eventID, endpointID string, now time.Time) error
+
 	// Delivery returns one delivery with its event and endpoint. ENOTFOUND
 	// if there is none.
 	Delivery(ctx context.Context, eventID, endpointID string) (*Delivery, error)
+
 	// RecordDeliveryAttempt appends a to its endpoint's delivery log and
 	// sets the delivery's state to a.Outcome and its attempt count to
 	// a.Attempt, in one transaction. A delivered delivery stays delivered.
 	// ENOTFOUND if there is no such delivery.
 	RecordDeliveryAttempt(ctx context.Context, a DeliveryAttempt) error
+
 	// DeliveryLog returns an endpoint's delivery attempts, newest first, at
 	// most limit (≤ 0 means 100).
 	DeliveryLog(ctx context.Context, endpointID string, limit int) ([]DeliveryAttempt, error)
-
-	// Ping checks that the database answers.
-	Ping(ctx context.Context) error
-	// Close releases the database.
-	Close() error
 }
 
 // Completion is what a finished render records on its item.
@@ -146,7 +187,7 @@ type Completion struct {
 	// the render's, merged (MergeWarnings).
 	Warnings []string
 	// Preflight is the print file's check, nil when the renderer made none.
-	Preflight *render.Preflight
+	Preflight *Preflight
 }
 
 // FileStore keeps blobs: uploads and rendered files. Put of the same key

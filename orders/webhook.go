@@ -5,6 +5,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -170,4 +173,119 @@ func (s *Service) ShopWebhook(ctx context.Context, shop *ShopKey, id string) (*W
 		return nil, oshigoods.Errorf(oshigoods.ENOTFOUND, "Webhook endpoint not found.")
 	}
 	return e, nil
+}
+
+// ShopWebhooks returns the shop's endpoints, oldest first (an empty list
+// when it has none).
+func (s *Service) ShopWebhooks(ctx context.Context, shop *ShopKey) ([]*WebhookEndpoint, error) {
+	list, err := s.Store.WebhookEndpoints(ctx, shop.ID)
+	if err != nil {
+		return nil, err
+	}
+	if list == nil {
+		list = []*WebhookEndpoint{}
+	}
+	return list, nil
+}
+
+// WebhookDeliveries returns the delivery log of the shop's endpoint, newest
+// first, at most limit attempts (≤ 0 means 100); ENOTFOUND if the endpoint
+// is another shop's.
+func (s *Service) WebhookDeliveries(ctx context.Context, shop *ShopKey, endpointID string, limit int) ([]DeliveryAttempt, error) {
+	e, err := s.ShopWebhook(ctx, shop, endpointID)
+	if err != nil {
+		return nil, err
+	}
+	log, err := s.Store.DeliveryLog(ctx, e.ID, limit)
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = []DeliveryAttempt{}
+	}
+	return log, nil
+}
+
+// DeliveryQueue hands webhook deliveries to the workers. Handing over a
+// delivery whose task is already pending is a no-op.
+type DeliveryQueue interface {
+	EnqueueDelivery(ctx context.Context, eventID, endpointID string) error
+}
+
+// DispatchWebhooks reads the outbox once: it hands q every pending
+// delivery not handed over since before (or never), at most batch (≤ 0
+// means 100), and records each as handed over at now. It returns how many
+// it handed over; it stops at the first error.
+func (s *Service) DispatchWebhooks(ctx context.Context, q DeliveryQueue, before, now time.Time, batch int) (int, error) {
+	pending, err := s.Store.PendingDeliveries(ctx, before, batch)
+	if err != nil {
+		return 0, err
+	}
+	for i, p := range pending {
+		if err := q.EnqueueDelivery(ctx, p.Event.ID, p.Endpoint.ID); err != nil {
+			return i, err
+		}
+		if err := s.Store.MarkDeliveryEnqueued(ctx, p.Event.ID, p.Endpoint.ID, now); err != nil {
+			return i, err
+		}
+	}
+	return len(pending), nil
+}
+
+// WebhookSender sends one delivery: it POSTs body, the event as JSON,
+// signed at `at` with the endpoint's secret (SignWebhook), and returns the
+// status code; a non-2xx answer is an error.
+type WebhookSender interface {
+	SendWebhook(ctx context.Context, d *Delivery, body []byte, at time.Time) (status int, err error)
+}
+
+// ErrNoDelivery is returned (wrapped) by DeliverWebhook when there is
+// nothing it could ever deliver: no such delivery, or an event that does
+// not encode. No retry mends either.
+var ErrNoDelivery = errors.New("no deliverable delivery")
+
+// DeliverWebhook delivers one event to one endpoint with send, if the
+// delivery is still pending, and logs the attempt (RecordDeliveryAttempt):
+// delivered on a 2xx, pending otherwise, or failed when final says this
+// was the last attempt. The attempt is recorded even when ctx has ended,
+// so a timed-out send is logged. It returns ErrNoDelivery (wrapped) when
+// there is nothing to deliver, the send's error when it failed (a caller
+// retries), and nil when delivered or already settled.
+func (s *Service) DeliverWebhook(ctx context.Context, eventID, endpointID string, send WebhookSender, final bool) error {
+	d, err := s.Store.Delivery(ctx, eventID, endpointID)
+	if oshigoods.ErrorCode(err) == oshigoods.ENOTFOUND {
+		return fmt.Errorf("delivery %s:%s: %w", eventID, endpointID, ErrNoDelivery)
+	} else if err != nil {
+		return fmt.Errorf("load delivery: %w", err)
+	}
+	if d.Status != DeliveryPending {
+		return nil
+	}
+	body, err := json.Marshal(d.Event)
+	if err != nil {
+		return fmt.Errorf("encode event: %v: %w", err, ErrNoDelivery)
+	}
+	start := time.Now()
+	code, sendErr := send.SendWebhook(ctx, d, body, start)
+	a := DeliveryAttempt{EndpointID: d.Endpoint.ID, EventID: d.Event.ID, EventType: d.Event.Type,
+		Attempt: d.Attempts + 1, StatusCode: code, Duration: time.Since(start).Milliseconds(), At: time.Now().UTC(),
+		Outcome: DeliveryDelivered}
+	if sendErr != nil {
+		a.Error = sendErr.Error()
+		a.Outcome = DeliveryPending
+		if final {
+			a.Outcome = DeliveryFailed
+		}
+	}
+	// Record with a context of its own: the task's may have timed out.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := s.Store.RecordDeliveryAttempt(rctx, a); err != nil {
+		s.logger().Error("record delivery attempt", "event", a.EventID, "endpoint", a.EndpointID, "err", err)
+	}
+	if sendErr != nil {
+		return fmt.Errorf("deliver %s to %s: %w", d.Event.ID, d.Endpoint.ID, sendErr)
+	}
+	s.logger().Info("webhook delivered", "event", d.Event.ID, "type", d.Event.Type, "endpoint", d.Endpoint.ID, "attempt", a.Attempt)
+	return nil
 }

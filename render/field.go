@@ -7,47 +7,24 @@ import (
 	"unicode/utf8"
 
 	"oshigoods"
+	"oshigoods/orders"
 )
 
-// FieldType is the type of a template field.
-type FieldType string
+// The field types are the domain's (orders); these aliases keep the
+// renderers' names.
+type (
+	FieldType = orders.FieldType
+	Choice    = orders.Choice
+	Field     = orders.Field
+)
 
 const (
-	FieldImage  FieldType = "image"  // an upload id
-	FieldText   FieldType = "text"   // free text, limited in characters
-	FieldChoice FieldType = "choice" // one of Choices
-	FieldList   FieldType = "list"   // comma-separated values from Choices, in order
-	FieldNumber FieldType = "number" // a whole number between Min and Max
+	FieldImage  = orders.FieldImage
+	FieldText   = orders.FieldText
+	FieldChoice = orders.FieldChoice
+	FieldList   = orders.FieldList
+	FieldNumber = orders.FieldNumber
 )
-
-// Choice is one allowed value of a choice or list field.
-type Choice struct {
-	Value string `json:"value"`
-	Label string `json:"label"`
-}
-
-// Field describes one input of a template, as the API lists it.
-type Field struct {
-	Name     string    `json:"name"`
-	Type     FieldType `json:"type"`
-	Label    string    `json:"label"`
-	Required bool      `json:"required"`
-	// MaxLength is the most characters (code points) a text field takes.
-	// Zero means no limit beyond the kind's own check.
-	MaxLength int `json:"max_length,omitempty"`
-	// Multiline says a text field takes newlines (paragraphs).
-	Multiline bool `json:"multiline,omitempty"`
-	// Min and Max bound a number field, inclusive.
-	Min int `json:"min,omitempty"`
-	Max int `json:"max,omitempty"`
-	// MinItems and MaxItems bound the number of values of a list field.
-	MinItems int `json:"min_items,omitempty"`
-	MaxItems int `json:"max_items,omitempty"`
-	// Choices are the allowed values of a choice or list field.
-	Choices []Choice `json:"choices,omitempty"`
-	// Default is used when the field is empty; "" means none.
-	Default string `json:"default,omitempty"`
-}
 
 // ValidateFields checks in against fields: required fields are present,
 // text within MaxLength and free of control characters (CheckText), choices known,
@@ -124,27 +101,9 @@ func validateValue(f Field, v string) error {
 	return nil
 }
 
-// CheckText refuses text a fan may not type into a name or a field: C0
-// controls (tab and newline too, unless newlines is set, when LF alone is
-// allowed), DEL and C1 controls, and the Unicode bidi embeddings, overrides
-// and isolates U+202A–U+202E and U+2066–U+2069, which make text read
-// differently from what it is (in a spreadsheet, a file name, a card). It
-// returns an EUNPROCESSABLE *oshigoods.Error naming field and the first
-// character refused, or nil.
-func CheckText(field, v string, newlines bool) error {
-	for _, r := range v {
-		switch {
-		case r == '\n' && newlines:
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			return oshigoods.FieldErrorf(field, "%s contains a control character (U+%04X).", field, r)
-		case r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069:
-			// Worded so that the storefront's "contains a control
-			// character" rule shows it in Japanese too.
-			return oshigoods.FieldErrorf(field, "%s contains a control character (U+%04X, a bidi control that can disguise text).", field, r)
-		}
-	}
-	return nil
-}
+// CheckText refuses control and bidi characters in text a fan types; see
+// orders.CheckText, which it is.
+func CheckText(field, v string, newlines bool) error { return orders.CheckText(field, v, newlines) }
 
 // Value returns the value of the named field, or its default when empty.
 func Value(fields []Field, in Inputs, name string) string {

@@ -19,7 +19,6 @@ import (
 
 	"oshigoods/impose"
 	"oshigoods/orders"
-	"oshigoods/render"
 )
 
 // Config is what a pull needs. Server, Key and Dir are required.
@@ -350,11 +349,11 @@ func (c *Client) impose(dir, claimID string, todo []orders.ManifestOrder, m *ord
 	var pieces []impose.Piece
 	for _, o := range todo {
 		for _, it := range o.Items {
-			if it.Kind == render.KindVoice {
+			if it.Kind == orders.KindVoice {
 				continue
 			}
 			for _, f := range it.Files {
-				if f.Role != render.RoleOutput {
+				if f.Role != orders.RoleOutput {
 					continue
 				}
 				data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))

@@ -15,11 +15,9 @@ import (
 	"strings"
 	"time"
 
-	"oshigoods"
 	"oshigoods/httperr"
 	"oshigoods/orders"
 	"oshigoods/render"
-	"oshigoods/templates"
 )
 
 //go:embed web/templates/*.html
@@ -37,8 +35,8 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 
 // Config configures the storefront.
 type Config struct {
-	// Service takes the uploads, previews and orders; its Catalog lists the
-	// products and its Files serves the finished goods. Required.
+	// Service takes the uploads, previews and orders, lists the products
+	// (its Catalog) and serves the finished goods (OrderFile). Required.
 	Service *orders.Service
 	// Logger logs failures the fan only sees as a generic message. Default
 	// slog.Default().
@@ -64,7 +62,7 @@ func (c Config) Validate() error {
 type Server struct {
 	cfg     Config
 	svc     *orders.Service
-	catalog *templates.Catalog
+	catalog orders.Catalog
 	logger  *slog.Logger
 	pages   map[string]*template.Template
 	mux     *http.ServeMux
@@ -183,14 +181,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	var list []productView
-	for _, t := range s.catalog.List() {
+	for _, t := range s.catalog.Templates() {
 		list = append(list, viewProduct(t, s.svc.Limits.WithDefaults()))
 	}
 	s.render(w, r, http.StatusOK, "index", map[string]any{"Title": "推し活グッズをつくる", "Products": list})
 }
 
 func (s *Server) product(w http.ResponseWriter, r *http.Request) {
-	t, err := s.catalog.Get(r.PathValue("id"))
+	t, err := s.catalog.Template(r.PathValue("id"))
 	if err != nil {
 		s.notFound(w, r)
 		return
@@ -202,9 +200,10 @@ func (s *Server) product(w http.ResponseWriter, r *http.Request) {
 func (s *Server) order(w http.ResponseWriter, r *http.Request) {
 	titles := map[string]string{}
 	kindsByID := map[string]string{}
-	for _, t := range s.catalog.List() {
-		titles[t.ID] = t.Title
-		kindsByID[t.ID] = string(t.Kind)
+	for _, t := range s.catalog.Templates() {
+		info := t.Info()
+		titles[info.ID] = info.Title
+		kindsByID[info.ID] = string(info.Kind)
 	}
 	s.render(w, r, http.StatusOK, "order", map[string]any{
 		"Title":   "ご注文の状況",
@@ -225,27 +224,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 // play or download; the fan's browser never needs to reach the file store.
 func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "private, no-store")
-	o, err := s.svc.Order(r.Context(), r.PathValue("order"), bearer(r))
-	if err != nil {
-		s.fileError(w, r, err)
-		return
-	}
-	var file *orders.File
-	for _, it := range o.Items {
-		if it.ID != r.PathValue("item") {
-			continue
-		}
-		for i := range it.Files {
-			if it.Files[i].Name == r.PathValue("name") {
-				file = &it.Files[i]
-			}
-		}
-	}
-	if file == nil {
-		s.fileError(w, r, oshigoods.Errorf(oshigoods.ENOTFOUND, "file not found."))
-		return
-	}
-	data, err := s.svc.Files.Get(r.Context(), file.Key)
+	file, data, err := s.svc.OrderFile(r.Context(), r.PathValue("order"), bearer(r), r.PathValue("item"), r.PathValue("name"))
 	if err != nil {
 		s.fileError(w, r, err)
 		return

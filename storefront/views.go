@@ -7,7 +7,6 @@ import (
 
 	"oshigoods/orders"
 	"oshigoods/render"
-	"oshigoods/templates"
 )
 
 // productView is a template as the pages show it.
@@ -39,10 +38,11 @@ type choiceView struct {
 	Checked bool
 }
 
-func viewProduct(t *templates.Template, lim orders.Limits) productView {
+func viewProduct(t orders.Template, lim orders.Limits) productView {
+	info := t.Info()
 	p := productView{
-		ID: t.ID, Kind: t.Kind, Title: t.Title, Description: t.Description,
-		Physical: t.Kind != render.KindVoice, MaxQuantity: lim.MaxQuantity,
+		ID: info.ID, Kind: info.Kind, Title: info.Title, Description: info.Description,
+		Physical: info.Kind != render.KindVoice, MaxQuantity: lim.MaxQuantity,
 		MaxUploadMB: lim.MaxUploadBytes >> 20,
 	}
 	out := t.Output()
@@ -51,7 +51,7 @@ func viewProduct(t *templates.Template, lim orders.Limits) productView {
 		p.Spec = fmt.Sprintf("%s × %s mm", mm(out.WidthMM), mm(out.HeightMM))
 	case out.WidthMM > 0:
 		p.Spec = fmt.Sprintf("%s × %s mm・%d dpi", mm(out.WidthMM), mm(out.HeightMM), out.DPI)
-	case t.Kind == render.KindVoice:
+	case info.Kind == render.KindVoice:
 		p.Spec = "WAV（スマホ・目覚まし時計用）"
 	}
 	for _, f := range t.Fields() {

@@ -3,6 +3,7 @@ package templates
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -10,7 +11,9 @@ import (
 	"sort"
 
 	"oshigoods"
+	"oshigoods/orders"
 	"oshigoods/render"
+	"oshigoods/render/photo"
 )
 
 // Compiler turns a kind's spec into a renderer, reading assets from fsys
@@ -129,3 +132,71 @@ func (c *Catalog) Get(id string) (*Template, error) {
 
 // List returns every template, ordered by id.
 func (c *Catalog) List() []*Template { return c.list }
+
+// The catalogue is the order service's (orders.Catalog), and each template
+// one of its orders.Template.
+var (
+	_ orders.Catalog  = (*Catalog)(nil)
+	_ orders.Template = (*Template)(nil)
+)
+
+// Template returns the template with the given id, as orders.Catalog: see
+// Get.
+func (c *Catalog) Template(id string) (orders.Template, error) {
+	t, err := c.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Templates returns every template, ordered by id, as orders.Catalog.
+func (c *Catalog) Templates() []orders.Template {
+	list := make([]orders.Template, len(c.list))
+	for i, t := range c.list {
+		list[i] = t
+	}
+	return list
+}
+
+// ProbeImage reads an upload's header as the photo renderer will decode
+// it (photo.Probe): a JPEG, PNG, WebP or HEIC, with its size as displayed.
+// See ProbeImage.
+func (c *Catalog) ProbeImage(data []byte) (orders.ImageInfo, error) { return ProbeImage(data) }
+
+// ProbeImage reads an image's header with photo.Probe, decoding no pixel,
+// and returns its format and size as displayed (after the EXIF
+// orientation). A format photo cannot decode wraps orders.ErrImageFormat;
+// any other error means the file is damaged or cut off.
+func ProbeImage(data []byte) (orders.ImageInfo, error) {
+	info, err := photo.Probe(data)
+	if errors.Is(err, photo.ErrFormat) {
+		return orders.ImageInfo{}, fmt.Errorf("%w: %w", orders.ErrImageFormat, err)
+	} else if err != nil {
+		return orders.ImageInfo{}, err
+	}
+	w, h := info.Upright()
+	return orders.ImageInfo{Format: info.Format, Width: w, Height: h}, nil
+}
+
+// Info returns the template's id, kind, title and description.
+func (t *Template) Info() orders.TemplateInfo {
+	return orders.TemplateInfo{ID: t.ID, Kind: t.Kind, Title: t.Title, Description: t.Description}
+}
+
+// Preview returns the preview of validated inputs: the renderer's own when
+// it is a render.Previewer, otherwise the first preview file of a full
+// render (render.Preview).
+func (t *Template) Preview(ctx context.Context, in render.Inputs) (*render.File, error) {
+	return render.Preview(ctx, t.Renderer, in)
+}
+
+// RateImage rates an upright w×h image in each image field, when the
+// renderer prints images at a physical size (render.ImageRater); nil
+// otherwise.
+func (t *Template) RateImage(w, h int) []render.ImageRating {
+	if r, ok := t.Renderer.(render.ImageRater); ok {
+		return r.RateImage(w, h)
+	}
+	return nil
+}

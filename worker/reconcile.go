@@ -12,11 +12,14 @@ import (
 // may not be in Redis: an enqueue that failed after the order was committed,
 // a Redis that lost its data, a worker that died mid-render. Since a task's
 // id is its item's id, re-enqueuing one that is still in Redis is a no-op;
-// many reconcilers (one per worker process) can run at once.
+// many reconcilers (one per worker process) can run at once. The pass is
+// the service's use case (orders.Service.RequeueStale); the reconciler
+// decides when and how far back.
 type Reconciler struct {
-	Store  orders.Store
-	Queue  orders.Queue
-	Logger *slog.Logger
+	// Service re-enqueues with its Store, on Queue.
+	Service *orders.Service
+	Queue   orders.Queue
+	Logger  *slog.Logger
 	// Interval between passes. Zero means 30 seconds.
 	Interval time.Duration
 	// StaleAfter is how long an item may stay received or queued untouched
@@ -57,27 +60,5 @@ func (r *Reconciler) Pass(ctx context.Context) (int, error) {
 		batch = 100
 	}
 	now := time.Now()
-	waiting, err := r.Store.StaleItems(ctx, []orders.Status{orders.StatusReceived, orders.StatusQueued}, now.Add(-stale), batch)
-	if err != nil {
-		return 0, err
-	}
-	stuck, err := r.Store.StaleItems(ctx, []orders.Status{orders.StatusRendering}, now.Add(-stale-TaskTimeout), batch)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, item := range append(waiting, stuck...) {
-		if err := r.Queue.EnqueueRender(ctx, item); err != nil {
-			return n, err
-		}
-		// Touch the item (received or queued → queued), so the next pass
-		// looks at others first; a rendering item is left to its worker.
-		from := []orders.Status{orders.StatusReceived, orders.StatusQueued}
-		if _, err := r.Store.TransitionItem(ctx, item.ID, from, orders.StatusQueued, ""); err != nil {
-			return n, err
-		}
-		r.Logger.Info("re-enqueued item", "item", item.ID, "status", item.Status)
-		n++
-	}
-	return n, nil
+	return r.Service.RequeueStale(ctx, r.Queue, now.Add(-stale), now.Add(-stale-TaskTimeout), batch)
 }

@@ -57,7 +57,10 @@ type Queue struct {
 	client *asynq.Client
 }
 
-var _ orders.Queue = (*Queue)(nil)
+var (
+	_ orders.Queue         = (*Queue)(nil)
+	_ orders.DeliveryQueue = (*Queue)(nil)
+)
 
 // NewQueue returns a queue on the Redis that opt names.
 func NewQueue(opt asynq.RedisConnOpt) *Queue {

@@ -16,7 +16,6 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"oshigoods"
 	"oshigoods/orders"
 )
 
@@ -87,13 +86,15 @@ func RetryDelay(base time.Duration) asynq.RetryDelayFunc {
 	}
 }
 
-// Deliverer handles webhook tasks: it POSTs the event as JSON, signed with
-// the endpoint's secret (orders.SignWebhook), and logs every attempt. A 2xx
+// Deliverer handles webhook tasks: it hands the delivery the task names to
+// the delivery use case (orders.Service.DeliverWebhook), which POSTs the
+// event as JSON through the Deliverer (SendWebhook), signed with the
+// endpoint's secret (orders.SignWebhook), and logs every attempt. A 2xx
 // answer delivers it; anything else is retried with backoff until the last
 // retry, which fails the delivery.
 type Deliverer struct {
-	Store  orders.Store
-	Logger *slog.Logger
+	// Service delivers with its Store and logs.
+	Service *orders.Service
 	// Client sends the requests. Nil means one with a 10 second timeout
 	// that does not follow redirects.
 	Client *http.Client
@@ -112,47 +113,20 @@ func (h *Deliverer) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.EventID == "" || p.EndpointID == "" {
 		return fmt.Errorf("decode payload: %v: %w", err, asynq.SkipRetry)
 	}
-	d, err := h.Store.Delivery(ctx, p.EventID, p.EndpointID)
-	if oshigoods.ErrorCode(err) == oshigoods.ENOTFOUND {
-		return fmt.Errorf("delivery %s:%s: %w", p.EventID, p.EndpointID, asynq.SkipRetry)
-	} else if err != nil {
-		return fmt.Errorf("load delivery: %w", err)
+	retried, _ := asynq.GetRetryCount(ctx)
+	maxRetry, ok := asynq.GetMaxRetry(ctx)
+	err := h.Service.DeliverWebhook(ctx, p.EventID, p.EndpointID, h, ok && retried >= maxRetry)
+	if errors.Is(err, orders.ErrNoDelivery) {
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}
-	if d.Status != orders.DeliveryPending {
-		return nil
-	}
-	body, err := json.Marshal(d.Event)
-	if err != nil {
-		return fmt.Errorf("encode event: %v: %w", err, asynq.SkipRetry)
-	}
-	start := time.Now()
-	code, sendErr := h.send(ctx, d, body, start)
-	a := orders.DeliveryAttempt{EndpointID: d.Endpoint.ID, EventID: d.Event.ID, EventType: d.Event.Type,
-		Attempt: d.Attempts + 1, StatusCode: code, Duration: time.Since(start).Milliseconds(), At: time.Now().UTC(),
-		Outcome: orders.DeliveryDelivered}
-	if sendErr != nil {
-		a.Error = sendErr.Error()
-		a.Outcome = orders.DeliveryPending
-		retried, _ := asynq.GetRetryCount(ctx)
-		if maxRetry, ok := asynq.GetMaxRetry(ctx); ok && retried >= maxRetry {
-			a.Outcome = orders.DeliveryFailed
-		}
-	}
-	// Record with a context of its own: the task's may have timed out.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := h.Store.RecordDeliveryAttempt(rctx, a); err != nil {
-		h.Logger.Error("record delivery attempt", "event", a.EventID, "endpoint", a.EndpointID, "err", err)
-	}
-	if sendErr != nil {
-		return fmt.Errorf("deliver %s to %s: %w", d.Event.ID, d.Endpoint.ID, sendErr)
-	}
-	h.Logger.Info("webhook delivered", "event", d.Event.ID, "type", d.Event.Type, "endpoint", d.Endpoint.ID, "attempt", a.Attempt)
-	return nil
+	return err
 }
 
-// send POSTs body and returns the status code; a non-2xx answer is an error.
-func (h *Deliverer) send(ctx context.Context, d *orders.Delivery, body []byte, now time.Time) (int, error) {
+var _ orders.WebhookSender = (*Deliverer)(nil)
+
+// SendWebhook POSTs body, signed at now, to the delivery's endpoint and
+// returns the status code; a non-2xx answer is an error.
+func (h *Deliverer) SendWebhook(ctx context.Context, d *orders.Delivery, body []byte, now time.Time) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.Endpoint.URL, bytes.NewReader(body))
 	if err != nil {
 		return 0, fmt.Errorf("build request: %w", err)
@@ -176,19 +150,19 @@ func (h *Deliverer) send(ctx context.Context, d *orders.Delivery, body []byte, n
 }
 
 // DeliveryQueue hands deliveries to the queue.
-type DeliveryQueue interface {
-	EnqueueDelivery(ctx context.Context, eventID, endpointID string) error
-}
+type DeliveryQueue = orders.DeliveryQueue
 
 // Dispatcher reads the outbox: it hands every pending delivery to asynq,
 // and hands it again when it is still pending RequeueAfter later (Redis lost
 // it, or the enqueue failed), so no event is lost with Redis. The task id
 // makes a repeat a no-op while the task is in Redis; many dispatchers (one
-// per worker process) can run at once.
+// per worker process) can run at once. The pass is the service's use case
+// (orders.Service.DispatchWebhooks); the dispatcher decides when.
 type Dispatcher struct {
-	Store  orders.Store
-	Queue  DeliveryQueue
-	Logger *slog.Logger
+	// Service reads the outbox with its Store.
+	Service *orders.Service
+	Queue   DeliveryQueue
+	Logger  *slog.Logger
 	// Interval between passes. Zero means 2 seconds.
 	Interval time.Duration
 	// RequeueAfter is how long a pending delivery handed to the queue
@@ -225,17 +199,5 @@ func (d *Dispatcher) Pass(ctx context.Context) (int, error) {
 		after = time.Minute
 	}
 	now := time.Now().UTC()
-	pending, err := d.Store.PendingDeliveries(ctx, now.Add(-after), d.Batch)
-	if err != nil {
-		return 0, err
-	}
-	for i, p := range pending {
-		if err := d.Queue.EnqueueDelivery(ctx, p.Event.ID, p.Endpoint.ID); err != nil {
-			return i, err
-		}
-		if err := d.Store.MarkDeliveryEnqueued(ctx, p.Event.ID, p.Endpoint.ID, now); err != nil {
-			return i, err
-		}
-	}
-	return len(pending), nil
+	return d.Service.DispatchWebhooks(ctx, d.Queue, now.Add(-after), now, d.Batch)
 }

@@ -207,7 +207,7 @@ func TestReconcilerReenqueuesLostItems(t *testing.T) {
 	}
 	q := worker.NewQueue(e.redis)
 	defer q.Close()
-	rec := &worker.Reconciler{Store: e.store, Queue: q, Logger: e.svc.Logger, StaleAfter: time.Millisecond}
+	rec := &worker.Reconciler{Service: e.svc, Queue: q, Logger: e.svc.Logger, StaleAfter: time.Millisecond}
 	time.Sleep(20 * time.Millisecond)
 	n, err := rec.Pass(ctx)
 	if err != nil || n != 1 {

@@ -113,7 +113,7 @@ func renderOne(in, out, profileName string) error {
 	if err != nil {
 		return err
 	}
-	if _, _, _, err := orders.CheckImage(data, orders.Limits{}); err != nil {
+	if _, _, _, err := orders.CheckImage(data, orders.Limits{}, templates.ProbeImage); err != nil {
 		return err
 	}
 	res, err := t.Render(context.Background(), render.Inputs{Images: map[string][]byte{photo.FieldPhoto: data}, Profile: profile})

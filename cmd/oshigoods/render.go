@@ -79,7 +79,7 @@ func cmdRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return fmt.Errorf("--file %s: %w", name, err)
 		}
-		if _, _, _, err := orders.CheckImage(data, orders.Limits{}); err != nil {
+		if _, _, _, err := orders.CheckImage(data, orders.Limits{}, templates.ProbeImage); err != nil {
 			return fmt.Errorf("--file %s=%s: %w", name, path, userError(err))
 		}
 		in.Fields[name], in.Images[name] = path, data

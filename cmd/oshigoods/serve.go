@@ -152,13 +152,13 @@ func (s *system) runWorker(ctx context.Context) error {
 	}
 	mux := asynq.NewServeMux()
 	mux.Handle("render:", renderer)
-	mux.Handle("webhook:", &worker.Deliverer{Store: s.store, Logger: s.logger})
+	mux.Handle("webhook:", &worker.Deliverer{Service: s.svc})
 	if err := srv.Start(mux); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
-	rec := &worker.Reconciler{Store: s.store, Queue: s.queue, Logger: s.logger, Interval: s.cfg.Reconcile, StaleAfter: s.cfg.StaleAfter}
+	rec := &worker.Reconciler{Service: s.svc, Queue: s.queue, Logger: s.logger, Interval: s.cfg.Reconcile, StaleAfter: s.cfg.StaleAfter}
 	done := make(chan struct{})
-	dispatch := &worker.Dispatcher{Store: s.store, Queue: s.queue, Logger: s.logger, Interval: s.cfg.Reconcile, RequeueAfter: s.cfg.StaleAfter}
+	dispatch := &worker.Dispatcher{Service: s.svc, Queue: s.queue, Logger: s.logger, Interval: s.cfg.Reconcile, RequeueAfter: s.cfg.StaleAfter}
 	dispatched := make(chan struct{})
 	go func() { dispatch.Run(ctx); close(dispatched) }()
 	go func() { rec.Run(ctx); close(done) }()

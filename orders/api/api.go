@@ -19,7 +19,6 @@ import (
 	"oshigoods/httperr"
 	"oshigoods/orders"
 	"oshigoods/render"
-	"oshigoods/templates"
 )
 
 // Pinger is a dependency /readyz checks.
@@ -29,16 +28,15 @@ type Pinger interface {
 
 // Server serves the API.
 type Server struct {
-	svc     *orders.Service
-	catalog *templates.Catalog
-	logger  *slog.Logger
-	ready   map[string]Pinger
-	mux     *http.ServeMux
+	svc    *orders.Service
+	logger *slog.Logger
+	ready  map[string]Pinger
+	mux    *http.ServeMux
 }
 
 // New returns the API over svc. ready names what /readyz checks.
 func New(svc *orders.Service, logger *slog.Logger, ready map[string]Pinger) *Server {
-	s := &Server{svc: svc, catalog: svc.Catalog, logger: logger, ready: ready, mux: http.NewServeMux()}
+	s := &Server{svc: svc, logger: logger, ready: ready, mux: http.NewServeMux()}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.HandleFunc("GET /v1/templates", s.listTemplates)
@@ -128,12 +126,13 @@ type templateView struct {
 
 // viewTemplate describes t, with its output as the configured print
 // profile finishes it (bleed, photo format).
-func (s *Server) viewTemplate(t *templates.Template) templateView {
-	return templateView{t.ID, t.Kind, t.Title, t.Description, t.Fields(), s.svc.Profile.Finish(t.Kind, t.Output())}
+func (s *Server) viewTemplate(t orders.Template) templateView {
+	info := t.Info()
+	return templateView{info.ID, info.Kind, info.Title, info.Description, t.Fields(), s.svc.Profile.Finish(info.Kind, t.Output())}
 }
 
 func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) {
-	list := s.catalog.List()
+	list := s.svc.Catalog.Templates()
 	views := make([]templateView, 0, len(list))
 	for _, t := range list {
 		views = append(views, s.viewTemplate(t))
@@ -142,7 +141,7 @@ func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) {
-	t, err := s.catalog.Get(r.PathValue("id"))
+	t, err := s.svc.Catalog.Template(r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -282,15 +281,7 @@ func (s *Server) shop(h func(http.ResponseWriter, *http.Request, *orders.ShopKey
 }
 
 func (s *Server) listShopOrders(w http.ResponseWriter, r *http.Request, _ *orders.ShopKey) {
-	status := orders.Status(r.URL.Query().Get("status"))
-	if status == "" {
-		status = orders.StatusReady
-	}
-	if !status.Valid() {
-		s.writeError(w, r, &oshigoods.Error{Code: oshigoods.EINVALID, Field: "status", Message: fmt.Sprintf("unknown status %q.", status)})
-		return
-	}
-	list, err := s.svc.Store.Orders(r.Context(), status, 100)
+	list, err := s.svc.ShopOrders(r.Context(), orders.Status(r.URL.Query().Get("status")))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -307,14 +298,10 @@ func (s *Server) listShopOrders(w http.ResponseWriter, r *http.Request, _ *order
 	writeJSON(w, http.StatusOK, map[string]any{"orders": views})
 }
 
+// markPrinted marks an order printed outside a claim; an order a claim
+// holds is a 409 (orders.Service.MarkPrinted).
 func (s *Server) markPrinted(w http.ResponseWriter, r *http.Request, k *orders.ShopKey) {
-	id := r.PathValue("id")
-	if err := s.svc.Store.MarkPrinted(r.Context(), id); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.logger.Info("order printed", "order", id, "shop", k.Name)
-	o, err := s.svc.Store.Order(r.Context(), id)
+	o, err := s.svc.MarkPrinted(r.Context(), k, r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

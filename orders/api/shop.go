@@ -67,26 +67,9 @@ func (s *Server) createClaim(w http.ResponseWriter, r *http.Request, k *orders.S
 // manifest describes the claim with presigned file URLs and, when sheet is
 // set, the imposition's sheet map.
 func (s *Server) manifest(ctx context.Context, c *orders.Claim, sheet string) (*orders.Manifest, error) {
-	m := orders.NewManifest(c, s.catalog)
-	keys := map[string]string{}
-	for _, o := range c.Orders {
-		for _, it := range o.Items {
-			for _, f := range it.Files {
-				keys[orders.FilePath(o.ID, it.ID, f.Name)] = f.Key
-			}
-		}
-	}
-	for i := range m.Orders {
-		for j := range m.Orders[i].Items {
-			files := m.Orders[i].Items[j].Files
-			for k := range files {
-				url, err := s.svc.FileURL(ctx, orders.File{Key: keys[files[k].Path], Name: files[k].Name})
-				if err != nil {
-					return nil, err
-				}
-				files[k].URL = url
-			}
-		}
+	m, err := s.svc.ClaimManifest(ctx, c)
+	if err != nil {
+		return nil, err
 	}
 	if sheet != "" {
 		_, sm, err := s.imposition(ctx, c, sheet)
@@ -99,52 +82,23 @@ func (s *Server) manifest(ctx context.Context, c *orders.Claim, sheet string) (*
 }
 
 // imposition imposes the claim's photo and card print files of orders not
-// yet acked on sheets of the named size.
+// yet acked (orders.Service.PrintFiles) on sheets of the named size.
 func (s *Server) imposition(ctx context.Context, c *orders.Claim, sheetName string) ([]byte, *impose.Map, error) {
 	sheet, err := impose.LookupSheet(sheetName)
 	if err != nil {
 		return nil, nil, err
 	}
+	files, err := s.svc.PrintFiles(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
 	var pieces []impose.Piece
-	for _, mo := range orders.NewManifest(c, s.catalog).Orders {
-		if mo.Ack != nil {
-			continue
-		}
-		for _, it := range mo.Items {
-			if it.Kind == render.KindVoice || it.Status != orders.StatusReady {
-				continue
-			}
-			for _, f := range it.Files {
-				if f.Role != render.RoleOutput {
-					continue
-				}
-				data, err := s.svc.Files.Get(ctx, keyOf(c, it.ID, f.Name))
-				if err != nil {
-					return nil, nil, fmt.Errorf("fetch %s: %w", f.Path, err)
-				}
-				pieces = append(pieces, impose.Piece{OrderID: mo.ID, ItemID: it.ID, File: f.Name, Copies: it.Quantity,
-					TrimWMM: it.TrimMM[0], TrimHMM: it.TrimMM[1], ContentType: f.ContentType, Data: data, DPI: it.DPI})
-			}
-		}
+	for _, f := range files {
+		pieces = append(pieces, impose.Piece{OrderID: f.OrderID, ItemID: f.Item.ID, File: f.File.Name, Copies: f.Item.Quantity,
+			TrimWMM: f.Item.TrimMM[0], TrimHMM: f.Item.TrimMM[1], ContentType: f.File.ContentType, Data: f.Data, DPI: f.Item.DPI})
 	}
 	return impose.Impose(sheet, pieces, impose.Options{Title: "oshigoods claim " + c.ID,
 		OutputICC: s.svc.Profile.OutputICC, OutputICCName: s.svc.Profile.OutputICCName})
-}
-
-func keyOf(c *orders.Claim, itemID, name string) string {
-	for _, o := range c.Orders {
-		for _, it := range o.Items {
-			if it.ID != itemID {
-				continue
-			}
-			for _, f := range it.Files {
-				if f.Name == name {
-					return f.Key
-				}
-			}
-		}
-	}
-	return ""
 }
 
 // getClaim answers the claim's manifest: JSON with fresh URLs (and a sheet
@@ -159,7 +113,7 @@ func (s *Server) getClaim(w http.ResponseWriter, r *http.Request, k *orders.Shop
 	if r.URL.Query().Get("format") == "csv" {
 		// Written whole before the header goes out, so a failure is a 500.
 		var csv bytes.Buffer
-		if err := orders.NewManifest(c, s.catalog).WriteCSV(&csv); err != nil {
+		if err := orders.NewManifest(c, s.svc.Catalog).WriteCSV(&csv); err != nil {
 			s.writeError(w, r, fmt.Errorf("write claim %s as CSV: %w", c.ID, err))
 			return
 		}

@@ -27,13 +27,10 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request, k *orders
 }
 
 func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request, k *orders.ShopKey) {
-	list, err := s.svc.Store.WebhookEndpoints(r.Context(), k.ID)
+	list, err := s.svc.ShopWebhooks(r.Context(), k)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
-	}
-	if list == nil {
-		list = []*orders.WebhookEndpoint{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"webhooks": list})
 }
@@ -41,19 +38,11 @@ func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request, k *orders.
 // listDeliveries answers an endpoint's delivery log, newest first
 // (?limit=, default 100).
 func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request, k *orders.ShopKey) {
-	e, err := s.svc.ShopWebhook(r.Context(), k, r.PathValue("id"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	log, err := s.svc.Store.DeliveryLog(r.Context(), e.ID, limit)
+	log, err := s.svc.WebhookDeliveries(r.Context(), k, r.PathValue("id"), limit)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
-	}
-	if log == nil {
-		log = []orders.DeliveryAttempt{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"deliveries": log})
 }

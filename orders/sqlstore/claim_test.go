@@ -267,6 +267,30 @@ func testCancel(t *testing.T, dsn string) {
 	wantCode(t, "CancelOrder nope", s.CancelOrder(t.Context(), "nope", now), oshigoods.ENOTFOUND)
 }
 
+// testMarkPrintedClaimed: the plain printed path leaves an order to the
+// claim whose lease holds it; once the lease ran out it proceeds.
+func testMarkPrintedClaimed(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	readyOrder(t, s, "held", t0)
+	now := time.Now().UTC()
+	mustClaim(t, s, "c1", claimReq(1), now)
+	err := s.MarkPrinted(t.Context(), "held")
+	wantCode(t, "MarkPrinted of a claimed order", err, oshigoods.ECONFLICT)
+	if !strings.Contains(oshigoods.ErrorMessage(err), "c1") {
+		t.Fatalf("message %q does not name the claim", oshigoods.ErrorMessage(err))
+	}
+	if o := mustOrder(t, s, "held"); o.Status != orders.StatusReady {
+		t.Fatalf("refused MarkPrinted left the order %s", o.Status)
+	}
+	s.now = func() time.Time { return now.Add(2 * time.Minute) } // the one-minute lease ran out
+	if err := s.MarkPrinted(t.Context(), "held"); err != nil {
+		t.Fatalf("MarkPrinted after the lease: %v", err)
+	}
+	if o := mustOrder(t, s, "held"); o.Status != orders.StatusPrinted {
+		t.Fatalf("order %s after MarkPrinted, want printed", o.Status)
+	}
+}
+
 func testEvents(t *testing.T, dsn string) {
 	s := openStore(t, dsn)
 	ep := &orders.WebhookEndpoint{ID: "w1", ShopID: "shop1", URL: "http://127.0.0.1:1/hook", Secret: "whsec_x", CreatedAt: t0}

@@ -485,24 +485,30 @@ func (s *Store) StaleItems(ctx context.Context, statuses []orders.Status, before
 
 // MarkPrinted moves a ready order and all its ready items to printed.
 // Marking a printed order again is a no-op. ENOTFOUND if there is no such
-// order, ECONFLICT if it is in another status.
+// order, ECONFLICT if it is in another status or a claim's lease holds it
+// (the claim settles it with an ack). See orders.OrderStore.
 func (s *Store) MarkPrinted(ctx context.Context, orderID string) error {
 	return s.write(ctx, func(r runner) error {
 		var status orders.Status
-		err := r.queryRow(ctx, `SELECT status FROM orders WHERE id = ?`+r.d.forUpdate, orderID).Scan(&status)
+		var claimID sql.NullString
+		var lease time.Time
+		err := r.queryRow(ctx, `SELECT status, claim_id, lease_expires_at FROM orders WHERE id = ?`+r.d.forUpdate, orderID).
+			Scan(&status, &claimID, scanNullTime(&lease))
 		if errors.Is(err, sql.ErrNoRows) {
 			return oshigoods.Errorf(oshigoods.ENOTFOUND, "Order not found.")
 		} else if err != nil {
 			return fmt.Errorf("lock order: %w", err)
 		}
-		switch status {
-		case orders.StatusPrinted:
-			return nil
-		case orders.StatusReady:
-		default:
-			return oshigoods.Errorf(oshigoods.ECONFLICT, "The order is %s, not ready to be marked printed.", status)
-		}
 		now := s.now()
+		switch {
+		case status == orders.StatusPrinted:
+			return nil
+		case status != orders.StatusReady:
+			return oshigoods.Errorf(oshigoods.ECONFLICT, "The order is %s, not ready to be marked printed.", status)
+		case !lease.IsZero() && lease.After(now):
+			return oshigoods.Errorf(oshigoods.ECONFLICT, "Claim %s holds the order until %s; ack it through that claim.",
+				claimID.String, lease.UTC().Format(time.RFC3339))
+		}
 		if _, err := r.exec(ctx, `UPDATE items SET status = ?, updated_at = ? WHERE order_id = ? AND status = ?`,
 			string(orders.StatusPrinted), now, orderID, string(orders.StatusReady)); err != nil {
 			return fmt.Errorf("mark items printed: %w", err)

@@ -20,7 +20,16 @@ import (
 	"oshigoods/orders"
 )
 
-var _ orders.Store = (*Store)(nil)
+// Store is every store of orders: the composition and each concern's.
+var (
+	_ orders.Store        = (*Store)(nil)
+	_ orders.OrderStore   = (*Store)(nil)
+	_ orders.ItemStore    = (*Store)(nil)
+	_ orders.UploadStore  = (*Store)(nil)
+	_ orders.ShopKeyStore = (*Store)(nil)
+	_ orders.ClaimStore   = (*Store)(nil)
+	_ orders.WebhookStore = (*Store)(nil)
+)
 
 // sqliteBusyTimeout is how long a SQLite write waits for another process
 // holding the write lock before it fails.

@@ -57,6 +57,7 @@ var scenarios = []struct {
 	{"concurrent claimers never share an order", testConcurrentClaims},
 	{"acks are idempotent", testAck},
 	{"cancel until claimed", testCancel},
+	{"mark printed refused while a claim holds the order", testMarkPrintedClaimed},
 	{"events with per-order sequence and deliveries", testEvents},
 	{"migrations idempotent on reopen", testReopen},
 	{"stores opened concurrently on one database", testConcurrentOpen},

@@ -1,0 +1,85 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"oshigoods/orders"
+)
+
+// TestMarkPrintedRespectsClaims: POST /v1/shop/orders/{id}/printed, the
+// plain fulfilment path, is the same rule as a claim's ack: while a claim's
+// lease holds the order it is a 409 and the order stays ready for that
+// claim; without a claim, after the claim acked it or released it, the
+// order is (or stays) printed.
+func TestMarkPrintedRespectsClaims(t *testing.T) {
+	a := startAPI(t)
+	ctx := context.Background()
+	key, _, err := a.svc.CreateShopKey(ctx, "テスト印刷所")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		scenario   string
+		claim      string // "" no claim; "live", "acked" or "released"
+		wantStatus int
+		wantOrder  orders.Status
+	}{
+		{"no claim", "", http.StatusOK, orders.StatusPrinted},
+		{"claimed, lease live", "live", http.StatusConflict, orders.StatusReady},
+		{"after the claim acked it printed", "acked", http.StatusOK, orders.StatusPrinted},
+		{"after the claim was released", "released", http.StatusOK, orders.StatusPrinted},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			res, body := postJSON(t, a.base+"/v1/orders", cardOrderBody("推し活 花子", "hanako@example.com", "さくら", ""))
+			var v struct{ ID string }
+			if json.Unmarshal(body, &v); res.StatusCode != http.StatusCreated {
+				t.Fatalf("order: %d %s", res.StatusCode, body)
+			}
+			o, err := a.store.Order(ctx, v.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.readyForShop(t, o)
+			if tc.claim != "" {
+				// The orders of earlier scenarios are printed, or held by
+				// a live claim: this claim takes this order alone.
+				claim := shopRequest(t, "POST", a.base+"/v1/shop/claims", key, `{"max": 1}`)
+				var m struct {
+					ClaimID string `json:"claim_id"`
+					Orders  []struct{ ID string }
+				}
+				if err := json.Unmarshal(claim.body, &m); err != nil || claim.status != http.StatusCreated || len(m.Orders) != 1 || m.Orders[0].ID != o.ID {
+					t.Fatalf("claim: %d %s", claim.status, claim.body)
+				}
+				switch tc.claim {
+				case "acked":
+					if r := shopRequest(t, "POST", a.base+"/v1/shop/claims/"+m.ClaimID+"/ack", key,
+						`{"order_id":"`+o.ID+`","outcome":"printed"}`); r.status != http.StatusOK {
+						t.Fatalf("ack: %d %s", r.status, r.body)
+					}
+				case "released":
+					if r := shopRequest(t, "POST", a.base+"/v1/shop/claims/"+m.ClaimID+"/release", key, ""); r.status != http.StatusOK {
+						t.Fatalf("release: %d %s", r.status, r.body)
+					}
+				}
+			}
+			r := shopRequest(t, "POST", a.base+"/v1/shop/orders/"+o.ID+"/printed", key, "")
+			if r.status != tc.wantStatus {
+				t.Fatalf("printed: %d %s, want %d", r.status, r.body, tc.wantStatus)
+			}
+			if tc.wantStatus == http.StatusConflict {
+				var e struct{ Error struct{ Code string } }
+				if json.Unmarshal(r.body, &e); e.Error.Code != "conflict" {
+					t.Errorf("error body %s, want code conflict", r.body)
+				}
+			}
+			if got, err := a.store.Order(ctx, o.ID); err != nil || got.Status != tc.wantOrder {
+				t.Fatalf("order after printed: %v, %v; want %s", got.Status, err, tc.wantOrder)
+			}
+		})
+	}
+}

@@ -1,0 +1,306 @@
+package orders
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"oshigoods"
+)
+
+// The goods' vocabulary: what a template offers a fan (fields), what it
+// makes (output, files, a preflight record) and how an upload rates in it.
+// It is defined here, in the domain, because orders, the API, the pull
+// client and the renderers all speak it, and the domain must not import a
+// renderer: package render re-exports every name as an alias (render.Kind
+// is orders.Kind), so renderers read as before and the two are one type.
+
+// Kind is a product kind.
+type Kind string
+
+const (
+	KindPhoto Kind = "photo" // composite photo (推しとの合成写真)
+	KindCard  Kind = "card"  // letter card (推しからの手紙風メッセージカード)
+	KindVoice Kind = "voice" // voice alarm clip (推しの音声入り目覚まし)
+)
+
+// Role says what an output file is for.
+type Role string
+
+const (
+	RoleOutput  Role = "output"  // what the good is made from: the print file or the clip
+	RolePreview Role = "preview" // a small file for a fan to look at or listen to
+)
+
+// RenderedFile is one rendered file, with its bytes (render.File). A File
+// is its record once stored.
+type RenderedFile struct {
+	Name        string
+	Role        Role
+	ContentType string
+	Data        []byte
+}
+
+// SHA256 returns the hex SHA-256 of the file's bytes.
+func (f RenderedFile) SHA256() string {
+	sum := sha256.Sum256(f.Data)
+	return hex.EncodeToString(sum[:])
+}
+
+// RenderResult is what a render returns (render.Result): its files, in a
+// stable order, and warnings a fan or shop should see (a low-resolution
+// photo, a shrunk font).
+type RenderResult struct {
+	Files    []RenderedFile
+	Warnings []string
+	// Preflight describes the output file for a print shop; nil until the
+	// kind's renderer fills it.
+	Preflight *Preflight
+}
+
+// Inputs are one item's personalisation (render.Inputs): the text values of
+// its fields and, for image fields, the uploaded bytes keyed by field name;
+// and the print profile that finishes print files (bleed, crop marks,
+// format).
+type Inputs struct {
+	Fields  map[string]string
+	Images  map[string][]byte
+	Profile Profile
+}
+
+// Output describes what a template produces (render.Output). Print kinds
+// give the trim size in millimetres, the resolution and the bleed; voice
+// gives its presets.
+type Output struct {
+	WidthMM  float64 `json:"width_mm,omitempty"`
+	HeightMM float64 `json:"height_mm,omitempty"`
+	DPI      int     `json:"dpi,omitempty"`
+	BleedMM  float64 `json:"bleed_mm"`
+	Format   string  `json:"format,omitempty"`
+}
+
+// Profile is a print shop's output profile (render.Profile): how print
+// files are finished, whatever the template. An installation chooses one by
+// configuration (OSHIGOODS_PRINT_PROFILE; render.LookupProfile); the service
+// passes it to every render in Inputs.Profile. The zero Profile is a digital
+// one: no bleed, no marks.
+type Profile struct {
+	Name string `json:"name"`
+	// BleedMM is added on every side of the trim; backgrounds extend into
+	// it, text and faces stay inside the safe area.
+	BleedMM float64 `json:"bleed_mm"`
+	// CropMarks draws トンボ (corner and centre crop marks) outside the
+	// bleed, on a page enlarged to hold them.
+	CropMarks bool `json:"crop_marks"`
+	// PhotoFormat is the photo print file's format: "jpeg", or "pdf" (the
+	// image on a page with TrimBox and BleedBox). Cards are always PDF.
+	PhotoFormat string `json:"photo_format"`
+	// OutputICC is the print shop's output profile (RGB or CMYK), the
+	// output intent of every print PDF; render.LoadOutputICC reads one. Nil
+	// is sRGB IEC 61966-2.1. RGB content is tagged sRGB whatever it is.
+	OutputICC []byte `json:"-"`
+	// OutputICCName is the output condition OutputICC names (its
+	// description); empty with OutputICC nil.
+	OutputICCName string `json:"output_icc,omitempty"`
+}
+
+// Finish returns a template's output description as this profile finishes
+// it: print kinds get the profile's bleed, and photos its file format.
+func (p Profile) Finish(k Kind, o Output) Output {
+	if o.WidthMM > 0 {
+		o.BleedMM = p.BleedMM
+	}
+	if k == KindPhoto && p.PhotoFormat != "" {
+		o.Format = p.PhotoFormat
+	}
+	return o
+}
+
+// FieldType is the type of a template field.
+type FieldType string
+
+const (
+	FieldImage  FieldType = "image"  // an upload id
+	FieldText   FieldType = "text"   // free text, limited in characters
+	FieldChoice FieldType = "choice" // one of Choices
+	FieldList   FieldType = "list"   // comma-separated values from Choices, in order
+	FieldNumber FieldType = "number" // a whole number between Min and Max
+)
+
+// Choice is one allowed value of a choice or list field.
+type Choice struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+}
+
+// Field describes one input of a template, as the API lists it.
+type Field struct {
+	Name     string    `json:"name"`
+	Type     FieldType `json:"type"`
+	Label    string    `json:"label"`
+	Required bool      `json:"required"`
+	// MaxLength is the most characters (code points) a text field takes.
+	// Zero means no limit beyond the kind's own check.
+	MaxLength int `json:"max_length,omitempty"`
+	// Multiline says a text field takes newlines (paragraphs).
+	Multiline bool `json:"multiline,omitempty"`
+	// Min and Max bound a number field, inclusive.
+	Min int `json:"min,omitempty"`
+	Max int `json:"max,omitempty"`
+	// MinItems and MaxItems bound the number of values of a list field.
+	MinItems int `json:"min_items,omitempty"`
+	MaxItems int `json:"max_items,omitempty"`
+	// Choices are the allowed values of a choice or list field.
+	Choices []Choice `json:"choices,omitempty"`
+	// Default is used when the field is empty; "" means none.
+	Default string `json:"default,omitempty"`
+}
+
+// Preflight is a rendered item's print-file check, machine-readable: what a
+// print shop's preflight would report about the output file, so it can see at
+// a glance that the file is good. The renderer fills the facts about the file
+// it made; the service adds the item's warnings (order-time and render-time,
+// merged) before it is stored.
+type Preflight struct {
+	// File is the output file the record describes (e.g. "card.pdf").
+	File string `json:"file"`
+	// Format is "pdf", "jpeg" or "wav".
+	Format string `json:"format"`
+	// PageMM is the page (MediaBox) or image size in millimetres; zero for
+	// a clip.
+	PageMM [2]float64 `json:"page_mm,omitempty"`
+	// TrimMM is the finished size; BleedMM is added on every side of it.
+	TrimMM  [2]float64 `json:"trim_mm,omitempty"`
+	BleedMM float64    `json:"bleed_mm"`
+	// Images lists every placed photo with its effective resolution.
+	Images []PlacedImage `json:"images,omitempty"`
+	// Fonts lists every font in a PDF and whether it is embedded.
+	Fonts []FontUse `json:"fonts,omitempty"`
+	// OutputIntent names the PDF's output-intent ICC profile (e.g.
+	// "sRGB IEC61966-2.1"); PDFX its conformance ("PDF/X-4").
+	OutputIntent string `json:"output_intent,omitempty"`
+	PDFX         string `json:"pdfx,omitempty"`
+	// Warnings are the item's warnings, as the fan was told them.
+	Warnings []string `json:"warnings"`
+}
+
+// PlacedImage is one photo placed in a print file.
+type PlacedImage struct {
+	// Field is the template field the photo came from (e.g. "photo").
+	Field string `json:"field"`
+	// EffectiveDPI is pixels per inch once placed at its printed size.
+	EffectiveDPI int `json:"effective_dpi"`
+	// Verdict is the resolution verdict for that DPI (ok, warning).
+	Verdict Verdict `json:"verdict"`
+}
+
+// FontUse is one font of a PDF.
+type FontUse struct {
+	Name     string `json:"name"`
+	Embedded bool   `json:"embedded"`
+}
+
+// Verdict is how well an image prints in its slot.
+type Verdict string
+
+const (
+	VerdictOK      Verdict = "ok"      // at or above the template's good resolution
+	VerdictWarning Verdict = "warning" // printable but may look soft
+	VerdictRefused Verdict = "refused" // below the template's minimum: an order is refused
+)
+
+// ImageRating is the effective resolution of an image in one image field's
+// slot: the image's pixels per inch once it is cropped and scaled to the
+// slot's printed size.
+type ImageRating struct {
+	Field        string  `json:"field"`
+	EffectiveDPI int     `json:"effective_dpi"`
+	Verdict      Verdict `json:"verdict"`
+	// Message explains a warning or a refusal to a fan; empty when ok.
+	Message string `json:"message,omitempty"`
+}
+
+// TemplateInfo names a template and says what it makes.
+type TemplateInfo struct {
+	ID          string
+	Kind        Kind
+	Title       string
+	Description string
+}
+
+// Template is a compiled product template as the service uses it: it
+// validates a fan's values, rates uploads for its image slots, previews
+// and renders. templates.Template implements it over a renderer of
+// package render. Implementations are immutable and safe for concurrent
+// use.
+type Template interface {
+	// Info returns the template's id, kind, title and description.
+	Info() TemplateInfo
+	// Fields lists the fields a fan fills in, in display order.
+	Fields() []Field
+	// Output describes the produced files, before a Profile finishes them.
+	Output() Output
+	// Validate checks a fan's inputs: the generic field rules, then the
+	// kind's own with the real layout. It returns warnings, or an
+	// *oshigoods.Error naming the field and the limit.
+	Validate(ctx context.Context, in Inputs) (warnings []string, err error)
+	// Render produces the files. Given the same inputs it returns the same
+	// bytes. Bad input yields an *oshigoods.Error.
+	Render(ctx context.Context, in Inputs) (*RenderResult, error)
+	// Preview returns a fan's preview of validated inputs: a small,
+	// watermarked image or a short clip.
+	Preview(ctx context.Context, in Inputs) (*RenderedFile, error)
+	// RateImage rates an upright w×h pixel image in each of the template's
+	// image fields, in field order; nil when it prints no image at a
+	// physical size.
+	RateImage(w, h int) []ImageRating
+}
+
+// Catalog is the set of templates a service offers. templates.Catalog
+// implements it.
+type Catalog interface {
+	// Template returns the template with the given id; an ENOTFOUND
+	// *oshigoods.Error on the field "template" if there is none.
+	Template(id string) (Template, error)
+	// Templates returns every template, in catalogue order.
+	Templates() []Template
+	// ProbeImage reads an upload's header, decoding no pixel, as the
+	// catalogue's renderers will read the image: the catalogue, not the
+	// domain, knows which formats its renderers decode. Errors wrap
+	// ErrImageFormat when the bytes are not an image format they take;
+	// any other error means the file is damaged or cut off.
+	ProbeImage(data []byte) (ImageInfo, error)
+}
+
+// ImageInfo is what an upload's header says, read without decoding a
+// pixel: its format ("jpeg", "png", "webp" or "heic") and its size in
+// pixels as displayed (after the EXIF orientation).
+type ImageInfo struct {
+	Format        string
+	Width, Height int
+}
+
+// ErrImageFormat is wrapped by Catalog.ProbeImage when the bytes are not
+// an image format the renderers take.
+var ErrImageFormat = errors.New("not a JPEG, PNG, WebP or HEIC image")
+
+// MaxBleedMM is the most bleed a Profile may add on each side.
+const MaxBleedMM = 10
+
+// Validate reports a profile no renderer can finish with: a photo format
+// other than "" (jpeg), "jpeg" or "pdf", or a bleed outside 0–MaxBleedMM.
+// Each problem is an *oshigoods.ConfigError, joined.
+func (p Profile) Validate() error {
+	var errs []error
+	switch p.PhotoFormat {
+	case "", "jpeg", "pdf":
+	default:
+		errs = append(errs, &oshigoods.ConfigError{Field: "PhotoFormat", Value: p.PhotoFormat, Problem: `is not a photo format; give "jpeg" or "pdf"`})
+	}
+	if !(p.BleedMM >= 0 && p.BleedMM <= MaxBleedMM) {
+		errs = append(errs, &oshigoods.ConfigError{Field: "BleedMM", Value: p.BleedMM, Problem: fmt.Sprintf("is out of range; give 0–%d mm", MaxBleedMM)})
+	}
+	return errors.Join(errs...)
+}
