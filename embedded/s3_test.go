@@ -9,6 +9,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"os"
@@ -208,6 +209,23 @@ func TestS3SignedClientWorks(t *testing.T) {
 		}},
 		{"presigned get", func(t *testing.T) {
 			status, body := download(t, e.presign(t, key, time.Hour))
+			if status != http.StatusOK || !bytes.Equal(body, content) {
+				t.Errorf("status %d body %q", status, body)
+			}
+		}},
+		{"key and filename with spaces and non-ASCII characters", func(t *testing.T) {
+			k := "orders/1/山田 花子+card (1)~.pdf"
+			if _, err := e.client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(k), Body: bytes.NewReader(content)}); err != nil {
+				t.Fatal(err)
+			}
+			req, err := s3.NewPresignClient(e.client).PresignGetObject(ctx, &s3.GetObjectInput{
+				Bucket: aws.String(bucket), Key: aws.String(k),
+				ResponseContentDisposition: aws.String(mime.FormatMediaType("attachment", map[string]string{"filename": "はなこ card.pdf"})),
+			}, s3.WithPresignExpires(time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			status, body := download(t, req.URL)
 			if status != http.StatusOK || !bytes.Equal(body, content) {
 				t.Errorf("status %d body %q", status, body)
 			}
