@@ -79,9 +79,10 @@ type S3 struct {
 
 // S3Config says where the embedded S3 keeps its data and how it listens.
 type S3Config struct {
-	// Dir holds buckets and objects (Dir/buckets, Dir/metadata) and the
-	// server's address and credentials (Dir/server.json, made on first
-	// start). It is created if needed. Required.
+	// Dir holds buckets and objects (Dir/buckets, Dir/metadata), signed
+	// bodies while their hash is checked (Dir/tmp), and the server's
+	// address and credentials (Dir/server.json, made on first start). It is
+	// created if needed. Required.
 	Dir string
 	// Addr is the address to listen on. Empty means the address of the
 	// previous start, kept in Dir/server.json, so that presigned URLs stay
@@ -128,12 +129,10 @@ func StartS3(cfg S3Config) (*S3, error) {
 		return nil, fmt.Errorf("create s3 folder: %w", err)
 	}
 	tmpDir := filepath.Join(dir, "tmp")
-	if err := os.RemoveAll(tmpDir); err != nil {
-		return nil, fmt.Errorf("clear s3 spool folder: %w", err)
-	}
-	if err := os.Mkdir(tmpDir, 0o700); err != nil {
+	if err := os.MkdirAll(tmpDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create s3 spool folder: %w", err)
 	}
+	sweepSpool(tmpDir, cfg.Now().Add(-24*time.Hour))
 	state, err := loadS3State(dir)
 	if err != nil {
 		return nil, err
@@ -166,6 +165,18 @@ func StartS3(cfg S3Config) (*S3, error) {
 		}
 	}()
 	return s, nil
+}
+
+// sweepSpool removes bodies a crashed server left in the spool folder
+// before cutoff (another process on the same folder may be using newer
+// ones).
+func sweepSpool(tmpDir string, cutoff time.Time) {
+	entries, _ := os.ReadDir(tmpDir)
+	for _, e := range entries {
+		if fi, err := e.Info(); err == nil && fi.ModTime().Before(cutoff) {
+			os.Remove(filepath.Join(tmpDir, e.Name()))
+		}
+	}
 }
 
 // listenS3 listens on the configured address, else on the kept one, else
