@@ -86,12 +86,12 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 	s3cfg := cfg.s3Config()
 	if cfg.S3Endpoint == "" {
 		dir := filepath.Join(cfg.DataDir, "s3")
-		srv, err := embedded.StartS3(dir, "127.0.0.1:0", logger)
+		srv, err := embedded.StartS3(embedded.S3Config{Dir: dir, Region: cfg.S3Region, Logger: logger})
 		if err != nil {
 			return nil, err
 		}
 		s.closers = append(s.closers, srv.Close)
-		s3cfg.Endpoint, s3cfg.AccessKey, s3cfg.SecretKey = srv.Endpoint(), "embedded", "embedded"
+		s3cfg.Endpoint, s3cfg.AccessKey, s3cfg.SecretKey = srv.Endpoint(), srv.AccessKey(), srv.SecretKey()
 		backends = append(backends, "s3", "embedded (in-process, objects in "+dir+") at "+srv.Endpoint())
 	} else {
 		backends = append(backends, "s3", cfg.S3Endpoint+" bucket "+cfg.S3Bucket)
