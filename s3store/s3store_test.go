@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -124,11 +123,11 @@ func TestConfigValidate(t *testing.T) {
 // no address or SDK detail; the cause stays in the error for the log.
 func TestOutageIsUnavailable(t *testing.T) {
 	ctx := context.Background()
-	srv, err := embedded.StartS3(t.TempDir(), "127.0.0.1:0", slog.New(slog.DiscardHandler))
+	srv, err := embedded.StartS3(embedded.S3Config{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	gone, err := s3store.New(ctx, s3store.Config{Endpoint: srv.Endpoint(), Bucket: "outage", AccessKey: "k", SecretKey: "s"})
+	gone, err := s3store.New(ctx, s3store.Config{Endpoint: srv.Endpoint(), Bucket: "outage", AccessKey: srv.AccessKey(), SecretKey: srv.SecretKey()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,11 +25,11 @@ import (
 // log; a static file that does not exist is a JSON 404 too.
 func TestFileErrors(t *testing.T) {
 	ctx := context.Background()
-	s3, err := embedded.StartS3(t.TempDir(), "127.0.0.1:0", slog.New(slog.DiscardHandler))
+	s3, err := embedded.StartS3(embedded.S3Config{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := s3store.New(ctx, s3store.Config{Endpoint: s3.Endpoint(), Bucket: "storefront", AccessKey: "k", SecretKey: "s"})
+	files, err := s3store.New(ctx, s3store.Config{Endpoint: s3.Endpoint(), Bucket: "storefront", AccessKey: s3.AccessKey(), SecretKey: s3.SecretKey()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -155,11 +155,11 @@ func TestErrorAnswers(t *testing.T) {
 // is 503 EUNAVAILABLE with Retry-After, and neither the body nor anything
 // but the log names the backend; requests that do not need it are served.
 func TestOutageAnswers503(t *testing.T) {
-	s3, err := embedded.StartS3(t.TempDir(), "127.0.0.1:0", slog.New(slog.DiscardHandler))
+	s3, err := embedded.StartS3(embedded.S3Config{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := s3store.New(context.Background(), s3store.Config{Endpoint: s3.Endpoint(), Bucket: "outage", AccessKey: "k", SecretKey: "s"})
+	files, err := s3store.New(context.Background(), s3store.Config{Endpoint: s3.Endpoint(), Bucket: "outage", AccessKey: s3.AccessKey(), SecretKey: s3.SecretKey()})
 	if err != nil {
 		t.Fatal(err)
 	}
