@@ -51,6 +51,11 @@ var scenarios = []struct {
 	{"not found", testNotFound},
 	{"uploads", testUploads},
 	{"shop keys", testShopKeys},
+	{"revoke and rotate shop keys", testRevokeRotate},
+	{"a shop lists and claims its own orders only", testShopIsolation},
+	{"events go to the order's shop's endpoints only", testShopEvents},
+	{"unrouted orders wait and are routed once", testUnrouted},
+	{"audit log", testAuditLog},
 	{"claim leases oldest ready orders", testClaim},
 	{"claim filters by kind and template", testClaimFilter},
 	{"expired or released lease is claimed again", testClaimLease},
@@ -738,7 +743,8 @@ func testUploads(t *testing.T, dsn string) {
 
 func testShopKeys(t *testing.T, dsn string) {
 	s := openStore(t, dsn)
-	k := &orders.ShopKey{ID: "shop1", Name: "渋谷プリント", Hash: "hash-of-key", CreatedAt: t0}
+	k := &orders.ShopKey{ID: "shop1", Name: "渋谷プリント", Hash: "hash-of-key", CreatedAt: t0,
+		Kinds: []orders.Kind{orders.KindCard, orders.KindPhoto}, Templates: []string{"card-letter-tate"}}
 	if err := s.CreateShopKey(t.Context(), k); err != nil {
 		t.Fatalf("CreateShopKey: %v", err)
 	}
