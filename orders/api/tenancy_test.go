@@ -170,6 +170,25 @@ func TestUnroutedOrdersWait(t *testing.T) {
 	if r := shopRequest(t, "GET", a.base+"/v1/shop/orders", keyB, ""); !strings.Contains(string(r.body), o.ID) {
 		t.Fatalf("B's list: %d %s; want %s", r.status, r.body, o.ID)
 	}
+
+	// A voice clip is digital: even with a key for every kind it goes to
+	// no shop, and does not wait for one.
+	a.shopKey(t, "C印刷", []orders.Kind{orders.KindCard, orders.KindPhoto})
+	res, body := postJSON(t, a.base+"/v1/orders", map[string]any{
+		"customer": map[string]string{"name": "推し活 花子", "email": "hanako@example.com"},
+		"items": []map[string]any{{"template": "voice-alarm-morning",
+			"fields": map[string]string{"name": "sakura", "lines": "ohayou", "repeat": "1", "preset": "phone"}}},
+	})
+	var v struct{ ID string }
+	if json.Unmarshal(body, &v); res.StatusCode != http.StatusCreated {
+		t.Fatalf("voice order: %d %s", res.StatusCode, body)
+	}
+	if got, _ := a.store.Order(ctx, v.ID); got.ShopID != "" {
+		t.Fatalf("a voice-only order went to %s", got.ShopID)
+	}
+	if waiting, _ := a.svc.UnroutedOrders(ctx); len(waiting) != 0 {
+		t.Fatalf("a voice-only order waits for a shop: %d waiting", len(waiting))
+	}
 }
 
 // TestRevokeAndRotate: a revoked key is 401 at once and its shop's open
