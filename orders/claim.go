@@ -124,14 +124,23 @@ func (a Ack) Validate() error {
 	return nil
 }
 
-// ClaimOrders leases ready orders to the shop (see Store.ClaimOrders). It
-// returns nil when no order is ready to claim.
+// ClaimOrders leases the shop's ready orders to it (see
+// Store.ClaimOrders). It returns nil when no order is ready to claim.
 func (s *Service) ClaimOrders(ctx context.Context, shop *ShopKey, req ClaimRequest) (*Claim, error) {
 	req, err := req.WithDefaults()
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.ClaimOrders(ctx, NewID("clm"), shop.ID, req, time.Now().UTC())
+	c, err := s.Store.ClaimOrders(ctx, NewID("clm"), shop.ID, req, time.Now().UTC())
+	if err != nil || c == nil {
+		return c, err
+	}
+	ids := make([]string, len(c.Orders))
+	for i, o := range c.Orders {
+		ids[i] = o.ID
+	}
+	s.audit(ctx, ShopActor(shop), "claim", c.ID, "orders="+strings.Join(ids, ","))
+	return c, nil
 }
 
 // ShopClaim returns the shop's claim; ENOTFOUND if it is another shop's.
@@ -165,6 +174,10 @@ func (s *Service) AckClaim(ctx context.Context, shop *ShopKey, claimID string, a
 		if err != nil {
 			return changed, err
 		}
+		if c {
+			// The outcome only: a failure's reason is the shop's free text.
+			s.audit(ctx, ShopActor(shop), "ack."+string(a.Outcome), a.OrderID, "claim="+claimID)
+		}
 		changed = append(changed, c)
 	}
 	return changed, nil
@@ -175,7 +188,11 @@ func (s *Service) ReleaseClaim(ctx context.Context, shop *ShopKey, claimID strin
 	if _, err := s.ShopClaim(ctx, shop, claimID); err != nil {
 		return err
 	}
-	return s.Store.ReleaseClaim(ctx, claimID, time.Now().UTC())
+	if err := s.Store.ReleaseClaim(ctx, claimID, time.Now().UTC()); err != nil {
+		return err
+	}
+	s.audit(ctx, ShopActor(shop), "release", claimID, "")
+	return nil
 }
 
 // CancelOrder cancels the order for the fan holding its token: ENOTFOUND

@@ -81,9 +81,12 @@ type Order struct {
 	// RequestHash the hash of the request body it was first used with.
 	IdempotencyKey string
 	RequestHash    string
-	Items          []*Item
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// ShopID is the shop its physical items are routed to (Route); ""
+	// while none makes them, or when it has none (voice only).
+	ShopID    string
+	Items     []*Item
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Item is one good in an order, rendered by one task.
@@ -134,10 +137,20 @@ type Upload struct {
 	CreatedAt time.Time
 }
 
-// ShopKey is a print shop's API key. Only the hash of the key is stored.
+// ShopKey is a print shop's API key, and so the shop: its ID is the shop's
+// id (Order.ShopID, Claim.ShopID, WebhookEndpoint.ShopID), which stays when
+// the key is rotated. Only the hash of the key is stored.
 type ShopKey struct {
-	ID        string
-	Name      string
-	Hash      string // hex SHA-256 of the key
+	ID   string
+	Name string
+	Hash string // hex SHA-256 of the key
+	// Kinds and Templates are what the shop makes (see Makes), sorted.
+	Kinds     []Kind
+	Templates []string
 	CreatedAt time.Time
+	// RevokedAt is when the operator revoked the key; zero while active.
+	RevokedAt time.Time
+	// OpenOrders is how many orders routed to the shop are not yet
+	// printed, failed or cancelled; set by ShopKeyStore.ShopKeys only.
+	OpenOrders int
 }

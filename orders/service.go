@@ -126,6 +126,11 @@ func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idempotencyKey 
 	}
 	token = OrderToken(s.Secret, o.ID)
 	o.TokenHash = Hash(token)
+	keys, err := s.Store.ShopKeys(ctx)
+	if err != nil {
+		return nil, "", false, err
+	}
+	o.ShopID = Route(keys, o.Items)
 	stored, created, err := s.Store.CreateOrder(ctx, o)
 	if err != nil {
 		return nil, "", false, err
@@ -371,33 +376,6 @@ func (s *Service) Upload(ctx context.Context, data []byte) (*Upload, error) {
 		return nil, fmt.Errorf("record upload: %w", err)
 	}
 	return u, nil
-}
-
-// CreateShopKey creates a print-shop key and returns it with its record.
-// The key is shown once; only its hash is stored.
-func (s *Service) CreateShopKey(ctx context.Context, name string) (key string, k *ShopKey, err error) {
-	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > 100 {
-		return "", nil, oshigoods.FieldErrorf("name", "name is required, at most 100 characters.")
-	}
-	key = "shk_" + NewSecret()
-	k = &ShopKey{ID: NewID("key"), Name: name, Hash: Hash(key), CreatedAt: time.Now().UTC()}
-	if err := s.Store.CreateShopKey(ctx, k); err != nil {
-		return "", nil, err
-	}
-	return key, k, nil
-}
-
-// ShopByKey returns the shop a key belongs to, or EUNAUTHORIZED.
-func (s *Service) ShopByKey(ctx context.Context, key string) (*ShopKey, error) {
-	if key == "" {
-		return nil, oshigoods.Errorf(oshigoods.EUNAUTHORIZED, "a print-shop key is required: Authorization: Bearer <key>.")
-	}
-	k, err := s.Store.ShopKeyByHash(ctx, Hash(key))
-	if oshigoods.ErrorCode(err) == oshigoods.ENOTFOUND {
-		return nil, oshigoods.Errorf(oshigoods.EUNAUTHORIZED, "unknown print-shop key.")
-	}
-	return k, err
 }
 
 // CheckImage checks an upload as phones and browsers make it: a JPEG, PNG,

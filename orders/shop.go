@@ -14,17 +14,17 @@ import (
 // ShopOrderLimit is the most orders ShopOrders returns.
 const ShopOrderLimit = 100
 
-// ShopOrders returns up to ShopOrderLimit orders with the given status,
-// oldest first, with items and files; "" means ready. An unknown status is
-// EINVALID on the field "status".
-func (s *Service) ShopOrders(ctx context.Context, status Status) ([]*Order, error) {
+// ShopOrders returns up to ShopOrderLimit of the shop's orders with the
+// given status, oldest first, with items and files; "" means ready. An
+// unknown status is EINVALID on the field "status".
+func (s *Service) ShopOrders(ctx context.Context, shop *ShopKey, status Status) ([]*Order, error) {
 	if status == "" {
 		status = StatusReady
 	}
 	if !status.Valid() {
 		return nil, &oshigoods.Error{Code: oshigoods.EINVALID, Field: "status", Message: fmt.Sprintf("unknown status %q.", status)}
 	}
-	return s.Store.Orders(ctx, status, ShopOrderLimit)
+	return s.Store.Orders(ctx, shop.ID, status, ShopOrderLimit)
 }
 
 // MarkPrinted marks a ready order printed for the shop and returns it:
@@ -32,12 +32,16 @@ func (s *Service) ShopOrders(ctx context.Context, status Status) ([]*Order, erro
 // rule as an ack: while a claim's lease holds the order, only that claim
 // may settle it (AckClaim), so this is ECONFLICT then; after the claim
 // acked it, its lease ran out or it was released, it proceeds. Marking a
-// printed order again is a no-op. ENOTFOUND if there is no such order,
-// ECONFLICT if it is not ready.
+// printed order again is a no-op. ENOTFOUND if there is no such order or
+// it is another shop's, ECONFLICT if it is not ready.
 func (s *Service) MarkPrinted(ctx context.Context, shop *ShopKey, orderID string) (*Order, error) {
+	if _, err := s.shopOrder(ctx, shop, orderID); err != nil {
+		return nil, err
+	}
 	if err := s.Store.MarkPrinted(ctx, orderID); err != nil {
 		return nil, err
 	}
+	s.audit(ctx, ShopActor(shop), "printed", orderID, "")
 	s.logger().Info("order printed", "order", orderID, "shop", shop.Name)
 	return s.Store.Order(ctx, orderID)
 }

@@ -23,6 +23,7 @@ type Store interface {
 	ShopKeyStore
 	ClaimStore
 	WebhookStore
+	AuditStore
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database.
@@ -43,9 +44,10 @@ type OrderStore interface {
 	// files by name. ENOTFOUND if there is none.
 	Order(ctx context.Context, id string) (*Order, error)
 
-	// Orders returns orders with the given status, oldest first, with items
-	// and files, at most limit (limit ≤ 0 means 100).
-	Orders(ctx context.Context, status Status, limit int) ([]*Order, error)
+	// Orders returns the orders routed to the shop with the given status,
+	// oldest first, with items and files, at most limit (limit ≤ 0 means
+	// 100).
+	Orders(ctx context.Context, shopID string, status Status, limit int) ([]*Order, error)
 
 	// MarkPrinted moves a ready order and all its ready items to printed.
 	// Marking a printed order again is a no-op. ENOTFOUND if there is no such
@@ -97,14 +99,51 @@ type UploadStore interface {
 	Upload(ctx context.Context, id string) (*Upload, error)
 }
 
-// ShopKeyStore keeps print-shop keys.
+// ShopKeyStore keeps print-shop keys and the routing of orders to them.
 type ShopKeyStore interface {
-	// CreateShopKey stores a shop key's record. ECONFLICT if the id or the
-	// hash exists.
+	// CreateShopKey stores a shop key's record with its kinds and
+	// templates. ECONFLICT if the id or the hash exists.
 	CreateShopKey(ctx context.Context, k *ShopKey) error
 
-	// ShopKeyByHash returns the key with the given hash. ENOTFOUND if none.
+	// ShopKeyByHash returns the key with the given hash, revoked or not.
+	// ENOTFOUND if none.
 	ShopKeyByHash(ctx context.Context, hash string) (*ShopKey, error)
+
+	// ShopKeys returns every key, revoked ones too, by creation time then
+	// id, with OpenOrders set.
+	ShopKeys(ctx context.Context) ([]*ShopKey, error)
+
+	// RevokeShopKey marks the key revoked at now (again: a no-op) and, in
+	// the same transaction, unroutes the shop's open orders (not printed,
+	// failed or cancelled) and ends their leases, so that they can be
+	// routed to another shop. ENOTFOUND if there is no such key.
+	RevokeShopKey(ctx context.Context, id string, now time.Time) error
+
+	// RotateShopKey replaces an active key's hash: the old key stops
+	// working at once, the shop (its id, orders, claims, webhooks) stays.
+	// ENOTFOUND if there is no such key; ECONFLICT if it is revoked or the
+	// hash exists.
+	RotateShopKey(ctx context.Context, id, hash string) error
+
+	// UnroutedOrders returns the orders waiting for a shop, oldest first,
+	// with items and files, at most limit (≤ 0 means 100): no shop, not
+	// printed, failed or cancelled, and an item that is not cancelled and
+	// not a voice.
+	UnroutedOrders(ctx context.Context, limit int) ([]*Order, error)
+
+	// RouteOrder sets an unrouted order's shop. It reports false, changing
+	// nothing, when the order has a shop already or does not exist.
+	RouteOrder(ctx context.Context, orderID, shopID string) (bool, error)
+}
+
+// AuditStore keeps the audit log of shop and operator actions.
+type AuditStore interface {
+	// AddAudit appends an entry; its ID is set by the store.
+	AddAudit(ctx context.Context, e AuditEntry) error
+
+	// AuditLog returns the entries at or after since, oldest first, at
+	// most limit (≤ 0 means 1000).
+	AuditLog(ctx context.Context, since time.Time, limit int) ([]AuditEntry, error)
 }
 
 // ClaimStore leases ready orders to print shops and records their acks.

@@ -160,6 +160,7 @@ func (s *Service) CreateWebhook(ctx context.Context, shop *ShopKey, rawURL strin
 	if err := s.Store.CreateWebhookEndpoint(ctx, e); err != nil {
 		return nil, err
 	}
+	s.audit(ctx, ShopActor(shop), "webhook.create", e.ID, "host="+u.Hostname())
 	return e, nil
 }
 

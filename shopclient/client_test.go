@@ -119,7 +119,7 @@ func startServer(t *testing.T) *server {
 	case <-time.After(60 * time.Second):
 		t.Fatal("serve did not listen within 60 s")
 	}
-	keys := exec.Command(bin, "shop-keys", "create", "--name", "テスト印刷所")
+	keys := exec.Command(bin, "shop-keys", "create", "--name", "テスト印刷所", "--kinds", "photo,card")
 	keys.Env = env
 	out, err := keys.Output()
 	if s.key = strings.TrimSpace(string(out)); err != nil || !strings.HasPrefix(s.key, "shk_") {

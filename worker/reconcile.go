@@ -14,7 +14,8 @@ import (
 // id is its item's id, re-enqueuing one that is still in Redis is a no-op;
 // many reconcilers (one per worker process) can run at once. The pass is
 // the service's use case (orders.Service.RequeueStale); the reconciler
-// decides when and how far back.
+// decides when and how far back. Each pass also routes the orders that
+// wait for a shop (orders.Service.RouteWaiting).
 type Reconciler struct {
 	// Service re-enqueues with its Store, on Queue.
 	Service *orders.Service
@@ -41,6 +42,11 @@ func (r *Reconciler) Run(ctx context.Context) {
 	for {
 		if _, err := r.Pass(ctx); err != nil && ctx.Err() == nil {
 			r.Logger.Error("reconcile", "err", err)
+		}
+		// Orders taken while a key was being created, or from before
+		// shops were tenants, wait for a pass that routes them.
+		if _, err := r.Service.RouteWaiting(ctx); err != nil && ctx.Err() == nil {
+			r.Logger.Error("route waiting orders", "err", err)
 		}
 		select {
 		case <-ctx.Done():

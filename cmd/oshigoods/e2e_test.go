@@ -226,7 +226,7 @@ func testPhoto(t *testing.T) []byte {
 func createShopKey(t *testing.T, env map[string]string) string {
 	t.Helper()
 	var out, errb bytes.Buffer
-	if err := run(context.Background(), []string{"shop-keys", "create", "--name", "テスト印刷所"}, getenvFrom(env), &out, &errb); err != nil {
+	if err := run(context.Background(), []string{"shop-keys", "create", "--name", "テスト印刷所", "--kinds", "photo,card"}, getenvFrom(env), &out, &errb); err != nil {
 		t.Fatalf("shop-keys create: %v\n%s", err, errb.String())
 	}
 	key := strings.TrimSpace(out.String())

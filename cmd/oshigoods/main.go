@@ -4,6 +4,7 @@
 //	oshigoods worker       the worker alone
 //	oshigoods render       render one item offline, with no services
 //	oshigoods shop-keys    manage print-shop API keys
+//	oshigoods audit        print the audit log
 //	oshigoods pull         pull claimed orders into a print shop's hot folder
 //
 // With no configuration, serve runs the embedded default: in-process Redis
@@ -27,7 +28,9 @@ commands:
   serve                     HTTP API and worker in one process
   worker                    the render worker alone (needs OSHIGOODS_REDIS_URL)
   render                    render one item offline into a folder
-  shop-keys create --name   create a print-shop API key
+  shop-keys create|list|revoke|rotate
+                            manage print-shop API keys and see unrouted orders
+  audit [--since 24h]       print the audit log of shop and operator actions
   pull --server --key --dir  the print shop's hot-folder client
 
 Run "oshigoods <command> -h" for a command's flags.
@@ -69,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdPull(ctx, args[1:], getenv, stdout, stderr)
 	case "shop-keys":
 		return cmdShopKeys(ctx, args[1:], getenv, stdout, stderr)
+	case "audit":
+		return cmdAudit(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -280,8 +280,8 @@ func (s *Server) shop(h func(http.ResponseWriter, *http.Request, *orders.ShopKey
 	}
 }
 
-func (s *Server) listShopOrders(w http.ResponseWriter, r *http.Request, _ *orders.ShopKey) {
-	list, err := s.svc.ShopOrders(r.Context(), orders.Status(r.URL.Query().Get("status")))
+func (s *Server) listShopOrders(w http.ResponseWriter, r *http.Request, k *orders.ShopKey) {
+	list, err := s.svc.ShopOrders(r.Context(), k, orders.Status(r.URL.Query().Get("status")))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -17,7 +17,7 @@ import (
 func TestMarkPrintedRespectsClaims(t *testing.T) {
 	a := startAPI(t)
 	ctx := context.Background()
-	key, _, err := a.svc.CreateShopKey(ctx, "テスト印刷所")
+	key, _, err := a.svc.CreateShopKey(ctx, orders.NewShopKey{Name: "テスト印刷所", Kinds: []orders.Kind{orders.KindPhoto, orders.KindCard}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,18 +52,15 @@ func startAPI(t *testing.T) *testAPI {
 	return &testAPI{base: srv.URL, svc: svc, store: store}
 }
 
-// storedOrders counts the orders in the store that have not been rendered.
+// storedOrders counts the stored orders of photos or cards that wait for
+// a shop (the test makes no shop key).
 func (a *testAPI) storedOrders(t *testing.T) int {
 	t.Helper()
-	n := 0
-	for _, st := range []orders.Status{orders.StatusReceived, orders.StatusQueued} {
-		list, err := a.store.Orders(context.Background(), st, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n += len(list)
+	list, err := a.store.UnroutedOrders(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return n
+	return len(list)
 }
 
 // cardOrderBody is an order of one letter card.
@@ -217,7 +214,7 @@ func TestClaimCSVOpensInExcel(t *testing.T) {
 		byOrder[o.ID] = i
 	}
 
-	key, _, err := a.svc.CreateShopKey(ctx, "テスト印刷所")
+	key, _, err := a.svc.CreateShopKey(ctx, orders.NewShopKey{Name: "テスト印刷所", Kinds: []orders.Kind{orders.KindPhoto, orders.KindCard}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"oshigoods/orders"
 )
 
-// ClaimOrders leases up to req.Max ready orders to the shop. The orders are
+// ClaimOrders leases up to req.Max of the shop's ready orders to it. The orders are
 // picked and leased in one transaction: on PostgreSQL with FOR UPDATE SKIP
 // LOCKED, so concurrent claimers pass over each other's rows instead of
 // waiting, and a row another claim leased meanwhile is re-checked and
@@ -21,8 +21,8 @@ func (s *Store) ClaimOrders(ctx context.Context, id, shopID string, req orders.C
 	if req.Max <= 0 || req.Lease <= 0 {
 		return nil, fmt.Errorf("claim orders: request without defaults: %+v", req)
 	}
-	where := `WHERE o.status = ? AND (o.lease_expires_at IS NULL OR o.lease_expires_at <= ?)`
-	args := []any{string(orders.StatusReady), now}
+	where := `WHERE o.shop_id = ? AND o.status = ? AND (o.lease_expires_at IS NULL OR o.lease_expires_at <= ?)`
+	args := []any{shopID, string(orders.StatusReady), now}
 	if len(req.Kinds) > 0 || len(req.Templates) > 0 {
 		var miss []string
 		var margs []any

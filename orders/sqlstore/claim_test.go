@@ -75,7 +75,7 @@ func testClaim(t *testing.T, dsn string) {
 		t.Fatalf("third claim %v, want nil: nothing left", claimIDs(c3))
 	}
 	// Leased orders stay ready and listed.
-	if list, err := s.Orders(t.Context(), orders.StatusReady, 0); err != nil || len(list) != 3 {
+	if list, err := s.Orders(t.Context(), "shop1", orders.StatusReady, 0); err != nil || len(list) != 3 {
 		t.Fatalf("Orders(ready): %d, %v; want 3", len(list), err)
 	}
 	got, err := s.Claim(t.Context(), "c1")

@@ -20,7 +20,7 @@ const defaultLimit = 100
 
 const (
 	orderColumns = `id, token_hash, status, customer_name, customer_email,
-		COALESCE(idempotency_key, ''), request_hash, created_at, updated_at`
+		COALESCE(idempotency_key, ''), request_hash, COALESCE(shop_id, ''), created_at, updated_at`
 	itemColumns = `id, order_id, seq, template, kind, quantity, fields,
 		status, error_message, warnings, preflight, created_at, updated_at`
 	fileColumns = `item_id, name, role, content_type, size, sha256, storage_key`
@@ -81,14 +81,17 @@ func (s *Store) orderByKey(ctx context.Context, o *orders.Order) (*orders.Order,
 }
 
 func insertOrder(ctx context.Context, r runner, o *orders.Order) error {
-	var key any
+	var key, shop any
 	if o.IdempotencyKey != "" {
 		key = o.IdempotencyKey
 	}
+	if o.ShopID != "" {
+		shop = o.ShopID
+	}
 	if _, err := r.exec(ctx, `INSERT INTO orders (`+
-		`id, token_hash, status, customer_name, customer_email, idempotency_key, request_hash, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		o.ID, o.TokenHash, string(o.Status), o.Customer.Name, o.Customer.Email, key, o.RequestHash,
+		`id, token_hash, status, customer_name, customer_email, idempotency_key, request_hash, shop_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.ID, o.TokenHash, string(o.Status), o.Customer.Name, o.Customer.Email, key, o.RequestHash, shop,
 		o.CreatedAt, o.UpdatedAt); err != nil {
 		return fmt.Errorf("insert order: %w", err)
 	}
@@ -150,15 +153,15 @@ func (s *Store) Order(ctx context.Context, id string) (*orders.Order, error) {
 	return list[0], nil
 }
 
-// Orders returns orders with the given status, oldest first, with items and
-// files, at most limit (limit ≤ 0 means 100).
-func (s *Store) Orders(ctx context.Context, status orders.Status, limit int) ([]*orders.Order, error) {
+// Orders returns the shop's orders with the given status, oldest first,
+// with items and files, at most limit (limit ≤ 0 means 100).
+func (s *Store) Orders(ctx context.Context, shopID string, status orders.Status, limit int) ([]*orders.Order, error) {
 	if limit <= 0 {
 		limit = defaultLimit
 	}
 	var list []*orders.Order
 	err := s.read(ctx, func(r runner) (err error) {
-		list, err = loadOrders(ctx, r, `WHERE status = ? ORDER BY created_at, id LIMIT ?`, string(status), limit)
+		list, err = loadOrders(ctx, r, `WHERE shop_id = ? AND status = ? ORDER BY created_at, id LIMIT ?`, shopID, string(status), limit)
 		return err
 	})
 	return list, err
@@ -175,7 +178,7 @@ func loadOrders(ctx context.Context, r runner, where string, args ...any) ([]*or
 	for rows.Next() {
 		o := &orders.Order{}
 		if err := rows.Scan(&o.ID, &o.TokenHash, &o.Status, &o.Customer.Name, &o.Customer.Email,
-			&o.IdempotencyKey, &o.RequestHash, scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt)); err != nil {
+			&o.IdempotencyKey, &o.RequestHash, &o.ShopID, scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt)); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan order: %w", err)
 		}
@@ -412,7 +415,7 @@ func lockOrder(ctx context.Context, r runner, orderID string) error {
 // deriveOrder sets an order's status from its items' and its update time to
 // now. When the status becomes one that has an event (orders.EventType),
 // it writes the event with the order's next sequence number, and a pending
-// delivery for every webhook endpoint, in the same transaction: the outbox
+// delivery for every webhook endpoint of the order's shop, in the same transaction: the outbox
 // the webhook dispatcher reads. The caller holds the order's row lock.
 func deriveOrder(ctx context.Context, r runner, orderID string, now time.Time) error {
 	var old orders.Status

@@ -51,6 +51,11 @@ var scenarios = []struct {
 	{"not found", testNotFound},
 	{"uploads", testUploads},
 	{"shop keys", testShopKeys},
+	{"revoke and rotate shop keys", testRevokeRotate},
+	{"a shop lists and claims its own orders only", testShopIsolation},
+	{"events go to the order's shop's endpoints only", testShopEvents},
+	{"unrouted orders wait and are routed once", testUnrouted},
+	{"audit log", testAuditLog},
 	{"claim leases oldest ready orders", testClaim},
 	{"claim filters by kind and template", testClaimFilter},
 	{"expired or released lease is claimed again", testClaimLease},
@@ -101,6 +106,7 @@ func newOrder(id string, n int) *orders.Order {
 		Status:      orders.StatusReceived,
 		Customer:    orders.Customer{Name: "推し活 花子", Email: "hanako@example.com"},
 		RequestHash: "req-" + id,
+		ShopID:      "shop1",
 		CreatedAt:   t0,
 		UpdatedAt:   t0,
 	}
@@ -269,7 +275,7 @@ func testNoKey(t *testing.T, dsn string) {
 	s := openStore(t, dsn)
 	create(t, s, newOrder("o1", 1))
 	create(t, s, newOrder("o2", 1))
-	got, err := s.Orders(t.Context(), orders.StatusReceived, 0)
+	got, err := s.Orders(t.Context(), "shop1", orders.StatusReceived, 0)
 	if err != nil || len(got) != 2 {
 		t.Fatalf("Orders: %d orders, %v; want 2", len(got), err)
 	}
@@ -318,7 +324,7 @@ func testConcurrentCreate(t *testing.T, dsn string) {
 			t.Fatalf("CreateOrder %d returned order %s with %d items, want %s with 2", i, r.stored.ID, len(r.stored.Items), winner)
 		}
 	}
-	got, err := s.Orders(t.Context(), orders.StatusReceived, 0)
+	got, err := s.Orders(t.Context(), "shop1", orders.StatusReceived, 0)
 	if err != nil || len(got) != 1 {
 		t.Fatalf("Orders: %d orders, %v; want 1", len(got), err)
 	}
@@ -345,7 +351,7 @@ func testOrdersByStatus(t *testing.T, dsn string) {
 		{0, []string{"o1", "o2", "o3"}},
 		{2, []string{"o1", "o2"}},
 	} {
-		got, err := s.Orders(t.Context(), orders.StatusReceived, tc.limit)
+		got, err := s.Orders(t.Context(), "shop1", orders.StatusReceived, tc.limit)
 		if err != nil {
 			t.Fatalf("Orders: %v", err)
 		}
@@ -360,11 +366,11 @@ func testOrdersByStatus(t *testing.T, dsn string) {
 			t.Fatalf("Orders(received, %d) = %v, want %v", tc.limit, ids, tc.want)
 		}
 	}
-	got, err := s.Orders(t.Context(), orders.StatusQueued, 0)
+	got, err := s.Orders(t.Context(), "shop1", orders.StatusQueued, 0)
 	if err != nil || len(got) != 1 || got[0].ID != "queued" {
 		t.Fatalf("Orders(queued): %v, %v; want the queued order", got, err)
 	}
-	got, err = s.Orders(t.Context(), orders.StatusPrinted, 0)
+	got, err = s.Orders(t.Context(), "shop1", orders.StatusPrinted, 0)
 	if err != nil || len(got) != 0 {
 		t.Fatalf("Orders(printed): %v, %v; want none", got, err)
 	}
@@ -737,7 +743,8 @@ func testUploads(t *testing.T, dsn string) {
 
 func testShopKeys(t *testing.T, dsn string) {
 	s := openStore(t, dsn)
-	k := &orders.ShopKey{ID: "shop1", Name: "渋谷プリント", Hash: "hash-of-key", CreatedAt: t0}
+	k := &orders.ShopKey{ID: "shop1", Name: "渋谷プリント", Hash: "hash-of-key", CreatedAt: t0,
+		Kinds: []orders.Kind{orders.KindCard, orders.KindPhoto}, Templates: []string{"card-letter-tate"}}
 	if err := s.CreateShopKey(t.Context(), k); err != nil {
 		t.Fatalf("CreateShopKey: %v", err)
 	}
@@ -815,7 +822,7 @@ func testConcurrentOpen(t *testing.T, dsn string) {
 			t.Fatalf("CreateOrder through store %d: %v", i, err)
 		}
 	}
-	got, err := stores[n-1].Orders(t.Context(), orders.StatusReceived, 0)
+	got, err := stores[n-1].Orders(t.Context(), "shop1", orders.StatusReceived, 0)
 	if err != nil || len(got) != 1 {
 		t.Fatalf("Orders: %d, %v; want 1 order", len(got), err)
 	}

@@ -38,29 +38,3 @@ func (s *Store) Upload(ctx context.Context, id string) (*orders.Upload, error) {
 	}
 	return u, nil
 }
-
-// CreateShopKey stores a shop key's record. ECONFLICT if a key with its id
-// or hash exists.
-func (s *Store) CreateShopKey(ctx context.Context, k *orders.ShopKey) error {
-	_, err := runner{s.db, s.d}.exec(ctx, `INSERT INTO shop_keys (id, name, hash, created_at) VALUES (?, ?, ?, ?)`,
-		k.ID, k.Name, k.Hash, k.CreatedAt)
-	if s.d.uniqueViolation(err) {
-		return oshigoods.Errorf(oshigoods.ECONFLICT, "The shop key already exists.")
-	} else if err != nil {
-		return fmt.Errorf("insert shop key: %w", err)
-	}
-	return nil
-}
-
-// ShopKeyByHash returns the key with the given hash. ENOTFOUND if none.
-func (s *Store) ShopKeyByHash(ctx context.Context, hash string) (*orders.ShopKey, error) {
-	k := &orders.ShopKey{}
-	err := runner{s.db, s.d}.queryRow(ctx, `SELECT id, name, hash, created_at FROM shop_keys WHERE hash = ?`, hash).
-		Scan(&k.ID, &k.Name, &k.Hash, scanTime(&k.CreatedAt))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, oshigoods.Errorf(oshigoods.ENOTFOUND, "Shop key not found.")
-	} else if err != nil {
-		return nil, fmt.Errorf("select shop key: %w", err)
-	}
-	return k, nil
-}

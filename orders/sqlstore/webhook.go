@@ -13,8 +13,8 @@ import (
 )
 
 // addEvent writes an event and a pending delivery of it for every webhook
-// endpoint, in the caller's transaction, and advances the order's event
-// sequence.
+// endpoint of the order's shop (none while it has no shop), in the
+// caller's transaction, and advances the order's event sequence.
 func addEvent(ctx context.Context, r runner, e *orders.Event) error {
 	data, err := json.Marshal(e.Data)
 	if err != nil {
@@ -28,8 +28,9 @@ func addEvent(ctx context.Context, r runner, e *orders.Event) error {
 		return fmt.Errorf("advance event sequence: %w", err)
 	}
 	if _, err := r.exec(ctx, `INSERT INTO webhook_deliveries (event_id, endpoint_id, status, attempts, created_at, updated_at)
-		SELECT ?, id, ?, 0, ?, ? FROM webhook_endpoints`,
-		e.ID, orders.DeliveryPending, e.CreatedAt, e.CreatedAt); err != nil {
+		SELECT ?, id, ?, 0, ?, ? FROM webhook_endpoints
+		WHERE shop_id = (SELECT shop_id FROM orders WHERE id = ?)`,
+		e.ID, orders.DeliveryPending, e.CreatedAt, e.CreatedAt, e.OrderID); err != nil {
 		return fmt.Errorf("insert deliveries: %w", err)
 	}
 	return nil
