@@ -196,6 +196,9 @@ type FileStore interface {
 	Put(ctx context.Context, key string, data []byte, contentType string) error
 	// Get returns the object's bytes; ENOTFOUND if there is none.
 	Get(ctx context.Context, key string) ([]byte, error)
+	// Delete removes the object. Deleting a key that does not exist is not
+	// an error, so a deletion that failed halfway can simply be repeated.
+	Delete(ctx context.Context, key string) error
 	// PresignGet returns a URL that downloads the object until ttl passes.
 	PresignGet(ctx context.Context, key, filename string, ttl time.Duration) (string, error)
 	// Ping checks that the bucket is reachable.
