@@ -82,8 +82,17 @@ type Order struct {
 	IdempotencyKey string
 	RequestHash    string
 	Items          []*Item
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// Uploads are the ids of the uploads the items' image fields name. Set
+	// when the order is created, so that the store keeps those uploads with
+	// the order (the upload sweeper passes them over); not read back.
+	Uploads   []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// ErasedAt is when the order's personal data was erased (EraseOrder,
+	// or the retention period), zero if it was not. An erased order keeps
+	// its ids, items' templates, kinds, quantities, statuses and dates; its
+	// customer, fields, warnings, errors and files are gone.
+	ErasedAt time.Time
 }
 
 // Item is one good in an order, rendered by one task.
