@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -134,6 +135,9 @@ func (s *Store) EraseOrder(ctx context.Context, orderID string, now time.Time) (
 			request_hash = '', claim_id = NULL, lease_expires_at = NULL, erased_at = ? WHERE id = ?`, now, orderID); err != nil {
 			return fmt.Errorf("erase order: %w", err)
 		}
+		if err := eraseEventReasons(ctx, r, orderID); err != nil {
+			return err
+		}
 		changed = true
 		return deriveOrder(ctx, r, orderID, now)
 	})
@@ -211,4 +215,46 @@ func (s *Store) ForgetFiles(ctx context.Context, orderID string) error {
 		}
 		return nil
 	})
+}
+
+// eraseEventReasons clears the failure reasons in an order's events: a
+// reason is an item's error, which may quote the fan's text.
+func eraseEventReasons(ctx context.Context, r runner, orderID string) error {
+	rows, err := r.query(ctx, `SELECT id, data FROM events WHERE order_id = ?`, orderID)
+	if err != nil {
+		return fmt.Errorf("select events: %w", err)
+	}
+	edits := map[string]string{}
+	for rows.Next() {
+		var id, data string
+		if err := rows.Scan(&id, &data); err != nil {
+			rows.Close()
+			return fmt.Errorf("scan event: %w", err)
+		}
+		var d orders.EventData
+		if err := json.Unmarshal([]byte(data), &d); err != nil {
+			rows.Close()
+			return fmt.Errorf("decode event %s: %w", id, err)
+		}
+		if d.Reason == "" {
+			continue
+		}
+		d.Reason = ""
+		b, err := json.Marshal(d)
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("encode event %s: %w", id, err)
+		}
+		edits[id] = string(b)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("select events: %w", err)
+	}
+	for id, data := range edits {
+		if _, err := r.exec(ctx, `UPDATE events SET data = ? WHERE id = ?`, data, id); err != nil {
+			return fmt.Errorf("erase event reason: %w", err)
+		}
+	}
+	return nil
 }

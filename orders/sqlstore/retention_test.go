@@ -209,6 +209,21 @@ func testEraseRefused(t *testing.T, dsn string) {
 		t.Fatalf("refused erasure changed the order: %+v", o)
 	}
 
+	// A failed order: erased, its event's reason (the item's error,
+	// which may quote the fan's text) cleared.
+	failed := newOrder("failed", 1)
+	create(t, s, failed)
+	if _, err := s.TransitionItem(ctx, failed.Items[0].ID, []orders.Status{orders.StatusReceived}, orders.StatusFailed, "「蓮」 is too wide for its box"); err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := s.EraseOrder(ctx, "failed", now); err != nil || !changed {
+		t.Fatalf("erase of a failed order: %v, %v", changed, err)
+	}
+	evs, err := s.Events(ctx, "failed")
+	if err != nil || len(evs) != 1 || evs[0].Data.Status != orders.StatusFailed || evs[0].Data.Reason != "" {
+		t.Fatalf("events of the erased order: %+v, %v", evs, err)
+	}
+
 	// A ready order nobody claimed: erased and cancelled, never claimed.
 	readyOrder(t, s, "ready", t0.Add(time.Hour))
 	if changed, err := s.EraseOrder(ctx, "ready", now); err != nil || !changed {
