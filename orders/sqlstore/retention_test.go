@@ -1,8 +1,10 @@
 package sqlstore
 
 import (
+	"io/fs"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,6 +25,7 @@ func TestRetention(t *testing.T) {
 				{"erase keeps an anonymised record", testEraseOrder},
 				{"erase refused while in production or claimed", testEraseRefused},
 				{"expired orders are the finished ones", testExpiredOrders},
+				{"migration 0005 backfills the uploads orders use", testBackfillOrderUploads},
 			} {
 				t.Run(tc.scenario, func(t *testing.T) {
 					t.Parallel()
@@ -272,5 +275,35 @@ func testExpiredOrders(t *testing.T, dsn string) {
 	}
 	if ids, err := s.ExpiredOrders(ctx, later, 2); err != nil || len(ids) != 2 {
 		t.Fatalf("ExpiredOrders limit 2 = %v, %v", ids, err)
+	}
+}
+
+// testBackfillOrderUploads runs migration 0005's backfill on an order taken
+// before it (its items' fields name its upload, no order_uploads row): the
+// upload is then in use, and not swept.
+func testBackfillOrderUploads(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	ctx := t.Context()
+	upload(t, s, "upl_a1", t0)
+	upload(t, s, "upl_a", t0)
+	o := newOrder("legacy", 1)
+	o.Items[0].Fields = map[string]string{"photo": "upl_a", "name": "upl_a1 is not a photo here"}
+	create(t, s, o)
+	if got, err := s.ExpiredUploads(ctx, t0.Add(time.Hour), 0); err != nil || len(got) != 2 {
+		t.Fatalf("before the backfill: %v, %v", uploadIDs(got), err)
+	}
+	b, err := fs.ReadFile(migrations, "migrations/"+s.d.name+"/0005_retention.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(string(b), "INSERT INTO order_uploads")
+	if i < 0 {
+		t.Fatal("no backfill in migration 0005")
+	}
+	if _, err := s.db.ExecContext(ctx, string(b[i:])); err != nil {
+		t.Fatalf("backfill: %v", err)
+	}
+	if got, err := s.ExpiredUploads(ctx, t0.Add(time.Hour), 0); err != nil || !reflect.DeepEqual(uploadIDs(got), []string{"upl_a1"}) {
+		t.Fatalf("after the backfill: %v, %v; want [upl_a1] (named only inside a text)", uploadIDs(got), err)
 	}
 }
