@@ -14,6 +14,13 @@ import (
 // ActorOperator is the actor of the operator's commands (oshigoods CLI).
 const ActorOperator = "operator"
 
+// ActorFan and ActorRetention erase orders: the fan with the order's
+// token, the sweeper when the retention period has passed.
+const (
+	ActorFan       = "fan"
+	ActorRetention = "retention"
+)
+
 // ShopActor is the actor of a shop's requests: "shop:<key id>".
 func ShopActor(shop *ShopKey) string { return "shop:" + shop.ID }
 
@@ -21,10 +28,12 @@ func ShopActor(shop *ShopKey) string { return "shop:" + shop.ID }
 type AuditEntry struct {
 	ID int64     `json:"id"`
 	At time.Time `json:"at"`
-	// Actor is ActorOperator or a ShopActor.
+	// Actor is ActorOperator, a ShopActor, ActorFan (an erasure the fan
+	// asked for) or ActorRetention (the retention sweeper).
 	Actor string `json:"actor"`
 	// Action is a dotted verb: claim, release, ack.printed, ack.failed,
-	// printed, key.create, key.revoke, key.rotate, webhook.create, …
+	// printed, key.create, key.revoke, key.rotate, webhook.create,
+	// order.erase, …
 	Action string `json:"action"`
 	// Subject is the id acted on: an order, a claim, a key, an endpoint.
 	Subject string `json:"subject"`
@@ -43,7 +52,7 @@ func (s *Service) Audit(ctx context.Context, actor, action, subject, detail stri
 // action it records is done.
 func (s *Service) audit(ctx context.Context, actor, action, subject, detail string) {
 	if err := s.Audit(ctx, actor, action, subject, detail); err != nil {
-		s.logger().Error("audit log", "actor", actor, "action", action, "subject", subject, "err", err)
+		s.log().Error("audit log", "actor", actor, "action", action, "subject", subject, "err", err)
 	}
 }
 

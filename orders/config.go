@@ -67,7 +67,7 @@ func (s *Service) Validate() error {
 	if s.Catalog == nil {
 		errs = append(errs, errors.New("orders: Service needs a Catalog"))
 	}
-	errs = append(errs, CheckSecret(s.Secret), s.Limits.Validate(), s.Profile.Validate())
+	errs = append(errs, CheckSecret(s.Secret), s.Limits.Validate(), s.Retention.Validate(), s.Profile.Validate())
 	return errors.Join(errs...)
 }
 

@@ -83,10 +83,19 @@ type Order struct {
 	RequestHash    string
 	// ShopID is the shop its physical items are routed to (Route); ""
 	// while none makes them, or when it has none (voice only).
-	ShopID    string
-	Items     []*Item
+	ShopID string
+	Items  []*Item
+	// Uploads are the ids of the uploads the items' image fields name. Set
+	// when the order is created, so that the store keeps those uploads with
+	// the order (the upload sweeper passes them over); not read back.
+	Uploads   []string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// ErasedAt is when the order's personal data was erased (EraseOrder,
+	// or the retention period), zero if it was not. An erased order keeps
+	// its ids, items' templates, kinds, quantities, statuses and dates; its
+	// customer, fields, warnings, errors and files are gone.
+	ErasedAt time.Time
 }
 
 // Item is one good in an order, rendered by one task.

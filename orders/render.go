@@ -138,7 +138,7 @@ func (s *Service) RequeueStale(ctx context.Context, q Queue, waitingBefore, rend
 		if _, err := s.Store.TransitionItem(ctx, item.ID, from, StatusQueued, ""); err != nil {
 			return n, err
 		}
-		s.logger().Info("re-enqueued item", "item", item.ID, "status", item.Status)
+		s.log().Info("re-enqueued item", "item", item.ID, "status", item.Status)
 		n++
 	}
 	return n, nil

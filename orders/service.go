@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -68,6 +69,9 @@ type Service struct {
 	// previewed with. The zero Profile is digital: no bleed, no marks.
 	Profile Profile
 	Limits  Limits
+	// Retention says how long uploads and orders' personal data are kept
+	// (retention.go). The zero value is the defaults.
+	Retention Retention
 	// URLTTL is how long presigned download URLs last. Default 1 hour.
 	URLTTL time.Duration
 }
@@ -122,7 +126,12 @@ func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idempotencyKey 
 			return nil, "", false, err
 		}
 		item.OrderID, item.CreatedAt, item.UpdatedAt = o.ID, now, now
-		o.Items = append(o.Items, item)
+		o.Items = append(o.Items, item.Item)
+		for _, f := range item.uploads {
+			if !slices.Contains(o.Uploads, f) {
+				o.Uploads = append(o.Uploads, f)
+			}
+		}
 	}
 	token = OrderToken(s.Secret, o.ID)
 	o.TokenHash = Hash(token)
@@ -153,7 +162,13 @@ func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idempotencyKey 
 	return stored, token, true, nil
 }
 
-func (s *Service) newItem(ctx context.Context, i int, ni NewItem, lim Limits) (*Item, error) {
+// newItemResult is a validated item with the ids of the uploads it uses.
+type newItemResult struct {
+	*Item
+	uploads []string
+}
+
+func (s *Service) newItem(ctx context.Context, i int, ni NewItem, lim Limits) (*newItemResult, error) {
 	prefix := fmt.Sprintf("items[%d].", i)
 	tpl, err := s.Catalog.Template(ni.Template)
 	if err != nil {
@@ -170,7 +185,8 @@ func (s *Service) newItem(ctx context.Context, i int, ni NewItem, lim Limits) (*
 	for k, v := range ni.Fields {
 		fields[k] = v
 	}
-	var imageWarnings []string
+	var imageWarnings, uploads []string
+	ttl := s.Retention.WithDefaults().UploadTTL
 	for _, f := range tpl.Fields() {
 		id := fields[f.Name]
 		if f.Type != FieldImage || id == "" {
@@ -183,6 +199,12 @@ func (s *Service) newItem(ctx context.Context, i int, ni NewItem, lim Limits) (*
 			}
 			return nil, err
 		}
+		// An upload past its TTL is deleted by the sweeper: it cannot be
+		// ordered any more.
+		if time.Since(up.CreatedAt) > ttl {
+			return nil, oshigoods.FieldErrorf(prefix+"fields."+f.Name, "upload %q has expired: upload the image again with POST /v1/uploads.", id)
+		}
+		uploads = append(uploads, id)
 		// A photo too small for its slot is refused now, not by the
 		// printer; a soft one is ordered with a warning.
 		for _, r := range tpl.RateImage(up.Width, up.Height) {
@@ -200,10 +222,10 @@ func (s *Service) newItem(ctx context.Context, i int, ni NewItem, lim Limits) (*
 		return nil, prefixed(prefix+"fields.", err)
 	}
 	warnings = append(imageWarnings, warnings...)
-	return &Item{
+	return &newItemResult{Item: &Item{
 		ID: NewID("itm"), Seq: i, Template: info.ID, Kind: info.Kind, Quantity: ni.Quantity,
 		Fields: fields, Status: StatusReceived, Warnings: warnings,
-	}, nil
+	}, uploads: uploads}, nil
 }
 
 // UploadSlot is an upload's effective resolution in one image field of one

@@ -3,7 +3,6 @@ package orders
 import (
 	"context"
 	"fmt"
-	"log/slog"
 
 	"oshigoods"
 )
@@ -42,7 +41,7 @@ func (s *Service) MarkPrinted(ctx context.Context, shop *ShopKey, orderID string
 		return nil, err
 	}
 	s.audit(ctx, ShopActor(shop), "printed", orderID, "")
-	s.logger().Info("order printed", "order", orderID, "shop", shop.Name)
+	s.log().Info("order printed", "order", orderID, "shop", shop.Name)
 	return s.Store.Order(ctx, orderID)
 }
 
@@ -145,12 +144,4 @@ func (s *Service) OrderFile(ctx context.Context, orderID, token, itemID, name st
 		return nil, nil, err
 	}
 	return file, data, nil
-}
-
-// logger returns the service's logger, or slog's default when none is set.
-func (s *Service) logger() *slog.Logger {
-	if s.Logger != nil {
-		return s.Logger
-	}
-	return slog.Default()
 }

@@ -24,6 +24,7 @@ type Store interface {
 	ClaimStore
 	WebhookStore
 	AuditStore
+	RetentionStore
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database.
@@ -219,6 +220,47 @@ type WebhookStore interface {
 	DeliveryLog(ctx context.Context, endpointID string, limit int) ([]DeliveryAttempt, error)
 }
 
+// RetentionStore finds personal data past its retention period and
+// erases it (retention.go). Every method may be called by many sweepers at
+// once and repeated: deletions of what is gone are no-ops.
+type RetentionStore interface {
+	// ExpiredUploads returns uploads made before `before` that no order
+	// uses, oldest first, at most limit (≤ 0 means 100).
+	ExpiredUploads(ctx context.Context, before time.Time, limit int) ([]*Upload, error)
+
+	// DeleteUpload deletes an upload's record if no order uses it, and
+	// reports whether it did (false: gone already, or an order took it).
+	DeleteUpload(ctx context.Context, id string) (deleted bool, err error)
+
+	// ExpiredOrders returns the ids of orders, oldest change first, at most
+	// limit (≤ 0 means 100), that are either not erased, finished
+	// (Order.Finished) and unchanged since before, with no active claim; or
+	// erased with files or uploads still recorded (an erasure to finish).
+	ExpiredOrders(ctx context.Context, before time.Time, limit int) ([]string, error)
+
+	// EraseOrder anonymises an order in one transaction under its lock: the
+	// customer's name and e-mail, the idempotency key and request hash,
+	// and its items' fields, warnings, errors and preflight records are
+	// cleared and ErasedAt set to now. Ready items of physical goods are
+	// cancelled (so no shop claims an order without its photo), and the
+	// order's status derived again. Its files' and uploads' records stay
+	// until ForgetFiles, so their objects can be deleted first. It reports
+	// whether the order changed; an erased order is left as it is.
+	// ENOTFOUND if there is no such order; ECONFLICT while an item is
+	// received, queued or rendering, or an active claim's lease holds it.
+	EraseOrder(ctx context.Context, orderID string, now time.Time) (changed bool, err error)
+
+	// ErasureKeys returns the file-store keys of an erased order's
+	// rendered files and of the uploads it uses that no order still
+	// holding its personal data uses. None for an order that is not erased.
+	ErasureKeys(ctx context.Context, orderID string) ([]string, error)
+
+	// ForgetFiles deletes the records of an erased order's rendered files,
+	// its use of uploads, and the uploads no other order uses. A no-op for
+	// an order that is not erased.
+	ForgetFiles(ctx context.Context, orderID string) error
+}
+
 // Completion is what a finished render records on its item.
 type Completion struct {
 	Files []File
@@ -235,6 +277,9 @@ type FileStore interface {
 	Put(ctx context.Context, key string, data []byte, contentType string) error
 	// Get returns the object's bytes; ENOTFOUND if there is none.
 	Get(ctx context.Context, key string) ([]byte, error)
+	// Delete removes the object. Deleting a key that does not exist is not
+	// an error, so a deletion that failed halfway can simply be repeated.
+	Delete(ctx context.Context, key string) error
 	// PresignGet returns a URL that downloads the object until ttl passes.
 	PresignGet(ctx context.Context, key, filename string, ttl time.Duration) (string, error)
 	// Ping checks that the bucket is reachable.

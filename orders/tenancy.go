@@ -106,7 +106,7 @@ func (s *Service) CreateShopKey(ctx context.Context, req NewShopKey) (key string
 	}
 	s.audit(ctx, ActorOperator, "key.create", k.ID, makesDetail(k))
 	if _, err := s.RouteWaiting(ctx); err != nil {
-		s.logger().Warn("route waiting orders", "err", err)
+		s.log().Warn("route waiting orders", "err", err)
 	}
 	return key, k, nil
 }
@@ -191,7 +191,7 @@ func (s *Service) RevokeShopKey(ctx context.Context, id string) error {
 	}
 	s.audit(ctx, ActorOperator, "key.revoke", id, "")
 	if _, err := s.RouteWaiting(ctx); err != nil {
-		s.logger().Warn("route waiting orders", "err", err)
+		s.log().Warn("route waiting orders", "err", err)
 	}
 	return nil
 }

@@ -282,11 +282,11 @@ func (s *Service) DeliverWebhook(ctx context.Context, eventID, endpointID string
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := s.Store.RecordDeliveryAttempt(rctx, a); err != nil {
-		s.logger().Error("record delivery attempt", "event", a.EventID, "endpoint", a.EndpointID, "err", err)
+		s.log().Error("record delivery attempt", "event", a.EventID, "endpoint", a.EndpointID, "err", err)
 	}
 	if sendErr != nil {
 		return fmt.Errorf("deliver %s to %s: %w", d.Event.ID, d.Endpoint.ID, sendErr)
 	}
-	s.logger().Info("webhook delivered", "event", d.Event.ID, "type", d.Event.Type, "endpoint", d.Endpoint.ID, "attempt", a.Attempt)
+	s.log().Info("webhook delivered", "event", d.Event.ID, "type", d.Event.Type, "endpoint", d.Endpoint.ID, "attempt", a.Attempt)
 	return nil
 }

@@ -185,6 +185,22 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	return data, nil
 }
 
+// Delete removes the object under key. A key that does not exist is not an
+// error (S3 itself answers 204 to it; a server that says NoSuchKey is
+// taken at its word). EUNAVAILABLE if the server cannot be reached.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	_, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.bucket, Key: &key})
+	if err != nil {
+		var nsk *types.NoSuchKey
+		var api smithy.APIError
+		if errors.As(err, &nsk) || errors.As(err, &api) && (api.ErrorCode() == "NotFound" || api.ErrorCode() == "NoSuchKey") {
+			return nil
+		}
+		return fmt.Errorf("delete %s: %w", key, classify(err))
+	}
+	return nil
+}
+
 // PresignGet returns a URL that downloads the object as filename until ttl
 // passes.
 func (s *Store) PresignGet(ctx context.Context, key, filename string, ttl time.Duration) (string, error) {

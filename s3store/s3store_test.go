@@ -183,3 +183,69 @@ func TestOutageIsUnavailable(t *testing.T) {
 		})
 	}
 }
+
+// TestDelete: on real MinIO and on the embedded S3 (which checks SigV4),
+// Delete removes the object (Get is then ENOTFOUND and its presigned URL
+// 404) and deleting a missing key, or the same key again, is no error.
+func TestDelete(t *testing.T) {
+	ctx := context.Background()
+	stores := map[string]func(t *testing.T) *s3store.Store{
+		"embedded": func(t *testing.T) *s3store.Store {
+			srv, err := embedded.StartS3(embedded.S3Config{Dir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(srv.Close)
+			st, err := s3store.New(ctx, s3store.Config{Endpoint: srv.Endpoint(), Bucket: "delete", AccessKey: srv.AccessKey(), SecretKey: srv.SecretKey()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		},
+		"minio": func(t *testing.T) *s3store.Store {
+			s3 := testenv.S3Bucket(t)
+			st, err := s3store.New(ctx, s3store.Config{Endpoint: s3.Endpoint, Bucket: s3.Bucket, AccessKey: s3.AccessKey, SecretKey: s3.SecretKey})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		},
+	}
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			if err := st.Put(ctx, "uploads/upl_1.jpeg", []byte("photo"), "image/jpeg"); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Put(ctx, "uploads/upl_2.jpeg", []byte("kept"), "image/jpeg"); err != nil {
+				t.Fatal(err)
+			}
+			url, err := st.PresignGet(ctx, "uploads/upl_1.jpeg", "photo.jpg", time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Delete(ctx, "uploads/upl_1.jpeg"); err != nil {
+				t.Fatalf("Delete: %v", err)
+			}
+			if _, err := st.Get(ctx, "uploads/upl_1.jpeg"); oshigoods.ErrorCode(err) != oshigoods.ENOTFOUND {
+				t.Fatalf("Get after Delete: %v, want ENOTFOUND", err)
+			}
+			resp, err := http.Get(url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNotFound {
+				t.Fatalf("presigned GET after Delete: %d, want 404", resp.StatusCode)
+			}
+			for _, k := range []string{"uploads/upl_1.jpeg", "never/there"} {
+				if err := st.Delete(ctx, k); err != nil {
+					t.Fatalf("Delete of missing %s: %v", k, err)
+				}
+			}
+			if got, err := st.Get(ctx, "uploads/upl_2.jpeg"); err != nil || string(got) != "kept" {
+				t.Fatalf("other object: %q, %v", got, err)
+			}
+		})
+	}
+}

@@ -93,7 +93,7 @@ func New(cfg Config) (*Server, error) {
 	for k, v := range funcs {
 		fm[k] = v
 	}
-	for _, name := range []string{"index", "product", "order", "notfound"} {
+	for _, name := range []string{"index", "product", "order", "privacy", "notfound"} {
 		t, err := template.New("layout.html").Funcs(fm).ParseFS(pageFiles, "web/templates/layout.html", "web/templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse page %s: %w", name, err)
@@ -104,6 +104,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("GET /{$}", s.index)
 	s.mux.HandleFunc("GET /goods/{id}", s.product)
 	s.mux.HandleFunc("GET /orders/{id}", s.order)
+	s.mux.HandleFunc("GET /privacy", s.privacy)
 	s.mux.HandleFunc("GET /files/{order}/{item}/{name}", s.file)
 	s.mux.HandleFunc("/", s.notFound)
 	return s, nil

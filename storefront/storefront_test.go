@@ -42,6 +42,13 @@ func (f *memFiles) Get(_ context.Context, key string) ([]byte, error) {
 	return nil, oshigoods.Errorf(oshigoods.ENOTFOUND, "no such object.")
 }
 
+func (f *memFiles) Delete(_ context.Context, key string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.m, key)
+	return nil
+}
+
 func (f *memFiles) PresignGet(_ context.Context, key, _ string, _ time.Duration) (string, error) {
 	return "http://files.invalid/" + key, nil
 }

@@ -46,6 +46,10 @@ type config struct {
 	// WebhookRetry is the first webhook retry's delay; it doubles each time.
 	WebhookRetry time.Duration
 	MaxUpload    int64
+	// UploadTTL is how long an upload no order uses is kept, and
+	// Retention how long an order's personal data is kept once finished.
+	UploadTTL time.Duration
+	Retention time.Duration
 	// Profile names the print profile renders use (render.ProfileNames).
 	Profile string
 	// OutputICC is the path of an ICC output profile for the print PDFs'
@@ -86,6 +90,8 @@ var (
 	reconcileRange   = fmt.Sprintf("give %s–1h", worker.MinInterval)
 	staleRange       = fmt.Sprintf("give %s–24h", worker.MinInterval)
 	webhookRange     = fmt.Sprintf("give %s–1h", worker.MinInterval)
+	uploadTTLRange   = "give 1m–720h (30 days)"
+	retentionRange   = "give 1h–87600h (10 years), e.g. 2160h for 90 days"
 	uploadRange      = fmt.Sprintf("give %d (64 KiB) to %d (1 GiB), or 0 for the default 30 MiB", orders.MinUploadBytes, orders.MaxUploadBytes)
 )
 
@@ -181,6 +187,10 @@ var settings = []setting{
 		c.MaxUpload = n
 		return nil
 	}},
+	{env: "OSHIGOODS_UPLOAD_TTL", flag: "upload-ttl", key: "orders.UploadTTL", def: "24h", help: "how long an upload no order uses is kept, 1m–720h",
+		parse: durationSetting(func(c *config) *time.Duration { return &c.UploadTTL }, uploadTTLRange)},
+	{env: "OSHIGOODS_RETENTION", flag: "retention", key: "orders.OrderRetention", def: "2160h", help: "how long an order's personal data is kept once it is finished, 1h–87600h (2160h is 90 days)",
+		parse: durationSetting(func(c *config) *time.Duration { return &c.Retention }, retentionRange)},
 }
 
 // otherVariables are read by commands that do not bind config (pull).
@@ -265,6 +275,7 @@ func (c *config) validate() error {
 	}
 	check("s3", s3.Validate())
 	check("orders", orders.Limits{MaxUploadBytes: c.MaxUpload}.Validate())
+	check("orders", c.retention().Validate())
 	if c.Secret != "" {
 		check("orders", orders.CheckSecret([]byte(c.Secret)))
 	}
@@ -287,6 +298,11 @@ func (s setting) problem(v, what string) error {
 // workerConfig is the worker's part of the configuration.
 func (c *config) workerConfig() worker.Config {
 	return worker.Config{Concurrency: c.Concurrency, ReconcileInterval: c.Reconcile, StaleAfter: c.StaleAfter, WebhookRetry: c.WebhookRetry}
+}
+
+// retention is how long personal data is kept (orders.Retention).
+func (c *config) retention() orders.Retention {
+	return orders.Retention{UploadTTL: c.UploadTTL, OrderRetention: c.Retention}
 }
 
 // s3Config is the bucket's part; an empty endpoint is the embedded server.

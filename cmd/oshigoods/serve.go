@@ -131,7 +131,8 @@ func cmdWorker(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 // runWorker processes render and webhook tasks, re-enqueues items Redis
-// lost and dispatches pending webhook deliveries, until ctx ends.
+// lost, dispatches pending webhook deliveries and deletes personal data
+// past its retention period, until ctx ends.
 func (s *system) runWorker(ctx context.Context) error {
 	srv := asynq.NewServer(s.redisOpt, asynq.Config{
 		Concurrency:    s.cfg.Concurrency,
@@ -162,11 +163,15 @@ func (s *system) runWorker(ctx context.Context) error {
 	dispatched := make(chan struct{})
 	go func() { dispatch.Run(ctx); close(dispatched) }()
 	go func() { rec.Run(ctx); close(done) }()
+	sweep := &worker.Sweeper{Service: s.svc, Logger: s.logger}
+	swept := make(chan struct{})
+	go func() { sweep.Run(ctx); close(swept) }()
 	s.logger.Info("worker started", "concurrency", s.cfg.Concurrency)
 	<-ctx.Done()
 	srv.Shutdown()
 	<-done
 	<-dispatched
+	<-swept
 	return nil
 }
 

@@ -293,6 +293,23 @@ func TestStorefront(t *testing.T) {
 		shoot("4-order-voice")
 	}
 
+	// The fan erases the voice order's personal data (a clip delivered by
+	// download: the order is finished), confirming the dialog; then the
+	// privacy page states the periods.
+	{
+		do("erase the voice order", 10*time.Second,
+			chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
+			chromedp.Click(chromedp.CSS("#erase-button")),
+		)
+		waitFor("the order shown erased", `!document.getElementById('erased').hidden && document.getElementById('erase').hidden && document.getElementById('order-customer').textContent === '（削除済み）' && !document.querySelector('.goods audio')`, 15*time.Second)
+		shoot("7-order-erased")
+		do("open the privacy page", 20*time.Second, chromedp.Click(chromedp.CSS(`footer a[href="/privacy"]`)), chromedp.WaitVisible(chromedp.CSS(".privacy")))
+		if got := eval(`document.querySelector('.privacy').innerText`); !strings.Contains(got, "24 時間") || !strings.Contains(got, "90 日") {
+			t.Fatalf("privacy page %q, want the periods", got)
+		}
+		shoot("8-privacy")
+	}
+
 	if errs := consoleErrors(); len(errs) > 0 {
 		t.Fatalf("the pages reported errors:\n%s", strings.Join(errs, "\n"))
 	}

@@ -48,6 +48,7 @@ func New(svc *orders.Service, logger *slog.Logger, ready map[string]Pinger) *Ser
 	s.mux.HandleFunc("GET /v1/shop/orders", s.shop(s.listShopOrders))
 	s.mux.HandleFunc("POST /v1/shop/orders/{id}/printed", s.shop(s.markPrinted))
 	s.mux.HandleFunc("POST /v1/orders/{id}/cancel", s.cancelOrder)
+	s.mux.HandleFunc("POST /v1/orders/{id}/erase", s.eraseOrder)
 	s.mux.HandleFunc("POST /v1/shop/claims", s.shop(s.createClaim))
 	s.mux.HandleFunc("GET /v1/shop/claims/{id}", s.shop(s.getClaim))
 	s.mux.HandleFunc("GET /v1/shop/claims/{id}/imposition.pdf", s.shop(s.getImposition))

@@ -42,6 +42,13 @@ func (m *memFiles) Get(_ context.Context, key string) ([]byte, error) {
 	return nil, oshigoods.Errorf(oshigoods.ENOTFOUND, "no object")
 }
 
+func (m *memFiles) Delete(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.objs, key)
+	return nil
+}
+
 func (m *memFiles) PresignGet(_ context.Context, key, _ string, _ time.Duration) (string, error) {
 	return "http://files.invalid/" + key, nil
 }

@@ -16,6 +16,9 @@ type orderView struct {
 	Items     []itemView      `json:"items"`
 	CreatedAt time.Time       `json:"created_at"`
 	UpdatedAt time.Time       `json:"updated_at"`
+	// ErasedAt is when the order's personal data was erased; absent if
+	// it was not.
+	ErasedAt *time.Time `json:"erased_at,omitempty"`
 }
 
 type itemView struct {
@@ -47,6 +50,9 @@ type fileView struct {
 // viewOrder renders an order for the API, with presigned file URLs.
 func (s *Server) viewOrder(ctx context.Context, o *orders.Order) (orderView, error) {
 	v := orderView{ID: o.ID, Status: o.Status, Customer: o.Customer, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Items: []itemView{}}
+	if !o.ErasedAt.IsZero() {
+		v.ErasedAt = &o.ErasedAt
+	}
 	for _, it := range o.Items {
 		iv := itemView{ID: it.ID, Template: it.Template, Kind: it.Kind, Quantity: it.Quantity, Fields: it.Fields, Status: it.Status, Error: it.Error, Warnings: it.Warnings, Preflight: it.Preflight}
 		for _, f := range it.Files {

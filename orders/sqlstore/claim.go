@@ -21,7 +21,8 @@ func (s *Store) ClaimOrders(ctx context.Context, id, shopID string, req orders.C
 	if req.Max <= 0 || req.Lease <= 0 {
 		return nil, fmt.Errorf("claim orders: request without defaults: %+v", req)
 	}
-	where := `WHERE o.shop_id = ? AND o.status = ? AND (o.lease_expires_at IS NULL OR o.lease_expires_at <= ?)`
+	// An erased order has no files left to make (orders.RetentionStore).
+	where := `WHERE o.shop_id = ? AND o.status = ? AND o.erased_at IS NULL AND (o.lease_expires_at IS NULL OR o.lease_expires_at <= ?)`
 	args := []any{shopID, string(orders.StatusReady), now}
 	if len(req.Kinds) > 0 || len(req.Templates) > 0 {
 		var miss []string

@@ -20,7 +20,7 @@ const defaultLimit = 100
 
 const (
 	orderColumns = `id, token_hash, status, customer_name, customer_email,
-		COALESCE(idempotency_key, ''), request_hash, COALESCE(shop_id, ''), created_at, updated_at`
+		COALESCE(idempotency_key, ''), request_hash, COALESCE(shop_id, ''), created_at, updated_at, erased_at`
 	itemColumns = `id, order_id, seq, template, kind, quantity, fields,
 		status, error_message, warnings, preflight, created_at, updated_at`
 	fileColumns = `item_id, name, role, content_type, size, sha256, storage_key`
@@ -94,6 +94,11 @@ func insertOrder(ctx context.Context, r runner, o *orders.Order) error {
 		o.ID, o.TokenHash, string(o.Status), o.Customer.Name, o.Customer.Email, key, o.RequestHash, shop,
 		o.CreatedAt, o.UpdatedAt); err != nil {
 		return fmt.Errorf("insert order: %w", err)
+	}
+	for _, id := range o.Uploads {
+		if _, err := r.exec(ctx, `INSERT INTO order_uploads (order_id, upload_id) VALUES (?, ?)`, o.ID, id); err != nil {
+			return fmt.Errorf("insert order upload: %w", err)
+		}
 	}
 	for _, it := range o.Items {
 		fields, err := json.Marshal(it.Fields)
@@ -178,7 +183,7 @@ func loadOrders(ctx context.Context, r runner, where string, args ...any) ([]*or
 	for rows.Next() {
 		o := &orders.Order{}
 		if err := rows.Scan(&o.ID, &o.TokenHash, &o.Status, &o.Customer.Name, &o.Customer.Email,
-			&o.IdempotencyKey, &o.RequestHash, &o.ShopID, scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt)); err != nil {
+			&o.IdempotencyKey, &o.RequestHash, &o.ShopID, scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt), scanNullTime(&o.ErasedAt)); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan order: %w", err)
 		}

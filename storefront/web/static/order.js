@@ -49,11 +49,43 @@
     if (!['ready', 'printed', 'failed', 'cancelled'].includes(o.status)) setTimeout(refresh, poll);
   }
 
+  // Erasure: once the order is no longer being made, the fan may erase
+  // its personal data (POST /v1/orders/{id}/erase), after confirming.
+  const inProduction = ['received', 'queued', 'rendering'];
+  const eraseBox = document.getElementById('erase');
+  const eraseButton = document.getElementById('erase-button');
+  const eraseProblem = document.getElementById('erase-problem');
+  eraseButton.addEventListener('click', async () => {
+    const ok = window.confirm('このご注文の個人情報を削除します。\n\n削除するもの：お名前・メールアドレス・入力した文字・写真・できあがったファイル\n残るもの：注文番号・商品・数量・状況・日時\n\n元に戻せません。印刷前のご注文はキャンセルになります。削除しますか？');
+    if (!ok) return;
+    eraseButton.disabled = true;
+    eraseProblem.hidden = true;
+    try {
+      const o = await (await call('POST', `/v1/orders/${encodeURIComponent(id)}/erase`, { headers: auth })).json();
+      draw(o);
+    } catch (err) {
+      eraseProblem.textContent = err.status === 409
+        ? 'いまは制作中（または印刷所が作業中）のため削除できません。完成したあとにもう一度お試しください。'
+        : ja(err).text;
+      eraseProblem.hidden = false;
+    } finally {
+      eraseButton.disabled = false;
+    }
+  });
+
+  function drawErasure(o) {
+    const erased = !!o.erased_at;
+    document.getElementById('erased').hidden = !erased;
+    if (erased) document.getElementById('erased-at').textContent = date(o.erased_at);
+    eraseBox.hidden = erased || inProduction.includes(o.status) || o.items.some(it => inProduction.includes(it.status));
+  }
+
   function draw(o) {
     summary.hidden = false;
+    drawErasure(o);
     document.getElementById('order-id').textContent = o.id;
     document.getElementById('order-date').textContent = date(o.created_at);
-    document.getElementById('order-customer').textContent = `${o.customer.name} さま`;
+    document.getElementById('order-customer').textContent = o.erased_at ? '（削除済み）' : `${o.customer.name} さま`;
     const lead = document.getElementById('order-lead');
     lead.textContent = o.status === 'ready' || o.status === 'printed'
       ? 'おまたせしました！ グッズが完成しました ♡'
@@ -85,6 +117,12 @@
       if (it.status === 'failed') {
         box.querySelector('.goods').replaceChildren(el('p', { class: 'bad' }, 'この商品は制作できませんでした。お手数ですが、内容を変えてもう一度ご注文ください。',
           it.error && el('small', { class: 'detail', lang: 'en' }, it.error)));
+      }
+      if (o.erased_at) {
+        box.querySelector('.goods').replaceChildren(el('p', { class: 'small' }, '個人情報の削除にともない、仕上がりのファイルも削除しました。'));
+        const note = box.querySelector('.item-warnings');
+        if (note) note.remove();
+        continue;
       }
       if ((it.status === 'ready' || it.status === 'printed') && !shown[it.id]) {
         shown[it.id] = true;
