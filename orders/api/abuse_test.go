@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"oshigoods/orders"
 )
 
 // TestStrictJSON: every JSON body is one value of known fields within its
@@ -91,5 +93,50 @@ func TestLeaseSecondsRange(t *testing.T) {
 				t.Errorf("the answer does not name lease_seconds: %s", r.body)
 			}
 		})
+	}
+}
+
+// TestMissingOrderLooksLikeWrongToken: for a missing order and for an
+// existing one with a wrong token (or none), the answers are the same byte
+// for byte, on every route that takes an order token; and both come out of
+// one return of Service.Order (the same sentinel), which does the same
+// constant-time comparison on both paths.
+func TestMissingOrderLooksLikeWrongToken(t *testing.T) {
+	a := startAPI(t)
+	res, body := postJSON(t, a.base+"/v1/orders", cardOrderBody("山田 花子", "hanako@example.com", "さくら", ""))
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("order: %d %s", res.StatusCode, body)
+	}
+	var o struct{ ID, Token string }
+	json.Unmarshal(body, &o)
+	missing := "ord_" + strings.Repeat("a", len(o.ID)-4)
+	for _, route := range []struct{ method, path string }{{"GET", "/v1/orders/%s"}, {"POST", "/v1/orders/%s/cancel"}} {
+		answer := func(id, token string) string {
+			r := shopRequest(t, route.method, a.base+strings.Replace(route.path, "%s", id, 1), token, "")
+			if r.status != http.StatusNotFound {
+				t.Fatalf("%s %s: status %d, want 404: %s", route.method, id, r.status, r.body)
+			}
+			return string(r.body)
+		}
+		want := answer(missing, o.Token)
+		for _, tc := range []struct{ scenario, id, token string }{
+			{"wrong token", o.ID, "otk_wrong"},
+			{"no token", o.ID, ""},
+			{"another order's token", o.ID, "otk_" + strings.Repeat("x", 43)},
+			{"missing order, no token", missing, ""},
+		} {
+			if got := answer(tc.id, tc.token); got != want {
+				t.Errorf("%s %s, %s: body %q, want %q as for a missing order", route.method, route.path, tc.scenario, got, want)
+			}
+		}
+	}
+	ctx := context.Background()
+	_, errMissing := a.svc.Order(ctx, missing, o.Token)
+	_, errWrong := a.svc.Order(ctx, o.ID, "otk_wrong")
+	if errMissing != orders.ErrOrderNotFound || errWrong != orders.ErrOrderNotFound {
+		t.Errorf("missing order: %v, wrong token: %v; want both orders.ErrOrderNotFound", errMissing, errWrong)
+	}
+	if got, err := a.svc.Order(ctx, o.ID, o.Token); err != nil || got.ID != o.ID {
+		t.Errorf("the right token: %v, %v", got, err)
 	}
 }
