@@ -96,13 +96,19 @@ func (c Config) Server(h http.Handler) *http.Server {
 		ReadTimeout: c.ReadTimeout, WriteTimeout: c.WriteTimeout, IdleTimeout: c.IdleTimeout}
 }
 
-// Handler serves next behind the guard: a request over its client's
+// Handler serves next behind the guard. With TrustProxy, the request's
+// RemoteAddr becomes the forwarded client's address (port 0). A request over its client's
 // allowance, or from a client that failed to authenticate too often to a
 // route that authenticates, is 429 ETOOMANY with Retry-After, and next
 // never sees it. A request with a body other than an upload must arrive
 // within BodyTimeout, or its read fails and the connection is closed.
 func (g *Guard) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ip, ok := g.forwarded(r); ok {
+			// What the handlers see as the client (the API scopes
+			// idempotency keys by it), as the log does.
+			r.RemoteAddr = netip.AddrPortFrom(ip, 0).String()
+		}
 		class := g.classify(r)
 		if class != Upload && r.Body != nil && r.Body != http.NoBody {
 			g.bodyDeadline(w, r)
@@ -167,6 +173,18 @@ func (g *Guard) classify(r *http.Request) Class {
 	return g.classes[pattern] // "" is Free
 }
 
+// forwarded returns, with TrustProxy, the last X-Forwarded-For address
+// (the one the proxy in front appended).
+func (g *Guard) forwarded(r *http.Request) (netip.Addr, bool) {
+	xff := r.Header.Values("X-Forwarded-For")
+	if !g.cfg.TrustProxy || len(xff) == 0 {
+		return netip.Addr{}, false
+	}
+	parts := strings.Split(xff[len(xff)-1], ",")
+	ip, err := netip.ParseAddr(strings.TrimSpace(parts[len(parts)-1]))
+	return ip, err == nil
+}
+
 // clientOf names the client: its IP address, or for IPv6 its /64 (one
 // subscriber's network, which it can fill with addresses at will). With
 // TrustProxy it is the last X-Forwarded-For address.
@@ -175,15 +193,10 @@ func (g *Guard) clientOf(r *http.Request) string {
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	if g.cfg.TrustProxy {
-		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-			parts := strings.Split(xff[len(xff)-1], ",")
-			if last := strings.TrimSpace(parts[len(parts)-1]); last != "" {
-				host = last
-			}
-		}
-	}
 	ip, err := netip.ParseAddr(host)
+	if fwd, ok := g.forwarded(r); ok {
+		ip, err = fwd, nil
+	}
 	if err != nil {
 		return host
 	}

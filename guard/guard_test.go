@@ -190,6 +190,15 @@ func TestClientIdentity(t *testing.T) {
 			if got := g.clientOf(req); got != tc.want {
 				t.Errorf("client %q, want %q", got, tc.want)
 			}
+			// Behind a trusted proxy the handlers see the client's
+			// address as RemoteAddr; otherwise the connection's.
+			var seen string
+			g.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = r.RemoteAddr })).ServeHTTP(httptest.NewRecorder(), req)
+			if host, _, _ := net.SplitHostPort(seen); tc.trustProxy && len(tc.xff) > 0 && host != tc.want {
+				t.Errorf("RemoteAddr %q, want the forwarded %q", seen, tc.want)
+			} else if !tc.trustProxy && seen != tc.remote {
+				t.Errorf("RemoteAddr %q, want the connection's %q", seen, tc.remote)
+			}
 		})
 	}
 }
