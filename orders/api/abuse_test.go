@@ -1,14 +1,19 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"oshigoods/orders"
+	"oshigoods/orders/api"
 )
 
 // TestStrictJSON: every JSON body is one value of known fields within its
@@ -138,5 +143,57 @@ func TestMissingOrderLooksLikeWrongToken(t *testing.T) {
 	}
 	if got, err := a.svc.Order(ctx, o.ID, o.Token); err != nil || got.ID != o.ID {
 		t.Errorf("the right token: %v, %v", got, err)
+	}
+}
+
+// TestIdempotencyKeyScope: an Idempotency-Key replays an order only for
+// the client that sent it (its address) with the same customer e-mail, and
+// only for a day; otherwise the same key is a new order, and never hands
+// out another's order or token.
+func TestIdempotencyKeyScope(t *testing.T) {
+	a := startAPI(t)
+	clock := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	a.svc.Now = func() time.Time { return clock }
+	h := api.New(a.svc, slog.New(slog.DiscardHandler), nil)
+	type placed struct{ ID, Token string }
+	send := func(remote, email string) (int, placed) {
+		b, _ := json.Marshal(cardOrderBody("山田 花子", email, "さくら", ""))
+		req := httptest.NewRequest("POST", "/v1/orders", bytes.NewReader(b))
+		req.RemoteAddr = remote
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "same-key")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var p placed
+		json.Unmarshal(rec.Body.Bytes(), &p)
+		return rec.Code, p
+	}
+	code, first := send("192.0.2.1:5000", "hanako@example.com")
+	if code != http.StatusCreated {
+		t.Fatalf("first order: %d", code)
+	}
+	steps := []struct {
+		scenario string
+		advance  time.Duration
+		remote   string
+		email    string
+		replay   bool // the first order comes back (200), else a new one (201)
+	}{
+		{"the same client again, from another port", 0, "192.0.2.1:6000", "hanako@example.com", true},
+		{"the same client an hour later", time.Hour, "192.0.2.1:5000", "hanako@example.com", true},
+		{"another client, the same e-mail", 0, "198.51.100.9:5000", "hanako@example.com", false},
+		{"the same client, another e-mail", 0, "192.0.2.1:5000", "taro@example.com", false},
+		{"the same client a day less a minute after", 22*time.Hour + 59*time.Minute, "192.0.2.1:5000", "hanako@example.com", true},
+		{"the same client a day after", time.Minute, "192.0.2.1:5000", "hanako@example.com", false},
+	}
+	for _, st := range steps {
+		clock = clock.Add(st.advance)
+		code, got := send(st.remote, st.email)
+		switch {
+		case st.replay && (code != http.StatusOK || got != first):
+			t.Errorf("%s: %d %+v, want 200 and the first order %+v", st.scenario, code, got, first)
+		case !st.replay && (code != http.StatusCreated || got.ID == first.ID || got.Token == first.Token):
+			t.Errorf("%s: %d %+v, want 201 and a new order, not %+v", st.scenario, code, got, first)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -85,6 +86,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.Encode(v)
+}
+
+// clientAddr is the client's IP address, the scope of its idempotency keys
+// (behind a trusted proxy, the guard has put the forwarded address in
+// RemoteAddr).
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // bearer returns the token of an "Authorization: Bearer …" header.
@@ -183,7 +195,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	o, token, created, err := s.svc.CreateOrder(r.Context(), req, r.Header.Get("Idempotency-Key"))
+	o, token, created, err := s.svc.CreateOrder(r.Context(), req, orders.Idempotency{Key: r.Header.Get("Idempotency-Key"), Client: clientAddr(r)})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
