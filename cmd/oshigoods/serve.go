@@ -115,7 +115,8 @@ func (s *system) serve(ctx context.Context) error {
 
 // guardRoutes are what each route of the API and the storefront costs a
 // client (guard.Class): uploads, previews and orders draw on its allowance;
-// the routes that take a shop key or an order token count its failures.
+// the routes that take a shop key or an order token count its failures (a
+// storefront file of a wrong name, 404 like a wrong token, counts too).
 var guardRoutes = []guard.Route{
 	{Pattern: "POST /v1/uploads", Class: guard.Upload},
 	{Pattern: "POST /v1/previews", Class: guard.Preview},
