@@ -18,6 +18,7 @@ const (
 	EMETHOD        = "method_not_allowed" // the path exists but not for this method; the answer's Allow header lists those it takes
 	ETOOLARGE      = "too_large"          // the request body exceeds a byte limit
 	EUNAVAILABLE   = "unavailable"        // a backing service (database, file store) cannot be reached; try again
+	ETOOMANY       = "rate_limited"       // one client sent too many requests, or failed to authenticate too often; the answer's Retry-After says when to try again
 	EINTERNAL      = "internal"           // anything else
 )
 

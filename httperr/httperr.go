@@ -38,6 +38,8 @@ func Status(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case oshigoods.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
+	case oshigoods.ETOOMANY:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }

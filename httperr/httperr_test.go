@@ -36,6 +36,7 @@ func TestWrite(t *testing.T) {
 		{"forbidden", httperr.CrossOrigin, 403, "forbidden", httperr.CrossOrigin.Message, "", "", ""},
 		{"method", oshigoods.Errorf(oshigoods.EMETHOD, "no."), 405, "method_not_allowed", "no.", "", "", ""},
 		{"too large", oshigoods.Errorf(oshigoods.ETOOLARGE, "big."), 413, "too_large", "big.", "", "", ""},
+		{"rate limited", oshigoods.Errorf(oshigoods.ETOOMANY, "slow down."), 429, "rate_limited", "slow down.", "", "", ""},
 		{"outage", fmt.Errorf("get x: %w", oshigoods.Unavailable(cause)), 503, "unavailable", oshigoods.Unavailable(nil).Message, "", "5", "connection refused"},
 		{"refusal with an internal cause", oshigoods.Wrapf(cause, oshigoods.EUNPROCESSABLE, "cannot import."), 422, "unprocessable", "cannot import.", "", "", "connection refused"},
 		{"internal", cause, 500, "internal", "Internal error.", "", "", "connection refused"},

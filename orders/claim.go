@@ -42,6 +42,18 @@ type ClaimRequest struct {
 	Lease time.Duration `json:"-"`
 }
 
+// LeaseSeconds is a lease given in whole seconds, as the API takes it
+// (lease_seconds), as a Duration. The range is checked before the
+// conversion, so no value wraps around: 0 is the default (DefaultLease),
+// else 1 to MaxLease in seconds; anything else is EUNPROCESSABLE naming
+// lease_seconds.
+func LeaseSeconds(n int) (time.Duration, error) {
+	if n < 0 || n > int(MaxLease/time.Second) {
+		return 0, oshigoods.FieldErrorf("lease_seconds", "lease_seconds must be between 1 and %d (%s); got %d.", int(MaxLease/time.Second), MaxLease, n)
+	}
+	return time.Duration(n) * time.Second, nil
+}
+
 // WithDefaults returns r with zero values replaced by the defaults, or an
 // EUNPROCESSABLE error naming the field that is out of range.
 func (r ClaimRequest) WithDefaults() (ClaimRequest, error) {

@@ -77,8 +77,9 @@ type Order struct {
 	TokenHash string
 	Status    Status
 	Customer  Customer
-	// IdempotencyKey is the client's Idempotency-Key ("" when none), and
-	// RequestHash the hash of the request body it was first used with.
+	// IdempotencyKey is the client's Idempotency-Key in its scope
+	// (Idempotency.ScopedKey; "" when none), and RequestHash the hash of
+	// the request body it was first used with.
 	IdempotencyKey string
 	RequestHash    string
 	// ShopID is the shop its physical items are routed to (Route); ""

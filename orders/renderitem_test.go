@@ -83,7 +83,7 @@ func TestRenderItem(t *testing.T) {
 	o, _, _, err := svc.CreateOrder(ctx, orders.NewOrder{
 		Customer: orders.Customer{Name: "山田 花子", Email: "hanako@example.com"},
 		Items:    []orders.NewItem{{Template: "warn-card", Fields: map[string]string{"to": "さくら"}}},
-	}, "")
+	}, orders.Idempotency{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,7 +88,7 @@ func TestExpiredUploadCannotBeOrdered(t *testing.T) {
 		_, _, _, err := svc.CreateOrder(ctx, orders.NewOrder{
 			Customer: orders.Customer{Name: "山田 花子", Email: "hanako@example.com"},
 			Items:    []orders.NewItem{{Template: "photo-2shot-l", Fields: map[string]string{"photo": upload, "name": "はなこ"}}},
-		}, "")
+		}, orders.Idempotency{})
 		return err
 	}
 	err = order("upl_old")

@@ -74,6 +74,50 @@ type Service struct {
 	Retention Retention
 	// URLTTL is how long presigned download URLs last. Default 1 hour.
 	URLTTL time.Duration
+	// Now is the clock of CreateOrder (its orders' times, and so when
+	// their idempotency keys expire). Nil is time.Now.
+	Now func() time.Time
+}
+
+// IdempotencyTTL is how long an idempotency key holds, from the order that
+// first used it, as Stripe's do: after it, the same key is a new request.
+const IdempotencyTTL = 24 * time.Hour
+
+// Idempotency is a client's Idempotency-Key and who sent it.
+//
+// A key is scoped: it stands for an order only for the same Client (the
+// API gives the client's address) and the same customer e-mail (of the
+// request). Stripe scopes keys by API key; a fan has no account, so this
+// is the next best: one client's key never returns another client's order
+// or its token, even a key another guessed or saw, unless it also comes
+// from the same address with the same e-mail. The limit: a retry from a
+// new address (a phone moving from Wi-Fi to mobile data) is a new order, a
+// duplicate the fan can cancel; it never leaks one. The store keeps only
+// the scoped key's hash (ScopedKey).
+type Idempotency struct {
+	// Key is the client's Idempotency-Key; "" means none.
+	Key string
+	// Client identifies the sender, e.g. its IP address; "" is one scope
+	// of its own (a caller that is not the API).
+	Client string
+}
+
+// ScopedKey is the idempotency key as stored: the hex SHA-256 of the
+// client, the customer's e-mail (case-folded) and the key, so a key
+// matches only within that scope. "" when there is no key.
+func (i Idempotency) ScopedKey(email string) string {
+	if i.Key == "" {
+		return ""
+	}
+	return Hash("oshigoods idempotency v1\x00" + i.Client + "\x00" + strings.ToLower(strings.TrimSpace(email)) + "\x00" + i.Key)
+}
+
+// now is the Service's clock, in UTC.
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
 }
 
 // NewOrder is a fan's order request.
@@ -91,12 +135,13 @@ type NewItem struct {
 
 // CreateOrder validates every item against its template, then stores the
 // order and enqueues its items. With an idempotency key, a repeat of the
-// same request returns the stored order (created false) and a different
-// request with the same key is ECONFLICT. Validation errors are
+// same request in the key's scope (Idempotency) within IdempotencyTTL
+// returns the stored order (created false) and a different request with
+// the same key is ECONFLICT. Validation errors are
 // EUNPROCESSABLE and name the field, e.g. "items[0].fields.name"; nothing
 // is stored then. A failed enqueue is logged, not returned: the order is
 // stored and the reconciler enqueues it.
-func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idempotencyKey string) (o *Order, token string, created bool, err error) {
+func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idem Idempotency) (o *Order, token string, created bool, err error) {
 	lim := s.Limits.WithDefaults()
 	if err := validateCustomer(req.Customer); err != nil {
 		return nil, "", false, err
@@ -107,15 +152,15 @@ func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idempotencyKey 
 	if len(req.Items) > lim.MaxItems {
 		return nil, "", false, oshigoods.FieldErrorf("items", "an order takes at most %d items; got %d.", lim.MaxItems, len(req.Items))
 	}
-	if len(idempotencyKey) > 200 {
+	if len(idem.Key) > 200 {
 		return nil, "", false, &oshigoods.Error{Code: oshigoods.EINVALID, Field: "Idempotency-Key", Message: "Idempotency-Key is longer than 200 characters."}
 	}
-	now := time.Now().UTC()
+	now := s.now()
 	o = &Order{
 		ID:             NewID("ord"),
 		Status:         StatusReceived,
 		Customer:       req.Customer,
-		IdempotencyKey: idempotencyKey,
+		IdempotencyKey: idem.ScopedKey(req.Customer.Email),
 		RequestHash:    requestHash(req),
 		CreatedAt:      now,
 		UpdatedAt:      now,
@@ -350,15 +395,31 @@ func LoadImages(ctx context.Context, store UploadStore, files FileStore, fields 
 	return images, nil
 }
 
-// Order returns the order if token is its token; ENOTFOUND otherwise, so a
-// wrong token and a missing order look the same.
+// ErrOrderNotFound is the ENOTFOUND Order (and the use cases that take an
+// order token: CancelOrder, OrderFile) return both for an order that does
+// not exist and for a wrong token, byte for byte the same, so an answer
+// does not tell whether an order id exists.
+var ErrOrderNotFound = oshigoods.Errorf(oshigoods.ENOTFOUND, "Order not found.")
+
+// Order returns the order if token is its token; ErrOrderNotFound
+// otherwise, so a wrong token and a missing order look the same. Both paths
+// do the same work: the token is compared in constant time with the stored
+// hash, or, when there is no such order, with the hash of the token the id
+// would have (OrderToken), so the comparison costs the same. (The store's
+// lookup of a missing row is still a little quicker than of a present one:
+// that gap is the database's, a fraction of a millisecond, well under the
+// network's noise.)
 func (s *Service) Order(ctx context.Context, id, token string) (*Order, error) {
 	o, err := s.Store.Order(ctx, id)
-	if err != nil {
+	if err != nil && oshigoods.ErrorCode(err) != oshigoods.ENOTFOUND {
 		return nil, err
 	}
-	if token == "" || !HashEqual(token, o.TokenHash) {
-		return nil, oshigoods.Errorf(oshigoods.ENOTFOUND, "order not found.")
+	want := Hash(OrderToken(s.Secret, id))
+	if o != nil {
+		want = o.TokenHash
+	}
+	if !HashEqual(token, want) || o == nil || token == "" {
+		return nil, ErrOrderNotFound
 	}
 	return o, nil
 }

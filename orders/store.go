@@ -38,7 +38,9 @@ type OrderStore interface {
 	// hash, statuses and times are set by the caller. If o.IdempotencyKey is
 	// set and an order with that key exists, nothing is written: the existing
 	// order is returned with created false when its RequestHash equals
-	// o.RequestHash, and ECONFLICT otherwise.
+	// o.RequestHash, and ECONFLICT otherwise. A key expires IdempotencyTTL
+	// after the order that used it was created (counted back from
+	// o.CreatedAt): the old order then lets go of it and o is stored.
 	CreateOrder(ctx context.Context, o *Order) (stored *Order, created bool, err error)
 
 	// Order returns the order with its items and their files, items by Seq,

@@ -55,7 +55,7 @@ func TestFileErrors(t *testing.T) {
 	o, token, _, err := svc.CreateOrder(ctx, orders.NewOrder{
 		Customer: orders.Customer{Name: "山田 花子", Email: "hanako@example.com"},
 		Items:    []orders.NewItem{{Template: "card-letter-tate", Fields: map[string]string{"to": "さくら"}}},
-	}, "")
+	}, orders.Idempotency{})
 	if err != nil {
 		t.Fatal(err)
 	}

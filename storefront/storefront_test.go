@@ -161,7 +161,7 @@ func TestFiles(t *testing.T) {
 	o, token, _, err := svc.CreateOrder(ctx, orders.NewOrder{
 		Customer: orders.Customer{Name: "山田 花子", Email: "hanako@example.com"},
 		Items:    []orders.NewItem{{Template: "card-letter-tate", Fields: map[string]string{"to": "さくら"}}},
-	}, "")
+	}, orders.Idempotency{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestFiles(t *testing.T) {
 	other, otherToken, _, err := svc.CreateOrder(ctx, orders.NewOrder{
 		Customer: orders.Customer{Name: "B", Email: "b@example.com"},
 		Items:    []orders.NewItem{{Template: "card-letter-tate", Fields: map[string]string{"to": "B"}}},
-	}, "")
+	}, orders.Idempotency{})
 	if err != nil {
 		t.Fatal(err)
 	}

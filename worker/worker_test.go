@@ -91,7 +91,7 @@ func (e *env) order(t *testing.T) *orders.Item {
 	o, _, _, err := e.svc.CreateOrder(ctx, orders.NewOrder{
 		Customer: orders.Customer{Name: "Fan", Email: "fan@example.com"},
 		Items:    []orders.NewItem{{Template: "photo-2shot-l", Fields: map[string]string{"photo": up.ID, "name": "ゆい"}}},
-	}, "")
+	}, orders.Idempotency{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"oshigoods"
+	"oshigoods/guard"
 	"oshigoods/orders"
 	"oshigoods/render"
 	"oshigoods/s3store"
@@ -55,6 +56,9 @@ type config struct {
 	// OutputICC is the path of an ICC output profile for the print PDFs'
 	// output intent; empty is the built-in sRGB.
 	OutputICC string
+	// Guard is the HTTP server's limits on each client: request rates,
+	// failed authentications, timeouts.
+	Guard guard.Config
 	// onListen, when set, is told the address the API listens on (tests).
 	onListen func(addr string)
 
@@ -92,6 +96,7 @@ var (
 	webhookRange     = fmt.Sprintf("give %s–1h", worker.MinInterval)
 	uploadTTLRange   = "give 1m–720h (30 days)"
 	retentionRange   = "give 1h–87600h (10 years), e.g. 2160h for 90 days"
+	perMinuteRange   = fmt.Sprintf("give 1–%d a minute", guard.MaxPerMinute)
 	uploadRange      = fmt.Sprintf("give %d (64 KiB) to %d (1 GiB), or 0 for the default 30 MiB", orders.MinUploadBytes, orders.MaxUploadBytes)
 )
 
@@ -191,6 +196,30 @@ var settings = []setting{
 		parse: durationSetting(func(c *config) *time.Duration { return &c.UploadTTL }, uploadTTLRange)},
 	{env: "OSHIGOODS_RETENTION", flag: "retention", key: "orders.OrderRetention", def: "2160h", help: "how long an order's personal data is kept once it is finished, 1h–87600h (2160h is 90 days)",
 		parse: durationSetting(func(c *config) *time.Duration { return &c.Retention }, retentionRange)},
+	{env: "OSHIGOODS_RATE_UPLOADS", flag: "rate-uploads", key: "guard.Uploads", def: "30", help: "uploads one client may send a minute (then one every 60/N s)",
+		parse: intSetting(func(c *config) *int { return &c.Guard.Uploads }, perMinuteRange)},
+	{env: "OSHIGOODS_RATE_PREVIEWS", flag: "rate-previews", key: "guard.Previews", def: "60", help: "previews one client may ask for a minute",
+		parse: intSetting(func(c *config) *int { return &c.Guard.Previews }, perMinuteRange)},
+	{env: "OSHIGOODS_RATE_ORDERS", flag: "rate-orders", key: "guard.Orders", def: "10", help: "orders one client may place a minute",
+		parse: intSetting(func(c *config) *int { return &c.Guard.Orders }, perMinuteRange)},
+	{env: "OSHIGOODS_AUTH_FAILURES", flag: "auth-failures", key: "guard.AuthFailures", def: "10", help: "failed authentications (wrong shop key or order token) one client may make a minute; then 429, a correct key too, until it recovers",
+		parse: intSetting(func(c *config) *int { return &c.Guard.AuthFailures }, perMinuteRange)},
+	{env: "OSHIGOODS_TRUST_PROXY", flag: "trust-proxy", key: "guard.TrustProxy", def: "false", help: "take the client's address from the last X-Forwarded-For entry (only behind a proxy that sets it)", parse: func(c *config, v string) error {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return problem("is not true or false")
+		}
+		c.Guard.TrustProxy = b
+		return nil
+	}},
+	{env: "OSHIGOODS_READ_TIMEOUT", flag: "read-timeout", key: "guard.ReadTimeout", def: "5m", help: "most time a whole request may take to arrive, sized for the largest upload on a slow line, 1s–1h",
+		parse: durationSetting(func(c *config) *time.Duration { return &c.Guard.ReadTimeout }, "give 1s–1h")},
+	{env: "OSHIGOODS_BODY_TIMEOUT", flag: "body-timeout", key: "guard.BodyTimeout", def: "30s", help: "most time a request other than an upload may take to arrive, 10ms up to the read timeout",
+		parse: durationSetting(func(c *config) *time.Duration { return &c.Guard.BodyTimeout }, "give 10ms up to the read timeout")},
+	{env: "OSHIGOODS_WRITE_TIMEOUT", flag: "write-timeout", key: "guard.WriteTimeout", def: "10m", help: "most time from a request's headers to the end of its answer, at least the read timeout, up to 2h",
+		parse: durationSetting(func(c *config) *time.Duration { return &c.Guard.WriteTimeout }, "give at least the read timeout, up to 2h")},
+	{env: "OSHIGOODS_IDLE_TIMEOUT", flag: "idle-timeout", key: "guard.IdleTimeout", def: "2m", help: "how long a kept-alive connection may wait for its next request, 1s–1h",
+		parse: durationSetting(func(c *config) *time.Duration { return &c.Guard.IdleTimeout }, "give 1s–1h")},
 }
 
 // otherVariables are read by commands that do not bind config (pull).
@@ -276,6 +305,7 @@ func (c *config) validate() error {
 	check("s3", s3.Validate())
 	check("orders", orders.Limits{MaxUploadBytes: c.MaxUpload}.Validate())
 	check("orders", c.retention().Validate())
+	check("guard", c.Guard.Validate())
 	if c.Secret != "" {
 		check("orders", orders.CheckSecret([]byte(c.Secret)))
 	}

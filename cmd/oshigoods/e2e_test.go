@@ -117,7 +117,10 @@ func startWorker(t *testing.T, env map[string]string) *process {
 }
 
 func withFastReconcile(env map[string]string) map[string]string {
-	out := map[string]string{"OSHIGOODS_RECONCILE_INTERVAL": "200ms", "OSHIGOODS_STALE_AFTER": "500ms"}
+	out := map[string]string{"OSHIGOODS_RECONCILE_INTERVAL": "200ms", "OSHIGOODS_STALE_AFTER": "500ms",
+		// Every fan of a test is 127.0.0.1: room for all of them
+		// (TestServeGuardsClients checks the limits).
+		"OSHIGOODS_RATE_UPLOADS": "10000", "OSHIGOODS_RATE_PREVIEWS": "10000", "OSHIGOODS_RATE_ORDERS": "10000"}
 	for k, v := range env {
 		out[k] = v
 	}

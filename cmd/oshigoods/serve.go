@@ -14,6 +14,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"oshigoods/guard"
 	"oshigoods/httperr"
 	"oshigoods/orders/api"
 	"oshigoods/storefront"
@@ -70,8 +71,11 @@ func (s *system) serve(ctx context.Context) error {
 	mux.Handle("/", shop)
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(httperr.Handler(s.logger, httperr.CrossOrigin))
-	handler := cop.Handler(mux)
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	g, err := guard.New(s.cfg.Guard, s.logger, guardRoutes)
+	if err != nil {
+		return err
+	}
+	srv := s.cfg.Guard.Server(g.Handler(cop.Handler(mux)))
 	s.logger.Info("listening", "addr", "http://"+ln.Addr().String(), "worker", s.cfg.Worker)
 	if s.cfg.onListen != nil {
 		s.cfg.onListen(ln.Addr().String())
@@ -107,6 +111,20 @@ func (s *system) serve(ctx context.Context) error {
 	default:
 		return nil
 	}
+}
+
+// guardRoutes are what each route of the API and the storefront costs a
+// client (guard.Class): uploads, previews and orders draw on its allowance;
+// the routes that take a shop key or an order token count its failures (a
+// storefront file of a wrong name, 404 like a wrong token, counts too).
+var guardRoutes = []guard.Route{
+	{Pattern: "POST /v1/uploads", Class: guard.Upload},
+	{Pattern: "POST /v1/previews", Class: guard.Preview},
+	{Pattern: "POST /v1/orders", Class: guard.Order},
+	{Pattern: "/v1/shop/", Class: guard.ShopAuth},
+	{Pattern: "/v1/orders/{id}", Class: guard.TokenAuth},
+	{Pattern: "/v1/orders/{id}/", Class: guard.TokenAuth},
+	{Pattern: "GET /files/", Class: guard.TokenAuth},
 }
 
 // cmdWorker runs the worker alone against shared Redis, database and S3.

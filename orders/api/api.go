@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -86,6 +87,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.Encode(v)
+}
+
+// clientAddr is the client's IP address, the scope of its idempotency keys
+// (behind a trusted proxy, the guard has put the forwarded address in
+// RemoteAddr).
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // bearer returns the token of an "Authorization: Bearer …" header.
@@ -180,13 +192,11 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) {
 	var req orders.NewOrder
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		s.writeError(w, r, &oshigoods.Error{Code: oshigoods.EINVALID, Message: "the body is not a valid order: " + jsonProblem(err)})
+	if err := decodeJSON(w, r, &req, maxOrderBody, "order", false); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	o, token, created, err := s.svc.CreateOrder(r.Context(), req, r.Header.Get("Idempotency-Key"))
+	o, token, created, err := s.svc.CreateOrder(r.Context(), req, orders.Idempotency{Key: r.Header.Get("Idempotency-Key"), Client: clientAddr(r)})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -206,33 +216,12 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, view)
 }
 
-// jsonProblem describes a decoding error without echoing the body.
-func jsonProblem(err error) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("JSON syntax error at byte %d.", syn.Offset)
-	case errors.As(err, &typ):
-		return fmt.Sprintf("%s must be a %s.", typ.Field, typ.Type)
-	case errors.Is(err, io.EOF):
-		return "the body is empty."
-	}
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return "the body is larger than 1 MiB."
-	}
-	return strings.TrimPrefix(err.Error(), "json: ")
-}
-
 // createPreview answers with the preview's bytes (image or audio), and its
 // warnings in X-Oshigoods-Warning headers, percent-encoded.
 func (s *Server) createPreview(w http.ResponseWriter, r *http.Request) {
 	var req orders.PreviewRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		s.writeError(w, r, &oshigoods.Error{Code: oshigoods.EINVALID, Message: "the body is not a valid preview request: " + jsonProblem(err)})
+	if err := decodeJSON(w, r, &req, maxSmallBody, "preview request", false); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	f, warnings, err := s.svc.Preview(r.Context(), req)

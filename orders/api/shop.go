@@ -3,15 +3,10 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
-	"time"
 
-	"oshigoods"
 	"oshigoods/impose"
 	"oshigoods/orders"
 	"oshigoods/render"
@@ -25,16 +20,6 @@ type claimRequest struct {
 	LeaseSeconds int           `json:"lease_seconds"`
 }
 
-// decodeBody decodes an optional JSON body into v (an empty body is fine).
-func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return &oshigoods.Error{Code: oshigoods.EINVALID, Message: "the body is not valid: " + jsonProblem(err)}
-	}
-	return nil
-}
-
 // createClaim leases ready orders to the shop: 201 with the claim's
 // manifest (files with presigned URLs), or 200 with no claim_id and no
 // orders when none is ready.
@@ -44,8 +29,12 @@ func (s *Server) createClaim(w http.ResponseWriter, r *http.Request, k *orders.S
 		s.writeError(w, r, err)
 		return
 	}
-	c, err := s.svc.ClaimOrders(r.Context(), k, orders.ClaimRequest{Max: req.Max, Kinds: req.Kinds, Templates: req.Templates,
-		Lease: time.Duration(req.LeaseSeconds) * time.Second})
+	lease, err := orders.LeaseSeconds(req.LeaseSeconds)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := s.svc.ClaimOrders(r.Context(), k, orders.ClaimRequest{Max: req.Max, Kinds: req.Kinds, Templates: req.Templates, Lease: lease})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

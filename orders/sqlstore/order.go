@@ -31,7 +31,10 @@ const (
 // and an order with that key exists, nothing is written: the existing order
 // is returned with created false when its RequestHash equals o.RequestHash,
 // and ECONFLICT otherwise. Two requests racing with one key resolve the same
-// way: the one whose insert loses returns the winner's order.
+// way: the one whose insert loses returns the winner's order. A key expires
+// orders.IdempotencyTTL after the order that first used it was created
+// (measured from o.CreatedAt): then the old order lets go of it and o is
+// stored as new.
 func (s *Store) CreateOrder(ctx context.Context, o *orders.Order) (*orders.Order, bool, error) {
 	if o.IdempotencyKey != "" {
 		stored, found, err := s.orderByKey(ctx, o)
@@ -62,12 +65,23 @@ func (s *Store) CreateOrder(ctx context.Context, o *orders.Order) (*orders.Order
 // is none.
 func (s *Store) orderByKey(ctx context.Context, o *orders.Order) (*orders.Order, bool, error) {
 	var id, hash string
+	var created time.Time
 	err := runner{s.db, s.d}.queryRow(ctx,
-		`SELECT id, request_hash FROM orders WHERE idempotency_key = ?`, o.IdempotencyKey).Scan(&id, &hash)
+		`SELECT id, request_hash, created_at FROM orders WHERE idempotency_key = ?`, o.IdempotencyKey).Scan(&id, &hash, scanTime(&created))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	} else if err != nil {
 		return nil, false, fmt.Errorf("find order by idempotency key: %w", err)
+	}
+	if !created.After(o.CreatedAt.Add(-orders.IdempotencyTTL)) {
+		// Expired: the key is free again, for this request or another.
+		if err := s.write(ctx, func(r runner) error {
+			_, err := r.exec(ctx, `UPDATE orders SET idempotency_key = NULL WHERE id = ? AND idempotency_key = ?`, id, o.IdempotencyKey)
+			return err
+		}); err != nil {
+			return nil, false, fmt.Errorf("expire idempotency key: %w", err)
+		}
+		return nil, false, nil
 	}
 	if hash != o.RequestHash {
 		return nil, true, oshigoods.Errorf(oshigoods.ECONFLICT,

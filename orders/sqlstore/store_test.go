@@ -35,6 +35,7 @@ var scenarios = []struct {
 	{"idempotency key with the same request returns the order", testIdempotentSame},
 	{"idempotency key with another request conflicts", testIdempotentOther},
 	{"orders without idempotency key do not clash", testNoKey},
+	{"idempotency key expires after a day", testIdempotencyExpires},
 	{"concurrent create with one key makes one order", testConcurrentCreate},
 	{"orders by status oldest first", testOrdersByStatus},
 	{"transition allowed", testTransitionAllowed},
@@ -268,6 +269,37 @@ func testIdempotentOther(t *testing.T, dsn string) {
 	wantCode(t, "CreateOrder with another request", err, oshigoods.ECONFLICT)
 	if stored != nil || created {
 		t.Fatalf("CreateOrder with another request: %v, created %v; want nil, false", stored, created)
+	}
+}
+
+func testIdempotencyExpires(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	first := newOrder("o1", 1)
+	first.IdempotencyKey, first.RequestHash = "key-1", "hash-1"
+	create(t, s, first)
+
+	// A day less a minute later the key still holds…
+	within := newOrder("o2", 1)
+	within.IdempotencyKey, within.RequestHash = "key-1", "hash-1"
+	within.CreatedAt = t0.Add(orders.IdempotencyTTL - time.Minute)
+	if stored, created, err := s.CreateOrder(t.Context(), within); err != nil || created || stored.ID != "o1" {
+		t.Fatalf("within a day: %v, created %v, %v; want o1 replayed", stored, created, err)
+	}
+	// …a day later it is a new request, also with another body.
+	after := newOrder("o3", 1)
+	after.IdempotencyKey, after.RequestHash = "key-1", "hash-other"
+	after.CreatedAt, after.UpdatedAt = t0.Add(orders.IdempotencyTTL), t0.Add(orders.IdempotencyTTL)
+	if stored := create(t, s, after); stored.ID != "o3" {
+		t.Fatalf("after a day: got %s, want o3", stored.ID)
+	}
+	if o, err := s.Order(t.Context(), "o1"); err != nil || o.IdempotencyKey != "" {
+		t.Fatalf("the first order keeps key %q (%v); want it let go", o.IdempotencyKey, err)
+	}
+	again := newOrder("o4", 1)
+	again.IdempotencyKey, again.RequestHash = "key-1", "hash-other"
+	again.CreatedAt = after.CreatedAt.Add(time.Hour)
+	if stored, created, err := s.CreateOrder(t.Context(), again); err != nil || created || stored.ID != "o3" {
+		t.Fatalf("the renewed key: %v, created %v, %v; want o3 replayed", stored, created, err)
 	}
 }
 
