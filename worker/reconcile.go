@@ -25,6 +25,9 @@ type Reconciler struct {
 	StaleAfter time.Duration
 	// Batch is the most items a pass handles. Zero means 100.
 	Batch int
+	// Now is the clock a pass measures staleness against. Nil means
+	// time.Now; tests set a clock ahead instead of waiting.
+	Now func() time.Time
 }
 
 // Run reconciles every Interval until ctx is done.
@@ -57,6 +60,9 @@ func (r *Reconciler) Pass(ctx context.Context) (int, error) {
 		batch = 100
 	}
 	now := time.Now()
+	if r.Now != nil {
+		now = r.Now()
+	}
 	waiting, err := r.Store.StaleItems(ctx, []orders.Status{orders.StatusReceived, orders.StatusQueued}, now.Add(-stale), batch)
 	if err != nil {
 		return 0, err
