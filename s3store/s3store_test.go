@@ -56,15 +56,20 @@ func TestStoreOnMinIO(t *testing.T) {
 	if cd := resp.Header.Get("Content-Disposition"); !strings.Contains(cd, "photo.jpg") {
 		t.Fatalf("Content-Disposition %q", cd)
 	}
-	// A tampered URL is refused by the real server.
-	resp, err = http.Get(strings.Replace(url, "c.bin", "d.bin", 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden {
-		t.Fatalf("tampered URL: %d, want 403", resp.StatusCode)
-	}
+	t.Run("tampered URL is refused", func(t *testing.T) {
+		if s3.StandIn {
+			t.Skip("the in-process S3 stand-in does not check signatures: only MinIO can refuse a tampered URL (run scripts/test)")
+		}
+		// A tampered URL is refused by the real server.
+		resp, err := http.Get(strings.Replace(url, "c.bin", "d.bin", 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("tampered URL: %d, want 403", resp.StatusCode)
+		}
+	})
 }
 
 func TestConfigValidate(t *testing.T) {

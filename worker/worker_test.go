@@ -9,7 +9,6 @@ import (
 	"image/jpeg"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -32,12 +31,13 @@ type env struct {
 	redis    asynq.RedisConnOpt
 }
 
-// newEnv wires a service and a renderer on a SQLite database, the test
-// Redis and a MinIO bucket.
+// newEnv wires a service and a renderer on the test database, Redis and
+// S3 bucket: the real services under scripts/test, otherwise SQLite,
+// miniredis and an in-process S3 server (see testenv).
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	store, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
+	store, err := sqlstore.Open(ctx, testenv.Database(t))
 	if err != nil {
 		t.Fatal(err)
 	}
