@@ -60,9 +60,6 @@ func StartRedis() (*Redis, error) {
 // URL returns the redis:// URL clients connect to.
 func (r *Redis) URL() string { return "redis://" + r.m.Addr() }
 
-// FlushAll drops all keys, as a Redis that lost its data would.
-func (r *Redis) FlushAll() { r.m.FlushAll() }
-
 // Close stops the server.
 func (r *Redis) Close() { r.m.Close() }
 

@@ -29,6 +29,9 @@ type Reconciler struct {
 	StaleAfter time.Duration
 	// Batch is the most items a pass handles. Zero means 100.
 	Batch int
+	// Now is the clock a pass measures staleness against. Nil means
+	// time.Now; tests set a clock ahead instead of waiting.
+	Now func() time.Time
 }
 
 // Run reconciles every Interval until ctx is done.
@@ -66,5 +69,8 @@ func (r *Reconciler) Pass(ctx context.Context) (int, error) {
 		batch = 100
 	}
 	now := time.Now()
+	if r.Now != nil {
+		now = r.Now()
+	}
 	return r.Service.RequeueStale(ctx, r.Queue, now.Add(-stale), now.Add(-stale-TaskTimeout), batch)
 }

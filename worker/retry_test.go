@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,14 +14,15 @@ import (
 )
 
 // brokenWrites is the real file store with writes that fail, as during an
-// S3 outage. Reads still work, so the render itself succeeds.
+// S3 outage. Reads still work, so the render itself succeeds. Put runs in
+// the asynq server's goroutines while the test reads puts: it is atomic.
 type brokenWrites struct {
 	orders.FileStore
-	puts int
+	puts atomic.Int32
 }
 
 func (b *brokenWrites) Put(ctx context.Context, key string, data []byte, contentType string) error {
-	b.puts++
+	b.puts.Add(1)
 	return errors.New("s3 unavailable")
 }
 
@@ -51,7 +53,9 @@ func TestTransientErrorsRetryThenFail(t *testing.T) {
 		Concurrency:    1,
 		Queues:         map[string]int{worker.QueueRender: 1},
 		RetryDelayFunc: func(int, error, *asynq.Task) time.Duration { return 50 * time.Millisecond },
-		LogLevel:       asynq.FatalLevel,
+		// Move due retries back to pending this often, not every 5 s.
+		DelayedTaskCheckInterval: 100 * time.Millisecond,
+		LogLevel:                 asynq.FatalLevel,
 	})
 	mux := asynq.NewServeMux()
 	mux.Handle("render:", h)
@@ -71,12 +75,12 @@ func TestTransientErrorsRetryThenFail(t *testing.T) {
 				t.Fatal("failed without a reason")
 			}
 			// 1 try + 2 retries, each stopping at the first Put.
-			if broken.puts != 3 {
-				t.Fatalf("%d attempts, want 3", broken.puts)
+			if n := broken.puts.Load(); n != 3 {
+				t.Fatalf("%d attempts, want 3", n)
 			}
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("item did not fail after its retries (attempts so far: %d)", broken.puts)
+	t.Fatalf("item did not fail after its retries (attempts so far: %d)", broken.puts.Load())
 }

@@ -35,12 +35,15 @@ var backends = []backend{
 	{"embedded", func(t *testing.T) map[string]string {
 		return map[string]string{"OSHIGOODS_DATA_DIR": t.TempDir()}
 	}},
-	{"redis+postgres+minio", func(t *testing.T) map[string]string {
+	// Services outside the processes, which several processes share:
+	// Redis, PostgreSQL and MinIO under scripts/test, otherwise the
+	// stand-ins testenv starts (miniredis, an S3 server, a SQLite file).
+	{"shared-services", func(t *testing.T) map[string]string {
 		s3 := testenv.S3Bucket(t)
 		return map[string]string{
 			"OSHIGOODS_DATA_DIR":     t.TempDir(),
 			"OSHIGOODS_REDIS_URL":    testenv.RedisURL(t),
-			"OSHIGOODS_DATABASE_URL": testenv.PostgresURL(t),
+			"OSHIGOODS_DATABASE_URL": testenv.Database(t),
 			"OSHIGOODS_S3_ENDPOINT":  s3.Endpoint,
 			"OSHIGOODS_S3_BUCKET":    s3.Bucket,
 			"AWS_ACCESS_KEY_ID":      s3.AccessKey,

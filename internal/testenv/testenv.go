@@ -1,15 +1,21 @@
-// Package testenv gives tests isolated handles on the real services named by
-// the environment (scripts/test sets them):
+// Package testenv gives tests isolated handles on the services they need:
+// the real services named by the environment (scripts/test sets them), or,
+// when a variable is unset, the in-process stand-ins the project ships
+// (package embedded) and SQLite, so tests run anywhere:
 //
 //	OSHIGOODS_TEST_POSTGRES_URL  postgres://… of a database tests may create schemas in
+//	                             (unset: Database gives a SQLite file)
 //	OSHIGOODS_TEST_REDIS_URL     redis://host:port of a Redis tests may use DBs 1–15 of
+//	                             (unset: a miniredis for the test)
 //	OSHIGOODS_TEST_S3_ENDPOINT   http://host:port of an S3 server (MinIO), with
 //	                             AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+//	                             (unset: an in-process S3 server for the test)
 //
-// When a variable is unset the test is skipped, except when CI or
-// OSHIGOODS_TEST_REQUIRE_SERVICES is set: then it fails, so a missing
-// service never passes silently. Tool applies the same rule to the command
-// line tools tests check outputs with.
+// When CI or OSHIGOODS_TEST_REQUIRE_SERVICES is set, a missing variable fails
+// the test instead: there the real services are meant, and a stand-in never
+// passes for them silently. PostgresURL, for tests of PostgreSQL itself, has
+// no stand-in and skips without its variable. Tool applies the same rule to
+// the command line tools tests check outputs with.
 package testenv
 
 import (
@@ -20,12 +26,15 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
+
+	"oshigoods/embedded"
 )
 
 // Required reports whether a missing service or tool must fail the test
@@ -64,6 +73,17 @@ func need(t testing.TB, name string) string {
 	v := os.Getenv(name)
 	if v == "" {
 		Missing(t, fmt.Sprintf("%s is not set: this test needs the real service (run scripts/test)", name))
+	}
+	return v
+}
+
+// service returns the variable's value, or "" when the test may use a
+// stand-in instead; when Required, an unset variable fails the test.
+func service(t testing.TB, name string) string {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" && Required() {
+		t.Fatalf("%s is not set: under CI this test runs on the real service, not a stand-in (run scripts/test)", name)
 	}
 	return v
 }
@@ -109,12 +129,33 @@ func PostgresURL(t testing.TB) string {
 	return u.String()
 }
 
+// Database returns the data source name of a fresh database for
+// sqlstore.Open: a PostgreSQL schema as PostgresURL gives, or without
+// OSHIGOODS_TEST_POSTGRES_URL a SQLite file in the test's temporary folder.
+func Database(t testing.TB) string {
+	t.Helper()
+	if service(t, "OSHIGOODS_TEST_POSTGRES_URL") == "" {
+		return filepath.Join(t.TempDir(), "oshigoods.db")
+	}
+	return PostgresURL(t)
+}
+
 // RedisURL returns a redis:// URL of a database (1–15) of the test Redis,
 // emptied before use. Tests in parallel processes take turns round the
-// databases, so a FLUSHDB in one test does not touch another's.
+// databases, so a FLUSHDB in one test does not touch another's. Without
+// OSHIGOODS_TEST_REDIS_URL it is a miniredis of the test's own, stopped
+// when the test ends.
 func RedisURL(t testing.TB) string {
 	t.Helper()
-	base := need(t, "OSHIGOODS_TEST_REDIS_URL")
+	base := service(t, "OSHIGOODS_TEST_REDIS_URL")
+	if base == "" {
+		r, err := embedded.StartRedis()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(r.Close)
+		return r.URL()
+	}
 	opt, err := redis.ParseURL(base)
 	if err != nil {
 		t.Fatalf("parse OSHIGOODS_TEST_REDIS_URL: %v", err)
@@ -136,7 +177,7 @@ func RedisURL(t testing.TB) string {
 	return fmt.Sprintf("redis://%s/%d", opt.Addr, opt.DB)
 }
 
-// S3 is a test's bucket on the real S3 server.
+// S3 is a test's bucket on the S3 server.
 type S3 struct {
 	Endpoint  string
 	Bucket    string
@@ -146,11 +187,24 @@ type S3 struct {
 }
 
 // S3Bucket returns the S3 endpoint and credentials and a fresh bucket name;
-// the caller creates the bucket (the S3 store does so on start).
+// the caller creates the bucket (the S3 store does so on start). Without
+// OSHIGOODS_TEST_S3_ENDPOINT the endpoint is an in-process S3 server of the
+// test's own (the embedded stand-in: gofakes3 behind a SigV4 check, objects
+// in the test's temporary folder, its own credentials), stopped when the
+// test ends.
 func S3Bucket(t testing.TB) S3 {
 	t.Helper()
+	endpoint := service(t, "OSHIGOODS_TEST_S3_ENDPOINT")
+	if endpoint == "" {
+		srv, err := embedded.StartS3(embedded.S3Config{Dir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(srv.Close)
+		return S3{Endpoint: srv.Endpoint(), Bucket: "t-" + Suffix(), Region: srv.Region(), AccessKey: srv.AccessKey(), SecretKey: srv.SecretKey()}
+	}
 	return S3{
-		Endpoint:  need(t, "OSHIGOODS_TEST_S3_ENDPOINT"),
+		Endpoint:  endpoint,
 		Bucket:    "t-" + Suffix(),
 		Region:    "us-east-1",
 		AccessKey: os.Getenv("AWS_ACCESS_KEY_ID"),

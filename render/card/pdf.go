@@ -135,18 +135,6 @@ type pdfFont struct {
 	used   map[rune]bool
 }
 
-// uses reports whether a glyph on the page is drawn with f.
-func (pg *page) uses(f *Face) bool {
-	for _, ln := range pg.lines {
-		for _, g := range ln.glyphs {
-			if g.face == f {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 func utf16Hex(s string) string {
 	var b strings.Builder
 	for _, u := range utf16.Encode([]rune(s)) {

@@ -48,15 +48,6 @@ func (d *dict) set(k name, v value) {
 	d.entries = append(d.entries, entry{k, v})
 }
 
-func (d *dict) del(k name) {
-	for i, e := range d.entries {
-		if e.key == k {
-			d.entries = append(d.entries[:i], d.entries[i+1:]...)
-			return
-		}
-	}
-}
-
 // maxDepth bounds the nesting of arrays and dictionaries, so hostile input
 // cannot exhaust the stack.
 const maxDepth = 64

@@ -121,7 +121,7 @@ func probeJPEG(data []byte) (Info, error) {
 	// image (entropy-coded data stuffs every 0xff with 0x00); a file cut
 	// off in transit has none. Data after it (MPF images, maker trailers)
 	// is ignored.
-	if sos < 0 || bytes.Index(data[sos:], []byte{0xff, 0xd9}) < 0 {
+	if sos < 0 || !bytes.Contains(data[sos:], []byte{0xff, 0xd9}) {
 		return Info{}, fmt.Errorf("jpeg: no end of image: %w", ErrDamaged)
 	}
 	return info, nil

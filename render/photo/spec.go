@@ -365,9 +365,6 @@ func (c Canvas) rect(r Rect) image.Rectangle {
 	return image.Rect(c.px(r.XMM+b), c.px(r.YMM+b), c.px(r.XMM+r.WidthMM+b), c.px(r.YMM+r.HeightMM+b))
 }
 
-// ptToPx converts a font size in points to pixels at the canvas resolution.
-func (c Canvas) ptToPx(pt float64) float64 { return pt / 72 * float64(c.DPI) }
-
 // parseColor parses "#rrggbb".
 func parseColor(s string) (color.NRGBA, error) {
 	if len(s) != 7 || s[0] != '#' {

@@ -94,13 +94,6 @@ type compiled struct {
 	cfg wazero.ModuleConfig
 }
 
-// Init compiles the module now rather than on the first Decode (about a
-// second and a half on one core).
-func Init() error {
-	_, err := module()
-	return err
-}
-
 // Decode decodes a HEIC/HEIF file's primary image and calls use with it:
 // an *image.YCbCr (4:2:0, 4:2:2 or 4:4:4), *image.Gray, *image.RGBA or
 // *image.NRGBA whose pixels live in the decoder's memory. They are valid
