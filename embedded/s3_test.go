@@ -377,8 +377,15 @@ func TestS3RefusesUnsignedAndTampered(t *testing.T) {
 			return signed(t, e, e.creds, http.MethodDelete, key, nil, time.Now().Add(-16*time.Minute))
 		}, "RequestTimeTooSkewed", 0},
 		{"replayed delete with its X-Amz-Date refreshed", 0, func(t *testing.T, e *s3env) *http.Request {
-			req := signed(t, e, e.creds, http.MethodDelete, key, nil, time.Now().Add(-16*time.Minute))
-			req.Header.Set("X-Amz-Date", time.Now().UTC().Format("20060102T150405Z"))
+			// Signed 16 minutes away from now on the same UTC day (the
+			// credential's scope names the day), then dated now.
+			now := time.Now().UTC()
+			at := now.Add(-16 * time.Minute)
+			if at.YearDay() != now.YearDay() {
+				at = now.Add(16 * time.Minute)
+			}
+			req := signed(t, e, e.creds, http.MethodDelete, key, nil, at)
+			req.Header.Set("X-Amz-Date", now.Format("20060102T150405Z"))
 			return req
 		}, "SignatureDoesNotMatch", 0},
 		{"replayed put with a stale X-Amz-Date", 20 * time.Minute, func(t *testing.T, e *s3env) *http.Request {
