@@ -70,6 +70,10 @@ type Service struct {
 	Limits  Limits
 	// URLTTL is how long presigned download URLs last. Default 1 hour.
 	URLTTL time.Duration
+	// Webhooks is which URLs shops may register and which addresses
+	// deliveries may reach. The zero value: https only, no loopback,
+	// private or other special-purpose address.
+	Webhooks WebhookPolicy
 }
 
 // NewOrder is a fan's order request.
