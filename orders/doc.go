@@ -6,7 +6,8 @@
 // FileStore, Queue, DeliveryQueue, WebhookSender; Catalog and Template);
 // and the Service, the one home of every use case: take an order, upload,
 // preview, render an item, list and mark orders printed, claim, ack,
-// release, cancel, register webhooks and read their log, dispatch and
+// release, cancel, register, delete and rotate webhooks and read their log
+// (under a WebhookPolicy: which URLs and addresses they may reach), dispatch and
 // deliver a webhook, re-enqueue what Redis lost, create a shop key. The
 // database is the source of truth; the queue only carries item ids.
 //
