@@ -33,7 +33,7 @@ type AuditEntry struct {
 	Actor string `json:"actor"`
 	// Action is a dotted verb: claim, release, ack.printed, ack.failed,
 	// printed, key.create, key.revoke, key.rotate, webhook.create,
-	// order.erase, …
+	// webhook.delete, webhook.rotate, order.erase, …
 	Action string `json:"action"`
 	// Subject is the id acted on: an order, a claim, a key, an endpoint.
 	Subject string `json:"subject"`

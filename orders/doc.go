@@ -6,10 +6,11 @@
 // FileStore, Queue, DeliveryQueue, WebhookSender; Catalog and Template);
 // and the Service, the one home of every use case: take an order, upload,
 // preview, render an item, list and mark orders printed, claim, ack,
-// release, cancel, register webhooks and read their log, dispatch and
-// deliver a webhook, re-enqueue what Redis lost, create a shop key, erase
-// an order's personal data and sweep what is past its retention period
-// (retention.go). The
+// release, cancel, register, delete and rotate webhooks and read their log
+// (under a WebhookPolicy: which URLs and addresses they may reach), dispatch
+// and deliver a webhook, re-enqueue what Redis lost, create a shop key,
+// erase an order's personal data and sweep what is past its retention
+// period (retention.go). The
 // database is the source of truth; the queue only carries item ids.
 //
 // It imports only the standard library and the root error package: no

@@ -77,6 +77,10 @@ type Service struct {
 	// Now is the clock of CreateOrder (its orders' times, and so when
 	// their idempotency keys expire). Nil is time.Now.
 	Now func() time.Time
+	// Webhooks is which URLs shops may register and which addresses
+	// deliveries may reach. The zero value: https only, no loopback,
+	// private or other special-purpose address.
+	Webhooks WebhookPolicy
 }
 
 // IdempotencyTTL is how long an idempotency key holds, from the order that

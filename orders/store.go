@@ -189,8 +189,18 @@ type WebhookStore interface {
 	// status, with a delivery owed to every webhook endpoint registered then.
 	Events(ctx context.Context, orderID string) ([]*Event, error)
 
-	// CreateWebhookEndpoint stores an endpoint. ECONFLICT if the id exists.
-	CreateWebhookEndpoint(ctx context.Context, e *WebhookEndpoint) error
+	// CreateWebhookEndpoint stores an endpoint unless its shop already has
+	// max (ErrWebhookLimit), counted in the same transaction. ECONFLICT if
+	// the id exists.
+	CreateWebhookEndpoint(ctx context.Context, e *WebhookEndpoint, max int) error
+
+	// DeleteWebhookEndpoint deletes the shop's endpoint with its pending
+	// deliveries and its log. ENOTFOUND if the shop has no such endpoint.
+	DeleteWebhookEndpoint(ctx context.Context, shopID, id string) error
+
+	// SetWebhookSecret replaces the secret of the shop's endpoint.
+	// ENOTFOUND if the shop has no such endpoint.
+	SetWebhookSecret(ctx context.Context, shopID, id, secret string) error
 
 	// WebhookEndpoint returns an endpoint. ENOTFOUND if none.
 	WebhookEndpoint(ctx context.Context, id string) (*WebhookEndpoint, error)

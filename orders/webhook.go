@@ -3,12 +3,13 @@ package orders
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -101,16 +102,86 @@ type DeliveryAttempt struct {
 	Outcome string `json:"outcome"`
 }
 
-// Webhook headers.
+// Webhook headers. The Standard Webhooks ones (https://www.standardwebhooks.com)
+// sign every delivery; HeaderSignature is the older, deprecated signature,
+// still sent for a deprecation period (see the README).
 const (
-	HeaderSignature = "Oshigoods-Signature" // t=<unix seconds>,v1=<hex HMAC-SHA256>
+	HeaderWebhookID        = "webhook-id"        // the event id
+	HeaderWebhookTimestamp = "webhook-timestamp" // unix seconds
+	HeaderWebhookSignature = "webhook-signature" // v1,<base64 HMAC-SHA256>
+
+	HeaderSignature = "Oshigoods-Signature" // deprecated: t=<unix seconds>,v1=<hex HMAC-SHA256>
 	HeaderEventID   = "Oshigoods-Event-Id"
 	HeaderEventType = "Oshigoods-Event-Type"
 	HeaderSequence  = "Oshigoods-Event-Sequence"
 )
 
-// SignWebhook returns the signature header of body sent at t: the hex
-// HMAC-SHA256, under the endpoint's secret, of "<unix seconds>.<body>".
+// secretPrefix starts every webhook secret.
+const secretPrefix = "whsec_"
+
+// NewWebhookSecret returns a fresh secret in the Standard Webhooks form:
+// "whsec_" and the standard base64 of 32 random bytes.
+func NewWebhookSecret() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return secretPrefix + base64.StdEncoding.EncodeToString(b)
+}
+
+// WebhookKey returns the HMAC key of a secret as Standard Webhooks defines
+// it: the base64-decoded part after "whsec_". Secrets made before the
+// standard (whsec_ and unpadded base64url, which does not decode as
+// standard base64) keep their old key, the secret's own bytes; their
+// endpoints still verify, and a rotation gives them a standard secret.
+func WebhookKey(secret string) []byte {
+	if rest, ok := strings.CutPrefix(secret, secretPrefix); ok {
+		if key, err := base64.StdEncoding.DecodeString(rest); err == nil && len(key) > 0 {
+			return key
+		}
+	}
+	return []byte(secret)
+}
+
+// SignStandardWebhook returns the webhook-signature header of a delivery
+// of event id sent at t: "v1," and the base64 HMAC-SHA256, under
+// WebhookKey(secret), of "<id>.<unix seconds>.<body>".
+func SignStandardWebhook(secret, id string, t time.Time, body []byte) string {
+	return "v1," + standardMAC(WebhookKey(secret), id, strconv.FormatInt(t.Unix(), 10), body)
+}
+
+func standardMAC(key []byte, id, ts string, body []byte) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(id + "." + ts + "."))
+	m.Write(body)
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// VerifyStandardWebhook checks the Standard Webhooks headers of a delivery
+// (id, timestamp, and a signature header of space-separated "v1,<sig>"
+// entries, any of which may match) against body and secret, and that the
+// timestamp is within tolerance of now (zero tolerance skips the check).
+func VerifyStandardWebhook(secret, id, timestamp, signature string, body []byte, now time.Time, tolerance time.Duration) bool {
+	sec, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil || id == "" {
+		return false
+	}
+	if tolerance > 0 {
+		if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
+			return false
+		}
+	}
+	want := standardMAC(WebhookKey(secret), id, timestamp, body)
+	for _, s := range strings.Fields(signature) {
+		if v, sig, ok := strings.Cut(s, ","); ok && v == "v1" && hmac.Equal([]byte(sig), []byte(want)) {
+			return true
+		}
+	}
+	return false
+}
+
+// SignWebhook returns the deprecated Oshigoods-Signature header of body
+// sent at t: the hex HMAC-SHA256, under the secret's bytes as they are, of
+// "<unix seconds>.<body>". Deliveries carry it beside the Standard
+// Webhooks headers for a deprecation period.
 func SignWebhook(secret string, t time.Time, body []byte) string {
 	ts := strconv.FormatInt(t.Unix(), 10)
 	return "t=" + ts + ",v1=" + webhookMAC(secret, ts, body)
@@ -124,8 +195,10 @@ func webhookMAC(secret, ts string, body []byte) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// VerifyWebhook checks a signature header against body and secret, and that
-// it was made within tolerance of now (zero tolerance skips the time check).
+// VerifyWebhook checks a deprecated Oshigoods-Signature header against body
+// and secret, and that it was made within tolerance of now (zero tolerance
+// skips the time check). New receivers use VerifyStandardWebhook or a
+// Standard Webhooks library.
 func VerifyWebhook(secret, header string, body []byte, now time.Time, tolerance time.Duration) bool {
 	var ts, sig string
 	for _, part := range strings.Split(header, ",") {
@@ -149,19 +222,69 @@ func VerifyWebhook(secret, header string, body []byte, now time.Time, tolerance 
 	return hmac.Equal([]byte(sig), []byte(webhookMAC(secret, ts, body)))
 }
 
+// MaxWebhooksPerShop is how many endpoints a shop may register.
+const MaxWebhooksPerShop = 10
+
+// ErrWebhookLimit is returned by WebhookStore.CreateWebhookEndpoint when
+// the shop has MaxWebhooksPerShop endpoints already.
+var ErrWebhookLimit = errors.New("webhook endpoint limit reached")
+
 // CreateWebhook registers url for the shop and returns the endpoint with
-// its secret. The URL must be absolute http or https.
+// its secret (NewWebhookSecret). The URL must be absolute https (http only
+// if s.Webhooks.AllowHTTP), of at most 2000 characters, and must not name
+// or resolve to an address s.Webhooks refuses; a shop has at most
+// MaxWebhooksPerShop endpoints. Each refusal is EUNPROCESSABLE naming "url".
 func (s *Service) CreateWebhook(ctx context.Context, shop *ShopKey, rawURL string) (*WebhookEndpoint, error) {
-	u, err := url.Parse(strings.TrimSpace(rawURL))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || utf8.RuneCountInString(rawURL) > 2000 {
-		return nil, oshigoods.FieldErrorf("url", "url must be an absolute http or https URL of at most 2000 characters.")
+	if utf8.RuneCountInString(rawURL) > 2000 {
+		return nil, oshigoods.FieldErrorf("url", "url must be at most 2000 characters.")
 	}
-	e := &WebhookEndpoint{ID: NewID("whk"), ShopID: shop.ID, URL: u.String(), Secret: "whsec_" + NewSecret(), CreatedAt: time.Now().UTC()}
-	if err := s.Store.CreateWebhookEndpoint(ctx, e); err != nil {
+	u, err := s.Webhooks.CheckURL(ctx, rawURL)
+	if err != nil {
+		return nil, oshigoods.FieldErrorf("url", "url %s.", err)
+	}
+	e := &WebhookEndpoint{ID: NewID("whk"), ShopID: shop.ID, URL: u.String(), Secret: NewWebhookSecret(), CreatedAt: time.Now().UTC()}
+	if err := s.Store.CreateWebhookEndpoint(ctx, e, MaxWebhooksPerShop); errors.Is(err, ErrWebhookLimit) {
+		return nil, oshigoods.FieldErrorf("url", "A shop may register at most %d webhook endpoints; delete one first.", MaxWebhooksPerShop)
+	} else if err != nil {
 		return nil, err
 	}
-	s.audit(ctx, ShopActor(shop), "webhook.create", e.ID, "host="+u.Hostname())
+	s.webhookChanged(ctx, shop, "webhook.create", e.ID, "host="+u.Hostname())
 	return e, nil
+}
+
+// DeleteWebhook deletes the shop's endpoint, its pending deliveries and its
+// log; ENOTFOUND if the shop has no such endpoint (another shop's too).
+func (s *Service) DeleteWebhook(ctx context.Context, shop *ShopKey, id string) error {
+	if err := s.Store.DeleteWebhookEndpoint(ctx, shop.ID, id); err != nil {
+		return err
+	}
+	s.webhookChanged(ctx, shop, "webhook.delete", id, "")
+	return nil
+}
+
+// RotateWebhookSecret gives the shop's endpoint a new secret and returns
+// the endpoint with it (shown this once). Deliveries are signed with the
+// new secret from then on, including retries of earlier events; the old
+// one stops verifying at once. ENOTFOUND if the shop has no such endpoint.
+func (s *Service) RotateWebhookSecret(ctx context.Context, shop *ShopKey, id string) (*WebhookEndpoint, error) {
+	e, err := s.ShopWebhook(ctx, shop, id)
+	if err != nil {
+		return nil, err
+	}
+	secret := NewWebhookSecret()
+	if err := s.Store.SetWebhookSecret(ctx, shop.ID, id, secret); err != nil {
+		return nil, err
+	}
+	e.Secret = secret
+	s.webhookChanged(ctx, shop, "webhook.rotate", id, "")
+	return e, nil
+}
+
+// webhookChanged is the one place a shop's change to its webhook endpoints
+// (action "webhook.create", "webhook.delete", "webhook.rotate") is
+// recorded, in the audit log; detail never holds a secret.
+func (s *Service) webhookChanged(ctx context.Context, shop *ShopKey, action, endpointID, detail string) {
+	s.audit(ctx, ShopActor(shop), action, endpointID, detail)
 }
 
 // ShopWebhook returns the shop's endpoint; ENOTFOUND if it is another's.

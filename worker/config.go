@@ -25,6 +25,10 @@ type Config struct {
 	// WebhookRetry is the first webhook retry's delay; it doubles up to an
 	// hour (RetryDelay). From 10ms to 1h. Default 10 seconds.
 	WebhookRetry time.Duration
+	// WebhookConcurrency is how many webhook deliveries run at once in the
+	// process, from 1 to MaxConcurrency, in a pool of their own beside the
+	// Concurrency renders, so no endpoint slows a render. Default 4.
+	WebhookConcurrency int
 }
 
 // MaxConcurrency is the most tasks one worker process runs at once.
@@ -37,6 +41,8 @@ const (
 	MaxStaleAfter      = 24 * time.Hour
 	MaxWebhookRetry    = time.Hour
 	DefaultConcurrency = 2
+
+	DefaultWebhookConcurrency = 4
 )
 
 // DefaultConfig returns the default settings.
@@ -46,6 +52,8 @@ func DefaultConfig() Config {
 		ReconcileInterval: 30 * time.Second,
 		StaleAfter:        time.Minute,
 		WebhookRetry:      10 * time.Second,
+
+		WebhookConcurrency: DefaultWebhookConcurrency,
 	}
 }
 
@@ -55,6 +63,10 @@ func (c Config) Validate() error {
 	var errs []error
 	if c.Concurrency < 1 || c.Concurrency > MaxConcurrency {
 		errs = append(errs, &oshigoods.ConfigError{Field: "Concurrency", Value: c.Concurrency,
+			Problem: fmt.Sprintf("is out of range; give 1–%d", MaxConcurrency)})
+	}
+	if c.WebhookConcurrency < 1 || c.WebhookConcurrency > MaxConcurrency {
+		errs = append(errs, &oshigoods.ConfigError{Field: "WebhookConcurrency", Value: c.WebhookConcurrency,
 			Problem: fmt.Sprintf("is out of range; give 1–%d", MaxConcurrency)})
 	}
 	dur := func(field string, d, max time.Duration) {

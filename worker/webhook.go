@@ -9,9 +9,11 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -30,7 +32,7 @@ const (
 // WebhookMaxRetry times, then the delivery is failed.
 const (
 	WebhookMaxRetry = 12
-	WebhookTimeout  = 30 * time.Second
+	WebhookTimeout  = 15 * time.Second
 )
 
 type deliverPayload struct {
@@ -88,23 +90,60 @@ func RetryDelay(base time.Duration) asynq.RetryDelayFunc {
 
 // Deliverer handles webhook tasks: it hands the delivery the task names to
 // the delivery use case (orders.Service.DeliverWebhook), which POSTs the
-// event as JSON through the Deliverer (SendWebhook), signed with the
-// endpoint's secret (orders.SignWebhook), and logs every attempt. A 2xx
-// answer delivers it; anything else is retried with backoff until the last
-// retry, which fails the delivery.
+// event as JSON through the Deliverer (SendWebhook), signed as Standard
+// Webhooks defines (orders.SignStandardWebhook) and, for a deprecation
+// period, with the old Oshigoods-Signature (orders.SignWebhook), and logs
+// every attempt. A 2xx answer delivers it; anything else is retried with
+// backoff until the last retry, which fails the delivery.
 type Deliverer struct {
-	// Service delivers with its Store and logs.
+	// Service delivers with its Store and logs; its Webhooks policy says
+	// which addresses the default client may connect to.
 	Service *orders.Service
-	// Client sends the requests. Nil means one with a 10 second timeout
-	// that does not follow redirects.
+	// Client sends the requests. Nil means NewWebhookClient of the
+	// Service's Webhooks policy.
 	Client *http.Client
+
+	once   sync.Once
+	client *http.Client
 }
 
-func (h *Deliverer) client() *http.Client {
+// Webhook delivery limits: connecting (TCP, and the TLS handshake) may take
+// WebhookConnectTimeout, the whole request WebhookRequestTimeout; at most
+// WebhookMaxResponse bytes of an answer are read.
+const (
+	WebhookConnectTimeout = 3 * time.Second
+	WebhookRequestTimeout = 10 * time.Second
+	WebhookMaxResponse    = 64 << 10
+)
+
+// NewWebhookClient returns the HTTP client deliveries use: every
+// connection is checked by p.Control after name resolution and before it
+// is made, so a refused address gets no packet; no proxy from the
+// environment; no redirect followed (a 3xx is an answer, and not a 2xx);
+// WebhookConnectTimeout to connect and WebhookRequestTimeout in all.
+func NewWebhookClient(p orders.WebhookPolicy) *http.Client {
+	dialer := &net.Dialer{Timeout: WebhookConnectTimeout, Control: p.Control}
+	return &http.Client{
+		Timeout: WebhookRequestTimeout,
+		Transport: &http.Transport{
+			Proxy:                  nil,
+			DialContext:            dialer.DialContext,
+			TLSHandshakeTimeout:    WebhookConnectTimeout,
+			ResponseHeaderTimeout:  WebhookRequestTimeout,
+			MaxResponseHeaderBytes: 16 << 10,
+			MaxIdleConnsPerHost:    2,
+			IdleConnTimeout:        90 * time.Second,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+func (h *Deliverer) httpClient() *http.Client {
 	if h.Client != nil {
 		return h.Client
 	}
-	return &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	h.once.Do(func() { h.client = NewWebhookClient(h.Service.Webhooks) })
+	return h.client
 }
 
 // ProcessTask delivers one event to one endpoint.
@@ -136,13 +175,20 @@ func (h *Deliverer) SendWebhook(ctx context.Context, d *orders.Delivery, body []
 	req.Header.Set(orders.HeaderEventID, d.Event.ID)
 	req.Header.Set(orders.HeaderEventType, d.Event.Type)
 	req.Header.Set(orders.HeaderSequence, strconv.FormatInt(d.Event.Sequence, 10))
-	req.Header.Set(orders.HeaderSignature, orders.SignWebhook(d.Endpoint.Secret, now, body))
-	resp, err := h.client().Do(req)
-	if err != nil {
+	req.Header.Set(orders.HeaderWebhookID, d.Event.ID)
+	req.Header.Set(orders.HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set(orders.HeaderWebhookSignature, orders.SignStandardWebhook(d.Endpoint.Secret, d.Event.ID, now, body))
+	req.Header.Set(orders.HeaderSignature, orders.SignWebhook(d.Endpoint.Secret, now, body)) // deprecated
+	resp, err := h.httpClient().Do(req)
+	if errors.Is(err, orders.ErrAddressRefused) {
+		// Only this, not the dial error: the log must not tell what is
+		// listening inside the network.
+		return 0, orders.ErrAddressRefused
+	} else if err != nil {
 		return 0, err
 	}
 	defer resp.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	io.Copy(io.Discard, io.LimitReader(resp.Body, WebhookMaxResponse))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return resp.StatusCode, fmt.Errorf("endpoint answered %s", resp.Status)
 	}

@@ -46,7 +46,13 @@ type config struct {
 	StaleAfter time.Duration
 	// WebhookRetry is the first webhook retry's delay; it doubles each time.
 	WebhookRetry time.Duration
-	MaxUpload    int64
+	// WebhookConcurrency is how many deliveries run at once, in their own
+	// pool; WebhookPolicy is where they may go (https only unless
+	// OSHIGOODS_WEBHOOK_ALLOW_HTTP, no special address unless
+	// OSHIGOODS_WEBHOOK_ALLOW names it).
+	WebhookConcurrency int
+	WebhookPolicy      orders.WebhookPolicy
+	MaxUpload          int64
 	// UploadTTL is how long an upload no order uses is kept, and
 	// Retention how long an order's personal data is kept once finished.
 	UploadTTL time.Duration
@@ -168,6 +174,24 @@ var settings = []setting{
 		parse: durationSetting(func(c *config) *time.Duration { return &c.StaleAfter }, staleRange)},
 	{env: "OSHIGOODS_WEBHOOK_RETRY", flag: "webhook-retry", key: "worker.WebhookRetry", def: "10s", help: "first webhook retry delay, 10ms–1h, doubling up to 1h",
 		parse: durationSetting(func(c *config) *time.Duration { return &c.WebhookRetry }, webhookRange)},
+	{env: "OSHIGOODS_WEBHOOK_CONCURRENCY", flag: "webhook-concurrency", key: "worker.WebhookConcurrency", def: strconv.Itoa(worker.DefaultWebhookConcurrency), help: "webhook deliveries at once in this process, in their own pool, 1–64",
+		parse: intSetting(func(c *config) *int { return &c.WebhookConcurrency }, concurrencyRange)},
+	{env: "OSHIGOODS_WEBHOOK_ALLOW", flag: "webhook-allow", help: "comma-separated CIDRs, IPs or IP:port webhooks may reach although loopback, private or special; empty: none", parse: func(c *config, v string) error {
+		p, a, err := orders.ParseWebhookAllowList(v)
+		if err != nil {
+			return problem("is not an allow-list (%v); give e.g. 10.0.0.0/8,127.0.0.1:9000", err)
+		}
+		c.WebhookPolicy.AllowPrefixes, c.WebhookPolicy.AllowAddrs = p, a
+		return nil
+	}},
+	{env: "OSHIGOODS_WEBHOOK_ALLOW_HTTP", flag: "webhook-allow-http", def: "false", help: "also accept http:// webhook URLs (development, tests); production is https only", parse: func(c *config, v string) error {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return problem("is not true or false")
+		}
+		c.WebhookPolicy.AllowHTTP = b
+		return nil
+	}},
 	{env: "OSHIGOODS_PRINT_PROFILE", flag: "print-profile", def: render.DefaultProfileName, help: "print profile: bleed, crop marks, photo format (one of " + strings.Join(render.ProfileNames(), ", ") + ")", parse: func(c *config, v string) error {
 		if _, err := render.LookupProfile(v); err != nil {
 			return problem("is not a print profile; give one of %s", strings.Join(render.ProfileNames(), ", "))
@@ -327,7 +351,8 @@ func (s setting) problem(v, what string) error {
 
 // workerConfig is the worker's part of the configuration.
 func (c *config) workerConfig() worker.Config {
-	return worker.Config{Concurrency: c.Concurrency, ReconcileInterval: c.Reconcile, StaleAfter: c.StaleAfter, WebhookRetry: c.WebhookRetry}
+	return worker.Config{Concurrency: c.Concurrency, ReconcileInterval: c.Reconcile, StaleAfter: c.StaleAfter, WebhookRetry: c.WebhookRetry,
+		WebhookConcurrency: c.WebhookConcurrency}
 }
 
 // retention is how long personal data is kept (orders.Retention).

@@ -117,6 +117,8 @@ func TestPull(t *testing.T) {
 			t.Parallel()
 			env := be.env(t)
 			env["OSHIGOODS_WEBHOOK_RETRY"] = "100ms"
+			// The receiver is an httptest server on loopback.
+			env["OSHIGOODS_WEBHOOK_ALLOW"], env["OSHIGOODS_WEBHOOK_ALLOW_HTTP"] = "127.0.0.1/32", "true"
 			srv := startServe(t, env)
 			base := srv.base
 			key := createShopKey(t, env)

@@ -150,30 +150,42 @@ func cmdWorker(ctx context.Context, args []string, getenv func(string) string, s
 
 // runWorker processes render and webhook tasks, re-enqueues items Redis
 // lost, dispatches pending webhook deliveries and deletes personal data
-// past its retention period, until ctx ends.
+// past its retention period, until ctx ends. Renders and deliveries run in
+// two asynq servers, each with its own pool (Concurrency and
+// WebhookConcurrency), so endpoints that hang hold only delivery slots and
+// never delay a render.
 func (s *system) runWorker(ctx context.Context) error {
-	srv := asynq.NewServer(s.redisOpt, asynq.Config{
-		Concurrency:    s.cfg.Concurrency,
-		Queues:         map[string]int{worker.QueueRender: 1, worker.QueueWebhooks: 1},
-		RetryDelayFunc: worker.RetryDelay(s.cfg.WebhookRetry),
-		// Retries come due no later than one reconcile interval.
-		DelayedTaskCheckInterval: min(5*time.Second, s.cfg.Reconcile),
-		Logger:                   asynqLogger{s.logger.With("component", "asynq")},
-		ShutdownTimeout:          30 * time.Second,
-		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
-			id, _ := asynq.GetTaskID(ctx)
-			s.logger.Warn("task failed", "type", t.Type(), "task", id, "err", err)
-		}),
-	})
+	server := func(queue string, concurrency int) *asynq.Server {
+		return asynq.NewServer(s.redisOpt, asynq.Config{
+			Concurrency:    concurrency,
+			Queues:         map[string]int{queue: 1},
+			RetryDelayFunc: worker.RetryDelay(s.cfg.WebhookRetry),
+			// Retries come due no later than one reconcile interval.
+			DelayedTaskCheckInterval: min(5*time.Second, s.cfg.Reconcile),
+			Logger:                   asynqLogger{s.logger.With("component", "asynq", "queue", queue)},
+			ShutdownTimeout:          30 * time.Second,
+			ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
+				id, _ := asynq.GetTaskID(ctx)
+				s.logger.Warn("task failed", "type", t.Type(), "task", id, "err", err)
+			}),
+		})
+	}
 	renderer, err := worker.NewRenderer(s.svc, s.logger)
 	if err != nil {
 		return err
 	}
-	mux := asynq.NewServeMux()
-	mux.Handle("render:", renderer)
-	mux.Handle("webhook:", &worker.Deliverer{Service: s.svc})
-	if err := srv.Start(mux); err != nil {
+	renders := asynq.NewServeMux()
+	renders.Handle("render:", renderer)
+	renderSrv := server(worker.QueueRender, s.cfg.Concurrency)
+	if err := renderSrv.Start(renders); err != nil {
 		return fmt.Errorf("start worker: %w", err)
+	}
+	hooks := asynq.NewServeMux()
+	hooks.Handle("webhook:", &worker.Deliverer{Service: s.svc})
+	hookSrv := server(worker.QueueWebhooks, s.cfg.WebhookConcurrency)
+	if err := hookSrv.Start(hooks); err != nil {
+		renderSrv.Shutdown()
+		return fmt.Errorf("start webhook worker: %w", err)
 	}
 	rec := &worker.Reconciler{Service: s.svc, Queue: s.queue, Logger: s.logger, Interval: s.cfg.Reconcile, StaleAfter: s.cfg.StaleAfter}
 	done := make(chan struct{})
@@ -184,9 +196,14 @@ func (s *system) runWorker(ctx context.Context) error {
 	sweep := &worker.Sweeper{Service: s.svc, Logger: s.logger}
 	swept := make(chan struct{})
 	go func() { sweep.Run(ctx); close(swept) }()
-	s.logger.Info("worker started", "concurrency", s.cfg.Concurrency)
+	s.logger.Info("worker started", "concurrency", s.cfg.Concurrency, "webhook_concurrency", s.cfg.WebhookConcurrency)
 	<-ctx.Done()
-	srv.Shutdown()
+	var wg sync.WaitGroup
+	for _, srv := range []*asynq.Server{renderSrv, hookSrv} {
+		wg.Add(1)
+		go func() { defer wg.Done(); srv.Shutdown() }()
+	}
+	wg.Wait()
 	<-done
 	<-dispatched
 	<-swept

@@ -120,6 +120,7 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 		Store: s.store, Queue: s.queue, Files: s.files, Catalog: s.catalog, Logger: logger,
 		Secret: secret, Profile: profile, Limits: orders.Limits{MaxUploadBytes: cfg.MaxUpload},
 		Retention: cfg.retention(),
+		Webhooks:  cfg.WebhookPolicy,
 	}
 	if err := s.svc.Validate(); err != nil {
 		return nil, err

@@ -58,6 +58,8 @@ func New(svc *orders.Service, logger *slog.Logger, ready map[string]Pinger) *Ser
 	s.mux.HandleFunc("POST /v1/shop/webhooks", s.shop(s.createWebhook))
 	s.mux.HandleFunc("GET /v1/shop/webhooks", s.shop(s.listWebhooks))
 	s.mux.HandleFunc("GET /v1/shop/webhooks/{id}/deliveries", s.shop(s.listDeliveries))
+	s.mux.HandleFunc("DELETE /v1/shop/webhooks/{id}", s.shop(s.deleteWebhook))
+	s.mux.HandleFunc("POST /v1/shop/webhooks/{id}/rotate", s.shop(s.rotateWebhook))
 	return s
 }
 

@@ -55,7 +55,7 @@ func TestShopsAreTenants(t *testing.T) {
 		{ID: "whk_a", ShopID: shopA.ID, URL: "https://a.example/hook", Secret: "whsec_a", CreatedAt: time.Now()},
 		{ID: "whk_b", ShopID: shopB.ID, URL: "https://b.example/hook", Secret: "whsec_b", CreatedAt: time.Now()},
 	} {
-		if err := a.store.CreateWebhookEndpoint(ctx, e); err != nil {
+		if err := a.store.CreateWebhookEndpoint(ctx, e, orders.MaxWebhooksPerShop); err != nil {
 			t.Fatal(err)
 		}
 	}

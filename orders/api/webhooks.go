@@ -46,3 +46,24 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request, k *order
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"deliveries": log})
 }
+
+// deleteWebhook deletes the shop's endpoint with its pending deliveries
+// and log: 204; 404 for another shop's.
+func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request, k *orders.ShopKey) {
+	if err := s.svc.DeleteWebhook(r.Context(), k, r.PathValue("id")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// rotateWebhook gives the shop's endpoint a new secret: 200 with the
+// endpoint and the secret, shown this once; 404 for another shop's.
+func (s *Server) rotateWebhook(w http.ResponseWriter, r *http.Request, k *orders.ShopKey) {
+	e, err := s.svc.RotateWebhookSecret(r.Context(), k, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": e.ID, "url": e.URL, "secret": e.Secret, "created_at": e.CreatedAt})
+}

@@ -294,10 +294,10 @@ func testMarkPrintedClaimed(t *testing.T, dsn string) {
 func testEvents(t *testing.T, dsn string) {
 	s := openStore(t, dsn)
 	ep := &orders.WebhookEndpoint{ID: "w1", ShopID: "shop1", URL: "http://127.0.0.1:1/hook", Secret: "whsec_x", CreatedAt: t0}
-	if err := s.CreateWebhookEndpoint(t.Context(), ep); err != nil {
+	if err := s.CreateWebhookEndpoint(t.Context(), ep, 10); err != nil {
 		t.Fatalf("CreateWebhookEndpoint: %v", err)
 	}
-	wantCode(t, "CreateWebhookEndpoint again", s.CreateWebhookEndpoint(t.Context(), ep), oshigoods.ECONFLICT)
+	wantCode(t, "CreateWebhookEndpoint again", s.CreateWebhookEndpoint(t.Context(), ep, 10), oshigoods.ECONFLICT)
 	if got, err := s.WebhookEndpoint(t.Context(), "w1"); err != nil || got.URL != ep.URL || got.Secret != ep.Secret || got.ShopID != "shop1" {
 		t.Fatalf("WebhookEndpoint: %+v, %v", got, err)
 	}

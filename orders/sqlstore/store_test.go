@@ -65,6 +65,7 @@ var scenarios = []struct {
 	{"cancel until claimed", testCancel},
 	{"mark printed refused while a claim holds the order", testMarkPrintedClaimed},
 	{"events with per-order sequence and deliveries", testEvents},
+	{"webhook endpoints: cap, delete, rotate", testWebhookEndpoints},
 	{"migrations idempotent on reopen", testReopen},
 	{"stores opened concurrently on one database", testConcurrentOpen},
 }

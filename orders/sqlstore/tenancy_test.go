@@ -135,7 +135,7 @@ func testShopEvents(t *testing.T, dsn string) {
 		{ID: "wa", ShopID: "shopA", URL: "https://a.example/", Secret: "whsec_a", CreatedAt: t0},
 		{ID: "wb", ShopID: "shopB", URL: "https://b.example/", Secret: "whsec_b", CreatedAt: t0},
 	} {
-		if err := s.CreateWebhookEndpoint(ctx, e); err != nil {
+		if err := s.CreateWebhookEndpoint(ctx, e, orders.MaxWebhooksPerShop); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -72,14 +72,70 @@ func (s *Store) Events(ctx context.Context, orderID string) ([]*orders.Event, er
 	return list, err
 }
 
-// CreateWebhookEndpoint stores an endpoint. ECONFLICT if the id exists.
-func (s *Store) CreateWebhookEndpoint(ctx context.Context, e *orders.WebhookEndpoint) error {
-	_, err := runner{s.db, s.d}.exec(ctx, `INSERT INTO webhook_endpoints (id, shop_id, url, secret, created_at) VALUES (?, ?, ?, ?, ?)`,
-		e.ID, e.ShopID, e.URL, e.Secret, e.CreatedAt)
-	if err != nil && s.d.uniqueViolation(err) {
+// CreateWebhookEndpoint stores an endpoint unless its shop has max
+// already (orders.ErrWebhookLimit). ECONFLICT if the id exists. PostgreSQL
+// locks the shop's endpoints before counting them, so two registrations at
+// once cannot both take the last place; SQLite's single writer serialises.
+func (s *Store) CreateWebhookEndpoint(ctx context.Context, e *orders.WebhookEndpoint, max int) error {
+	err := s.write(ctx, func(r runner) error {
+		if r.d.forUpdate != "" {
+			rows, err := r.query(ctx, `SELECT id FROM webhook_endpoints WHERE shop_id = ?`+r.d.forUpdate, e.ShopID)
+			if err != nil {
+				return fmt.Errorf("lock webhook endpoints: %w", err)
+			}
+			rows.Close()
+		}
+		var n int
+		if err := r.queryRow(ctx, `SELECT COUNT(*) FROM webhook_endpoints WHERE shop_id = ?`, e.ShopID).Scan(&n); err != nil {
+			return fmt.Errorf("count webhook endpoints: %w", err)
+		}
+		if n >= max {
+			return orders.ErrWebhookLimit
+		}
+		_, err := r.exec(ctx, `INSERT INTO webhook_endpoints (id, shop_id, url, secret, created_at) VALUES (?, ?, ?, ?, ?)`,
+			e.ID, e.ShopID, e.URL, e.Secret, e.CreatedAt)
+		return err
+	})
+	switch {
+	case err == nil, errors.Is(err, orders.ErrWebhookLimit), oshigoods.ErrorCode(err) == oshigoods.EUNAVAILABLE:
+		return err
+	case s.d.uniqueViolation(err):
 		return oshigoods.Errorf(oshigoods.ECONFLICT, "A webhook endpoint with this id exists.")
-	} else if err != nil {
-		return fmt.Errorf("insert webhook endpoint: %w", err)
+	}
+	return fmt.Errorf("insert webhook endpoint: %w", err)
+}
+
+// DeleteWebhookEndpoint deletes the shop's endpoint with its deliveries
+// and log. ENOTFOUND if the shop has no such endpoint.
+func (s *Store) DeleteWebhookEndpoint(ctx context.Context, shopID, id string) error {
+	return s.write(ctx, func(r runner) error {
+		res, err := r.exec(ctx, `DELETE FROM webhook_endpoints WHERE id = ? AND shop_id = ?`, id, shopID)
+		if err != nil {
+			return fmt.Errorf("delete webhook endpoint: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return oshigoods.Errorf(oshigoods.ENOTFOUND, "Webhook endpoint not found.")
+		}
+		// The foreign keys cascade; say it for a database that does not.
+		if _, err := r.exec(ctx, `DELETE FROM webhook_deliveries WHERE endpoint_id = ?`, id); err != nil {
+			return fmt.Errorf("delete deliveries: %w", err)
+		}
+		if _, err := r.exec(ctx, `DELETE FROM webhook_attempts WHERE endpoint_id = ?`, id); err != nil {
+			return fmt.Errorf("delete delivery log: %w", err)
+		}
+		return nil
+	})
+}
+
+// SetWebhookSecret replaces the secret of the shop's endpoint. ENOTFOUND
+// if the shop has no such endpoint.
+func (s *Store) SetWebhookSecret(ctx context.Context, shopID, id, secret string) error {
+	res, err := runner{s.db, s.d}.exec(ctx, `UPDATE webhook_endpoints SET secret = ? WHERE id = ? AND shop_id = ?`, secret, id, shopID)
+	if err != nil {
+		return fmt.Errorf("set webhook secret: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return oshigoods.Errorf(oshigoods.ENOTFOUND, "Webhook endpoint not found.")
 	}
 	return nil
 }
