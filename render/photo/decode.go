@@ -91,6 +91,13 @@ func decodePixels(data []byte, format string, k int) (image.Image, error) {
 		}
 		return jpegscale.DecodeScaled(r, shift)
 	case FormatPNG:
+		hdr, err := readPNGHeader(data)
+		if err != nil {
+			return nil, err
+		}
+		if hdr.streamable() {
+			return decodePNGRows(hdr, k)
+		}
 		return png.Decode(r)
 	case FormatWebP:
 		return webp.Decode(r)
