@@ -54,6 +54,26 @@ func (p *pngHeader) streamable() bool {
 	return false
 }
 
+// shape is how decodePixels holds this PNG (decodeBytes): by rows into
+// the shrunk NRGBA when streamable, else image/png's type at full size,
+// twice for an interlaced file's passes.
+func (p *pngHeader) shape() decodeShape {
+	if p.streamable() {
+		return decodeShape{perPixel: 4, row: float64(2*p.channels()*max(p.depth/8, 1) + 4 + 16), scale: scaleK, nrgba: true}
+	}
+	var bpp float64
+	switch {
+	case p.ctype == 3 || (p.ctype == 0 && !p.trns):
+		bpp = float64(max(p.depth/8, 1))
+	default: // RGBA, NRGBA or their 16-bit kinds
+		bpp = 4 * float64(max(p.depth/8, 1))
+	}
+	if p.interlaced {
+		bpp *= 2
+	}
+	return decodeShape{perPixel: bpp}
+}
+
 // readPNGHeader walks a PNG's chunks (checking their CRCs) for its
 // header, palette, transparency and image data.
 func readPNGHeader(data []byte) (*pngHeader, error) {
