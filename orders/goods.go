@@ -298,10 +298,13 @@ type Catalog interface {
 
 // ImageInfo is what an upload's header says, read without decoding a
 // pixel: its format ("jpeg", "png", "webp" or "heic") and its size in
-// pixels as displayed (after the EXIF orientation).
+// pixels as displayed (after the EXIF orientation); and the memory, in
+// bytes, the most demanding of the catalogue's decodes of it takes (0 when
+// unknown), which Service.Upload checks against the decode budget.
 type ImageInfo struct {
 	Format        string
 	Width, Height int
+	DecodeBytes   int64
 }
 
 // ErrImageFormat is wrapped by Catalog.ProbeImage when the bytes are not
