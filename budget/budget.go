@@ -60,7 +60,7 @@ func (c Config) Validate() error {
 	}
 	if c.Wait < 0 || c.Wait > MaxWait {
 		errs = append(errs, &oshigoods.ConfigError{Field: "Wait", Value: c.Wait,
-			Problem: fmt.Sprintf("is out of range; give 0s–%s, or 0 for the default %s", MaxWait, DefaultWait)})
+			Problem: fmt.Sprintf("is out of range; give 0s–1m, or 0 for the default %s", DefaultWait)})
 	}
 	return errors.Join(errs...)
 }

@@ -80,7 +80,6 @@ func flatPNG(t *testing.T, w, h int) []byte {
 	return buf.Bytes()
 }
 
-
 // TestDecodeLimits: upload limits are the decode limits. An upload whose
 // decode needs exactly the whole budget is accepted, ordered and renders;
 // with a budget one byte smaller the same upload is refused at upload

@@ -15,6 +15,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"oshigoods"
+	"oshigoods/budget"
 	"oshigoods/orders"
 	"oshigoods/render"
 	"oshigoods/s3store"
@@ -51,6 +52,10 @@ type config struct {
 	// OutputICC is the path of an ICC output profile for the print PDFs'
 	// output intent; empty is the built-in sRGB.
 	OutputICC string
+	// DecodeBudget is the process's budget of decoded pixel bytes, and
+	// DecodeWait how long a decode waits for room in it (budget.Config).
+	DecodeBudget int64
+	DecodeWait   time.Duration
 	// onListen, when set, is told the address the API listens on (tests).
 	onListen func(addr string)
 
@@ -86,6 +91,8 @@ var (
 	reconcileRange   = fmt.Sprintf("give %s–1h", worker.MinInterval)
 	staleRange       = fmt.Sprintf("give %s–24h", worker.MinInterval)
 	webhookRange     = fmt.Sprintf("give %s–1h", worker.MinInterval)
+	decodeRange      = fmt.Sprintf("give %d (16 MiB) to %d (64 GiB), or 0 for the default 256 MiB", int64(budget.MinBytes), int64(budget.MaxBytes))
+	decodeWaitRange  = "give 0s–1m"
 	uploadRange      = fmt.Sprintf("give %d (64 KiB) to %d (1 GiB), or 0 for the default 30 MiB", orders.MinUploadBytes, orders.MaxUploadBytes)
 )
 
@@ -181,6 +188,16 @@ var settings = []setting{
 		c.MaxUpload = n
 		return nil
 	}},
+	{env: "OSHIGOODS_DECODE_BUDGET", flag: "decode-budget", key: "budget.Bytes", def: strconv.Itoa(budget.DefaultBytes), help: "decoded pixel bytes all image decodes of this process may hold at once", parse: func(c *config, v string) error {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return problem("is not a whole number of bytes; %s", decodeRange)
+		}
+		c.DecodeBudget = n
+		return nil
+	}},
+	{env: "OSHIGOODS_DECODE_WAIT", flag: "decode-wait", key: "budget.Wait", def: budget.DefaultWait.String(), help: "how long a decode waits for room in the decode budget before a 503 (or a render's retry), 0s–1m",
+		parse: durationSetting(func(c *config) *time.Duration { return &c.DecodeWait }, decodeWaitRange)},
 }
 
 // otherVariables are read by commands that do not bind config (pull).
@@ -265,6 +282,7 @@ func (c *config) validate() error {
 	}
 	check("s3", s3.Validate())
 	check("orders", orders.Limits{MaxUploadBytes: c.MaxUpload}.Validate())
+	check("budget", c.budgetConfig().Validate())
 	if c.Secret != "" {
 		check("orders", orders.CheckSecret([]byte(c.Secret)))
 	}
@@ -287,6 +305,11 @@ func (s setting) problem(v, what string) error {
 // workerConfig is the worker's part of the configuration.
 func (c *config) workerConfig() worker.Config {
 	return worker.Config{Concurrency: c.Concurrency, ReconcileInterval: c.Reconcile, StaleAfter: c.StaleAfter, WebhookRetry: c.WebhookRetry}
+}
+
+// budgetConfig is the decode budget's part.
+func (c *config) budgetConfig() budget.Config {
+	return budget.Config{Bytes: c.DecodeBudget, Wait: c.DecodeWait}
 }
 
 // s3Config is the bucket's part; an empty endpoint is the embedded server.
