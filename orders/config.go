@@ -27,6 +27,9 @@ func (l Limits) Validate() error {
 		errs = append(errs, &oshigoods.ConfigError{Field: "MaxUploadBytes", Value: l.MaxUploadBytes,
 			Problem: fmt.Sprintf("is out of range; give %d (64 KiB) to %d (1 GiB), or 0 for the default 30 MiB", MinUploadBytes, MaxUploadBytes)})
 	}
+	if l.MaxDecodeBytes < 0 {
+		errs = append(errs, &oshigoods.ConfigError{Field: "MaxDecodeBytes", Value: l.MaxDecodeBytes, Problem: "is negative; give a positive number, or 0 for the decode budget's size"})
+	}
 	for _, f := range []struct {
 		name string
 		v    int

@@ -63,11 +63,33 @@ type RenderResult struct {
 // Inputs are one item's personalisation (render.Inputs): the text values of
 // its fields and, for image fields, the uploaded bytes keyed by field name;
 // and the print profile that finishes print files (bleed, crop marks,
-// format).
+// format); and the decode budget the renderer's image decodes take their
+// memory from.
 type Inputs struct {
 	Fields  map[string]string
 	Images  map[string][]byte
 	Profile Profile
+	// Decodes, when not nil, is the process's budget of decoded pixel
+	// bytes: a renderer acquires a decode's cost from it (computed from the
+	// header) before decoding and releases it when done with the pixels.
+	// Nil means no budget (the offline CLI, tests).
+	Decodes DecodeBudget
+}
+
+// DecodeBudget is a process-wide budget of decoded pixel bytes (package
+// budget implements it), so concurrent decodes cannot take more memory
+// than the installation gives them.
+type DecodeBudget interface {
+	// Acquire takes n bytes, waiting briefly for room. It returns an
+	// EUNAVAILABLE error when the budget stays full (a request answers 503
+	// with Retry-After, a render is retried later), an EUNPROCESSABLE one
+	// when n exceeds Size, and ctx's error when ctx ends first. After a nil
+	// error the caller must Release(n) however the decode ends.
+	Acquire(ctx context.Context, n int64) error
+	// Release returns n bytes taken by Acquire.
+	Release(n int64)
+	// Size is the whole budget: the largest decode that can ever run.
+	Size() int64
 }
 
 // Output describes what a template produces (render.Output). Print kinds
@@ -276,10 +298,13 @@ type Catalog interface {
 
 // ImageInfo is what an upload's header says, read without decoding a
 // pixel: its format ("jpeg", "png", "webp" or "heic") and its size in
-// pixels as displayed (after the EXIF orientation).
+// pixels as displayed (after the EXIF orientation); and the memory, in
+// bytes, the most demanding of the catalogue's decodes of it takes (0 when
+// unknown), which Service.Upload checks against the decode budget.
 type ImageInfo struct {
 	Format        string
 	Width, Height int
+	DecodeBytes   int64
 }
 
 // ErrImageFormat is wrapped by Catalog.ProbeImage when the bytes are not

@@ -28,7 +28,8 @@ func FileKey(item *Item, name string) string {
 // were recorded by a render that finished first. It returns ErrNoItem if
 // there is no such item; an EUNPROCESSABLE or EINVALID error when the
 // renderer refuses the item's input, which no retry mends; anything else
-// may be transient.
+// may be transient, such as EUNAVAILABLE when the decode budget stays full
+// (the worker retries it later, with backoff).
 func (s *Service) RenderItem(ctx context.Context, itemID string) error {
 	item, err := s.Store.Item(ctx, itemID)
 	if oshigoods.ErrorCode(err) == oshigoods.ENOTFOUND {
@@ -48,7 +49,7 @@ func (s *Service) RenderItem(ctx context.Context, itemID string) error {
 	if err != nil {
 		return err
 	}
-	in := Inputs{Fields: item.Fields, Profile: s.Profile}
+	in := Inputs{Fields: item.Fields, Profile: s.Profile, Decodes: s.Decodes}
 	if in.Images, err = LoadImages(ctx, s.Store, s.Files, tpl.Fields(), item.Fields); err != nil {
 		return err
 	}

@@ -23,8 +23,15 @@ type Limits struct {
 	MaxUploadBytes int64
 	// MaxUploadPixels is the most pixels (width × height) an upload may
 	// declare in its header; larger images are refused before their pixels
-	// are decoded. Default 100 megapixels.
+	// are decoded. Default 50 megapixels, the photo renderer's own decode
+	// limit (photo.MaxPixels), so an accepted upload always decodes.
 	MaxUploadPixels int
+	// MaxDecodeBytes is the most memory one decode of an upload may take,
+	// as the catalogue computes it from the header (ImageInfo.DecodeBytes).
+	// Zero means the size of the Service's decode budget (Decodes.Size), or
+	// no limit without one; a larger value is capped at that size, since
+	// such a decode could never run.
+	MaxDecodeBytes int64
 	// MaxUploadSide is the longest side in pixels. Default 16384.
 	MaxUploadSide int
 	// MaxItems is the most items in one order. Default 20.
@@ -43,7 +50,7 @@ func (l Limits) WithDefaults() Limits {
 	if l.MaxUploadBytes <= 0 {
 		l.MaxUploadBytes = 30 << 20
 	}
-	def(&l.MaxUploadPixels, 100_000_000)
+	def(&l.MaxUploadPixels, 50_000_000)
 	def(&l.MaxUploadSide, 16384)
 	def(&l.MaxItems, 20)
 	def(&l.MaxQuantity, 100)
@@ -72,6 +79,11 @@ type Service struct {
 	// Retention says how long uploads and orders' personal data are kept
 	// (retention.go). The zero value is the defaults.
 	Retention Retention
+	// Decodes is the process's budget of decoded pixel bytes: every
+	// preview and render passes it to the renderer (Inputs.Decodes), which
+	// takes a decode's cost from it before decoding, and uploads are
+	// refused whose decode would not fit in it. Nil means no budget.
+	Decodes DecodeBudget
 	// URLTTL is how long presigned download URLs last. Default 1 hour.
 	URLTTL time.Duration
 	// Now is the clock of CreateOrder (its orders' times, and so when
@@ -248,6 +260,12 @@ func (s *Service) newItem(ctx context.Context, i int, ni NewItem, lim Limits) (*
 			}
 			return nil, err
 		}
+		// One set of limits: an upload recorded under other limits is
+		// refused now rather than failing at render.
+		if int64(up.Width)*int64(up.Height) > int64(lim.MaxUploadPixels) {
+			return nil, oshigoods.FieldErrorf(prefix+"fields."+f.Name, "the image is %d×%d pixels; the limit is %d megapixels: upload a smaller one.",
+				up.Width, up.Height, lim.MaxUploadPixels/1_000_000)
+		}
 		// An upload past its TTL is deleted by the sweeper: it cannot be
 		// ordered any more.
 		if time.Since(up.CreatedAt) > ttl {
@@ -351,13 +369,15 @@ type PreviewRequest struct {
 
 // Preview validates the fields as an order would (errors name the field,
 // e.g. "fields.name") and returns the template's preview file: a small
-// watermarked image or a short clip. Image fields hold upload ids.
+// watermarked image or a short clip. Image fields hold upload ids. When
+// the decode budget stays full for its wait, it is EUNAVAILABLE (503 with
+// Retry-After).
 func (s *Service) Preview(ctx context.Context, req PreviewRequest) (*RenderedFile, []string, error) {
 	tpl, err := s.Catalog.Template(req.Template)
 	if err != nil {
 		return nil, nil, err
 	}
-	in := Inputs{Fields: req.Fields, Profile: s.Profile}
+	in := Inputs{Fields: req.Fields, Profile: s.Profile, Decodes: s.Decodes}
 	if in.Fields == nil {
 		in.Fields = map[string]string{}
 	}
@@ -439,12 +459,16 @@ func (s *Service) FileURL(ctx context.Context, f File) (string, error) {
 
 // Upload checks an uploaded image and stores it: the byte size, the format
 // and the dimensions from the header before any pixel is decoded (so a
-// decompression bomb costs nothing), then a full decode. Errors are
+// decompression bomb costs nothing), and the memory its decode will take
+// against the decode budget (Limits.MaxDecodeBytes). Errors are
 // EUNPROCESSABLE or ETOOLARGE naming the field "file".
 func (s *Service) Upload(ctx context.Context, data []byte) (*Upload, error) {
 	lim := s.Limits.WithDefaults()
 	if int64(len(data)) > lim.MaxUploadBytes {
 		return nil, &oshigoods.Error{Code: oshigoods.ETOOLARGE, Field: "file", Message: fmt.Sprintf("the file is larger than %d MiB.", lim.MaxUploadBytes>>20)}
+	}
+	if b := s.Decodes; b != nil && (lim.MaxDecodeBytes <= 0 || lim.MaxDecodeBytes > b.Size()) {
+		lim.MaxDecodeBytes = b.Size()
 	}
 	format, w, h, err := CheckImage(data, lim, s.Catalog.ProbeImage)
 	if err != nil {
@@ -471,9 +495,10 @@ func (s *Service) Upload(ctx context.Context, data []byte) (*Upload, error) {
 // refused before any pixel is decoded. The file must also be whole (the
 // probe's cheap structural check catches a cut-off upload); its pixels are decoded only when it is
 // rendered, where a file damaged inside fails the item with a public
-// reason. It returns the format ("jpeg", "png", "webp" or "heic") and the
-// size as displayed, after the EXIF orientation. Errors are
-// EUNPROCESSABLE naming the field "file".
+// reason. The memory its decode will take (ImageInfo.DecodeBytes) must be
+// within lim.MaxDecodeBytes when that is set. It returns the format
+// ("jpeg", "png", "webp" or "heic") and the size as displayed, after the
+// EXIF orientation. Errors are EUNPROCESSABLE naming the field "file".
 func CheckImage(data []byte, lim Limits, probe func(data []byte) (ImageInfo, error)) (format string, width, height int, err error) {
 	lim = lim.WithDefaults()
 	if len(data) == 0 {
@@ -489,6 +514,10 @@ func CheckImage(data []byte, lim Limits, probe func(data []byte) (ImageInfo, err
 	if info.Width > lim.MaxUploadSide || info.Height > lim.MaxUploadSide || int64(info.Width)*int64(info.Height) > int64(lim.MaxUploadPixels) {
 		return "", 0, 0, oshigoods.FieldErrorf("file", "the image is %d×%d pixels; the limit is %d pixels a side and %d megapixels.",
 			info.Width, info.Height, lim.MaxUploadSide, lim.MaxUploadPixels/1_000_000)
+	}
+	if lim.MaxDecodeBytes > 0 && info.DecodeBytes > lim.MaxDecodeBytes {
+		return "", 0, 0, oshigoods.FieldErrorf("file", "the image needs %d MiB of memory to decode; the limit is %d MiB: upload a smaller or 8-bit image.",
+			(info.DecodeBytes+1<<20-1)>>20, lim.MaxDecodeBytes>>20)
 	}
 	return info.Format, info.Width, info.Height, nil
 }

@@ -160,13 +160,30 @@ func (c *Catalog) Templates() []orders.Template {
 }
 
 // ProbeImage reads an upload's header as the photo renderer will decode
-// it (photo.Probe): a JPEG, PNG, WebP or HEIC, with its size as displayed.
-// See ProbeImage.
-func (c *Catalog) ProbeImage(data []byte) (orders.ImageInfo, error) { return ProbeImage(data) }
+// it (photo.Probe): a JPEG, PNG, WebP or HEIC, with its size as displayed,
+// and as DecodeBytes the memory the most demanding of the catalogue's
+// photo slots takes to decode it (photo.Template.DecodeBytes), so an
+// upload whose decode fits the budget fits it in every template. See
+// ProbeImage.
+func (c *Catalog) ProbeImage(data []byte) (orders.ImageInfo, error) {
+	out, err := ProbeImage(data)
+	if err != nil {
+		return out, err
+	}
+	info, _ := photo.Probe(data) // ProbeImage read it without error
+	out.DecodeBytes = 0
+	for _, t := range c.list {
+		if d, ok := t.Renderer.(interface{ DecodeBytes(photo.Info) int64 }); ok {
+			out.DecodeBytes = max(out.DecodeBytes, d.DecodeBytes(info))
+		}
+	}
+	return out, nil
+}
 
 // ProbeImage reads an image's header with photo.Probe, decoding no pixel,
 // and returns its format and size as displayed (after the EXIF
-// orientation). A format photo cannot decode wraps orders.ErrImageFormat;
+// orientation), and as DecodeBytes what decoding it at full size takes
+// (photo.Info.DecodeBytes: the most any slot's decode of it takes). A format photo cannot decode wraps orders.ErrImageFormat;
 // any other error means the file is damaged or cut off.
 func ProbeImage(data []byte) (orders.ImageInfo, error) {
 	info, err := photo.Probe(data)
@@ -176,7 +193,7 @@ func ProbeImage(data []byte) (orders.ImageInfo, error) {
 		return orders.ImageInfo{}, err
 	}
 	w, h := info.Upright()
-	return orders.ImageInfo{Format: info.Format, Width: w, Height: h}, nil
+	return orders.ImageInfo{Format: info.Format, Width: w, Height: h, DecodeBytes: info.DecodeBytes()}, nil
 }
 
 // Info returns the template's id, kind, title and description.

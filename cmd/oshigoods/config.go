@@ -15,6 +15,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"oshigoods"
+	"oshigoods/budget"
 	"oshigoods/guard"
 	"oshigoods/orders"
 	"oshigoods/render"
@@ -65,6 +66,10 @@ type config struct {
 	// Guard is the HTTP server's limits on each client: request rates,
 	// failed authentications, timeouts.
 	Guard guard.Config
+	// DecodeBudget is the process's budget of decoded pixel bytes, and
+	// DecodeWait how long a decode waits for room in it (budget.Config).
+	DecodeBudget int64
+	DecodeWait   time.Duration
 	// onListen, when set, is told the address the API listens on (tests).
 	onListen func(addr string)
 
@@ -103,6 +108,8 @@ var (
 	uploadTTLRange   = "give 1m–720h (30 days)"
 	retentionRange   = "give 1h–87600h (10 years), e.g. 2160h for 90 days"
 	perMinuteRange   = fmt.Sprintf("give 1–%d a minute", guard.MaxPerMinute)
+	decodeRange      = fmt.Sprintf("give %d (16 MiB) to %d (64 GiB), or 0 for the default 256 MiB", int64(budget.MinBytes), int64(budget.MaxBytes))
+	decodeWaitRange  = "give 0s–1m"
 	uploadRange      = fmt.Sprintf("give %d (64 KiB) to %d (1 GiB), or 0 for the default 30 MiB", orders.MinUploadBytes, orders.MaxUploadBytes)
 )
 
@@ -244,6 +251,16 @@ var settings = []setting{
 		parse: durationSetting(func(c *config) *time.Duration { return &c.Guard.WriteTimeout }, "give at least the read timeout, up to 2h")},
 	{env: "OSHIGOODS_IDLE_TIMEOUT", flag: "idle-timeout", key: "guard.IdleTimeout", def: "2m", help: "how long a kept-alive connection may wait for its next request, 1s–1h",
 		parse: durationSetting(func(c *config) *time.Duration { return &c.Guard.IdleTimeout }, "give 1s–1h")},
+	{env: "OSHIGOODS_DECODE_BUDGET", flag: "decode-budget", key: "budget.Bytes", def: strconv.Itoa(budget.DefaultBytes), help: "decoded pixel bytes all image decodes of this process may hold at once", parse: func(c *config, v string) error {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return problem("is not a whole number of bytes; %s", decodeRange)
+		}
+		c.DecodeBudget = n
+		return nil
+	}},
+	{env: "OSHIGOODS_DECODE_WAIT", flag: "decode-wait", key: "budget.Wait", def: budget.DefaultWait.String(), help: "how long a decode waits for room in the decode budget before a 503 (or a render's retry), 0s–1m",
+		parse: durationSetting(func(c *config) *time.Duration { return &c.DecodeWait }, decodeWaitRange)},
 }
 
 // otherVariables are read by commands that do not bind config (pull).
@@ -330,6 +347,7 @@ func (c *config) validate() error {
 	check("orders", orders.Limits{MaxUploadBytes: c.MaxUpload}.Validate())
 	check("orders", c.retention().Validate())
 	check("guard", c.Guard.Validate())
+	check("budget", c.budgetConfig().Validate())
 	if c.Secret != "" {
 		check("orders", orders.CheckSecret([]byte(c.Secret)))
 	}
@@ -358,6 +376,11 @@ func (c *config) workerConfig() worker.Config {
 // retention is how long personal data is kept (orders.Retention).
 func (c *config) retention() orders.Retention {
 	return orders.Retention{UploadTTL: c.UploadTTL, OrderRetention: c.Retention}
+}
+
+// budgetConfig is the decode budget's part.
+func (c *config) budgetConfig() budget.Config {
+	return budget.Config{Bytes: c.DecodeBudget, Wait: c.DecodeWait}
 }
 
 // s3Config is the bucket's part; an empty endpoint is the embedded server.

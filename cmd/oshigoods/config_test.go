@@ -83,6 +83,12 @@ func TestConfigValidate(t *testing.T) {
 			[]string{`OSHIGOODS_MAX_UPLOAD_BYTES (--max-upload-bytes): "30MB" is not a whole number of bytes; give 65536 (64 KiB) to 1073741824 (1 GiB), or 0 for the default 30 MiB`}},
 		{"upload limit too small", nil, []string{"--max-upload-bytes", "100"},
 			[]string{`OSHIGOODS_MAX_UPLOAD_BYTES (--max-upload-bytes): "100" is out of range; give 65536 (64 KiB) to 1073741824 (1 GiB), or 0 for the default 30 MiB`}},
+		{"decode budget with a unit", map[string]string{"OSHIGOODS_DECODE_BUDGET": "256MiB"}, nil,
+			[]string{`OSHIGOODS_DECODE_BUDGET (--decode-budget): "256MiB" is not a whole number of bytes; give 16777216 (16 MiB) to 68719476736 (64 GiB), or 0 for the default 256 MiB`}},
+		{"decode budget too small", nil, []string{"--decode-budget", "1048576"},
+			[]string{`OSHIGOODS_DECODE_BUDGET (--decode-budget): "1048576" is out of range; give 16777216 (16 MiB) to 68719476736 (64 GiB) bytes, or 0 for the default 256 MiB`}},
+		{"decode wait too long", map[string]string{"OSHIGOODS_DECODE_WAIT": "1h"}, nil,
+			[]string{`OSHIGOODS_DECODE_WAIT (--decode-wait): "1h" is out of range; give 0s–1m, or 0 for the default 2s`}},
 		{"listen address", nil, []string{"--addr", "8080"},
 			[]string{`OSHIGOODS_ADDR (--addr): "8080" is not host:port; give e.g. 127.0.0.1:8080 or :8080`}},
 		{"several problems, all at once, in the table's order", map[string]string{
@@ -131,6 +137,9 @@ func TestConfigComposes(t *testing.T) {
 	}
 	if s3 := cfg.s3Config(); s3.Bucket != "goods" || s3.Region != "us-east-1" {
 		t.Errorf("s3 config = %+v", s3)
+	}
+	if b := cfg.budgetConfig(); b.Bytes != 256<<20 || b.Wait != 2*time.Second {
+		t.Errorf("budget config = %+v", b)
 	}
 	if cfg.MaxUpload != 30<<20 || cfg.Addr != "127.0.0.1:8080" || cfg.Profile != "jp-standard" || !cfg.Worker {
 		t.Errorf("config = %+v", cfg)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"oshigoods/budget"
 	"oshigoods/embedded"
 	"oshigoods/orders"
 	"oshigoods/orders/sqlstore"
@@ -116,11 +117,17 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 	if err != nil {
 		return nil, err
 	}
+	decodes, err := budget.New(cfg.budgetConfig())
+	if err != nil {
+		return nil, err
+	}
+	backends = append(backends, "decode_budget_mib", decodes.Size()>>20)
 	s.svc = &orders.Service{
 		Store: s.store, Queue: s.queue, Files: s.files, Catalog: s.catalog, Logger: logger,
 		Secret: secret, Profile: profile, Limits: orders.Limits{MaxUploadBytes: cfg.MaxUpload},
 		Retention: cfg.retention(),
 		Webhooks:  cfg.WebhookPolicy,
+		Decodes:   decodes,
 	}
 	if err := s.svc.Validate(); err != nil {
 		return nil, err

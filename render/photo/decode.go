@@ -2,12 +2,14 @@ package photo
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
 	"image/png"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/disintegration/imaging"
 	"golang.org/x/image/webp"
@@ -17,15 +19,17 @@ import (
 	"oshigoods/render/photo/internal/jpegscale"
 )
 
-// maxPhotoPixels bounds the decoded size of an upload (50 megapixels), so a
-// small file that claims a huge image cannot exhaust memory.
-const maxPhotoPixels = 50_000_000
+// MaxPixels bounds the decoded size of an upload (50 megapixels), so a
+// small file that claims a huge image cannot exhaust memory. It is also
+// the upload limit (orders.Limits.MaxUploadPixels), so an accepted upload
+// always decodes.
+const MaxPixels = 50_000_000
 
 // acceptedFormats is what a fan is told to upload.
 const acceptedFormats = "a JPEG, PNG, WebP or HEIC image"
 
 // probePhoto reads the photo's header (Probe): it must be a JPEG, PNG, WebP
-// or HEIC within maxPhotoPixels. It returns an EUNPROCESSABLE error on
+// or HEIC within MaxPixels. It returns an EUNPROCESSABLE error on
 // field "photo".
 func probePhoto(data []byte) (Info, error) {
 	if len(data) == 0 {
@@ -41,8 +45,8 @@ func probePhoto(data []byte) (Info, error) {
 	if info.Format == FormatHEIC && info.Width < minHEICWidth {
 		return info, oshigoods.FieldErrorf(FieldPhoto, "photo is only %d×%d pixels: upload a larger photo.", info.Width, info.Height)
 	}
-	if info.Pixels() > maxPhotoPixels {
-		return info, oshigoods.FieldErrorf(FieldPhoto, "photo is %d×%d pixels; the limit is %d megapixels.", info.Width, info.Height, maxPhotoPixels/1_000_000)
+	if info.Pixels() > MaxPixels {
+		return info, oshigoods.FieldErrorf(FieldPhoto, "photo is %d×%d pixels; the limit is %d megapixels.", info.Width, info.Height, MaxPixels/1_000_000)
 	}
 	return info, nil
 }
@@ -60,6 +64,9 @@ func decodePhoto(s *state) error {
 	}
 	w, h := info.Upright()
 	s.rating = s.t.rate(w, h)
+	if err := s.acquireDecode(s.t.DecodeBytes(info)); err != nil {
+		return err
+	}
 	img, err := decodePixels(data, info.Format, shrinkFactor(w, h, s.t.slot.Size()))
 	if err != nil {
 		return oshigoods.FieldErrorf(FieldPhoto, "photo could not be decoded: the %s file is damaged; upload it again.", formatName(info.Format))
@@ -76,6 +83,41 @@ func decodePhoto(s *state) error {
 	return nil
 }
 
+// acquireDecode takes a decode's cost from the decode budget
+// (Inputs.Decodes), if there is one, and sets s.release to give it back:
+// Render and Preview release it when done with the pixels, however they
+// end. A cost larger than the whole budget is EUNPROCESSABLE on field
+// photo, naming the limit; a budget that stays full, EUNAVAILABLE.
+func (s *state) acquireDecode(cost int64) error {
+	b := s.in.Decodes
+	if b == nil {
+		return nil
+	}
+	if cost > b.Size() {
+		return oshigoods.FieldErrorf(FieldPhoto, "photo needs %d MiB of memory to decode; the limit is %d MiB: upload a smaller photo.", mib(cost), b.Size()>>20)
+	}
+	ctx := s.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := b.Acquire(ctx, cost); err != nil {
+		return fmt.Errorf("decode photo: %w", err)
+	}
+	var once sync.Once
+	s.release = func() { once.Do(func() { b.Release(cost) }) }
+	return nil
+}
+
+// releaseDecode gives back what acquireDecode took, if anything.
+func (s *state) releaseDecode() {
+	if s.release != nil {
+		s.release()
+	}
+}
+
+// mib rounds n bytes up to MiB.
+func mib(n int64) int64 { return (n + 1<<20 - 1) >> 20 }
+
 // decodePixels decodes an image Probe accepted, with pure-Go decoders
 // (HEIC through libheif compiled to WebAssembly, run by wazero). k is the
 // integer factor the photo may shrink by and still cover the slot. A JPEG
@@ -91,6 +133,13 @@ func decodePixels(data []byte, format string, k int) (image.Image, error) {
 		}
 		return jpegscale.DecodeScaled(r, shift)
 	case FormatPNG:
+		hdr, err := readPNGHeader(data)
+		if err != nil {
+			return nil, err
+		}
+		if hdr.streamable() {
+			return decodePNGRows(hdr, k)
+		}
 		return png.Decode(r)
 	case FormatWebP:
 		return webp.Decode(r)

@@ -354,7 +354,7 @@ func TestBombs(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Probe: %v", err)
 			}
-			if info.Pixels() <= maxPhotoPixels {
+			if info.Pixels() <= MaxPixels {
 				t.Fatalf("Probe = %+v, want the header's huge size", info)
 			}
 			_, err = decodeFor(t, tc.data, image.Pt(96, 64))

@@ -251,7 +251,8 @@ func (t *Template) Check(ctx context.Context, in render.Inputs) ([]string, error
 // (render.RoleOutput), preview.jpg (render.RolePreview). The same
 // inputs give the same bytes.
 func (t *Template) Render(ctx context.Context, in render.Inputs) (*render.Result, error) {
-	s := &state{t: t, in: in}
+	s := &state{ctx: ctx, t: t, in: in}
+	defer s.releaseDecode()
 	for _, step := range pipeline {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("render photo: %w", err)

@@ -1,6 +1,7 @@
 package photo
 
 import (
+	"context"
 	"image"
 	"sync"
 
@@ -9,6 +10,7 @@ import (
 
 // state is what the steps of one render share.
 type state struct {
+	ctx   context.Context
 	t     *Template
 	in    render.Inputs
 	photo image.Image // decoded and upright
@@ -18,6 +20,9 @@ type state struct {
 	canvas   *image.RGBA
 	files    []render.File
 	warnings []string
+	// release gives back the decode budget decodePhoto took; nil when it
+	// took none.
+	release func()
 }
 
 // step is one stage of a render. Render checks the context between steps.

@@ -153,7 +153,8 @@ func (pv *previewer) placed(ctx context.Context, t *Template, in render.Inputs) 
 	}
 	pv.mu.Unlock()
 
-	s := &state{t: t, in: in}
+	s := &state{ctx: ctx, t: t, in: in}
+	defer s.releaseDecode() // the placed canvas is kept; the decode is done
 	if err := decodePhoto(s); err != nil {
 		return nil, err
 	}

@@ -38,6 +38,9 @@ type Info struct {
 	// none. HEIC rotations are applied by the decoder, so HEIC reports 1
 	// and its size as displayed.
 	Orientation int
+
+	// shape is how the decoder will hold the pixels (decodeBytes).
+	shape decodeShape
 }
 
 // Upright returns the size as displayed, after Orientation.
@@ -108,6 +111,9 @@ func probeJPEG(data []byte) (Info, error) {
 			return Info{}, fmt.Errorf("jpeg: segment runs past the end: %w", ErrDamaged)
 		}
 		seg := data[p+4 : p+2+n]
+		if m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc {
+			info.shape = jpegShape(m, seg)
+		}
 		if m == 0xe1 && bytes.HasPrefix(seg, []byte("Exif\x00\x00")) && info.Orientation == 1 {
 			info.Orientation = exifOrientation(seg[6:])
 		}
@@ -133,6 +139,7 @@ func probePNG(data []byte) (Info, error) {
 		return Info{}, fmt.Errorf("png header: %v: %w", err, ErrDamaged)
 	}
 	info := Info{Format: FormatPNG, Width: cfg.Width, Height: cfg.Height, Orientation: 1}
+	hdr := &pngHeader{w: cfg.Width, h: cfg.Height, depth: int(data[24]), ctype: int(data[25]), interlaced: data[28] == 1}
 	for p := 8; ; {
 		if p+12 > len(data) {
 			return Info{}, fmt.Errorf("png: no IEND chunk: %w", ErrDamaged)
@@ -145,7 +152,10 @@ func probePNG(data []byte) (Info, error) {
 		switch typ {
 		case "eXIf":
 			info.Orientation = exifOrientation(data[p+8 : p+8+n])
+		case "tRNS":
+			hdr.trns = true
 		case "IEND":
+			info.shape = hdr.shape()
 			return info, nil
 		}
 		p += 12 + n
@@ -161,6 +171,14 @@ func probeWebP(data []byte) (Info, error) {
 		return Info{}, fmt.Errorf("webp header: %v: %w", err, ErrDamaged)
 	}
 	info := Info{Format: FormatWebP, Width: cfg.Width, Height: cfg.Height, Orientation: 1}
+	switch {
+	case string(data[12:16]) == "VP8L": // lossless: NRGBA
+		info.shape = decodeShape{perPixel: 4, nrgba: true}
+	case string(data[12:16]) == "VP8X" && len(data) > 20 && data[20]&0x10 != 0: // with alpha: NYCbCrA and its planes
+		info.shape = decodeShape{perPixel: 7}
+	default: // lossy: YCbCr 4:2:0
+		info.shape = decodeShape{perPixel: 1.5}
+	}
 	for p := 12; p+8 <= len(data); {
 		n := int(binary.LittleEndian.Uint32(data[p+4:]))
 		if n < 0 || n > len(data)-p-8 {
@@ -255,7 +273,7 @@ func probeHEIC(data []byte) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	info := Info{Format: FormatHEIC, Orientation: 1}
+	info := Info{Format: FormatHEIC, Orientation: 1, shape: decodeShape{perPixel: 4, fixed: heicBytesPerPixel, scale: scaleK, nrgba: true}}
 	quarter := false
 	for _, idx := range assoc {
 		if idx < 1 || idx > len(props) {
@@ -399,4 +417,36 @@ func itemProperties(ipma []byte, id uint32) ([]int, error) {
 		}
 	}
 	return nil, fmt.Errorf("heic: primary item has no properties: %w", ErrDamaged)
+}
+
+// jpegShape reads a JPEG's frame header (SOFn marker m, segment seg): its
+// samples per pixel (each component's sampling over the largest), and
+// whether it is progressive, whose coefficients are kept whole.
+func jpegShape(m byte, seg []byte) decodeShape {
+	sh := decodeShape{perPixel: 3, scale: scalePow2}
+	if len(seg) < 6 {
+		return sh
+	}
+	nf := int(seg[5])
+	if nf < 1 || len(seg) < 6+3*nf {
+		return sh
+	}
+	hmax, vmax, sum := 1, 1, 0
+	for c := range nf {
+		hv := seg[6+3*c+1]
+		hmax, vmax = max(hmax, int(hv>>4)), max(vmax, int(hv&15))
+	}
+	for c := range nf {
+		hv := seg[6+3*c+1]
+		sum += int(hv>>4) * int(hv&15)
+	}
+	samples := float64(sum) / float64(hmax*vmax)
+	sh.perPixel = samples
+	if nf == 4 { // CMYK: the YCbCr and black planes, then the CMYK image
+		sh.perPixel += 4
+	}
+	if m == 0xc2 || m == 0xc6 || m == 0xca || m == 0xce { // progressive
+		sh.fixed = 2 * samples
+	}
+	return sh
 }
