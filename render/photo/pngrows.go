@@ -262,8 +262,9 @@ func (p *pngHeader) toNRGBA(src, dst []uint8) {
 	}
 }
 
-// boxAdd adds an NRGBA row to the k-wide blocks' alpha-weighted sums, as
-// shrink does.
+// boxAdd adds an NRGBA row of width w to the k-wide blocks'
+// alpha-weighted sums in acc (four per block), for shrink and the PNG row
+// decoder alike.
 func boxAdd(acc []uint32, row []uint8, w, k int) {
 	for ox := 0; ox*k < w; ox++ {
 		var r, g, bl, a uint32

@@ -53,21 +53,7 @@ func shrink(img image.Image, k int) *image.NRGBA {
 			sy0, sy1 := oy*k, min(oy*k+k, h)
 			for sy := sy0; sy < sy1; sy++ {
 				read(sy, row)
-				for ox := 0; ox < ow; ox++ {
-					var r, g, bl, a uint32
-					for i, end := ox*k*4, min(ox*k+k, w)*4; i < end; i += 4 {
-						al := uint32(row[i+3])
-						r += uint32(row[i]) * al
-						g += uint32(row[i+1]) * al
-						bl += uint32(row[i+2]) * al
-						a += al
-					}
-					s := acc[ox*4 : ox*4+4 : ox*4+4]
-					s[0] += r
-					s[1] += g
-					s[2] += bl
-					s[3] += a
-				}
+				boxAdd(acc, row, w, k)
 			}
 			out := dst.Pix[oy*dst.Stride : oy*dst.Stride+ow*4]
 			for ox := 0; ox < ow; ox++ {
