@@ -189,6 +189,9 @@ func (p WebhookPolicy) CheckURL(ctx context.Context, raw string) (*url.URL, erro
 		addrs = []netip.Addr{a}
 	case host == "localhost" || strings.HasSuffix(host, ".localhost"):
 		addrs = []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.IPv6Loopback()}
+	case SpecialUseName(host):
+		// Never in the public DNS (RFC 6761): not looked up, and refused
+		// when dialled (DialContext).
 	default:
 		addrs, _ = p.lookup(ctx, host) // unresolved: checked when dialled
 	}
@@ -198,6 +201,34 @@ func (p WebhookPolicy) CheckURL(ctx context.Context, raw string) (*url.URL, erro
 		}
 	}
 	return u, nil
+}
+
+// SpecialUseName reports whether host is under a special-use domain that
+// the public DNS never answers for (RFC 6761 example, invalid, test; RFC
+// 6762 local; RFC 8375 home.arpa; onion): such a name is never looked up,
+// so no query for it leaves the machine, and a webhook to it is refused
+// when dialled.
+func SpecialUseName(host string) bool {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	for _, d := range []string{"example", "invalid", "test", "local", "home.arpa", "onion"} {
+		if host == d || strings.HasSuffix(host, "."+d) {
+			return true
+		}
+	}
+	return false
+}
+
+// DialContext dials as dialer does (whose Control should be p.Control,
+// which checks every resolved address), but refuses a special-use name
+// (SpecialUseName) before any lookup: ErrAddressRefused.
+func (p WebhookPolicy) DialContext(dialer *net.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, _, err := net.SplitHostPort(addr)
+		if err == nil && SpecialUseName(host) {
+			return nil, fmt.Errorf("dial %s: %w", addr, ErrAddressRefused)
+		}
+		return dialer.DialContext(ctx, network, addr)
+	}
 }
 
 func (p WebhookPolicy) lookup(ctx context.Context, host string) ([]netip.Addr, error) {

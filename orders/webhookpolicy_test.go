@@ -3,6 +3,7 @@ package orders_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/netip"
 	"testing"
 
@@ -82,11 +83,12 @@ func TestParseWebhookAllowList(t *testing.T) {
 
 func TestWebhookPolicyCheckURL(t *testing.T) {
 	// Lookup is a stub: the test resolves names without DNS and never
-	// connects anywhere.
+	// connects anywhere (names under .example itself are never looked up:
+	// TestSpecialUseNamesAreNeverLookedUp).
 	names := map[string][]netip.Addr{
-		"shop.example":     {netip.MustParseAddr("93.184.215.14")},
-		"internal.example": {netip.MustParseAddr("93.184.215.14"), netip.MustParseAddr("10.0.0.5")},
-		"meta.example":     {netip.MustParseAddr("169.254.169.254")},
+		"shop.example.com":     {netip.MustParseAddr("93.184.215.14")},
+		"internal.example.com": {netip.MustParseAddr("93.184.215.14"), netip.MustParseAddr("10.0.0.5")},
+		"meta.example.com":     {netip.MustParseAddr("169.254.169.254")},
 	}
 	lookup := func(_ context.Context, host string) ([]netip.Addr, error) {
 		if a, ok := names[host]; ok {
@@ -102,10 +104,10 @@ func TestWebhookPolicyCheckURL(t *testing.T) {
 		url      string
 		ok       bool
 	}{
-		{"https to a public name", prod, "https://shop.example/hooks", true},
-		{"a name that does not resolve now", prod, "https://later.example/hooks", true},
-		{"http in production", prod, "http://shop.example/hooks", false},
-		{"http with AllowHTTP", dev, "http://shop.example/hooks", true},
+		{"https to a public name", prod, "https://shop.example.com/hooks", true},
+		{"a name that does not resolve now", prod, "https://later.example.com/hooks", true},
+		{"http in production", prod, "http://shop.example.com/hooks", false},
+		{"http with AllowHTTP", dev, "http://shop.example.com/hooks", true},
 		{"loopback literal", dev, "http://127.0.0.1:9000/hook", false},
 		{"allow-listed loopback receiver", dev, "http://127.0.0.1:8080/hook", true},
 		{"localhost", dev, "http://localhost:8080/hook", false},
@@ -113,11 +115,11 @@ func TestWebhookPolicyCheckURL(t *testing.T) {
 		{"IPv6 loopback", dev, "http://[::1]:8080/hook", false},
 		{"unspecified", prod, "https://0.0.0.0/hook", false},
 		{"link-local literal", prod, "https://169.254.169.254/latest/meta-data", false},
-		{"name resolving to link-local", prod, "https://meta.example/hook", false},
-		{"name with one private address", prod, "https://internal.example/hook", false},
-		{"credentials in the URL", prod, "https://user:pw@shop.example/hook", false},
+		{"name resolving to link-local", prod, "https://meta.example.com/hook", false},
+		{"name with one private address", prod, "https://internal.example.com/hook", false},
+		{"credentials in the URL", prod, "https://user:pw@shop.example.com/hook", false},
 		{"not absolute", prod, "/hooks", false},
-		{"other scheme", prod, "ftp://shop.example/hooks", false},
+		{"other scheme", prod, "ftp://shop.example.com/hooks", false},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			_, err := tc.policy.CheckURL(t.Context(), tc.url)
@@ -125,5 +127,48 @@ func TestWebhookPolicyCheckURL(t *testing.T) {
 				t.Errorf("CheckURL(%q) = %v, want ok %v", tc.url, err, tc.ok)
 			}
 		})
+	}
+}
+
+// TestSpecialUseNamesAreNeverLookedUp: a webhook to a name under a
+// special-use domain (the tests' a.example, say) sends no DNS query — the
+// machine's resolver may sit at a private address — neither when it is
+// registered nor when it is dialled, where it is refused.
+func TestSpecialUseNamesAreNeverLookedUp(t *testing.T) {
+	for _, tc := range []struct {
+		host string
+		want bool
+	}{
+		{"a.example", true}, {"EXAMPLE.", true}, {"x.invalid", true}, {"ci.test", true},
+		{"printer.local", true}, {"nas.home.arpa", true}, {"abc.onion", true},
+		{"shop.example.com", false}, {"examples", false}, {"testing.jp", false},
+	} {
+		if got := orders.SpecialUseName(tc.host); got != tc.want {
+			t.Errorf("SpecialUseName(%q) = %v, want %v", tc.host, got, tc.want)
+		}
+	}
+
+	lookups := 0
+	p := orders.WebhookPolicy{Lookup: func(context.Context, string) ([]netip.Addr, error) {
+		lookups++
+		return nil, errors.New("no DNS in tests")
+	}}
+	if _, err := p.CheckURL(t.Context(), "https://a.example/hook"); err != nil {
+		t.Fatalf("CheckURL: %v", err)
+	}
+	if lookups != 0 {
+		t.Fatalf("%d lookups of a special-use name at registration", lookups)
+	}
+
+	// The dialer's resolver counts the queries it would send.
+	queries := 0
+	dialer := &net.Dialer{Control: p.Control, Resolver: &net.Resolver{PreferGo: true,
+		Dial: func(context.Context, string, string) (net.Conn, error) {
+			queries++
+			return nil, errors.New("no DNS in tests")
+		}}}
+	_, err := p.DialContext(dialer)(t.Context(), "tcp", "a.example:443")
+	if !errors.Is(err, orders.ErrAddressRefused) || queries != 0 {
+		t.Fatalf("dial a.example: %v after %d DNS queries, want ErrAddressRefused after none", err, queries)
 	}
 }

@@ -127,7 +127,7 @@ func NewWebhookClient(p orders.WebhookPolicy) *http.Client {
 		Timeout: WebhookRequestTimeout,
 		Transport: &http.Transport{
 			Proxy:                  nil,
-			DialContext:            dialer.DialContext,
+			DialContext:            p.DialContext(dialer),
 			TLSHandshakeTimeout:    WebhookConnectTimeout,
 			ResponseHeaderTimeout:  WebhookRequestTimeout,
 			MaxResponseHeaderBytes: 16 << 10,

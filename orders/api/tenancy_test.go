@@ -252,7 +252,7 @@ func TestAuditLog(t *testing.T) {
 	start := time.Now().Add(-time.Second)
 	key, shop := a.shopKey(t, "A印刷", []orders.Kind{orders.KindCard})
 	actor := orders.ShopActor(shop)
-	if _, err := a.svc.CreateWebhook(ctx, shop, "https://a.example/hook"); err != nil {
+	if _, err := a.svc.CreateWebhook(ctx, shop, "https://a.example/hook"); err != nil { // a special-use name: no DNS query
 		t.Fatal(err)
 	}
 	o1, o2, o3 := a.newCardOrder(t, "card-letter-tate"), a.newCardOrder(t, "card-letter-tate"), a.newCardOrder(t, "card-letter-tate")
