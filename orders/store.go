@@ -119,7 +119,8 @@ type ShopKeyStore interface {
 	// RevokeShopKey marks the key revoked at now (again: a no-op) and, in
 	// the same transaction, unroutes the shop's open orders (not printed,
 	// failed or cancelled) and ends their leases, so that they can be
-	// routed to another shop. ENOTFOUND if there is no such key.
+	// routed to another shop, and fails the deliveries its endpoints were
+	// still owed. ENOTFOUND if there is no such key.
 	RevokeShopKey(ctx context.Context, id string, now time.Time) error
 
 	// RotateShopKey replaces an active key's hash: the old key stops

@@ -125,6 +125,13 @@ func (s *Store) RevokeShopKey(ctx context.Context, id string, now time.Time) err
 			WHERE shop_id = ? AND status NOT IN ('printed', 'failed', 'cancelled')`, id); err != nil {
 			return fmt.Errorf("unroute the shop's orders: %w", err)
 		}
+		// Its endpoints get nothing more: what was still owed them is
+		// dropped (failed), not sent on behalf of a shop that left.
+		if _, err := r.exec(ctx, `UPDATE webhook_deliveries SET status = ?, updated_at = ?
+			WHERE status = ? AND endpoint_id IN (SELECT id FROM webhook_endpoints WHERE shop_id = ?)`,
+			orders.DeliveryFailed, now, orders.DeliveryPending, id); err != nil {
+			return fmt.Errorf("drop the shop's pending webhook deliveries: %w", err)
+		}
 		return nil
 	})
 }

@@ -47,6 +47,14 @@ func testRevokeRotate(t *testing.T, dsn string) {
 	ctx := t.Context()
 	mustShopKey(t, s, "shop1", t0)
 	mustShopKey(t, s, "shop2", t0.Add(time.Second))
+	for _, e := range []*orders.WebhookEndpoint{
+		{ID: "w1", ShopID: "shop1", URL: "https://one.example/hook", Secret: "whsec_1", CreatedAt: t0},
+		{ID: "w2", ShopID: "shop2", URL: "https://two.example/hook", Secret: "whsec_2", CreatedAt: t0},
+	} {
+		if err := s.CreateWebhookEndpoint(ctx, e, orders.MaxWebhooksPerShop); err != nil {
+			t.Fatal(err)
+		}
+	}
 	shopOrder(t, s, "o1", "shop1", t0)
 	shopOrder(t, s, "o2", "shop1", t0.Add(time.Minute))
 	if err := s.MarkPrinted(ctx, "o2"); err != nil {
@@ -72,6 +80,10 @@ func testRevokeRotate(t *testing.T, dsn string) {
 	}
 
 	wantCode(t, "RevokeShopKey nope", s.RevokeShopKey(ctx, "nope", time.Now()), oshigoods.ENOTFOUND)
+	owed := mustEventID(t, s, "o1")
+	if d, err := s.Delivery(ctx, owed, "w1"); err != nil || d.Status != orders.DeliveryPending {
+		t.Fatalf("shop1's delivery before revoke: %+v, %v", d, err)
+	}
 	now := time.Now()
 	if err := s.RevokeShopKey(ctx, "shop1", now); err != nil {
 		t.Fatal(err)
@@ -84,6 +96,10 @@ func testRevokeRotate(t *testing.T, dsn string) {
 		t.Fatalf("revoked key: %+v, %v; want revoked at %s", k, err, now)
 	}
 	wantCode(t, "RotateShopKey revoked", s.RotateShopKey(ctx, "shop1", "h2"), oshigoods.ECONFLICT)
+	// What its endpoints were still owed is dropped, not sent.
+	if d, err := s.Delivery(ctx, owed, "w1"); err != nil || d.Status != orders.DeliveryFailed {
+		t.Fatalf("revoked shop's pending delivery: %+v, %v; want failed", d, err)
+	}
 	// The open order lost its shop and its lease; the printed one kept them.
 	if o := mustOrder(t, s, "o1"); o.ShopID != "" {
 		t.Fatalf("o1 after revoke: shop %q, want none", o.ShopID)
