@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 
 	"oshigoods"
+	"oshigoods/internal/testenv"
 	"oshigoods/orders"
 	"oshigoods/orders/sqlstore"
 	"oshigoods/render"
@@ -39,7 +40,7 @@ func TestLimitsValidate(t *testing.T) {
 
 func TestServiceValidate(t *testing.T) {
 	good := func() *orders.Service {
-		return &orders.Service{Store: struct{ orders.Store }{}, Queue: acceptQueue{}, Files: &mapFiles{}, Catalog: &templates.Catalog{},
+		return &orders.Service{Store: struct{ orders.Store }{}, Queue: acceptQueue{}, Files: testenv.NewMemFiles(), Catalog: &templates.Catalog{},
 			Secret: []byte("0123456789abcdef"), Profile: mustProfile(t, render.DefaultProfileName)}
 	}
 	for _, tc := range []struct {
@@ -88,7 +89,7 @@ func TestNilLoggerDiscards(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	svc := &orders.Service{Store: store, Queue: failQueue{}, Files: &mapFiles{objs: map[string][]byte{}}, Catalog: catalog, Secret: []byte("0123456789abcdef")}
+	svc := &orders.Service{Store: store, Queue: failQueue{}, Files: testenv.NewMemFiles(), Catalog: catalog, Secret: []byte("0123456789abcdef")}
 	_, _, _, err = svc.CreateOrder(ctx, orders.NewOrder{
 		Customer: orders.Customer{Name: "山田 花子", Email: "hanako@example.com"},
 		Items:    []orders.NewItem{{Template: "warn-card", Fields: map[string]string{"to": "さくら"}}},

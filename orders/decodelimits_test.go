@@ -2,47 +2,23 @@ package orders_test
 
 import (
 	"bytes"
-	"context"
 	"image"
 	"image/png"
 	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"oshigoods"
 	"oshigoods/budget"
+	"oshigoods/internal/testenv"
 	"oshigoods/orders"
 	"oshigoods/orders/sqlstore"
 	"oshigoods/render/photo"
 	"oshigoods/templates"
 )
-
-// memFiles is a FileStore in a map.
-type memFiles struct {
-	orders.FileStore
-	mu   sync.Mutex
-	objs map[string][]byte
-}
-
-func (m *memFiles) Put(_ context.Context, key string, data []byte, _ string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.objs[key] = data
-	return nil
-}
-
-func (m *memFiles) Get(_ context.Context, key string) ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if d, ok := m.objs[key]; ok {
-		return d, nil
-	}
-	return nil, oshigoods.Errorf(oshigoods.ENOTFOUND, "no object")
-}
 
 // decodeService is a Service over SQLite, the built-in catalogue and a
 // decode budget of the given size.
@@ -61,7 +37,7 @@ func decodeService(t *testing.T, size int64) (*orders.Service, *budget.Budget) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &orders.Service{Store: store, Queue: acceptQueue{}, Files: &memFiles{objs: map[string][]byte{}}, Catalog: catalog,
+	return &orders.Service{Store: store, Queue: acceptQueue{}, Files: testenv.NewMemFiles(), Catalog: catalog,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Secret: []byte("0123456789abcdef"), URLTTL: time.Minute, Decodes: b}, b
 }
 

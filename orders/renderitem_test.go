@@ -9,12 +9,12 @@ import (
 	"log/slog"
 	"path/filepath"
 	"reflect"
-	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"oshigoods"
+	"oshigoods/internal/testenv"
 	"oshigoods/orders"
 	"oshigoods/orders/sqlstore"
 	"oshigoods/render"
@@ -43,19 +43,6 @@ func (warnRenderer) Render(context.Context, render.Inputs) (*render.Result, erro
 	}, nil
 }
 
-type mapFiles struct {
-	orders.FileStore
-	mu   sync.Mutex
-	objs map[string][]byte
-}
-
-func (m *mapFiles) Put(_ context.Context, key string, data []byte, _ string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.objs[key] = data
-	return nil
-}
-
 type acceptQueue struct{ orders.Queue }
 
 func (acceptQueue) EnqueueRender(context.Context, *orders.Item) error { return nil }
@@ -76,7 +63,7 @@ func TestRenderItem(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	files := &mapFiles{objs: map[string][]byte{}}
+	files := testenv.NewMemFiles()
 	svc := &orders.Service{Store: store, Queue: acceptQueue{}, Files: files, Catalog: catalog,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Secret: []byte("s"), URLTTL: time.Minute}
 
@@ -106,8 +93,8 @@ func TestRenderItem(t *testing.T) {
 	if !reflect.DeepEqual(got.Preflight, wantPF) {
 		t.Fatalf("preflight %+v, want %+v", got.Preflight, wantPF)
 	}
-	if key := orders.FileKey(got, "card.pdf"); len(got.Files) != 1 || got.Files[0].Key != key || string(files.objs[key]) != "%PDF-" {
-		t.Fatalf("files %+v, stored %q", got.Files, files.objs)
+	if key := orders.FileKey(got, "card.pdf"); len(got.Files) != 1 || got.Files[0].Key != key || !storedAs(files, key, "%PDF-") {
+		t.Fatalf("files %+v, %d stored", got.Files, files.Len())
 	}
 
 	// A task delivered twice: the item is settled and stays as it is.
@@ -120,4 +107,10 @@ func TestRenderItem(t *testing.T) {
 	if err := svc.RenderItem(ctx, "itm_nothere"); !errors.Is(err, orders.ErrNoItem) || oshigoods.ErrorCode(err) == oshigoods.EUNPROCESSABLE {
 		t.Fatalf("RenderItem of no item: %v, want ErrNoItem", err)
 	}
+}
+
+// storedAs reports whether files holds want under key.
+func storedAs(files *testenv.MemFiles, key, want string) bool {
+	d, ok := files.Object(key)
+	return ok && string(d) == want
 }

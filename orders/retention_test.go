@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"oshigoods"
+	"oshigoods/internal/testenv"
 	"oshigoods/orders"
 	"oshigoods/orders/sqlstore"
 	"oshigoods/templates"
@@ -73,7 +74,7 @@ func TestExpiredUploadCannotBeOrdered(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	svc := &orders.Service{Store: store, Queue: failQueue{}, Files: &mapFiles{objs: map[string][]byte{}}, Catalog: catalog,
+	svc := &orders.Service{Store: store, Queue: failQueue{}, Files: testenv.NewMemFiles(), Catalog: catalog,
 		Secret: []byte("0123456789abcdef"), Retention: orders.Retention{UploadTTL: time.Hour}}
 	for _, u := range []*orders.Upload{
 		{ID: "upl_old", CreatedAt: time.Now().Add(-2 * time.Hour)},

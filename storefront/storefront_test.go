@@ -8,59 +8,21 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"oshigoods"
+	"oshigoods/internal/testenv"
 	"oshigoods/orders"
 	"oshigoods/orders/sqlstore"
 	"oshigoods/storefront"
 	"oshigoods/templates"
 )
 
-// memFiles keeps files in memory: the file store is not what these tests
-// are about.
-type memFiles struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (f *memFiles) Put(_ context.Context, key string, data []byte, _ string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.m[key] = data
-	return nil
-}
-
-func (f *memFiles) Get(_ context.Context, key string) ([]byte, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if b, ok := f.m[key]; ok {
-		return b, nil
-	}
-	return nil, oshigoods.Errorf(oshigoods.ENOTFOUND, "no such object.")
-}
-
-func (f *memFiles) Delete(_ context.Context, key string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.m, key)
-	return nil
-}
-
-func (f *memFiles) PresignGet(_ context.Context, key, _ string, _ time.Duration) (string, error) {
-	return "http://files.invalid/" + key, nil
-}
-
-func (f *memFiles) Ping(context.Context) error { return nil }
-
 type nopQueue struct{}
 
 func (nopQueue) EnqueueRender(context.Context, *orders.Item) error { return nil }
 func (nopQueue) Ping(context.Context) error                        { return nil }
 
-var _ orders.FileStore = (*memFiles)(nil)
+var _ orders.FileStore = (*testenv.MemFiles)(nil)
 
 func newServer(t *testing.T) (*httptest.Server, *orders.Service) {
 	t.Helper()
@@ -74,7 +36,7 @@ func newServer(t *testing.T) (*httptest.Server, *orders.Service) {
 	}
 	t.Cleanup(func() { store.Close() })
 	svc := &orders.Service{
-		Store: store, Queue: nopQueue{}, Files: &memFiles{m: map[string][]byte{}}, Catalog: catalog,
+		Store: store, Queue: nopQueue{}, Files: testenv.NewMemFiles(), Catalog: catalog,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Secret: []byte("test secret"),
 	}
 	sf, err := storefront.New(storefront.Config{Service: svc, Logger: svc.Logger})

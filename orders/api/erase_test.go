@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"testing"
 
+	"oshigoods/internal/testenv"
 	"oshigoods/orders"
 )
 
@@ -37,7 +38,7 @@ func TestEraseOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.readyForShop(t, o)
-	files := a.svc.Files.(*memFiles)
+	files := a.svc.Files.(*testenv.MemFiles)
 	rendered := "orders/" + o.ID + "/" + o.Items[0].ID + "/card.pdf"
 	files.Put(ctx, rendered, []byte("%PDF- さくら"), "application/pdf")
 

@@ -15,6 +15,7 @@ import (
 
 	"oshigoods/embedded"
 	"oshigoods/httperr"
+	"oshigoods/internal/testenv"
 	"oshigoods/orders"
 	"oshigoods/orders/api"
 	"oshigoods/orders/sqlstore"
@@ -106,7 +107,7 @@ func checkError(t *testing.T, res *http.Response, body []byte, status int, code,
 // the standard library would answer in plain text (a cross-site request,
 // no route, a method the route does not take).
 func TestErrorAnswers(t *testing.T) {
-	base := errorAPI(t, &memFiles{objs: map[string][]byte{}}, io.Discard)
+	base := errorAPI(t, testenv.NewMemFiles(), io.Discard)
 	order := func(to string) string {
 		b, _ := json.Marshal(cardOrderBody("山田 花子", "hanako@example.com", to, ""))
 		return string(b)

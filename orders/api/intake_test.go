@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"oshigoods/internal/testenv"
 	"oshigoods/orders"
 	"oshigoods/orders/api"
 	"oshigoods/orders/sqlstore"
@@ -45,7 +46,7 @@ func startAPI(t *testing.T) *testAPI {
 	}
 	profile, _ := render.LookupProfile("")
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := &orders.Service{Store: store, Queue: nopQueue{}, Files: &memFiles{objs: map[string][]byte{}},
+	svc := &orders.Service{Store: store, Queue: nopQueue{}, Files: testenv.NewMemFiles(),
 		Catalog: catalog, Logger: logger, Secret: []byte("test"), Profile: profile}
 	srv := httptest.NewServer(api.New(svc, logger, nil))
 	t.Cleanup(srv.Close)

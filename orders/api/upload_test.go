@@ -10,48 +10,10 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"sync"
 	"testing"
-	"time"
 
-	"oshigoods"
 	"oshigoods/orders"
 )
-
-// memFiles keeps blobs in memory: the file store is not what these tests
-// are about. Methods it does not define panic.
-type memFiles struct {
-	orders.FileStore
-	mu   sync.Mutex
-	objs map[string][]byte
-}
-
-func (m *memFiles) Put(_ context.Context, key string, data []byte, _ string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.objs[key] = append([]byte(nil), data...)
-	return nil
-}
-
-func (m *memFiles) Get(_ context.Context, key string) ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if d, ok := m.objs[key]; ok {
-		return d, nil
-	}
-	return nil, oshigoods.Errorf(oshigoods.ENOTFOUND, "no object")
-}
-
-func (m *memFiles) Delete(_ context.Context, key string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.objs, key)
-	return nil
-}
-
-func (m *memFiles) PresignGet(_ context.Context, key, _ string, _ time.Duration) (string, error) {
-	return "http://files.invalid/" + key, nil
-}
 
 // nopQueue accepts every item; no worker runs here. Methods it does not
 // define panic.
