@@ -70,7 +70,11 @@ func (s *Service) Validate() error {
 	if s.Catalog == nil {
 		errs = append(errs, errors.New("orders: Service needs a Catalog"))
 	}
-	errs = append(errs, CheckSecret(s.Secret), s.Limits.Validate(), s.Retention.Validate(), s.Profile.Validate())
+	if s.Payments.Mode == PaymentStripe && s.Provider == nil {
+		errs = append(errs, errors.New("orders: payment mode stripe needs a Provider"))
+	}
+	errs = append(errs, CheckSecret(s.Secret), s.Limits.Validate(), s.Retention.Validate(), s.Profile.Validate(),
+		s.Shipping.Validate(), s.Payments.Validate())
 	return errors.Join(errs...)
 }
 

@@ -78,7 +78,7 @@ func TestServiceValidate(t *testing.T) {
 // nowhere rather than panicking: CreateOrder logs a failed enqueue.
 func TestNilLoggerDiscards(t *testing.T) {
 	ctx := t.Context()
-	manifest, _ := json.Marshal(map[string]any{"id": "warn-card", "kind": "card", "title": "Warn", "card": map[string]any{}})
+	manifest, _ := json.Marshal(map[string]any{"id": "warn-card", "kind": "card", "title": "Warn", "price": 500, "card": map[string]any{}})
 	catalog, err := templates.Load(fstest.MapFS{"warn-card/template.json": {Data: manifest}},
 		map[render.Kind]templates.Compiler{render.KindCard: func(json.RawMessage, fs.FS) (render.Renderer, error) { return warnRenderer{}, nil }})
 	if err != nil {

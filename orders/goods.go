@@ -250,6 +250,10 @@ type TemplateInfo struct {
 	Kind        Kind
 	Title       string
 	Description string
+	// Price is what one piece costs, tax included.
+	Price Yen
+	// Delivery is how it reaches the fan (DeliveryOf its kind).
+	Delivery DeliveryMode
 }
 
 // Template is a compiled product template as the service uses it: it

@@ -6,26 +6,29 @@ import (
 
 // Status is the lifecycle state of an order or an item:
 //
-//	received → queued → rendering → ready → printed
+//	awaiting_payment → received → queued → rendering → ready → printed
 //
-// plus failed and cancelled. An order's status is derived from its items'
+// plus failed and cancelled. An order starts awaiting_payment only when
+// the installation takes payment (bank transfer, Stripe) and starts
+// received when it does not. An order's status is derived from its items'
 // (see DeriveStatus) by the store in the same transaction that changes them.
 type Status string
 
 const (
-	StatusReceived  Status = "received"  // stored, not yet handed to the queue
-	StatusQueued    Status = "queued"    // a render task was enqueued
-	StatusRendering Status = "rendering" // a worker is rendering it
-	StatusReady     Status = "ready"     // every file is rendered and stored
-	StatusPrinted   Status = "printed"   // a print shop marked it printed
-	StatusFailed    Status = "failed"    // rendering failed; Item.Error says why
-	StatusCancelled Status = "cancelled" // the fan or the shop cancelled it
+	StatusAwaitingPayment Status = "awaiting_payment" // stored, waiting for payment; nothing renders yet
+	StatusReceived        Status = "received"         // stored (and paid, if payment is taken), not yet handed to the queue
+	StatusQueued          Status = "queued"           // a render task was enqueued
+	StatusRendering       Status = "rendering"        // a worker is rendering it
+	StatusReady           Status = "ready"            // every file is rendered and stored
+	StatusPrinted         Status = "printed"          // a print shop marked it printed
+	StatusFailed          Status = "failed"           // rendering failed; Item.Error says why
+	StatusCancelled       Status = "cancelled"        // the fan or the shop cancelled it
 )
 
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool {
 	switch s {
-	case StatusReceived, StatusQueued, StatusRendering, StatusReady, StatusPrinted, StatusFailed, StatusCancelled:
+	case StatusAwaitingPayment, StatusReceived, StatusQueued, StatusRendering, StatusReady, StatusPrinted, StatusFailed, StatusCancelled:
 		return true
 	}
 	return false
@@ -36,7 +39,7 @@ func (s Status) Valid() bool {
 // advanced status among the items that are not cancelled. An order with no
 // items is received.
 func DeriveStatus(items []Status) Status {
-	order := []Status{StatusReceived, StatusQueued, StatusRendering, StatusReady, StatusPrinted}
+	order := []Status{StatusAwaitingPayment, StatusReceived, StatusQueued, StatusRendering, StatusReady, StatusPrinted}
 	rank := make(map[Status]int, len(order))
 	for i, s := range order {
 		rank[s] = i
@@ -86,6 +89,18 @@ type Order struct {
 	// while none makes them, or when it has none (voice only).
 	ShopID string
 	Items  []*Item
+	// ShippingAddress is where the physical items go; nil for a
+	// digital-only order.
+	ShippingAddress *ShippingAddress
+	// ShippingMethod is the ID of the shipping method (Shipping.Method);
+	// "" for a digital-only order.
+	ShippingMethod string
+	// Totals are the order's money, computed when it was taken.
+	Totals Totals
+	// Payment is where its payment stands.
+	Payment Payment
+	// TermsAcceptedAt is when the fan accepted the shop's terms.
+	TermsAcceptedAt time.Time
 	// Uploads are the ids of the uploads the items' image fields name. Set
 	// when the order is created, so that the store keeps those uploads with
 	// the order (the upload sweeper passes them over); not read back.
@@ -107,6 +122,9 @@ type Item struct {
 	Template string
 	Kind     Kind
 	Quantity int
+	// UnitPrice is the template's price when the item was ordered, tax
+	// included; the order's totals are computed from it.
+	UnitPrice Yen
 	// Fields are the fan's values; image fields hold upload ids.
 	Fields map[string]string
 	Status Status

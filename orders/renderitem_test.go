@@ -52,7 +52,7 @@ func (acceptQueue) EnqueueRender(context.Context, *orders.Item) error { return n
 // records the files; a second delivery changes nothing.
 func TestRenderItem(t *testing.T) {
 	ctx := t.Context()
-	manifest, _ := json.Marshal(map[string]any{"id": "warn-card", "kind": "card", "title": "Warn", "card": map[string]any{}})
+	manifest, _ := json.Marshal(map[string]any{"id": "warn-card", "kind": "card", "title": "Warn", "price": 500, "card": map[string]any{}})
 	catalog, err := templates.Load(fstest.MapFS{"warn-card/template.json": {Data: manifest}},
 		map[render.Kind]templates.Compiler{render.KindCard: func(json.RawMessage, fs.FS) (render.Renderer, error) { return warnRenderer{}, nil }})
 	if err != nil {

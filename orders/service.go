@@ -93,6 +93,22 @@ type Service struct {
 	// deliveries may reach. The zero value: https only, no loopback,
 	// private or other special-purpose address.
 	Webhooks WebhookPolicy
+	// Shipping is the operator's shipping methods and fees. The zero value
+	// is DefaultShipping.
+	Shipping Shipping
+	// Payments is how payment is taken. The zero value is PaymentNone:
+	// orders proceed at once.
+	Payments Payments
+	// Provider opens checkouts and reads their notices; required with
+	// PaymentStripe, nil otherwise.
+	Provider PaymentProvider
+	// AdminKeyHash is the hex SHA-256 of the operator's API key
+	// (OSHIGOODS_ADMIN_KEY); "" turns the admin API off.
+	AdminKeyHash string
+	// PublicURL is the storefront's address as fans reach it, e.g.
+	// "https://shop.example.jp", for the links in e-mails and the page a
+	// checkout returns to. Default "http://127.0.0.1:8080".
+	PublicURL string
 }
 
 // IdempotencyTTL is how long an idempotency key holds, from the order that
@@ -140,6 +156,13 @@ func (s *Service) now() time.Time {
 type NewOrder struct {
 	Customer Customer  `json:"customer"`
 	Items    []NewItem `json:"items"`
+	// ShippingAddress is required when any item is physical, and not kept
+	// for a digital-only order.
+	ShippingAddress *ShippingAddress `json:"shipping_address,omitempty"`
+	// ShippingMethod is a Shipping method's ID; "" is the default method.
+	ShippingMethod string `json:"shipping_method,omitempty"`
+	// TermsAccepted must be true: the fan accepted the shop's terms.
+	TermsAccepted bool `json:"terms_accepted"`
 }
 
 // NewItem is one item of an order request. Image fields hold upload ids.
@@ -173,13 +196,14 @@ func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idem Idempotenc
 	}
 	now := s.now()
 	o = &Order{
-		ID:             NewID("ord"),
-		Status:         StatusReceived,
-		Customer:       req.Customer,
-		IdempotencyKey: idem.ScopedKey(req.Customer.Email),
-		RequestHash:    requestHash(req),
-		CreatedAt:      now,
-		UpdatedAt:      now,
+		ID:              NewID("ord"),
+		Status:          StatusReceived,
+		Customer:        req.Customer,
+		IdempotencyKey:  idem.ScopedKey(req.Customer.Email),
+		RequestHash:     requestHash(req),
+		CreatedAt:       now,
+		UpdatedAt:       now,
+		TermsAcceptedAt: now,
 	}
 	for i, ni := range req.Items {
 		item, err := s.newItem(ctx, i, ni, lim)
@@ -193,6 +217,9 @@ func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idem Idempotenc
 				o.Uploads = append(o.Uploads, f)
 			}
 		}
+	}
+	if err := s.checkout(o, req); err != nil {
+		return nil, "", false, err
 	}
 	token = OrderToken(s.Secret, o.ID)
 	o.TokenHash = Hash(token)
@@ -208,7 +235,32 @@ func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idem Idempotenc
 	if !created {
 		return stored, OrderToken(s.Secret, stored.ID), false, nil
 	}
-	for _, item := range stored.Items {
+	switch stored.Payment.Mode {
+	case PaymentStripe:
+		if _, err := s.openCheckout(ctx, stored); err != nil {
+			// The fan opens it again from the order page (Checkout).
+			s.log().Warn("open checkout failed; the fan can retry from the order page", "order", stored.ID, "err", err)
+		}
+	case PaymentNone, "":
+		s.enqueueItems(ctx, stored)
+	}
+	if fresh, err := s.Store.Order(ctx, stored.ID); err == nil {
+		stored = fresh
+	}
+	return stored, token, true, nil
+}
+
+// enqueueItems hands an order's received items to the queue and marks
+// them queued. A failed enqueue is logged: the reconciler enqueues the
+// item later.
+func (s *Service) enqueueItems(ctx context.Context, o *Order) {
+	if s.Queue == nil {
+		return // an operator's command without the broker: the reconciler enqueues
+	}
+	for _, item := range o.Items {
+		if item.Status != StatusReceived {
+			continue
+		}
 		if err := s.Queue.EnqueueRender(ctx, item); err != nil {
 			s.log().Warn("enqueue failed; the reconciler will retry", "item", item.ID, "err", err)
 			continue
@@ -217,10 +269,6 @@ func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idem Idempotenc
 			s.log().Warn("mark queued", "item", item.ID, "err", err)
 		}
 	}
-	if fresh, err := s.Store.Order(ctx, stored.ID); err == nil {
-		stored = fresh
-	}
-	return stored, token, true, nil
 }
 
 // newItemResult is a validated item with the ids of the uploads it uses.
@@ -290,7 +338,7 @@ func (s *Service) newItem(ctx context.Context, i int, ni NewItem, lim Limits) (*
 	}
 	warnings = append(imageWarnings, warnings...)
 	return &newItemResult{Item: &Item{
-		ID: NewID("itm"), Seq: i, Template: info.ID, Kind: info.Kind, Quantity: ni.Quantity,
+		ID: NewID("itm"), Seq: i, Template: info.ID, Kind: info.Kind, Quantity: ni.Quantity, UnitPrice: info.Price,
 		Fields: fields, Status: StatusReceived, Warnings: warnings,
 	}, uploads: uploads}, nil
 }

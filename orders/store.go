@@ -25,6 +25,7 @@ type Store interface {
 	WebhookStore
 	AuditStore
 	RetentionStore
+	PaymentStore
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database.
@@ -272,6 +273,35 @@ type RetentionStore interface {
 	// its use of uploads, and the uploads no other order uses. A no-op for
 	// an order that is not erased.
 	ForgetFiles(ctx context.Context, orderID string) error
+}
+
+// PaymentStore records orders' payments (payment.go).
+type PaymentStore interface {
+	// SetCheckout records the checkout opened for an order whose payment
+	// is pending: its reference, URL and, as the payment's deadline, when
+	// it closes. ENOTFOUND if there is no such order; ECONFLICT if its
+	// payment is not pending.
+	SetCheckout(ctx context.Context, orderID string, c Checkout) error
+
+	// RecordPayment applies one payment transition (rec.Type) in one
+	// transaction under the order's lock. Paid moves a pending payment to
+	// paid, the order's items from awaiting_payment to received, and owes
+	// the fan the payment-received mail; expired moves a pending payment
+	// to expired and cancels the items. The record is kept with its
+	// provider reference. A record whose (Provider, EventID) is stored
+	// already, a paid order paid again, and an expired or cancelled one
+	// expired again change nothing (changed false). ENOTFOUND if there is
+	// no such order; ECONFLICT when paying an order whose payment expired
+	// or was cancelled, or expiring a paid one.
+	RecordPayment(ctx context.Context, rec PaymentRecord) (changed bool, err error)
+
+	// OverduePayments returns the ids of orders whose payment is pending
+	// with a deadline before `before`, earliest first, at most limit (≤ 0
+	// means 100).
+	OverduePayments(ctx context.Context, before time.Time, limit int) ([]string, error)
+
+	// PaymentRecords returns an order's payment records, oldest first.
+	PaymentRecords(ctx context.Context, orderID string) ([]PaymentRecord, error)
 }
 
 // Completion is what a finished render records on its item.

@@ -27,6 +27,8 @@ type Template struct {
 	Kind        render.Kind
 	Title       string
 	Description string
+	// Price is what one piece costs in yen, tax included.
+	Price orders.Yen
 	render.Renderer
 }
 
@@ -48,14 +50,19 @@ type Catalog struct {
 }
 
 type manifest struct {
-	ID          string          `json:"id"`
-	Kind        render.Kind     `json:"kind"`
-	Title       string          `json:"title"`
-	Description string          `json:"description"`
-	Photo       json.RawMessage `json:"photo"`
-	Card        json.RawMessage `json:"card"`
-	Voice       json.RawMessage `json:"voice"`
+	ID          string      `json:"id"`
+	Kind        render.Kind `json:"kind"`
+	Title       string      `json:"title"`
+	Description string      `json:"description"`
+	// Price is whole yen, tax included (総額表示): 1 to MaxPrice.
+	Price orders.Yen      `json:"price"`
+	Photo json.RawMessage `json:"photo"`
+	Card  json.RawMessage `json:"card"`
+	Voice json.RawMessage `json:"voice"`
 }
+
+// MaxPrice is the highest price a template may ask, in yen.
+const MaxPrice orders.Yen = 1_000_000
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
@@ -100,6 +107,9 @@ func compile(fsys fs.FS, p string, compilers map[render.Kind]Compiler) (*Templat
 	if m.Title == "" {
 		return nil, fmt.Errorf("title is required")
 	}
+	if m.Price < 1 || m.Price > MaxPrice {
+		return nil, fmt.Errorf("price %d: give the price of one piece in whole yen, tax included, from 1 to %d", m.Price, MaxPrice)
+	}
 	specs := map[render.Kind]json.RawMessage{render.KindPhoto: m.Photo, render.KindCard: m.Card, render.KindVoice: m.Voice}
 	spec, ok := specs[m.Kind]
 	if !ok {
@@ -119,7 +129,7 @@ func compile(fsys fs.FS, p string, compilers map[render.Kind]Compiler) (*Templat
 	if r.Kind() != m.Kind {
 		return nil, fmt.Errorf("renderer kind %s, manifest kind %s", r.Kind(), m.Kind)
 	}
-	return &Template{ID: m.ID, Kind: m.Kind, Title: m.Title, Description: m.Description, Renderer: r}, nil
+	return &Template{ID: m.ID, Kind: m.Kind, Title: m.Title, Description: m.Description, Price: m.Price, Renderer: r}, nil
 }
 
 // Get returns the template with the given id, or ENOTFOUND.
@@ -196,9 +206,10 @@ func ProbeImage(data []byte) (orders.ImageInfo, error) {
 	return orders.ImageInfo{Format: info.Format, Width: w, Height: h, DecodeBytes: info.DecodeBytes()}, nil
 }
 
-// Info returns the template's id, kind, title and description.
+// Info returns the template's id, kind, title, description, price and
+// delivery mode (orders.DeliveryOf its kind).
 func (t *Template) Info() orders.TemplateInfo {
-	return orders.TemplateInfo{ID: t.ID, Kind: t.Kind, Title: t.Title, Description: t.Description}
+	return orders.TemplateInfo{ID: t.ID, Kind: t.Kind, Title: t.Title, Description: t.Description, Price: t.Price, Delivery: orders.DeliveryOf(t.Kind)}
 }
 
 // Preview returns the preview of validated inputs: the renderer's own when

@@ -106,7 +106,7 @@ func TestLoadRefusesUnknownSpecKeys(t *testing.T) {
 		{"voice", "voice", `{"colour": "blue", "names": [{"id": "a", "file": "a.wav"}], "lines": [{"id": "b", "file": "b.wav"}]}`},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
-			manifest := `{"id": "bad", "kind": "` + tc.kind + `", "title": "Bad", "` + tc.kind + `": ` + tc.spec + `}`
+			manifest := `{"id": "bad", "kind": "` + tc.kind + `", "title": "Bad", "price": 500, "` + tc.kind + `": ` + tc.spec + `}`
 			fsys := fstest.MapFS{"bad/template.json": {Data: []byte(manifest)}}
 			_, err := templates.Load(fsys, templates.Compilers())
 			if err == nil || !strings.Contains(err.Error(), "bad/template.json") || !strings.Contains(err.Error(), `unknown field "colour"`) {

@@ -13,7 +13,8 @@ import (
 // after the order retention period (orders.Service.SweepUploads and
 // SweepOrders; the periods are the Service's Retention). It runs beside
 // the reconciler in every worker process: many sweepers may run at once,
-// since every deletion is idempotent.
+// since every deletion is idempotent. Each pass also cancels orders left
+// unpaid past their payment deadline (orders.Service.ExpireOverduePayments).
 type Sweeper struct {
 	Service *orders.Service
 	Logger  *slog.Logger
@@ -68,7 +69,13 @@ func (s *Sweeper) Pass(ctx context.Context) (uploads, orders int, err error) {
 	if uploads, err = s.Service.SweepUploads(ctx, now(), s.batch()); err != nil {
 		return uploads, 0, err
 	}
-	orders, err = s.Service.SweepOrders(ctx, now(), s.batch())
+	if orders, err = s.Service.SweepOrders(ctx, now(), s.batch()); err != nil {
+		return uploads, orders, err
+	}
+	expired, err := s.Service.ExpireOverduePayments(ctx, now(), s.batch())
+	if expired > 0 {
+		s.log().Info("cancelled unpaid orders past their deadline", "orders", expired)
+	}
 	return uploads, orders, err
 }
 

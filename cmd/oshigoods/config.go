@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -70,6 +71,15 @@ type config struct {
 	// DecodeWait how long a decode waits for room in it (budget.Config).
 	DecodeBudget int64
 	DecodeWait   time.Duration
+	// PublicURL is the storefront's address as fans reach it, for links
+	// in e-mails and checkout return pages.
+	PublicURL string
+	// Payments is how payment is taken (OSHIGOODS_PAYMENT, the bank
+	// account and the transfer period), Shipping the shipping methods.
+	Payments orders.Payments
+	Shipping orders.Shipping
+	// AdminKey is the operator's API key; empty turns the admin API off.
+	AdminKey string
 	// onListen, when set, is told the address the API listens on (tests).
 	onListen func(addr string)
 
@@ -251,6 +261,53 @@ var settings = []setting{
 		parse: durationSetting(func(c *config) *time.Duration { return &c.Guard.WriteTimeout }, "give at least the read timeout, up to 2h")},
 	{env: "OSHIGOODS_IDLE_TIMEOUT", flag: "idle-timeout", key: "guard.IdleTimeout", def: "2m", help: "how long a kept-alive connection may wait for its next request, 1s–1h",
 		parse: durationSetting(func(c *config) *time.Duration { return &c.Guard.IdleTimeout }, "give 1s–1h")},
+	{env: "OSHIGOODS_PUBLIC_URL", flag: "public-url", help: "the storefront's address as fans reach it, for links in e-mails and payment pages; empty is http://ADDR", parse: func(c *config, v string) error {
+		if v != "" {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+				return problem("is not an http(s) address without query or fragment; give e.g. https://shop.example.jp")
+			}
+		}
+		c.PublicURL = strings.TrimRight(v, "/")
+		return nil
+	}},
+	{env: "OSHIGOODS_PAYMENT", flag: "payment", key: "orders.Payments.Mode", def: string(orders.PaymentNone), help: "how payment is taken: none (the shop handles it), bank_transfer or stripe", parse: func(c *config, v string) error {
+		m := orders.PaymentMode(strings.TrimSpace(v))
+		if !m.Valid() {
+			return problem("is not a payment mode; give none, bank_transfer or stripe")
+		}
+		c.Payments.Mode = m
+		return nil
+	}},
+	{env: "OSHIGOODS_BANK_NAME", key: "orders.Payments.Bank", help: "bank_transfer: the bank (銀行名), e.g. ゆうちょ銀行", parse: bankSetting(func(b *orders.BankAccount) *string { return &b.Bank })},
+	{env: "OSHIGOODS_BANK_BRANCH", help: "bank_transfer: the branch (支店名)", parse: bankSetting(func(b *orders.BankAccount) *string { return &b.Branch })},
+	{env: "OSHIGOODS_BANK_ACCOUNT_TYPE", def: "普通", help: "bank_transfer: the account type (普通 or 当座)", parse: bankSetting(func(b *orders.BankAccount) *string { return &b.AccountType })},
+	{env: "OSHIGOODS_BANK_ACCOUNT_NUMBER", help: "bank_transfer: the account number (口座番号)", parse: bankSetting(func(b *orders.BankAccount) *string { return &b.Number })},
+	{env: "OSHIGOODS_BANK_ACCOUNT_HOLDER", help: "bank_transfer: the account holder in katakana (口座名義)", parse: bankSetting(func(b *orders.BankAccount) *string { return &b.Holder })},
+	{env: "OSHIGOODS_TRANSFER_DAYS", key: "orders.Payments.TransferDays", def: "7", help: "bank_transfer: days a fan has to transfer, 1–30; unpaid orders are cancelled after the deadline",
+		parse: intSetting(func(c *config) *int { return &c.Payments.TransferDays }, "give 1–30")},
+	{env: "OSHIGOODS_SHIPPING", key: "orders.Shipping", help: `shipping methods as JSON, e.g. [{"id":"nekopos","name":"ネコポス","carrier":"yamato","fee":300,"free_from":5000,"max_items":20}]; the first is the default; empty: ネコポス 300 円 (free from 5,000 円) and 宅急便コンパクト 800 円`, parse: func(c *config, v string) error {
+		c.Shipping = orders.Shipping{}
+		if strings.TrimSpace(v) == "" {
+			return nil
+		}
+		dec := json.NewDecoder(strings.NewReader(v))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&c.Shipping.Methods); err != nil {
+			return problem("is not a JSON list of shipping methods (%v); give e.g. [{\"id\":\"nekopos\",\"name\":\"ネコポス\",\"carrier\":\"yamato\",\"fee\":300}]", err)
+		}
+		if len(c.Shipping.Methods) == 0 {
+			return problem("lists no method; give at least one, or leave it empty for the defaults")
+		}
+		return nil
+	}},
+	{env: "OSHIGOODS_ADMIN_KEY", show: notShown, help: "the operator's API key for /v1/admin/… (at least 16 bytes); empty turns the admin API off", parse: func(c *config, v string) error {
+		if v != "" && len(v) < orders.MinSecretBytes {
+			return problem("is %d bytes; give at least %d random bytes", len(v), orders.MinSecretBytes)
+		}
+		c.AdminKey = v
+		return nil
+	}},
 	{env: "OSHIGOODS_DECODE_BUDGET", flag: "decode-budget", key: "budget.Bytes", def: strconv.Itoa(budget.DefaultBytes), help: "decoded pixel bytes all image decodes of this process may hold at once", parse: func(c *config, v string) error {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		if err != nil {
@@ -265,6 +322,17 @@ var settings = []setting{
 
 // otherVariables are read by commands that do not bind config (pull).
 var otherVariables = []string{"OSHIGOODS_SERVER", "OSHIGOODS_SHOP_KEY"}
+
+// bankSetting sets one field of the bank account fans transfer to.
+func bankSetting(field func(*orders.BankAccount) *string) func(*config, string) error {
+	return func(c *config, v string) error {
+		if err := orders.CheckText("bank", v, false); err != nil || len(v) > 100 {
+			return problem("has a control character or is longer than 100 bytes")
+		}
+		*field(&c.Payments.Bank) = strings.TrimSpace(v)
+		return nil
+	}
+}
 
 func intSetting(field func(*config) *int, allowed string) func(*config, string) error {
 	return func(c *config, v string) error {
@@ -348,6 +416,8 @@ func (c *config) validate() error {
 	check("orders", c.retention().Validate())
 	check("guard", c.Guard.Validate())
 	check("budget", c.budgetConfig().Validate())
+	check("orders", c.Payments.Validate())
+	check("orders", c.Shipping.Validate())
 	if c.Secret != "" {
 		check("orders", orders.CheckSecret([]byte(c.Secret)))
 	}
@@ -440,4 +510,20 @@ func editDistance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
+}
+
+// publicURL is OSHIGOODS_PUBLIC_URL, or the listen address as a URL
+// (with 127.0.0.1 for a wildcard host).
+func (c *config) publicURL() string {
+	if c.PublicURL != "" {
+		return c.PublicURL
+	}
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return ""
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

@@ -4,6 +4,7 @@
 //	oshigoods worker       the worker alone
 //	oshigoods render       render one item offline, with no services
 //	oshigoods shop-keys    manage print-shop API keys
+//	oshigoods orders       confirm a bank transfer (mark-paid)
 //	oshigoods audit        print the audit log
 //	oshigoods pull         pull claimed orders into a print shop's hot folder
 //
@@ -30,6 +31,7 @@ commands:
   render                    render one item offline into a folder
   shop-keys create|list|revoke|rotate
                             manage print-shop API keys and see unrouted orders
+  orders mark-paid ORDER_ID confirm an order's bank transfer, so it is made
   audit [--since 24h]       print the audit log of shop and operator actions
   pull --server --key --dir  the print shop's hot-folder client
 
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdPull(ctx, args[1:], getenv, stdout, stderr)
 	case "shop-keys":
 		return cmdShopKeys(ctx, args[1:], getenv, stdout, stderr)
+	case "orders":
+		return cmdOrders(ctx, args[1:], getenv, stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":

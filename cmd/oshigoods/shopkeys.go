@@ -159,6 +159,11 @@ func cmdAudit(ctx context.Context, args []string, getenv func(string) string, st
 // for the commands that manage keys and read the audit log. done closes it.
 func operatorService(ctx context.Context, fs *flag.FlagSet, args []string, getenv func(string) string) (*orders.Service, func(), error) {
 	var cfg config
+	return operatorServiceConfig(ctx, fs, args, getenv, &cfg)
+}
+
+// operatorServiceConfig is operatorService that also fills cfg.
+func operatorServiceConfig(ctx context.Context, fs *flag.FlagSet, args []string, getenv func(string) string, cfg *config) (*orders.Service, func(), error) {
 	cfg.bind(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, errUsage
@@ -181,7 +186,8 @@ func operatorService(ctx context.Context, fs *flag.FlagSet, args []string, geten
 	if err != nil {
 		return nil, nil, fmt.Errorf("open database: %w", err)
 	}
-	return &orders.Service{Store: store, Catalog: catalog}, func() { store.Close() }, nil
+	svc := &orders.Service{Store: store, Catalog: catalog, Payments: cfg.Payments, Shipping: cfg.Shipping, PublicURL: cfg.publicURL()}
+	return svc, func() { store.Close() }, nil
 }
 
 func splitFlag(s string) []string {

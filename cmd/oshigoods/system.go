@@ -128,6 +128,12 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 		Retention: cfg.retention(),
 		Webhooks:  cfg.WebhookPolicy,
 		Decodes:   decodes,
+		Payments:  cfg.Payments,
+		Shipping:  cfg.Shipping,
+		PublicURL: cfg.publicURL(),
+	}
+	if cfg.AdminKey != "" {
+		s.svc.AdminKeyHash = orders.Hash(cfg.AdminKey)
 	}
 	if err := s.svc.Validate(); err != nil {
 		return nil, err

@@ -46,6 +46,11 @@ func New(svc *orders.Service, logger *slog.Logger, ready map[string]Pinger) *Ser
 	s.mux.HandleFunc("POST /v1/previews", s.createPreview)
 	s.mux.HandleFunc("POST /v1/orders", s.createOrder)
 	s.mux.HandleFunc("GET /v1/orders/{id}", s.getOrder)
+	s.mux.HandleFunc("GET /v1/checkout-options", s.checkoutOptions)
+	s.mux.HandleFunc("POST /v1/quotes", s.createQuote)
+	s.mux.HandleFunc("POST /v1/orders/{id}/checkout", s.orderCheckout)
+	s.mux.HandleFunc("POST /v1/payments/stripe/webhook", s.stripeWebhook)
+	s.mux.HandleFunc("POST /v1/admin/orders/{id}/mark-paid", s.admin(s.markPaid))
 	s.mux.HandleFunc("GET /v1/shop/orders", s.shop(s.listShopOrders))
 	s.mux.HandleFunc("POST /v1/shop/orders/{id}/printed", s.shop(s.markPrinted))
 	s.mux.HandleFunc("POST /v1/orders/{id}/cancel", s.cancelOrder)
@@ -131,19 +136,22 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 }
 
 type templateView struct {
-	ID          string         `json:"id"`
-	Kind        render.Kind    `json:"kind"`
-	Title       string         `json:"title"`
-	Description string         `json:"description,omitempty"`
-	Fields      []render.Field `json:"fields"`
-	Output      render.Output  `json:"output"`
+	ID          string      `json:"id"`
+	Kind        render.Kind `json:"kind"`
+	Title       string      `json:"title"`
+	Description string      `json:"description,omitempty"`
+	// Price is one piece's price, tax included.
+	Price    orders.Price        `json:"price"`
+	Delivery orders.DeliveryMode `json:"delivery"`
+	Fields   []render.Field      `json:"fields"`
+	Output   render.Output       `json:"output"`
 }
 
 // viewTemplate describes t, with its output as the configured print
 // profile finishes it (bleed, photo format).
 func (s *Server) viewTemplate(t orders.Template) templateView {
 	info := t.Info()
-	return templateView{info.ID, info.Kind, info.Title, info.Description, t.Fields(), s.svc.Profile.Finish(info.Kind, t.Output())}
+	return templateView{info.ID, info.Kind, info.Title, info.Description, orders.JPY(info.Price), info.Delivery, t.Fields(), s.svc.Profile.Finish(info.Kind, t.Output())}
 }
 
 func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) {

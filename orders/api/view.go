@@ -9,26 +9,34 @@ import (
 )
 
 type orderView struct {
-	ID        string          `json:"id"`
-	Token     string          `json:"token,omitempty"`
-	Status    orders.Status   `json:"status"`
-	Customer  orders.Customer `json:"customer"`
-	Items     []itemView      `json:"items"`
-	CreatedAt time.Time       `json:"created_at"`
-	UpdatedAt time.Time       `json:"updated_at"`
+	ID       string          `json:"id"`
+	Token    string          `json:"token,omitempty"`
+	Status   orders.Status   `json:"status"`
+	Customer orders.Customer `json:"customer"`
+	Items    []itemView      `json:"items"`
+	// ShippingAddress is where the printed goods go; absent for a
+	// digital-only order (and once erased).
+	ShippingAddress *orders.ShippingAddress `json:"shipping_address,omitempty"`
+	ShippingMethod  string                  `json:"shipping_method,omitempty"`
+	Totals          orders.Totals           `json:"totals"`
+	Payment         paymentView             `json:"payment"`
+	CreatedAt       time.Time               `json:"created_at"`
+	UpdatedAt       time.Time               `json:"updated_at"`
 	// ErasedAt is when the order's personal data was erased; absent if
 	// it was not.
 	ErasedAt *time.Time `json:"erased_at,omitempty"`
 }
 
 type itemView struct {
-	ID       string            `json:"id"`
-	Template string            `json:"template"`
-	Kind     render.Kind       `json:"kind"`
-	Quantity int               `json:"quantity"`
-	Fields   map[string]string `json:"fields"`
-	Status   orders.Status     `json:"status"`
-	Error    string            `json:"error,omitempty"`
+	ID       string      `json:"id"`
+	Template string      `json:"template"`
+	Kind     render.Kind `json:"kind"`
+	Quantity int         `json:"quantity"`
+	// UnitPrice is one piece's price when it was ordered.
+	UnitPrice orders.Price      `json:"unit_price"`
+	Fields    map[string]string `json:"fields"`
+	Status    orders.Status     `json:"status"`
+	Error     string            `json:"error,omitempty"`
 	// Warnings are the fan's order-time warnings and, once rendered, the
 	// render's, merged (order-time first, each once).
 	Warnings []string `json:"warnings,omitempty"`
@@ -36,6 +44,13 @@ type itemView struct {
 	// renderer makes one).
 	Preflight *render.Preflight `json:"preflight,omitempty"`
 	Files     []fileView        `json:"files,omitempty"`
+}
+
+// paymentView is the order's payment, with the account to transfer to
+// while a bank transfer is pending.
+type paymentView struct {
+	orders.Payment
+	Bank *orders.BankAccount `json:"bank,omitempty"`
 }
 
 type fileView struct {
@@ -49,12 +64,14 @@ type fileView struct {
 
 // viewOrder renders an order for the API, with presigned file URLs.
 func (s *Server) viewOrder(ctx context.Context, o *orders.Order) (orderView, error) {
-	v := orderView{ID: o.ID, Status: o.Status, Customer: o.Customer, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Items: []itemView{}}
+	v := orderView{ID: o.ID, Status: o.Status, Customer: o.Customer, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Items: []itemView{},
+		ShippingAddress: o.ShippingAddress, ShippingMethod: o.ShippingMethod, Totals: o.Totals,
+		Payment: paymentView{Payment: o.Payment, Bank: s.svc.BankFor(o)}}
 	if !o.ErasedAt.IsZero() {
 		v.ErasedAt = &o.ErasedAt
 	}
 	for _, it := range o.Items {
-		iv := itemView{ID: it.ID, Template: it.Template, Kind: it.Kind, Quantity: it.Quantity, Fields: it.Fields, Status: it.Status, Error: it.Error, Warnings: it.Warnings, Preflight: it.Preflight}
+		iv := itemView{ID: it.ID, Template: it.Template, Kind: it.Kind, Quantity: it.Quantity, UnitPrice: orders.JPY(it.UnitPrice), Fields: it.Fields, Status: it.Status, Error: it.Error, Warnings: it.Warnings, Preflight: it.Preflight}
 		for _, f := range it.Files {
 			url, err := s.svc.FileURL(ctx, f)
 			if err != nil {

@@ -256,7 +256,9 @@ func (s *Store) CancelOrder(ctx context.Context, orderID string, now time.Time) 
 			string(orders.StatusCancelled), now, orderID, string(orders.StatusCancelled), string(orders.StatusPrinted)); err != nil {
 			return fmt.Errorf("cancel items: %w", err)
 		}
-		if _, err := r.exec(ctx, `UPDATE orders SET claim_id = NULL, lease_expires_at = NULL WHERE id = ?`, orderID); err != nil {
+		if _, err := r.exec(ctx, `UPDATE orders SET claim_id = NULL, lease_expires_at = NULL,
+			payment_status = CASE WHEN payment_status = ? THEN ? ELSE payment_status END WHERE id = ?`,
+			string(orders.PaymentPending), string(orders.PaymentCancelled), orderID); err != nil {
 			return fmt.Errorf("end lease: %w", err)
 		}
 		return deriveOrder(ctx, r, orderID, now)

@@ -20,8 +20,10 @@ const defaultLimit = 100
 
 const (
 	orderColumns = `id, token_hash, status, customer_name, customer_email,
-		COALESCE(idempotency_key, ''), request_hash, COALESCE(shop_id, ''), created_at, updated_at, erased_at`
-	itemColumns = `id, order_id, seq, template, kind, quantity, fields,
+		COALESCE(idempotency_key, ''), request_hash, COALESCE(shop_id, ''), created_at, updated_at, erased_at,
+		shipping_address, shipping_method, items_total, shipping_fee, total, tax,
+		payment_mode, payment_status, payment_ref, checkout_url, payment_due_at, paid_at, terms_accepted_at`
+	itemColumns = `id, order_id, seq, template, kind, quantity, unit_price, fields,
 		status, error_message, warnings, preflight, created_at, updated_at`
 	fileColumns = `item_id, name, role, content_type, size, sha256, storage_key`
 )
@@ -102,12 +104,30 @@ func insertOrder(ctx context.Context, r runner, o *orders.Order) error {
 	if o.ShopID != "" {
 		shop = o.ShopID
 	}
+	var addr any
+	if o.ShippingAddress != nil {
+		b, err := json.Marshal(o.ShippingAddress)
+		if err != nil {
+			return fmt.Errorf("encode shipping address: %w", err)
+		}
+		addr = string(b)
+	}
+	p, t := o.Payment, o.Totals
+	if p.Mode == "" {
+		p.Mode, p.Status = orders.PaymentNone, orders.PaymentNotRequired
+	}
 	if _, err := r.exec(ctx, `INSERT INTO orders (`+
-		`id, token_hash, status, customer_name, customer_email, idempotency_key, request_hash, shop_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`id, token_hash, status, customer_name, customer_email, idempotency_key, request_hash, shop_id, created_at, updated_at,
+		shipping_address, shipping_method, items_total, shipping_fee, total, tax,
+		payment_mode, payment_status, payment_ref, checkout_url, payment_due_at, paid_at, terms_accepted_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.ID, o.TokenHash, string(o.Status), o.Customer.Name, o.Customer.Email, key, o.RequestHash, shop,
-		o.CreatedAt, o.UpdatedAt); err != nil {
+		o.CreatedAt, o.UpdatedAt, addr, o.ShippingMethod, int64(t.Items), int64(t.Shipping), int64(t.Total), int64(t.Tax),
+		string(p.Mode), string(p.Status), p.Reference, p.CheckoutURL, nullTime(p.DueAt), nullTime(p.PaidAt), nullTime(o.TermsAcceptedAt)); err != nil {
 		return fmt.Errorf("insert order: %w", err)
+	}
+	if err := queueMail(ctx, r, o.ID, orders.MailOrderReceived, o.CreatedAt); err != nil {
+		return err
 	}
 	for _, id := range o.Uploads {
 		if _, err := r.exec(ctx, `INSERT INTO order_uploads (order_id, upload_id) VALUES (?, ?)`, o.ID, id); err != nil {
@@ -128,8 +148,8 @@ func insertOrder(ctx context.Context, r runner, o *orders.Order) error {
 			return err
 		}
 		if _, err := r.exec(ctx, `INSERT INTO items (`+itemColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			it.ID, o.ID, it.Seq, it.Template, string(it.Kind), it.Quantity, string(fields),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			it.ID, o.ID, it.Seq, it.Template, string(it.Kind), it.Quantity, int64(it.UnitPrice), string(fields),
 			string(it.Status), it.Error, string(warnings), preflight, it.CreatedAt, it.UpdatedAt); err != nil {
 			return fmt.Errorf("insert item: %w", err)
 		}
@@ -196,10 +216,24 @@ func loadOrders(ctx context.Context, r runner, where string, args ...any) ([]*or
 	var list []*orders.Order
 	for rows.Next() {
 		o := &orders.Order{}
+		var addr sql.NullString
+		var t orders.Totals
 		if err := rows.Scan(&o.ID, &o.TokenHash, &o.Status, &o.Customer.Name, &o.Customer.Email,
-			&o.IdempotencyKey, &o.RequestHash, &o.ShopID, scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt), scanNullTime(&o.ErasedAt)); err != nil {
+			&o.IdempotencyKey, &o.RequestHash, &o.ShopID, scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt), scanNullTime(&o.ErasedAt),
+			&addr, &o.ShippingMethod, &t.Items, &t.Shipping, &t.Total, &t.Tax,
+			&o.Payment.Mode, &o.Payment.Status, &o.Payment.Reference, &o.Payment.CheckoutURL,
+			scanNullTime(&o.Payment.DueAt), scanNullTime(&o.Payment.PaidAt), scanNullTime(&o.TermsAcceptedAt)); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan order: %w", err)
+		}
+		t.Currency = orders.Currency
+		o.Totals, o.Payment.Amount = t, t.Total
+		if addr.Valid {
+			o.ShippingAddress = &orders.ShippingAddress{}
+			if err := json.Unmarshal([]byte(addr.String), o.ShippingAddress); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("decode order %s shipping address: %w", o.ID, err)
+			}
 		}
 		list = append(list, o)
 	}
@@ -239,7 +273,7 @@ func loadItems(ctx context.Context, r runner, where string, args ...any) ([]*ord
 		it := &orders.Item{}
 		var fields, warnings string
 		var preflight sql.NullString
-		if err := rows.Scan(&it.ID, &it.OrderID, &it.Seq, &it.Template, &it.Kind, &it.Quantity, &fields,
+		if err := rows.Scan(&it.ID, &it.OrderID, &it.Seq, &it.Template, &it.Kind, &it.Quantity, &it.UnitPrice, &fields,
 			&it.Status, &it.Error, &warnings, &preflight, scanTime(&it.CreatedAt), scanTime(&it.UpdatedAt)); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan item: %w", err)
@@ -469,8 +503,25 @@ func deriveOrder(ctx context.Context, r runner, orderID string, now time.Time) e
 		string(status), now, orderID); err != nil {
 		return fmt.Errorf("update order status: %w", err)
 	}
+	if status == old {
+		return nil
+	}
+	if status == orders.StatusReady {
+		// A download is ready: the fan is mailed its link. Printed goods
+		// are mailed when they ship.
+		var digital int
+		if err := r.queryRow(ctx, `SELECT COUNT(*) FROM items WHERE order_id = ? AND kind = ? AND status = ?`,
+			orderID, string(orders.KindVoice), string(orders.StatusReady)).Scan(&digital); err != nil {
+			return fmt.Errorf("count digital items: %w", err)
+		}
+		if digital > 0 {
+			if err := queueMail(ctx, r, orderID, orders.MailReady, now); err != nil {
+				return err
+			}
+		}
+	}
 	typ := orders.EventType(status)
-	if status == old || typ == "" {
+	if typ == "" {
 		return nil
 	}
 	if status != orders.StatusFailed {

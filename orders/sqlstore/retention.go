@@ -128,11 +128,21 @@ func (s *Store) EraseOrder(ctx context.Context, orderID string, now time.Time) (
 			string(orders.StatusCancelled), now, orderID, string(orders.StatusReady), string(orders.KindVoice)); err != nil {
 			return fmt.Errorf("cancel unprinted items: %w", err)
 		}
+		if _, err := r.exec(ctx, `UPDATE items SET status = ?, updated_at = ? WHERE order_id = ? AND status = ?`,
+			string(orders.StatusCancelled), now, orderID, string(orders.StatusAwaitingPayment)); err != nil {
+			return fmt.Errorf("cancel unpaid items: %w", err)
+		}
+		// No mail is sent to an address that is gone.
+		if _, err := r.exec(ctx, `DELETE FROM mail_outbox WHERE order_id = ? AND status = 'pending'`, orderID); err != nil {
+			return fmt.Errorf("drop pending mail: %w", err)
+		}
 		if _, err := r.exec(ctx, `UPDATE items SET fields = '{}', warnings = '[]', error_message = '', preflight = NULL WHERE order_id = ?`, orderID); err != nil {
 			return fmt.Errorf("erase items: %w", err)
 		}
 		if _, err := r.exec(ctx, `UPDATE orders SET customer_name = '', customer_email = '', idempotency_key = NULL,
-			request_hash = '', claim_id = NULL, lease_expires_at = NULL, erased_at = ? WHERE id = ?`, now, orderID); err != nil {
+			request_hash = '', claim_id = NULL, lease_expires_at = NULL, erased_at = ?, shipping_address = NULL,
+			payment_status = CASE WHEN payment_status = ? THEN ? ELSE payment_status END WHERE id = ?`,
+			now, string(orders.PaymentPending), string(orders.PaymentCancelled), orderID); err != nil {
 			return fmt.Errorf("erase order: %w", err)
 		}
 		if err := eraseEventReasons(ctx, r, orderID); err != nil {

@@ -1,0 +1,86 @@
+package api
+
+import (
+	"io"
+	"net/http"
+
+	"oshigoods"
+	"oshigoods/orders"
+)
+
+// maxStripeBody caps a Stripe webhook's body; its events are a few KiB.
+const maxStripeBody = 256 << 10
+
+func (s *Server) checkoutOptions(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.svc.CheckoutOptions())
+}
+
+// createQuote answers with a cart's totals as an order would have them.
+func (s *Server) createQuote(w http.ResponseWriter, r *http.Request) {
+	var req orders.QuoteRequest
+	if err := decodeJSON(w, r, &req, maxSmallBody, "quote request", false); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	t, method, err := s.svc.Quote(r.Context(), req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"totals": t, "shipping_method": method})
+}
+
+// orderCheckout answers with the card payment page of an order awaiting
+// a Stripe payment (the order token is the bearer).
+func (s *Server) orderCheckout(w http.ResponseWriter, r *http.Request) {
+	url, err := s.svc.Checkout(r.Context(), r.PathValue("id"), bearer(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"checkout_url": url})
+}
+
+// stripeWebhook takes Stripe's signed events. A bad signature or a stale
+// timestamp (a replay) is 400 and changes nothing.
+func (s *Server) stripeWebhook(w http.ResponseWriter, r *http.Request) {
+	payload, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxStripeBody))
+	if err != nil {
+		s.writeError(w, r, &oshigoods.Error{Code: oshigoods.EINVALID, Message: "the event body is unreadable or larger than 256 KiB."})
+		return
+	}
+	if err := s.svc.PaymentNotice(r.Context(), payload, r.Header.Get("Stripe-Signature")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"received": true})
+}
+
+// admin wraps an operator's handler with the operator key.
+func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := s.svc.Operator(bearer(r)); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		h(w, r)
+	}
+}
+
+// markPaid records the operator's confirmation of a bank transfer:
+// {"reference": "12/06 ヤマダハナコ"} (optional).
+func (s *Server) markPaid(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Reference string `json:"reference"`
+	}
+	if err := decodeBody(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	o, err := s.svc.MarkPaid(r.Context(), r.PathValue("id"), req.Reference)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeOrder(w, r, o)
+}
