@@ -3,6 +3,7 @@ package orders
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,6 +44,12 @@ func (s *Service) checkout(o *Order, req NewOrder) error {
 		a := req.ShippingAddress.Normalize()
 		if err := a.Validate("shipping_address."); err != nil {
 			return err
+		}
+		if s.Postal != nil {
+			if prefs := s.Postal(strings.ReplaceAll(a.PostalCode, "-", "")); len(prefs) > 0 && !slices.Contains(prefs, a.Prefecture) {
+				return oshigoods.FieldErrorf("shipping_address.prefecture", "shipping_address.prefecture is %s, but postal code %s is in %s: check the postal code and the prefecture.",
+					a.Prefecture, a.PostalCode, strings.Join(prefs, "・"))
+			}
 		}
 		m, err := s.Shipping.Method(req.ShippingMethod, "shipping_method")
 		if err != nil {

@@ -102,6 +102,11 @@ type Service struct {
 	// Provider opens checkouts and reads their notices; required with
 	// PaymentStripe, nil otherwise.
 	Provider PaymentProvider
+	// Postal, when set, returns the prefectures a 7-digit postal code
+	// lies in (package postal over Japan Post's list), so an address whose
+	// prefecture is not among them is refused; nil, or no prefecture for a
+	// code (one newer than the list), skips the check.
+	Postal func(digits string) []string
 	// AdminKeyHash is the hex SHA-256 of the operator's API key
 	// (OSHIGOODS_ADMIN_KEY); "" turns the admin API off.
 	AdminKeyHash string

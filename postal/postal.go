@@ -207,3 +207,16 @@ func parse(gz []byte) (*table, error) {
 	}
 	return t, nil
 }
+
+// PrefecturesOf returns the prefectures a code's addresses lie in, each
+// once, in the list's order (a few codes span two); nil for an unknown
+// code. orders.Service.Postal takes it.
+func PrefecturesOf(code string) []string {
+	var out []string
+	for _, a := range Lookup(code) {
+		if !slices.Contains(out, a.Prefecture) {
+			out = append(out, a.Prefecture)
+		}
+	}
+	return out
+}

@@ -1,14 +1,8 @@
 package postal
 
-// Prefectures lists the 47 prefectures (都道府県) in JIS X 0401 order, from
-// 北海道 (code 01) to 沖縄県 (code 47): the JIS code of Prefectures[i] is
-// i+1. A storefront's prefecture menu lists them in this order.
-var Prefectures = [47]string{
-	"北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県",
-	"茨城県", "栃木県", "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県",
-	"新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県", "岐阜県",
-	"静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県",
-	"奈良県", "和歌山県", "鳥取県", "島根県", "岡山県", "広島県", "山口県",
-	"徳島県", "香川県", "愛媛県", "高知県", "福岡県", "佐賀県", "長崎県",
-	"熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
-}
+import "oshigoods/orders"
+
+// Prefectures lists the 47 prefectures in JIS X 0401 order (北海道 …
+// 沖縄県): the domain's list (orders.Prefectures), whose index plus one is
+// the JIS prefecture code the data file uses.
+var Prefectures = orders.Prefectures

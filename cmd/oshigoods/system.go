@@ -16,6 +16,7 @@ import (
 	"oshigoods/embedded"
 	"oshigoods/orders"
 	"oshigoods/orders/sqlstore"
+	"oshigoods/postal"
 	"oshigoods/render"
 	"oshigoods/s3store"
 	"oshigoods/templates"
@@ -131,6 +132,7 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 		Payments:  cfg.Payments,
 		Shipping:  cfg.Shipping,
 		PublicURL: cfg.publicURL(),
+		Postal:    postal.PrefecturesOf,
 	}
 	if cfg.AdminKey != "" {
 		s.svc.AdminKeyHash = orders.Hash(cfg.AdminKey)

@@ -47,6 +47,7 @@ func New(svc *orders.Service, logger *slog.Logger, ready map[string]Pinger) *Ser
 	s.mux.HandleFunc("POST /v1/orders", s.createOrder)
 	s.mux.HandleFunc("GET /v1/orders/{id}", s.getOrder)
 	s.mux.HandleFunc("GET /v1/checkout-options", s.checkoutOptions)
+	s.mux.HandleFunc("GET /v1/postal-codes/{code}", s.postalCode)
 	s.mux.HandleFunc("POST /v1/quotes", s.createQuote)
 	s.mux.HandleFunc("POST /v1/orders/{id}/checkout", s.orderCheckout)
 	s.mux.HandleFunc("POST /v1/payments/stripe/webhook", s.stripeWebhook)

@@ -6,6 +6,7 @@ import (
 
 	"oshigoods"
 	"oshigoods/orders"
+	"oshigoods/postal"
 )
 
 // maxStripeBody caps a Stripe webhook's body; its events are a few KiB.
@@ -83,4 +84,23 @@ func (s *Server) markPaid(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeOrder(w, r, o)
+}
+
+// postalCode answers with the addresses of a 〒 code from Japan Post's
+// list (package postal), for the storefront's address form:
+// {"postal_code":"100-0001","addresses":[{"prefecture":"東京都","city":"千代田区","town":"千代田"}]}.
+// A code that is not 7 digits is 422; one not in the list 404.
+func (s *Server) postalCode(w http.ResponseWriter, r *http.Request) {
+	digits, ok := postal.Normalize(r.PathValue("code"))
+	if !ok {
+		s.writeError(w, r, oshigoods.FieldErrorf("code", "a postal code is 7 digits, like 100-0001 or 1000001."))
+		return
+	}
+	list := postal.Lookup(digits)
+	if len(list) == 0 {
+		s.writeError(w, r, oshigoods.Errorf(oshigoods.ENOTFOUND, "No address has postal code %s-%s.", digits[:3], digits[3:]))
+		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	writeJSON(w, http.StatusOK, map[string]any{"postal_code": digits[:3] + "-" + digits[3:], "addresses": list})
 }
