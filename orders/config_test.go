@@ -90,7 +90,7 @@ func TestNilLoggerDiscards(t *testing.T) {
 	}
 	defer store.Close()
 	svc := &orders.Service{Store: store, Queue: failQueue{}, Files: testenv.NewMemFiles(), Catalog: catalog, Secret: []byte("0123456789abcdef")}
-	_, _, _, err = svc.CreateOrder(ctx, orders.NewOrder{
+	_, _, _, err = svc.CreateOrder(ctx, orders.NewOrder{TermsAccepted: true, ShippingAddress: testAddress(),
 		Customer: orders.Customer{Name: "山田 花子", Email: "hanako@example.com"},
 		Items:    []orders.NewItem{{Template: "warn-card", Fields: map[string]string{"to": "さくら"}}},
 	}, orders.Idempotency{})

@@ -79,7 +79,7 @@ func TestDecodeLimits(t *testing.T) {
 		if err != nil {
 			t.Fatalf("upload at the limit: %v", err)
 		}
-		o, _, _, err := svc.CreateOrder(ctx, orders.NewOrder{
+		o, _, _, err := svc.CreateOrder(ctx, orders.NewOrder{TermsAccepted: true, ShippingAddress: testAddress(),
 			Customer: orders.Customer{Name: "山田 花子", Email: "hanako@example.com"},
 			Items:    []orders.NewItem{{Template: "photo-2shot-l", Fields: map[string]string{"photo": up.ID}}},
 		}, orders.Idempotency{})
@@ -121,7 +121,7 @@ func TestDecodeBudgetFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	fields := map[string]string{"photo": up.ID}
-	o, _, _, err := svc.CreateOrder(ctx, orders.NewOrder{
+	o, _, _, err := svc.CreateOrder(ctx, orders.NewOrder{TermsAccepted: true, ShippingAddress: testAddress(),
 		Customer: orders.Customer{Name: "山田 花子", Email: "hanako@example.com"},
 		Items:    []orders.NewItem{{Template: "photo-2shot-l", Fields: fields}},
 	}, orders.Idempotency{})

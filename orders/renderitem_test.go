@@ -67,7 +67,7 @@ func TestRenderItem(t *testing.T) {
 	svc := &orders.Service{Store: store, Queue: acceptQueue{}, Files: files, Catalog: catalog,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Secret: []byte("s"), URLTTL: time.Minute}
 
-	o, _, _, err := svc.CreateOrder(ctx, orders.NewOrder{
+	o, _, _, err := svc.CreateOrder(ctx, orders.NewOrder{TermsAccepted: true, ShippingAddress: testAddress(),
 		Customer: orders.Customer{Name: "山田 花子", Email: "hanako@example.com"},
 		Items:    []orders.NewItem{{Template: "warn-card", Fields: map[string]string{"to": "さくら"}}},
 	}, orders.Idempotency{})

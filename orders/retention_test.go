@@ -86,7 +86,7 @@ func TestExpiredUploadCannotBeOrdered(t *testing.T) {
 		}
 	}
 	order := func(upload string) error {
-		_, _, _, err := svc.CreateOrder(ctx, orders.NewOrder{
+		_, _, _, err := svc.CreateOrder(ctx, orders.NewOrder{TermsAccepted: true, ShippingAddress: testAddress(),
 			Customer: orders.Customer{Name: "山田 花子", Email: "hanako@example.com"},
 			Items:    []orders.NewItem{{Template: "photo-2shot-l", Fields: map[string]string{"photo": upload, "name": "はなこ"}}},
 		}, orders.Idempotency{})

@@ -141,7 +141,9 @@ func (s *server) readyOrderBy(t *testing.T, name, email string) string {
 	t.Helper()
 	customer, _ := json.Marshal(orders.Customer{Name: name, Email: email})
 	body := `{"customer":` + string(customer) + `,
-		"items":[{"template":"card-letter-tate","quantity":1,"fields":{"to":"さくら"}}]}`
+		"items":[{"template":"card-letter-tate","quantity":1,"fields":{"to":"さくら"}}],
+		"terms_accepted":true,
+		"shipping_address":{"postal_code":"100-0001","prefecture":"東京都","city":"千代田区","line1":"千代田1-1","name":"山田 花子","phone":"090-1234-5678"}}`
 	var o struct{ ID, Token, Status string }
 	if code := s.do(t, "POST", "/v1/orders", "", body, &o); code != 201 {
 		t.Fatalf("place order: %d %+v", code, o)

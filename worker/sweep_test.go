@@ -81,7 +81,7 @@ func TestSweeper(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			o, _, _, err := svc.CreateOrder(ctx, orders.NewOrder{
+			o, _, _, err := svc.CreateOrder(ctx, orders.NewOrder{TermsAccepted: true, ShippingAddress: testAddress(),
 				Customer: orders.Customer{Name: "推し活 花子", Email: "hanako@example.com"},
 				Items:    []orders.NewItem{{Template: "photo-2shot-l", Quantity: 2, Fields: map[string]string{"photo": ordered.ID, "name": "ゆい"}}},
 			}, orders.Idempotency{})

@@ -88,7 +88,7 @@ func (e *env) order(t *testing.T) *orders.Item {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, _, _, err := e.svc.CreateOrder(ctx, orders.NewOrder{
+	o, _, _, err := e.svc.CreateOrder(ctx, orders.NewOrder{TermsAccepted: true, ShippingAddress: testAddress(),
 		Customer: orders.Customer{Name: "Fan", Email: "fan@example.com"},
 		Items:    []orders.NewItem{{Template: "photo-2shot-l", Fields: map[string]string{"photo": up.ID, "name": "ゆい"}}},
 	}, orders.Idempotency{})

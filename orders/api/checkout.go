@@ -101,6 +101,5 @@ func (s *Server) postalCode(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, oshigoods.Errorf(oshigoods.ENOTFOUND, "No address has postal code %s-%s.", digits[:3], digits[3:]))
 		return
 	}
-	w.Header().Set("Cache-Control", "public, max-age=86400")
 	writeJSON(w, http.StatusOK, map[string]any{"postal_code": digits[:3] + "-" + digits[3:], "addresses": list})
 }

@@ -70,10 +70,10 @@ func cardOrderBody(name, email, to, message string) map[string]any {
 	if message != "" {
 		fields["message"] = message
 	}
-	return map[string]any{
+	return testenv.Checkout(map[string]any{
 		"customer": map[string]string{"name": name, "email": email},
 		"items":    []map[string]any{{"template": "card-letter-tate", "fields": fields}},
-	}
+	})
 }
 
 // TestOrderRefusesControlCharacters: a name, an e-mail or a single-line text

@@ -178,6 +178,7 @@ func TestUnroutedOrdersWait(t *testing.T) {
 		"customer": map[string]string{"name": "推し活 花子", "email": "hanako@example.com"},
 		"items": []map[string]any{{"template": "voice-alarm-morning",
 			"fields": map[string]string{"name": "sakura", "lines": "ohayou", "repeat": "1", "preset": "phone"}}},
+		"terms_accepted": true,
 	})
 	var v struct{ ID string }
 	if json.Unmarshal(body, &v); res.StatusCode != http.StatusCreated {

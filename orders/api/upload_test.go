@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"testing"
 
+	"oshigoods/internal/testenv"
 	"oshigoods/orders"
 )
 
@@ -117,10 +118,10 @@ func TestUploadRatesSlots(t *testing.T) {
 				t.Errorf("message %q for verdict %s", s.Message, s.Verdict)
 			}
 
-			order := map[string]any{
+			order := testenv.Checkout(map[string]any{
 				"customer": map[string]string{"name": "山田 花子", "email": "hanako@example.com"},
 				"items":    []map[string]any{{"template": "photo-2shot-l", "fields": map[string]string{"photo": up.ID}}},
-			}
+			})
 			res, body := postJSON(t, base+"/v1/orders", order)
 			if res.StatusCode != tc.wantStatus {
 				t.Fatalf("order: %d %s, want %d", res.StatusCode, body, tc.wantStatus)

@@ -66,6 +66,9 @@ var scenarios = []struct {
 	{"mark printed refused while a claim holds the order", testMarkPrintedClaimed},
 	{"events with per-order sequence and deliveries", testEvents},
 	{"webhook endpoints: cap, delete, rotate", testWebhookEndpoints},
+	{"payment: paid releases the items once, mail owed once", testPaymentPaid},
+	{"payment: expiry cancels, overdue listed by deadline", testPaymentExpired},
+	{"erasure clears the shipping address and pending mail", testEraseAddress},
 	{"migrations idempotent on reopen", testReopen},
 	{"stores opened concurrently on one database", testConcurrentOpen},
 }
@@ -111,8 +114,15 @@ func newOrder(id string, n int) *orders.Order {
 		ShopID:      "shop1",
 		CreatedAt:   t0,
 		UpdatedAt:   t0,
+		ShippingAddress: &orders.ShippingAddress{PostalCode: "100-0001", Prefecture: "東京都", City: "千代田区",
+			Line1: "千代田1-1", Line2: "推しマンション101", Name: "山田 花子", Phone: "09012345678"},
+		ShippingMethod:  "nekopos",
+		Payment:         orders.Payment{Mode: orders.PaymentNone, Status: orders.PaymentNotRequired},
+		TermsAcceptedAt: t0,
 	}
+	var lines []orders.Line
 	for i := range n {
+		lines = append(lines, orders.Line{UnitPrice: 880, Quantity: i + 1, Delivery: orders.DeliveryPhysical})
 		o.Items = append(o.Items, &orders.Item{
 			ID:        fmt.Sprintf("%s-item%d", id, i),
 			OrderID:   id,
@@ -120,12 +130,15 @@ func newOrder(id string, n int) *orders.Order {
 			Template:  "letter-card-basic",
 			Kind:      render.KindCard,
 			Quantity:  i + 1,
+			UnitPrice: 880,
 			Fields:    map[string]string{"message": "おはよう、今日も頑張ってね", "name": "蓮"},
 			Status:    orders.StatusReceived,
 			CreatedAt: t0,
 			UpdatedAt: t0,
 		})
 	}
+	o.Totals, _ = orders.Compute(lines, orders.DefaultShipping().Methods[0], "")
+	o.Payment.Amount = o.Totals.Total
 	return o
 }
 
@@ -177,7 +190,8 @@ func wantCode(t *testing.T, what string, err error, code string) {
 // utc returns a copy of o as the store gives it back: times in UTC.
 func utc(o *orders.Order) *orders.Order {
 	c := *o
-	c.CreatedAt, c.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
+	c.CreatedAt, c.UpdatedAt, c.TermsAcceptedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC(), o.TermsAcceptedAt.UTC()
+	c.Payment.DueAt, c.Payment.PaidAt = o.Payment.DueAt.UTC(), o.Payment.PaidAt.UTC()
 	c.Items = nil
 	for _, it := range o.Items {
 		ic := *it
