@@ -25,9 +25,15 @@ func testAddress() *orders.ShippingAddress {
 func TestCompute(t *testing.T) {
 	neko := orders.ShippingMethod{ID: "nekopos", Name: "ネコポス", Fee: 300, FreeFrom: 5000, MaxItems: 20}
 	compact := orders.ShippingMethod{ID: "compact", Name: "宅急便コンパクト", Fee: 800}
-	card := func(q int) orders.Line { return orders.Line{UnitPrice: 880, Quantity: q, Delivery: orders.DeliveryPhysical} }
-	photo := func(q int) orders.Line { return orders.Line{UnitPrice: 1200, Quantity: q, Delivery: orders.DeliveryPhysical} }
-	voice := func(q int) orders.Line { return orders.Line{UnitPrice: 660, Quantity: q, Delivery: orders.DeliveryDigital} }
+	card := func(q int) orders.Line {
+		return orders.Line{UnitPrice: 880, Quantity: q, Delivery: orders.DeliveryPhysical}
+	}
+	photo := func(q int) orders.Line {
+		return orders.Line{UnitPrice: 1200, Quantity: q, Delivery: orders.DeliveryPhysical}
+	}
+	voice := func(q int) orders.Line {
+		return orders.Line{UnitPrice: 660, Quantity: q, Delivery: orders.DeliveryDigital}
+	}
 	tests := []struct {
 		scenario  string
 		lines     []orders.Line
