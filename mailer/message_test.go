@@ -300,6 +300,9 @@ func TestBytesRefuses(t *testing.T) {
 			if tc.problem == "line break" && !errors.Is(err, mailer.ErrLineBreak) {
 				t.Errorf("error %q is not ErrLineBreak", err)
 			}
+			if !mailer.Permanent(err) {
+				t.Error("a bad message is not Permanent")
+			}
 		})
 	}
 }
