@@ -209,6 +209,9 @@ func messageID(id string) (string, error) {
 	if id == "" {
 		return "", fieldErr("MessageID", "is empty; give a unique id such as order-123.shipped@example.jp")
 	}
+	if len(id) > 250 {
+		return "", fieldErr("MessageID", "is longer than 250 characters")
+	}
 	left, right, ok := strings.Cut(id, "@")
 	if !ok || !isDotAtom(left) || !(isDotAtom(right) || isDomainLiteral(right)) {
 		return "", fieldErr("MessageID", "is not of the form id@domain with ASCII letters, digits and !#$%&'*+-/=?^_`{|}~.")

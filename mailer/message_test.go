@@ -282,6 +282,7 @@ func TestBytesRefuses(t *testing.T) {
 		{"no Message-ID", func(m *mailer.Message) { m.MessageID = "" }, "MessageID", "empty"},
 		{"Message-ID without @", func(m *mailer.Message) { m.MessageID = "order-1" }, "MessageID", "id@domain"},
 		{"Message-ID with a space", func(m *mailer.Message) { m.MessageID = "order 1@example.jp" }, "MessageID", "id@domain"},
+		{"Message-ID too long", func(m *mailer.Message) { m.MessageID = strings.Repeat("a", 250) + "@example.jp" }, "MessageID", "longer than 250"},
 		{"zero Date", func(m *mailer.Message) { m.Date = time.Time{} }, "Date", "zero"},
 		{"no text", func(m *mailer.Message) { m.Text = "" }, "Text", "empty"},
 		{"invalid UTF-8", func(m *mailer.Message) { m.Subject = "\xff" }, "Text", "UTF-8"},

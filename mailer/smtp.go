@@ -42,9 +42,10 @@ func NewSMTP(c Config) (*SMTP, error) {
 // message. A Message without From gets Config.From.
 //
 // Errors: a *MessageError for a bad message, before connecting; a
-// *ReplyError for a refusal by the server (Permanent for 5xx to MAIL
-// FROM, RCPT TO and DATA); ErrNoSTARTTLS; and network, TLS and timeout
-// errors, which wrap ctx.Err() when ctx or the Timeout ended the send.
+// *ReplyError for a refusal by the server (Permanent says which are
+// final); ErrNoSTARTTLS; and network, TLS and timeout errors, which wrap
+// ctx.Err() when ctx or the Timeout ended the send. The envelope sender is
+// Config.From's address, or else the message's From address.
 func (s *SMTP) Send(ctx context.Context, m Message) error {
 	if m.From == "" {
 		m.From = s.cfg.From
