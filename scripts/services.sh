@@ -1,6 +1,6 @@
 # Sourced by scripts/test and .ci/run: installs and starts what the tests
 # need on a Debian machine (run as root): Debian tools, Redis, PostgreSQL
-# and MinIO. Each step does nothing when its part is already there.
+# MinIO and Mailpit. Each step does nothing when its part is already there.
 
 OSHIGOODS_CACHE=${OSHIGOODS_CACHE:-$HOME/.cache/oshigoods}
 # MinIO, pinned; built once with `go install` and kept in the cache.
@@ -8,6 +8,11 @@ MINIO_MODULE=github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c
 MINIO_ADDR=${OSHIGOODS_MINIO_ADDR:-127.0.0.1:9123}
 MINIO_USER=oshigoods
 MINIO_PASSWORD=oshigoods-test-secret
+# Mailpit, pinned: an SMTP server that keeps what it receives, with an HTTP
+# API that tests read it through. Built once like MinIO.
+MAILPIT_MODULE=github.com/axllent/mailpit@v1.33.1
+MAILPIT_SMTP_ADDR=${OSHIGOODS_MAILPIT_SMTP_ADDR:-127.0.0.1:1025}
+MAILPIT_HTTP_ADDR=${OSHIGOODS_MAILPIT_HTTP_ADDR:-127.0.0.1:8025}
 
 log() { printf '[services] %s\n' "$*" >&2; }
 
@@ -71,11 +76,34 @@ ensure_minio() {
   log "MinIO did not start; see $OSHIGOODS_CACHE/minio.log"; tail -20 "$OSHIGOODS_CACHE/minio.log" >&2; return 1
 }
 
+mailpit_live() { curl -fsS -o /dev/null "http://$MAILPIT_HTTP_ADDR/readyz" 2>/dev/null; }
+
+ensure_mailpit() {
+  local bin="$OSHIGOODS_CACHE/bin/mailpit"
+  if [ ! -x "$bin" ]; then
+    log "building Mailpit ($MAILPIT_MODULE) into $OSHIGOODS_CACHE/bin; this takes a few minutes once"
+    GOBIN="$OSHIGOODS_CACHE/bin" GOFLAGS=-buildvcs=false go install "$MAILPIT_MODULE"
+  fi
+  mailpit_live && return 0
+  log "starting Mailpit on $MAILPIT_SMTP_ADDR (SMTP) and $MAILPIT_HTTP_ADDR (API)"
+  mkdir -p "$OSHIGOODS_CACHE/mailpit"
+  # No update check and no reverse DNS: nothing leaves the machine.
+  nohup "$bin" --smtp "$MAILPIT_SMTP_ADDR" --listen "$MAILPIT_HTTP_ADDR" \
+    --database "$OSHIGOODS_CACHE/mailpit/mailpit.db" --max 2000 \
+    --disable-version-check --smtp-disable-rdns \
+    >"$OSHIGOODS_CACHE/mailpit.log" 2>&1 &
+  for _ in $(seq 100); do mailpit_live && return 0; sleep 0.3; done
+  log "Mailpit did not start; see $OSHIGOODS_CACHE/mailpit.log"; tail -20 "$OSHIGOODS_CACHE/mailpit.log" >&2; return 1
+}
+
 # export_test_env points the tests at the running services.
 export_test_env() {
   export OSHIGOODS_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
   export OSHIGOODS_TEST_REDIS_URL="redis://127.0.0.1:6379"
   export OSHIGOODS_TEST_S3_ENDPOINT="http://$MINIO_ADDR"
   export AWS_ACCESS_KEY_ID=$MINIO_USER AWS_SECRET_ACCESS_KEY=$MINIO_PASSWORD
+  export OSHIGOODS_TEST_SMTP_URL="smtp://$MAILPIT_SMTP_ADDR?tls=none"
+  export OSHIGOODS_TEST_MAILPIT_API="http://$MAILPIT_HTTP_ADDR"
+  export OSHIGOODS_TEST_MAILPIT_BIN="$OSHIGOODS_CACHE/bin/mailpit"
   export OSHIGOODS_TEST_REQUIRE_SERVICES=1
 }

@@ -10,6 +10,11 @@
 //	OSHIGOODS_TEST_S3_ENDPOINT   http://host:port of an S3 server (MinIO), with
 //	                             AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
 //	                             (unset: an in-process S3 server for the test)
+//	OSHIGOODS_TEST_SMTP_URL      smtp://host:port?tls=none of a mailpit, with
+//	OSHIGOODS_TEST_MAILPIT_API   http://host:port of its HTTP API (no stand-in:
+//	                             Mailpit ends the test through Missing)
+//	OSHIGOODS_TEST_MAILPIT_BIN   the mailpit binary, for tests that start their
+//	                             own (StartMailpit; likewise no stand-in)
 //
 // When CI or OSHIGOODS_TEST_REQUIRE_SERVICES is set, a missing variable fails
 // the test instead: there the real services are meant, and a stand-in never
