@@ -263,13 +263,13 @@ func waitStatus(t *testing.T, base, id, token, want string) orderResp {
 }
 
 func photoOrder(uploadID, name string) map[string]any {
-	return map[string]any{
+	return testenv.Checkout(map[string]any{
 		"customer": map[string]string{"name": "山田 花子", "email": "hanako@example.com"},
 		"items": []map[string]any{{
 			"template": "photo-2shot-l", "quantity": 2,
 			"fields": map[string]string{"photo": uploadID, "name": name},
 		}},
-	}
+	})
 }
 
 func TestEndToEnd(t *testing.T) {
@@ -462,19 +462,24 @@ func TestBadInput(t *testing.T) {
 		status   int
 		field    string
 	}{
-		{"unknown template", map[string]any{"customer": map[string]string{"name": "A", "email": "a@example.com"},
-			"items": []map[string]any{{"template": "no-such", "fields": map[string]string{}}}}, 404, "items[0].template"},
-		{"missing required field", map[string]any{"customer": map[string]string{"name": "A", "email": "a@example.com"},
-			"items": []map[string]any{{"template": "photo-2shot-l", "fields": map[string]string{}}}}, 422, "items[0].fields.photo"},
+		{"unknown template", testenv.Checkout(map[string]any{"customer": map[string]string{"name": "A", "email": "a@example.com"},
+			"items": []map[string]any{{"template": "no-such", "fields": map[string]string{}}}}), 404, "items[0].template"},
+		{"missing required field", testenv.Checkout(map[string]any{"customer": map[string]string{"name": "A", "email": "a@example.com"},
+			"items": []map[string]any{{"template": "photo-2shot-l", "fields": map[string]string{}}}}), 422, "items[0].fields.photo"},
 		{"over-long text", photoOrder(good.ID, longName), 422, "items[0].fields.name"},
 		{"unknown upload", photoOrder("upl_nothere", ""), 422, "items[0].fields.photo"},
-		{"unknown field", map[string]any{"customer": map[string]string{"name": "A", "email": "a@example.com"},
-			"items": []map[string]any{{"template": "photo-2shot-l", "fields": map[string]string{"photo": good.ID, "colour": "red"}}}}, 422, "items[0].fields.colour"},
-		{"bad email", map[string]any{"customer": map[string]string{"name": "A", "email": "not-an-address"},
-			"items": []map[string]any{{"template": "photo-2shot-l", "fields": map[string]string{"photo": good.ID}}}}, 422, "customer.email"},
-		{"no items", map[string]any{"customer": map[string]string{"name": "A", "email": "a@example.com"}, "items": []any{}}, 422, "items"},
-		{"quantity too large", map[string]any{"customer": map[string]string{"name": "A", "email": "a@example.com"},
-			"items": []map[string]any{{"template": "photo-2shot-l", "quantity": 1000, "fields": map[string]string{"photo": good.ID}}}}, 422, "items[0].quantity"},
+		{"unknown field", testenv.Checkout(map[string]any{"customer": map[string]string{"name": "A", "email": "a@example.com"},
+			"items": []map[string]any{{"template": "photo-2shot-l", "fields": map[string]string{"photo": good.ID, "colour": "red"}}}}), 422, "items[0].fields.colour"},
+		{"bad email", testenv.Checkout(map[string]any{"customer": map[string]string{"name": "A", "email": "not-an-address"},
+			"items": []map[string]any{{"template": "photo-2shot-l", "fields": map[string]string{"photo": good.ID}}}}), 422, "customer.email"},
+		{"bad postal code", testenv.Checkout(map[string]any{"customer": map[string]string{"name": "A", "email": "a@example.com"},
+			"items":            []map[string]any{{"template": "photo-2shot-l", "fields": map[string]string{"photo": good.ID}}},
+			"shipping_address": map[string]string{"postal_code": "12345", "prefecture": "東京都", "city": "千代田区", "line1": "千代田1-1", "name": "A", "phone": "0312345678"}}), 422, "shipping_address.postal_code"},
+		{"terms not accepted", map[string]any{"customer": map[string]string{"name": "A", "email": "a@example.com"},
+			"items": []map[string]any{{"template": "photo-2shot-l", "fields": map[string]string{"photo": good.ID}}}, "shipping_address": testenv.Address()}, 422, "terms_accepted"},
+		{"no items", testenv.Checkout(map[string]any{"customer": map[string]string{"name": "A", "email": "a@example.com"}, "items": []any{}}), 422, "items"},
+		{"quantity too large", testenv.Checkout(map[string]any{"customer": map[string]string{"name": "A", "email": "a@example.com"},
+			"items": []map[string]any{{"template": "photo-2shot-l", "quantity": 1000, "fields": map[string]string{"photo": good.ID}}}}), 422, "items[0].quantity"},
 	}
 	for _, tc := range orders {
 		t.Run(tc.scenario, func(t *testing.T) {

@@ -76,7 +76,7 @@ func TestImpositionShowsEachOrder(t *testing.T) {
 	var placed []orderResp
 	order := func(item map[string]any, w want) {
 		t.Helper()
-		body := map[string]any{"customer": map[string]string{"name": "推し活 花子", "email": "hanako@example.com"}, "items": []map[string]any{item}}
+		body := testenv.Checkout(map[string]any{"customer": map[string]string{"name": "推し活 花子", "email": "hanako@example.com"}, "items": []map[string]any{item}})
 		var o orderResp
 		if code := call(t, "POST", base+"/v1/orders", "", nil, body, &o); code != 201 {
 			t.Fatalf("order: %d %+v", code, o)

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"oshigoods/internal/testenv"
 	"oshigoods/orders"
 )
 
@@ -90,10 +91,10 @@ func (rc *receiver) byOrder() (map[string][]string, bool) {
 }
 
 func cardOrder(to string) map[string]any {
-	return map[string]any{
+	return testenv.Checkout(map[string]any{
 		"customer": map[string]string{"name": "推し活 花子", "email": "hanako@example.com"},
 		"items":    []map[string]any{{"template": "card-letter-tate", "quantity": 2, "fields": map[string]string{"to": to}}},
-	}
+	})
 }
 
 type manifestResp struct {
