@@ -2,17 +2,13 @@ package orders_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"oshigoods"
-	"oshigoods/internal/testenv"
 	"oshigoods/orders"
-	"oshigoods/orders/sqlstore"
-	"oshigoods/templates"
 )
 
 // testAddress is a valid shipping address: printed goods need one.
@@ -168,27 +164,19 @@ func (q *countQueue) count() int {
 	return len(q.items)
 }
 
-// checkoutService is a Service over SQLite with the built-in catalogue.
+// checkoutService is builtinService taking payment as p, counting what it
+// enqueues, with a postal list that knows one code.
 func checkoutService(t *testing.T, p orders.Payments) (*orders.Service, *countQueue) {
 	t.Helper()
-	catalog, err := templates.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "orders.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
 	q := &countQueue{}
-	svc := &orders.Service{Store: store, Queue: q, Files: testenv.NewMemFiles(), Catalog: catalog,
-		Secret: []byte("0123456789abcdef"), Payments: p,
-		Postal: func(code string) []string {
-			if code == "1000001" {
-				return []string{"東京都"}
-			}
-			return nil
-		}}
+	svc := builtinService(t)
+	svc.Queue, svc.Payments = q, p
+	svc.Postal = func(code string) []string {
+		if code == "1000001" {
+			return []string{"東京都"}
+		}
+		return nil
+	}
 	if err := svc.Validate(); err != nil {
 		t.Fatal(err)
 	}

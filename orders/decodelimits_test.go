@@ -20,9 +20,9 @@ import (
 	"oshigoods/templates"
 )
 
-// decodeService is a Service over SQLite, the built-in catalogue and a
-// decode budget of the given size.
-func decodeService(t *testing.T, size int64) (*orders.Service, *budget.Budget) {
+// builtinService is a Service over SQLite, the built-in catalogue and an
+// in-memory file store, whose queue accepts every item.
+func builtinService(t *testing.T) *orders.Service {
 	t.Helper()
 	catalog, err := templates.Builtin()
 	if err != nil {
@@ -33,12 +33,20 @@ func decodeService(t *testing.T, size int64) (*orders.Service, *budget.Budget) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
+	return &orders.Service{Store: store, Queue: acceptQueue{}, Files: testenv.NewMemFiles(), Catalog: catalog,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Secret: []byte("0123456789abcdef"), URLTTL: time.Minute}
+}
+
+// decodeService is builtinService with a decode budget of the given size.
+func decodeService(t *testing.T, size int64) (*orders.Service, *budget.Budget) {
+	t.Helper()
+	svc := builtinService(t)
 	b, err := budget.New(budget.Config{Bytes: size, Wait: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &orders.Service{Store: store, Queue: acceptQueue{}, Files: testenv.NewMemFiles(), Catalog: catalog,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Secret: []byte("0123456789abcdef"), URLTTL: time.Minute, Decodes: b}, b
+	svc.Decodes = b
+	return svc, b
 }
 
 // flatPNG is a w×h 8-bit RGBA PNG of one colour: small to store, and a
