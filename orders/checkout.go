@@ -98,6 +98,16 @@ type ShippingAddress struct {
 	Phone string `json:"phone"`
 }
 
+// FullAddress is the address on one line as a label reads it: prefecture,
+// city, line1 and, after a full-width space, line2.
+func (a ShippingAddress) FullAddress() string {
+	s := a.Prefecture + a.City + a.Line1
+	if a.Line2 != "" {
+		s += "　" + a.Line2
+	}
+	return s
+}
+
 // Address field limits, in characters. The carriers' label imports cut at
 // about these lengths (ヤマト B2: 住所 32 + 建物 16 全角, 名前 16 全角), so
 // longer values would be cut on the label.

@@ -339,3 +339,37 @@ func TestPaymentsConfig(t *testing.T) {
 		t.Fatalf("Shipping.Validate: %v; want 4 problems", err)
 	}
 }
+
+// TestDeriveStatus: an order's status from its items', printed goods and
+// downloads each on their own path.
+func TestDeriveStatus(t *testing.T) {
+	card := func(s orders.Status) orders.ItemState { return orders.ItemState{Status: s, Kind: orders.KindCard} }
+	voice := func(s orders.Status) orders.ItemState { return orders.ItemState{Status: s, Kind: orders.KindVoice} }
+	tests := []struct {
+		scenario string
+		items    []orders.ItemState
+		want     orders.Status
+	}{
+		{"no items", nil, orders.StatusReceived},
+		{"awaiting payment", []orders.ItemState{card(orders.StatusAwaitingPayment), voice(orders.StatusAwaitingPayment)}, orders.StatusAwaitingPayment},
+		{"least advanced wins", []orders.ItemState{card(orders.StatusReady), card(orders.StatusRendering)}, orders.StatusRendering},
+		{"any failed", []orders.ItemState{card(orders.StatusReady), voice(orders.StatusFailed)}, orders.StatusFailed},
+		{"all cancelled", []orders.ItemState{card(orders.StatusCancelled)}, orders.StatusCancelled},
+		{"card printed, clip ready: printed", []orders.ItemState{card(orders.StatusPrinted), voice(orders.StatusReady)}, orders.StatusPrinted},
+		{"card shipped, clip delivered: shipped", []orders.ItemState{card(orders.StatusShipped), voice(orders.StatusDelivered)}, orders.StatusShipped},
+		{"card ready, clip rendering: rendering", []orders.ItemState{card(orders.StatusReady), voice(orders.StatusRendering)}, orders.StatusRendering},
+		{"card ready, clip ready: ready", []orders.ItemState{card(orders.StatusReady), voice(orders.StatusReady)}, orders.StatusReady},
+		{"clip only, ready", []orders.ItemState{voice(orders.StatusReady)}, orders.StatusReady},
+		{"clips only, one delivered", []orders.ItemState{voice(orders.StatusDelivered), voice(orders.StatusReady)}, orders.StatusReady},
+		{"clips only, delivered", []orders.ItemState{voice(orders.StatusDelivered), voice(orders.StatusCancelled)}, orders.StatusDelivered},
+		{"card cancelled, clip ready: ready", []orders.ItemState{card(orders.StatusCancelled), voice(orders.StatusReady)}, orders.StatusReady},
+		{"two cards, one shipped", []orders.ItemState{card(orders.StatusShipped), card(orders.StatusPrinted)}, orders.StatusPrinted},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			if got := orders.DeriveStatus(tc.items); got != tc.want {
+				t.Fatalf("DeriveStatus = %s, want %s", got, tc.want)
+			}
+		})
+	}
+}

@@ -24,12 +24,17 @@ type Manifest struct {
 
 // ManifestOrder is one claimed order.
 type ManifestOrder struct {
-	ID        string         `json:"id"`
-	Customer  Customer       `json:"customer"`
-	Status    Status         `json:"status"`
-	Ack       *Ack           `json:"ack,omitempty"`
-	CreatedAt time.Time      `json:"created_at"`
-	Items     []ManifestItem `json:"items"`
+	ID        string    `json:"id"`
+	Customer  Customer  `json:"customer"`
+	Status    Status    `json:"status"`
+	Ack       *Ack      `json:"ack,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	// ShipTo is where the order's printed goods go, and ShippingMethod
+	// how: shown to the shop holding the claim while the order has not
+	// shipped; absent for a download-only order or once shipped.
+	ShipTo         *ShippingAddress `json:"ship_to,omitempty"`
+	ShippingMethod string           `json:"shipping_method,omitempty"`
+	Items          []ManifestItem   `json:"items"`
 }
 
 // ManifestItem is one item of a claimed order. TrimMM is the finished size
@@ -76,6 +81,10 @@ func NewManifest(c *Claim, catalog Catalog) *Manifest {
 	m := &Manifest{ClaimID: c.ID, CreatedAt: c.CreatedAt, ExpiresAt: c.ExpiresAt, Orders: []ManifestOrder{}}
 	for _, o := range c.Orders {
 		mo := ManifestOrder{ID: o.ID, Customer: o.Customer, Status: o.Status, CreatedAt: o.CreatedAt, Items: []ManifestItem{}}
+		if o.ShippingAddress != nil && o.Shipment == nil {
+			a := *o.ShippingAddress
+			mo.ShipTo, mo.ShippingMethod = &a, o.ShippingMethod
+		}
 		if a, ok := c.Acks[o.ID]; ok {
 			mo.Ack = &a
 		}
@@ -104,7 +113,8 @@ func NewManifest(c *Claim, catalog Catalog) *Manifest {
 
 // CSVHeader names the manifest's CSV columns: one row per file.
 var CSVHeader = []string{"claim_id", "order_id", "customer_name", "customer_email", "item_id", "seq",
-	"template", "kind", "quantity", "trim_w_mm", "trim_h_mm", "file", "role", "content_type", "size", "sha256", "path"}
+	"template", "kind", "quantity", "trim_w_mm", "trim_h_mm", "file", "role", "content_type", "size", "sha256", "path",
+	"ship_name", "ship_postal_code", "ship_address", "ship_phone", "shipping_method"}
 
 // utf8BOM opens the CSV so that Excel (Japanese Excel reads CSV as
 // Shift_JIS otherwise) takes it as UTF-8.
@@ -128,12 +138,16 @@ func (m *Manifest) WriteCSV(w io.Writer) error {
 	cw.Write(CSVHeader)
 	ff := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	for _, o := range m.Orders {
+		var ship [5]string
+		if a := o.ShipTo; a != nil {
+			ship = [5]string{csvCell(a.Name), csvCell(a.PostalCode), csvCell(a.FullAddress()), csvCell(a.Phone), csvCell(o.ShippingMethod)}
+		}
 		for _, it := range o.Items {
 			for _, f := range it.Files {
-				cw.Write([]string{csvCell(m.ClaimID), csvCell(o.ID), csvCell(o.Customer.Name), csvCell(o.Customer.Email),
+				cw.Write(append([]string{csvCell(m.ClaimID), csvCell(o.ID), csvCell(o.Customer.Name), csvCell(o.Customer.Email),
 					csvCell(it.ID), strconv.Itoa(it.Seq), csvCell(it.Template), csvCell(string(it.Kind)),
 					strconv.Itoa(it.Quantity), ff(it.TrimMM[0]), ff(it.TrimMM[1]), csvCell(f.Name), csvCell(string(f.Role)),
-					csvCell(f.ContentType), strconv.FormatInt(f.Size, 10), csvCell(f.SHA256), csvCell(f.Path)})
+					csvCell(f.ContentType), strconv.FormatInt(f.Size, 10), csvCell(f.SHA256), csvCell(f.Path)}, ship[:]...))
 			}
 		}
 	}

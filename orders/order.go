@@ -6,12 +6,14 @@ import (
 
 // Status is the lifecycle state of an order or an item:
 //
-//	awaiting_payment → received → queued → rendering → ready → printed
+//	awaiting_payment → received → queued → rendering → ready → printed → shipped   (printed goods)
+//	awaiting_payment → received → queued → rendering → ready → delivered           (downloads)
 //
 // plus failed and cancelled. An order starts awaiting_payment only when
 // the installation takes payment (bank transfer, Stripe) and starts
 // received when it does not. An order's status is derived from its items'
-// (see DeriveStatus) by the store in the same transaction that changes them.
+// (see DeriveStatus) by the store in the same transaction that changes
+// them.
 type Status string
 
 const (
@@ -21,6 +23,8 @@ const (
 	StatusRendering       Status = "rendering"        // a worker is rendering it
 	StatusReady           Status = "ready"            // every file is rendered and stored
 	StatusPrinted         Status = "printed"          // a print shop marked it printed
+	StatusShipped         Status = "shipped"          // the print shop handed it to a carrier (Order.Shipment)
+	StatusDelivered       Status = "delivered"        // a download: its link was issued to the fan
 	StatusFailed          Status = "failed"           // rendering failed; Item.Error says why
 	StatusCancelled       Status = "cancelled"        // the fan or the shop cancelled it
 )
@@ -28,24 +32,43 @@ const (
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool {
 	switch s {
-	case StatusAwaitingPayment, StatusReceived, StatusQueued, StatusRendering, StatusReady, StatusPrinted, StatusFailed, StatusCancelled:
+	case StatusAwaitingPayment, StatusReceived, StatusQueued, StatusRendering, StatusReady, StatusPrinted,
+		StatusShipped, StatusDelivered, StatusFailed, StatusCancelled:
 		return true
 	}
 	return false
 }
 
-// DeriveStatus returns an order's status from its items' statuses: cancelled
-// when all are cancelled; failed when any failed; otherwise the least
-// advanced status among the items that are not cancelled. An order with no
-// items is received.
-func DeriveStatus(items []Status) Status {
-	order := []Status{StatusAwaitingPayment, StatusReceived, StatusQueued, StatusRendering, StatusReady, StatusPrinted}
+// ItemState is what DeriveStatus reads of an item.
+type ItemState struct {
+	Status Status
+	Kind   Kind
+}
+
+// DeriveStatus returns an order's status from its items': cancelled when
+// all are cancelled; failed when any failed; otherwise the least advanced
+// status among the items that are not cancelled, in the order
+// awaiting_payment, received, queued, rendering, ready, printed, shipped,
+// delivered. In an order that also has printed goods, a download that is
+// ready counts as delivered: the order's status then follows the goods the
+// print shop makes and ships (so a mixed order whose card was printed is
+// printed, not ready again). An order with no items is received.
+func DeriveStatus(items []ItemState) Status {
+	order := []Status{StatusAwaitingPayment, StatusReceived, StatusQueued, StatusRendering, StatusReady,
+		StatusPrinted, StatusShipped, StatusDelivered}
 	rank := make(map[Status]int, len(order))
 	for i, s := range order {
 		rank[s] = i
 	}
+	physical := false
+	for _, it := range items {
+		if it.Status != StatusCancelled && DeliveryOf(it.Kind) == DeliveryPhysical {
+			physical = true
+		}
+	}
 	least, live := len(order), false
-	for _, s := range items {
+	for _, it := range items {
+		s := it.Status
 		switch s {
 		case StatusFailed:
 			return StatusFailed
@@ -53,6 +76,9 @@ func DeriveStatus(items []Status) Status {
 			continue
 		}
 		live = true
+		if physical && s == StatusReady && DeliveryOf(it.Kind) == DeliveryDigital {
+			s = StatusDelivered
+		}
 		if r, ok := rank[s]; ok && r < least {
 			least = r
 		}
@@ -64,6 +90,16 @@ func DeriveStatus(items []Status) Status {
 		return StatusCancelled
 	}
 	return order[least]
+}
+
+// Shipment is how a physical order left the print shop.
+type Shipment struct {
+	// Carrier is the carrier's id: "yamato", "japanpost" or "sagawa".
+	Carrier string `json:"carrier"`
+	// TrackingNumber is the carrier's number for the parcel (digits and,
+	// for some Japan Post services, letters), checked per carrier.
+	TrackingNumber string    `json:"tracking_number"`
+	ShippedAt      time.Time `json:"shipped_at"`
 }
 
 // Customer is who ordered.
@@ -101,6 +137,8 @@ type Order struct {
 	Payment Payment
 	// TermsAcceptedAt is when the fan accepted the shop's terms.
 	TermsAcceptedAt time.Time
+	// Shipment is set once the order's printed goods shipped; nil before.
+	Shipment *Shipment
 	// Uploads are the ids of the uploads the items' image fields name. Set
 	// when the order is created, so that the store keeps those uploads with
 	// the order (the upload sweeper passes them over); not read back.

@@ -38,7 +38,7 @@ func (s *Service) RenderItem(ctx context.Context, itemID string) error {
 		return fmt.Errorf("load item: %w", err)
 	}
 	switch item.Status {
-	case StatusReady, StatusPrinted, StatusFailed, StatusCancelled:
+	case StatusReady, StatusPrinted, StatusShipped, StatusDelivered, StatusFailed, StatusCancelled:
 		s.log().Info("item already settled; nothing to do", "item", item.ID, "status", item.Status)
 		return nil
 	}

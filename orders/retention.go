@@ -85,15 +85,16 @@ func (o *Order) InProduction() bool {
 }
 
 // Finished reports whether the order needs nothing more from its personal
-// data: it is printed, failed or cancelled, or ready with only digital
-// goods (voice clips, delivered by download), and no item is in
-// production. Its retention period runs from its last change.
+// data: it is printed, shipped, delivered, failed or cancelled, or ready
+// with only digital goods (voice clips, delivered by download), and no
+// item is in production. (Printed counts: a print shop that never reports
+// the shipment still has the retention period to ship.) Its retention period runs from its last change.
 func (o *Order) Finished() bool {
 	if o.InProduction() {
 		return false
 	}
 	switch o.Status {
-	case StatusPrinted, StatusFailed, StatusCancelled:
+	case StatusPrinted, StatusShipped, StatusDelivered, StatusFailed, StatusCancelled:
 		return true
 	case StatusReady:
 		for _, it := range o.Items {

@@ -107,6 +107,10 @@ type Service struct {
 	// prefecture is not among them is refused; nil, or no prefecture for a
 	// code (one newer than the list), skips the check.
 	Postal func(digits string) []string
+	// Carriers checks shipments' tracking numbers and links the fan to
+	// the carrier's tracking page (package fulfil). Nil accepts any number
+	// of letters and digits and links nowhere.
+	Carriers Carriers
 	// AdminKeyHash is the hex SHA-256 of the operator's API key
 	// (OSHIGOODS_ADMIN_KEY); "" turns the admin API off.
 	AdminKeyHash string

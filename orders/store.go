@@ -26,6 +26,7 @@ type Store interface {
 	AuditStore
 	RetentionStore
 	PaymentStore
+	FulfilmentStore
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database.
@@ -302,6 +303,24 @@ type PaymentStore interface {
 
 	// PaymentRecords returns an order's payment records, oldest first.
 	PaymentRecords(ctx context.Context, orderID string) ([]PaymentRecord, error)
+}
+
+// FulfilmentStore records how orders reach the fan: shipped by a carrier
+// or, for downloads, delivered by a link.
+type FulfilmentStore interface {
+	// MarkShipped records the shipment of a printed order in one
+	// transaction: its printed items become shipped, the fan is owed the
+	// shipped mail and the order.shipped event is written. Shipping it
+	// again with the same carrier and number is a no-op (changed false).
+	// ENOTFOUND if there is no such order; ECONFLICT if it is not printed
+	// (ack it printed first), or shipped with another tracking number.
+	MarkShipped(ctx context.Context, orderID string, sh Shipment) (changed bool, err error)
+
+	// DeliverDigital marks an order's ready downloads delivered (their
+	// link was issued to the fan) and derives the order's status. It
+	// reports whether any item changed; none ready is a no-op. ENOTFOUND
+	// if there is no such order.
+	DeliverDigital(ctx context.Context, orderID string, now time.Time) (changed bool, err error)
 }
 
 // Completion is what a finished render records on its item.

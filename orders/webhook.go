@@ -25,6 +25,8 @@ const (
 	EventOrderFailed    = "order.failed"
 	EventOrderPrinted   = "order.printed"
 	EventOrderCancelled = "order.cancelled"
+	EventOrderShipped   = "order.shipped"
+	EventOrderDelivered = "order.delivered"
 )
 
 // EventType returns the event written when an order becomes status, or ""
@@ -39,6 +41,10 @@ func EventType(status Status) string {
 		return EventOrderPrinted
 	case StatusCancelled:
 		return EventOrderCancelled
+	case StatusShipped:
+		return EventOrderShipped
+	case StatusDelivered:
+		return EventOrderDelivered
 	}
 	return ""
 }
@@ -61,6 +67,8 @@ type EventData struct {
 	Status Status `json:"status"`
 	// Reason is why the order failed ("" otherwise).
 	Reason string `json:"reason,omitempty"`
+	// Shipment is the carrier and tracking number of a shipped order.
+	Shipment *Shipment `json:"shipment,omitempty"`
 }
 
 // WebhookEndpoint is a URL a shop registered to receive events. Secret

@@ -54,6 +54,7 @@ func New(svc *orders.Service, logger *slog.Logger, ready map[string]Pinger) *Ser
 	s.mux.HandleFunc("POST /v1/admin/orders/{id}/mark-paid", s.admin(s.markPaid))
 	s.mux.HandleFunc("GET /v1/shop/orders", s.shop(s.listShopOrders))
 	s.mux.HandleFunc("POST /v1/shop/orders/{id}/printed", s.shop(s.markPrinted))
+	s.mux.HandleFunc("POST /v1/shop/orders/{id}/shipped", s.shop(s.markShipped))
 	s.mux.HandleFunc("POST /v1/orders/{id}/cancel", s.cancelOrder)
 	s.mux.HandleFunc("POST /v1/orders/{id}/erase", s.eraseOrder)
 	s.mux.HandleFunc("POST /v1/shop/claims", s.shop(s.createClaim))
@@ -250,9 +251,15 @@ func (s *Server) createPreview(w http.ResponseWriter, r *http.Request) {
 	w.Write(f.Data)
 }
 
+// getOrder answers the fan (the order token is the bearer) with the order
+// and its files' links; downloads whose links it issues are delivered.
 func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
 	o, err := s.svc.Order(r.Context(), r.PathValue("id"), bearer(r))
 	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if o, err = s.svc.IssueDownloads(r.Context(), o); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -297,6 +304,22 @@ func (s *Server) listShopOrders(w http.ResponseWriter, r *http.Request, k *order
 		views = append(views, v)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"orders": views})
+}
+
+// markShipped records the shop's shipment of a printed order:
+// {"carrier":"yamato","tracking_number":"1234-5678-9012"}.
+func (s *Server) markShipped(w http.ResponseWriter, r *http.Request, k *orders.ShopKey) {
+	var req orders.NewShipment
+	if err := decodeJSON(w, r, &req, maxSmallBody, "shipment", false); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	o, err := s.svc.MarkShipped(r.Context(), k, r.PathValue("id"), req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeOrder(w, r, o)
 }
 
 // markPrinted marks an order printed outside a claim; an order a claim

@@ -20,8 +20,11 @@ type orderView struct {
 	ShippingMethod  string                  `json:"shipping_method,omitempty"`
 	Totals          orders.Totals           `json:"totals"`
 	Payment         paymentView             `json:"payment"`
-	CreatedAt       time.Time               `json:"created_at"`
-	UpdatedAt       time.Time               `json:"updated_at"`
+	// Shipment is the carrier, tracking number and tracking page once the
+	// printed goods shipped.
+	Shipment  *orders.ShipmentView `json:"shipment,omitempty"`
+	CreatedAt time.Time            `json:"created_at"`
+	UpdatedAt time.Time            `json:"updated_at"`
 	// ErasedAt is when the order's personal data was erased; absent if
 	// it was not.
 	ErasedAt *time.Time `json:"erased_at,omitempty"`
@@ -66,7 +69,7 @@ type fileView struct {
 func (s *Server) viewOrder(ctx context.Context, o *orders.Order) (orderView, error) {
 	v := orderView{ID: o.ID, Status: o.Status, Customer: o.Customer, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Items: []itemView{},
 		ShippingAddress: o.ShippingAddress, ShippingMethod: o.ShippingMethod, Totals: o.Totals,
-		Payment: paymentView{Payment: o.Payment, Bank: s.svc.BankFor(o)}}
+		Payment: paymentView{Payment: o.Payment, Bank: s.svc.BankFor(o)}, Shipment: s.svc.ViewShipment(o)}
 	if !o.ErasedAt.IsZero() {
 		v.ErasedAt = &o.ErasedAt
 	}

@@ -191,8 +191,9 @@ func (s *Store) AckOrder(ctx context.Context, claimID string, ack orders.Ack, no
 		if ack.Outcome == orders.OutcomeFailed {
 			to, msg = orders.StatusFailed, "print shop: "+ack.Reason
 		}
-		if _, err := r.exec(ctx, `UPDATE items SET status = ?, error_message = ?, updated_at = ? WHERE order_id = ? AND status = ?`,
-			string(to), msg, now, ack.OrderID, string(orders.StatusReady)); err != nil {
+		// The shop makes the printed goods; a download stays as it is.
+		if _, err := r.exec(ctx, `UPDATE items SET status = ?, error_message = ?, updated_at = ? WHERE order_id = ? AND status = ? AND kind <> ?`,
+			string(to), msg, now, ack.OrderID, string(orders.StatusReady), string(orders.KindVoice)); err != nil {
 			return fmt.Errorf("update items: %w", err)
 		}
 		if _, err := r.exec(ctx, `UPDATE orders SET claim_id = NULL, lease_expires_at = NULL WHERE id = ?`, ack.OrderID); err != nil {
@@ -247,13 +248,14 @@ func (s *Store) CancelOrder(ctx context.Context, orderID string, now time.Time) 
 		switch {
 		case status == orders.StatusCancelled:
 			return nil
-		case status == orders.StatusPrinted:
-			return oshigoods.Errorf(oshigoods.ECONFLICT, "The order has been printed and can no longer be cancelled.")
+		case status == orders.StatusPrinted || status == orders.StatusShipped || status == orders.StatusDelivered:
+			return oshigoods.Errorf(oshigoods.ECONFLICT, "The order has been %s and can no longer be cancelled.", status)
 		case !lease.IsZero() && lease.After(now):
 			return oshigoods.Errorf(oshigoods.ECONFLICT, "A print shop has already taken the order to make it, so it can no longer be cancelled. Please contact the shop.")
 		}
-		if _, err := r.exec(ctx, `UPDATE items SET status = ?, updated_at = ? WHERE order_id = ? AND status NOT IN (?, ?)`,
-			string(orders.StatusCancelled), now, orderID, string(orders.StatusCancelled), string(orders.StatusPrinted)); err != nil {
+		if _, err := r.exec(ctx, `UPDATE items SET status = ?, updated_at = ? WHERE order_id = ? AND status NOT IN (?, ?, ?, ?)`,
+			string(orders.StatusCancelled), now, orderID, string(orders.StatusCancelled), string(orders.StatusPrinted),
+			string(orders.StatusShipped), string(orders.StatusDelivered)); err != nil {
 			return fmt.Errorf("cancel items: %w", err)
 		}
 		if _, err := r.exec(ctx, `UPDATE orders SET claim_id = NULL, lease_expires_at = NULL,

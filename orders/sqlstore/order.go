@@ -22,7 +22,8 @@ const (
 	orderColumns = `id, token_hash, status, customer_name, customer_email,
 		COALESCE(idempotency_key, ''), request_hash, COALESCE(shop_id, ''), created_at, updated_at, erased_at,
 		shipping_address, shipping_method, items_total, shipping_fee, total, tax,
-		payment_mode, payment_status, payment_ref, checkout_url, payment_due_at, paid_at, terms_accepted_at`
+		payment_mode, payment_status, payment_ref, checkout_url, payment_due_at, paid_at, terms_accepted_at,
+		carrier, tracking_number, shipped_at`
 	itemColumns = `id, order_id, seq, template, kind, quantity, unit_price, fields,
 		status, error_message, warnings, preflight, created_at, updated_at`
 	fileColumns = `item_id, name, role, content_type, size, sha256, storage_key`
@@ -218,13 +219,18 @@ func loadOrders(ctx context.Context, r runner, where string, args ...any) ([]*or
 		o := &orders.Order{}
 		var addr sql.NullString
 		var t orders.Totals
+		var sh orders.Shipment
 		if err := rows.Scan(&o.ID, &o.TokenHash, &o.Status, &o.Customer.Name, &o.Customer.Email,
 			&o.IdempotencyKey, &o.RequestHash, &o.ShopID, scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt), scanNullTime(&o.ErasedAt),
 			&addr, &o.ShippingMethod, &t.Items, &t.Shipping, &t.Total, &t.Tax,
 			&o.Payment.Mode, &o.Payment.Status, &o.Payment.Reference, &o.Payment.CheckoutURL,
-			scanNullTime(&o.Payment.DueAt), scanNullTime(&o.Payment.PaidAt), scanNullTime(&o.TermsAcceptedAt)); err != nil {
+			scanNullTime(&o.Payment.DueAt), scanNullTime(&o.Payment.PaidAt), scanNullTime(&o.TermsAcceptedAt),
+			&sh.Carrier, &sh.TrackingNumber, scanNullTime(&sh.ShippedAt)); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan order: %w", err)
+		}
+		if sh.Carrier != "" {
+			o.Shipment = &sh
 		}
 		t.Currency = orders.Currency
 		o.Totals, o.Payment.Amount = t, t.Total
@@ -399,6 +405,18 @@ func (s *Store) CompleteItem(ctx context.Context, id string, c orders.Completion
 			string(orders.StatusReady), string(w), pf, now, id); err != nil {
 			return false, fmt.Errorf("update item: %w", err)
 		}
+		// A download is ready: the fan is mailed its link (once per
+		// order). Printed goods are mailed when they ship.
+		var orderID string
+		var kind orders.Kind
+		if err := r.queryRow(ctx, `SELECT order_id, kind FROM items WHERE id = ?`, id).Scan(&orderID, &kind); err != nil {
+			return false, fmt.Errorf("read item: %w", err)
+		}
+		if orders.DeliveryOf(kind) == orders.DeliveryDigital {
+			if err := queueMail(ctx, r, orderID, orders.MailReady, now); err != nil {
+				return false, err
+			}
+		}
 		return true, nil
 	})
 }
@@ -476,20 +494,20 @@ func deriveOrder(ctx context.Context, r runner, orderID string, now time.Time) e
 	if err := r.queryRow(ctx, `SELECT status, event_seq FROM orders WHERE id = ?`, orderID).Scan(&old, &seq); err != nil {
 		return fmt.Errorf("read order status: %w", err)
 	}
-	rows, err := r.query(ctx, `SELECT status, error_message FROM items WHERE order_id = ? ORDER BY seq`, orderID)
+	rows, err := r.query(ctx, `SELECT status, kind, error_message FROM items WHERE order_id = ? ORDER BY seq`, orderID)
 	if err != nil {
 		return fmt.Errorf("read item statuses: %w", err)
 	}
-	var statuses []orders.Status
+	var statuses []orders.ItemState
 	reason := ""
 	for rows.Next() {
-		var st orders.Status
+		var st orders.ItemState
 		var msg string
-		if err := rows.Scan(&st, &msg); err != nil {
+		if err := rows.Scan(&st.Status, &st.Kind, &msg); err != nil {
 			rows.Close()
 			return fmt.Errorf("scan item status: %w", err)
 		}
-		if st == orders.StatusFailed && reason == "" {
+		if st.Status == orders.StatusFailed && reason == "" {
 			reason = msg
 		}
 		statuses = append(statuses, st)
@@ -506,20 +524,6 @@ func deriveOrder(ctx context.Context, r runner, orderID string, now time.Time) e
 	if status == old {
 		return nil
 	}
-	if status == orders.StatusReady {
-		// A download is ready: the fan is mailed its link. Printed goods
-		// are mailed when they ship.
-		var digital int
-		if err := r.queryRow(ctx, `SELECT COUNT(*) FROM items WHERE order_id = ? AND kind = ? AND status = ?`,
-			orderID, string(orders.KindVoice), string(orders.StatusReady)).Scan(&digital); err != nil {
-			return fmt.Errorf("count digital items: %w", err)
-		}
-		if digital > 0 {
-			if err := queueMail(ctx, r, orderID, orders.MailReady, now); err != nil {
-				return err
-			}
-		}
-	}
 	typ := orders.EventType(status)
 	if typ == "" {
 		return nil
@@ -527,8 +531,17 @@ func deriveOrder(ctx context.Context, r runner, orderID string, now time.Time) e
 	if status != orders.StatusFailed {
 		reason = ""
 	}
+	data := orders.EventData{Status: status, Reason: reason}
+	if status == orders.StatusShipped {
+		sh := &orders.Shipment{}
+		if err := r.queryRow(ctx, `SELECT carrier, tracking_number, shipped_at FROM orders WHERE id = ?`, orderID).
+			Scan(&sh.Carrier, &sh.TrackingNumber, scanNullTime(&sh.ShippedAt)); err != nil {
+			return fmt.Errorf("read shipment: %w", err)
+		}
+		data.Shipment = sh
+	}
 	return addEvent(ctx, r, &orders.Event{ID: orders.NewID("evt"), Type: typ, OrderID: orderID, Sequence: seq + 1,
-		Data: orders.EventData{Status: status, Reason: reason}, CreatedAt: now})
+		Data: data, CreatedAt: now})
 }
 
 // StaleItems returns items, with their files, whose status is one of
@@ -574,7 +587,7 @@ func (s *Store) MarkPrinted(ctx context.Context, orderID string) error {
 		}
 		now := s.now()
 		switch {
-		case status == orders.StatusPrinted:
+		case status == orders.StatusPrinted || status == orders.StatusShipped:
 			return nil
 		case status != orders.StatusReady:
 			return oshigoods.Errorf(oshigoods.ECONFLICT, "The order is %s, not ready to be marked printed.", status)
@@ -582,8 +595,8 @@ func (s *Store) MarkPrinted(ctx context.Context, orderID string) error {
 			return oshigoods.Errorf(oshigoods.ECONFLICT, "Claim %s holds the order until %s; ack it through that claim.",
 				claimID.String, lease.UTC().Format(time.RFC3339))
 		}
-		if _, err := r.exec(ctx, `UPDATE items SET status = ?, updated_at = ? WHERE order_id = ? AND status = ?`,
-			string(orders.StatusPrinted), now, orderID, string(orders.StatusReady)); err != nil {
+		if _, err := r.exec(ctx, `UPDATE items SET status = ?, updated_at = ? WHERE order_id = ? AND status = ? AND kind <> ?`,
+			string(orders.StatusPrinted), now, orderID, string(orders.StatusReady), string(orders.KindVoice)); err != nil {
 			return fmt.Errorf("mark items printed: %w", err)
 		}
 		return deriveOrder(ctx, r, orderID, now)

@@ -71,13 +71,13 @@ func (s *Store) ExpiredOrders(ctx context.Context, before time.Time, limit int) 
 		OR EXISTS (SELECT 1 FROM files f JOIN items i ON i.id = f.item_id WHERE i.order_id = o.id))`
 	q := `SELECT o.id FROM orders o WHERE
 		(o.erased_at IS NULL AND o.updated_at < ? AND (o.lease_expires_at IS NULL OR o.lease_expires_at <= ?)
-			AND (o.status IN (?, ?, ?) OR (o.status = ? AND NOT ` + physical + `))
+			AND (o.status IN (?, ?, ?, ?, ?) OR (o.status = ? AND NOT ` + physical + `))
 			AND NOT ` + live + `)
 		OR (o.erased_at IS NOT NULL AND ` + leftovers + `)
 		ORDER BY o.updated_at, o.id LIMIT ?`
 	rows, err := runner{s.db, s.d}.query(ctx, q, before, s.now(),
-		string(orders.StatusPrinted), string(orders.StatusFailed), string(orders.StatusCancelled),
-		string(orders.StatusReady), string(orders.StatusCancelled), string(orders.KindVoice),
+		string(orders.StatusPrinted), string(orders.StatusShipped), string(orders.StatusDelivered),
+		string(orders.StatusFailed), string(orders.StatusCancelled), string(orders.StatusReady), string(orders.StatusCancelled), string(orders.KindVoice),
 		string(orders.StatusReceived), string(orders.StatusQueued), string(orders.StatusRendering), limit)
 	if err != nil {
 		return nil, fmt.Errorf("select expired orders: %w", err)

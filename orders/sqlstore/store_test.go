@@ -69,6 +69,8 @@ var scenarios = []struct {
 	{"payment: paid releases the items once, mail owed once", testPaymentPaid},
 	{"payment: expiry cancels, overdue listed by deadline", testPaymentExpired},
 	{"erasure clears the shipping address and pending mail", testEraseAddress},
+	{"shipped with tracking, once", testMarkShipped},
+	{"downloads delivered, printed goods printed", testDeliverDigital},
 	{"migrations idempotent on reopen", testReopen},
 	{"stores opened concurrently on one database", testConcurrentOpen},
 }

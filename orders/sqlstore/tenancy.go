@@ -20,7 +20,7 @@ const shopKeyColumns = `k.id, k.name, k.hash, k.kinds, k.templates, k.created_at
 
 // openOrder is the condition on an order (alias o) that a shop still has
 // to make it.
-const openOrder = `o.status NOT IN ('printed', 'failed', 'cancelled')`
+const openOrder = `o.status NOT IN ('printed', 'shipped', 'delivered', 'failed', 'cancelled')`
 
 func scanShopKey(sc interface{ Scan(...any) error }, k *orders.ShopKey, extra ...any) error {
 	var kinds, templates string
@@ -122,7 +122,7 @@ func (s *Store) RevokeShopKey(ctx context.Context, id string, now time.Time) err
 			return fmt.Errorf("revoke shop key: %w", err)
 		}
 		if _, err := r.exec(ctx, `UPDATE orders SET shop_id = NULL, claim_id = NULL, lease_expires_at = NULL
-			WHERE shop_id = ? AND status NOT IN ('printed', 'failed', 'cancelled')`, id); err != nil {
+			WHERE shop_id = ? AND status NOT IN ('printed', 'shipped', 'delivered', 'failed', 'cancelled')`, id); err != nil {
 			return fmt.Errorf("unroute the shop's orders: %w", err)
 		}
 		// Its endpoints get nothing more: what was still owed them is
