@@ -83,3 +83,80 @@ func TestMarkPrintedRespectsClaims(t *testing.T) {
 		})
 	}
 }
+
+// TestMarkShipped: POST /v1/shop/orders/{id}/shipped records the carrier
+// and tracking number of a printed order of the shop's own; the fan's
+// order view shows them. Another shop's order is the same 404 as none; an
+// order not yet printed is a 409; a bad number is a 422 naming it; a
+// repeat is a no-op, another number a 409.
+func TestMarkShipped(t *testing.T) {
+	a := startAPI(t)
+	ctx := context.Background()
+	keyA, _, err := a.svc.CreateShopKey(ctx, orders.NewShopKey{Name: "A印刷", Kinds: []orders.Kind{orders.KindPhoto, orders.KindCard}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyB, _, err := a.svc.CreateShopKey(ctx, orders.NewShopKey{Name: "B印刷", Kinds: []orders.Kind{orders.KindCard}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, body := postJSON(t, a.base+"/v1/orders", cardOrderBody("推し活 花子", "hanako@example.com", "さくら", ""))
+	var v struct{ ID, Token string }
+	if json.Unmarshal(body, &v); res.StatusCode != http.StatusCreated {
+		t.Fatalf("order: %d %s", res.StatusCode, body)
+	}
+	o, err := a.store.Order(ctx, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.readyForShop(t, o)
+	ship := `{"carrier":"yamato","tracking_number":"1234-5678-9012"}`
+	steps := []struct {
+		scenario, key, body string
+		wantStatus          int
+		wantField           string
+	}{
+		{"ready, not printed", keyA, ship, http.StatusConflict, ""},
+		{"print it", keyA, "printed", http.StatusOK, ""},
+		{"another shop's order", keyB, ship, http.StatusNotFound, ""},
+		{"no carrier", keyA, `{"tracking_number":"123456789012"}`, http.StatusUnprocessableEntity, "carrier"},
+		{"letters and symbols", keyA, `{"carrier":"yamato","tracking_number":"12;drop"}`, http.StatusUnprocessableEntity, "tracking_number"},
+		{"shipped", keyA, ship, http.StatusOK, ""},
+		{"the same again", keyA, ship, http.StatusOK, ""},
+		{"another number", keyA, `{"carrier":"yamato","tracking_number":"999999999999"}`, http.StatusConflict, ""},
+	}
+	for _, st := range steps {
+		path, body := "/shipped", st.body
+		if body == "printed" {
+			path, body = "/printed", ""
+		}
+		r := shopRequest(t, "POST", a.base+"/v1/shop/orders/"+o.ID+path, st.key, body)
+		if r.status != st.wantStatus {
+			t.Fatalf("%s: %d %s, want %d", st.scenario, r.status, r.body, st.wantStatus)
+		}
+		if st.wantField != "" {
+			var e struct{ Error struct{ Field string } }
+			if json.Unmarshal(r.body, &e); e.Error.Field != st.wantField {
+				t.Fatalf("%s: %s, want the field %s", st.scenario, r.body, st.wantField)
+			}
+		}
+	}
+	req, _ := http.NewRequest("GET", a.base+"/v1/orders/"+o.ID, nil)
+	req.Header.Set("Authorization", "Bearer "+v.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var view struct {
+		Status   string
+		Shipment struct {
+			Carrier        string
+			TrackingNumber string `json:"tracking_number"`
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&view); err != nil || view.Status != "shipped" ||
+		view.Shipment.Carrier != "yamato" || view.Shipment.TrackingNumber != "123456789012" {
+		t.Fatalf("fan's view: %+v, %v", view, err)
+	}
+}
