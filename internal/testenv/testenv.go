@@ -10,11 +10,14 @@
 //	OSHIGOODS_TEST_S3_ENDPOINT   http://host:port of an S3 server (MinIO), with
 //	                             AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
 //	                             (unset: an in-process S3 server for the test)
+//	OSHIGOODS_TEST_STRIPE_MOCK   http://127.0.0.1:port of stripe-mock, Stripe's API
+//	                             stand-in (no stand-in of ours: StripeMock ends the
+//	                             test through Missing)
 //
 // When CI or OSHIGOODS_TEST_REQUIRE_SERVICES is set, a missing variable fails
 // the test instead: there the real services are meant, and a stand-in never
 // passes for them silently. PostgresURL, for tests of PostgreSQL itself, has
-// no stand-in and skips without its variable. Tool applies the same rule to
+// no stand-in and skips without its variable, as StripeMock does. Tool applies the same rule to
 // the command line tools tests check outputs with.
 package testenv
 
@@ -23,6 +26,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -210,4 +214,23 @@ func S3Bucket(t testing.TB) S3 {
 		AccessKey: os.Getenv("AWS_ACCESS_KEY_ID"),
 		SecretKey: os.Getenv("AWS_SECRET_ACCESS_KEY"),
 	}
+}
+
+// StripeMock returns the base URL of stripe-mock (OSHIGOODS_TEST_STRIPE_MOCK),
+// which stripepay's Config.APIBase takes. Unset, the test ends through
+// Missing. A URL that is not http(s) to a loopback address fails the test
+// before anything dials it: tests never send a key or a request anywhere
+// else, Stripe's API least of all.
+func StripeMock(t testing.TB) string {
+	t.Helper()
+	v := need(t, "OSHIGOODS_TEST_STRIPE_MOCK")
+	u, err := url.Parse(v)
+	var ip net.IP
+	if err == nil {
+		ip = net.ParseIP(u.Hostname())
+	}
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || ip == nil || !ip.IsLoopback() || u.Port() == "" {
+		t.Fatalf("OSHIGOODS_TEST_STRIPE_MOCK=%q is not http://127.0.0.1:port or http://[::1]:port: tests talk to stripe-mock on loopback only", v)
+	}
+	return strings.TrimRight(v, "/")
 }
