@@ -108,20 +108,21 @@ func (c Config) Validate() error {
 	} else if c.APIBase != stripe.APIURL && (hasPrefix(c.SecretKey, "sk_live_") || hasPrefix(c.SecretKey, "rk_live_")) {
 		bad("APIBase", c.APIBase, "is not Stripe's API, and the key is a live key; a live key goes to Stripe only")
 	}
+	list := strings.Join(c.PaymentMethods, ",")
 	switch {
 	case slices.Contains(c.PaymentMethods, MethodsFromDashboard):
 		if len(c.PaymentMethods) > 1 {
-			bad("PaymentMethods", strings.Join(c.PaymentMethods, ","), "mixes dashboard with methods; give dashboard alone, or methods without it")
+			bad("PaymentMethods", list, "mixes dashboard with methods; give dashboard alone, or methods without it")
 		}
 	default:
 		for i, m := range c.PaymentMethods {
 			switch {
 			case m == "paypay":
-				bad("PaymentMethods", m, "is not a value of Checkout's payment_method_types in Stripe's API; enable PayPay in the Stripe Dashboard and give dashboard")
+				bad("PaymentMethods", list, "has paypay, which Checkout's payment_method_types does not take in Stripe's API; enable PayPay in the Stripe Dashboard and give dashboard")
 			case !slices.Contains(methods, m):
-				bad("PaymentMethods", m, "is not a payment method; give card, konbini, or dashboard")
+				bad("PaymentMethods", list, fmt.Sprintf("has %q, which is not a payment method; give card, konbini, or dashboard", m))
 			case slices.Contains(c.PaymentMethods[:i], m):
-				bad("PaymentMethods", m, "is listed twice")
+				bad("PaymentMethods", list, "lists "+m+" twice")
 			}
 		}
 	}

@@ -45,10 +45,10 @@ func TestConfigValidate(t *testing.T) {
 		{"live key elsewhere", with(func(c *Config) { c.SecretKey = "sk_live_SECRET"; c.APIBase = "http://127.0.0.1:12111" }),
 			[]string{`APIBase "http://127.0.0.1:12111" is not Stripe's API, and the key is a live key; a live key goes to Stripe only`}},
 		{"paypay", with(func(c *Config) { c.PaymentMethods = []string{"card", "paypay"} }),
-			[]string{`PaymentMethods "paypay" is not a value of Checkout's payment_method_types in Stripe's API; enable PayPay in the Stripe Dashboard and give dashboard`}},
+			[]string{`PaymentMethods "card,paypay" has paypay, which Checkout's payment_method_types does not take in Stripe's API; enable PayPay in the Stripe Dashboard and give dashboard`}},
 		{"unknown method and a repeat", with(func(c *Config) { c.PaymentMethods = []string{"card", "bitcoin", "card"} }), []string{
-			`PaymentMethods "bitcoin" is not a payment method; give card, konbini, or dashboard`,
-			`PaymentMethods "card" is listed twice`,
+			`PaymentMethods "card,bitcoin,card" has "bitcoin", which is not a payment method; give card, konbini, or dashboard`,
+			`PaymentMethods "card,bitcoin,card" lists card twice`,
 		}},
 		{"dashboard with methods", with(func(c *Config) { c.PaymentMethods = []string{"dashboard", "card"} }),
 			[]string{`PaymentMethods "dashboard,card" mixes dashboard with methods; give dashboard alone, or methods without it`}},

@@ -18,6 +18,7 @@ import (
 	"oshigoods/orders/sqlstore"
 	"oshigoods/render"
 	"oshigoods/s3store"
+	"oshigoods/stripepay"
 	"oshigoods/templates"
 	"oshigoods/worker"
 )
@@ -131,6 +132,12 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 		Payments:  cfg.Payments,
 		Shipping:  cfg.Shipping,
 		PublicURL: cfg.publicURL(),
+	}
+	if cfg.Payments.Mode == orders.PaymentStripe {
+		if s.svc.Provider, err = stripepay.New(cfg.Stripe); err != nil {
+			return nil, err
+		}
+		backends = append(backends, "payment", "stripe "+cfg.Stripe.WithDefaults().APIBase)
 	}
 	if cfg.AdminKey != "" {
 		s.svc.AdminKeyHash = orders.Hash(cfg.AdminKey)
