@@ -1,6 +1,7 @@
 # Sourced by scripts/test and .ci/run: installs and starts what the tests
-# need on a Debian machine (run as root): Debian tools, Redis, PostgreSQL
-# and MinIO. Each step does nothing when its part is already there.
+# need on a Debian machine (run as root): Debian tools, Redis, PostgreSQL,
+# MinIO and stripe-mock. Each step does nothing when its part is already
+# there.
 
 OSHIGOODS_CACHE=${OSHIGOODS_CACHE:-$HOME/.cache/oshigoods}
 # MinIO, pinned; built once with `go install` and kept in the cache.
@@ -8,6 +9,12 @@ MINIO_MODULE=github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c
 MINIO_ADDR=${OSHIGOODS_MINIO_ADDR:-127.0.0.1:9123}
 MINIO_USER=oshigoods
 MINIO_PASSWORD=oshigoods-test-secret
+# stripe-mock, Stripe's API stand-in that checks requests against Stripe's
+# OpenAPI spec; pinned, built once like MinIO. Loopback only, HTTP and
+# HTTPS both (it opens HTTPS on every address unless told where).
+STRIPE_MOCK_MODULE=github.com/stripe/stripe-mock@v0.203.0
+STRIPE_MOCK_ADDR=${OSHIGOODS_STRIPE_MOCK_ADDR:-127.0.0.1:12111}
+STRIPE_MOCK_HTTPS_ADDR=${OSHIGOODS_STRIPE_MOCK_HTTPS_ADDR:-127.0.0.1:12112}
 
 log() { printf '[services] %s\n' "$*" >&2; }
 
@@ -71,11 +78,31 @@ ensure_minio() {
   log "MinIO did not start; see $OSHIGOODS_CACHE/minio.log"; tail -20 "$OSHIGOODS_CACHE/minio.log" >&2; return 1
 }
 
+# stripe_mock_live: stripe-mock answers any request with a testmode key.
+stripe_mock_live() {
+  curl -fsS -o /dev/null -H 'Authorization: Bearer sk_test_123' "http://$STRIPE_MOCK_ADDR/v1/balance" 2>/dev/null
+}
+
+ensure_stripe_mock() {
+  local bin="$OSHIGOODS_CACHE/bin/stripe-mock"
+  if [ ! -x "$bin" ]; then
+    log "building stripe-mock ($STRIPE_MOCK_MODULE) into $OSHIGOODS_CACHE/bin; this takes a minute or two once"
+    GOBIN="$OSHIGOODS_CACHE/bin" GOFLAGS=-buildvcs=false go install "$STRIPE_MOCK_MODULE"
+  fi
+  stripe_mock_live && return 0
+  log "starting stripe-mock on $STRIPE_MOCK_ADDR"
+  nohup "$bin" -http-addr "$STRIPE_MOCK_ADDR" -https-addr "$STRIPE_MOCK_HTTPS_ADDR" \
+    >"$OSHIGOODS_CACHE/stripe-mock.log" 2>&1 &
+  for _ in $(seq 100); do stripe_mock_live && return 0; sleep 0.2; done
+  log "stripe-mock did not start; see $OSHIGOODS_CACHE/stripe-mock.log"; tail -20 "$OSHIGOODS_CACHE/stripe-mock.log" >&2; return 1
+}
+
 # export_test_env points the tests at the running services.
 export_test_env() {
   export OSHIGOODS_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
   export OSHIGOODS_TEST_REDIS_URL="redis://127.0.0.1:6379"
   export OSHIGOODS_TEST_S3_ENDPOINT="http://$MINIO_ADDR"
   export AWS_ACCESS_KEY_ID=$MINIO_USER AWS_SECRET_ACCESS_KEY=$MINIO_PASSWORD
+  export OSHIGOODS_TEST_STRIPE_MOCK="http://$STRIPE_MOCK_ADDR"
   export OSHIGOODS_TEST_REQUIRE_SERVICES=1
 }
