@@ -62,20 +62,30 @@ ensure_postgres() {
 
 minio_live() { curl -fsS -o /dev/null "http://$MINIO_ADDR/minio/health/live" 2>/dev/null; }
 
+# go_install_once builds a pinned Go command (module@version) into
+# $OSHIGOODS_CACHE/bin unless it is there: go_install_once NAME MODULE.
+go_install_once() {
+  [ -x "$OSHIGOODS_CACHE/bin/$1" ] && return 0
+  log "building $1 ($2) into $OSHIGOODS_CACHE/bin; this takes a few minutes once"
+  GOBIN="$OSHIGOODS_CACHE/bin" GOFLAGS=-buildvcs=false go install "$2"
+}
+
+# wait_live waits up to 30 s for a service just started to answer its
+# check: wait_live CHECK NAME LOGFILE.
+wait_live() {
+  for _ in $(seq 100); do "$1" && return 0; sleep 0.3; done
+  log "$2 did not start; see $3"; tail -20 "$3" >&2; return 1
+}
+
 ensure_minio() {
-  local bin="$OSHIGOODS_CACHE/bin/minio"
-  if [ ! -x "$bin" ]; then
-    log "building MinIO ($MINIO_MODULE) into $OSHIGOODS_CACHE/bin; this takes a few minutes once"
-    GOBIN="$OSHIGOODS_CACHE/bin" GOFLAGS=-buildvcs=false go install "$MINIO_MODULE"
-  fi
+  go_install_once minio "$MINIO_MODULE"
   minio_live && return 0
   log "starting MinIO on $MINIO_ADDR"
   mkdir -p "$OSHIGOODS_CACHE/minio-data"
   MINIO_ROOT_USER=$MINIO_USER MINIO_ROOT_PASSWORD=$MINIO_PASSWORD MINIO_BROWSER=off \
-    nohup "$bin" server --quiet --address "$MINIO_ADDR" "$OSHIGOODS_CACHE/minio-data" \
+    nohup "$OSHIGOODS_CACHE/bin/minio" server --quiet --address "$MINIO_ADDR" "$OSHIGOODS_CACHE/minio-data" \
     >"$OSHIGOODS_CACHE/minio.log" 2>&1 &
-  for _ in $(seq 100); do minio_live && return 0; sleep 0.3; done
-  log "MinIO did not start; see $OSHIGOODS_CACHE/minio.log"; tail -20 "$OSHIGOODS_CACHE/minio.log" >&2; return 1
+  wait_live minio_live MinIO "$OSHIGOODS_CACHE/minio.log"
 }
 
 # stripe_mock_live: stripe-mock answers any request with a testmode key.
@@ -84,17 +94,12 @@ stripe_mock_live() {
 }
 
 ensure_stripe_mock() {
-  local bin="$OSHIGOODS_CACHE/bin/stripe-mock"
-  if [ ! -x "$bin" ]; then
-    log "building stripe-mock ($STRIPE_MOCK_MODULE) into $OSHIGOODS_CACHE/bin; this takes a minute or two once"
-    GOBIN="$OSHIGOODS_CACHE/bin" GOFLAGS=-buildvcs=false go install "$STRIPE_MOCK_MODULE"
-  fi
+  go_install_once stripe-mock "$STRIPE_MOCK_MODULE"
   stripe_mock_live && return 0
   log "starting stripe-mock on $STRIPE_MOCK_ADDR"
-  nohup "$bin" -http-addr "$STRIPE_MOCK_ADDR" -https-addr "$STRIPE_MOCK_HTTPS_ADDR" \
+  nohup "$OSHIGOODS_CACHE/bin/stripe-mock" -http-addr "$STRIPE_MOCK_ADDR" -https-addr "$STRIPE_MOCK_HTTPS_ADDR" \
     >"$OSHIGOODS_CACHE/stripe-mock.log" 2>&1 &
-  for _ in $(seq 100); do stripe_mock_live && return 0; sleep 0.2; done
-  log "stripe-mock did not start; see $OSHIGOODS_CACHE/stripe-mock.log"; tail -20 "$OSHIGOODS_CACHE/stripe-mock.log" >&2; return 1
+  wait_live stripe_mock_live stripe-mock "$OSHIGOODS_CACHE/stripe-mock.log"
 }
 
 # export_test_env points the tests at the running services.

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"oshigoods/internal/testenv"
 )
 
 // parseConfig binds, parses and validates as serve does.
@@ -119,24 +121,7 @@ func TestConfigValidate(t *testing.T) {
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			_, err := parseConfig(tc.env, tc.args...)
-			if len(tc.want) == 0 {
-				if err != nil {
-					t.Fatalf("validate: %v", err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatalf("validate succeeded; want %q", tc.want)
-			}
-			got := strings.Split(err.Error(), "\n")
-			if len(got) != len(tc.want) {
-				t.Fatalf("validate:\n%s\nwant:\n%s", err, strings.Join(tc.want, "\n"))
-			}
-			for i := range got {
-				if !strings.HasPrefix(got[i], tc.want[i]) {
-					t.Errorf("line %d:\n got %s\nwant %s", i, got[i], tc.want[i])
-				}
-			}
+			testenv.ErrorLines(t, err, tc.want)
 		})
 	}
 }

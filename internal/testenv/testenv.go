@@ -234,3 +234,28 @@ func StripeMock(t testing.TB) string {
 	}
 	return strings.TrimRight(v, "/")
 }
+
+// ErrorLines checks a joined error line by line, as Validate methods
+// report their problems: each line must begin with the want of its place,
+// and there must be as many. No want means err must be nil.
+func ErrorLines(t testing.TB, err error, want []string) {
+	t.Helper()
+	if len(want) == 0 {
+		if err != nil {
+			t.Fatalf("unexpected error: %v", err)
+		}
+		return
+	}
+	if err == nil {
+		t.Fatalf("no error; want %q", want)
+	}
+	got := strings.Split(err.Error(), "\n")
+	if len(got) != len(want) {
+		t.Fatalf("error:\n%v\nwant:\n%s", err, strings.Join(want, "\n"))
+	}
+	for i := range got {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("line %d:\n got %s\nwant %s", i, got[i], want[i])
+		}
+	}
+}
