@@ -83,7 +83,6 @@ func (p *Provider) StartCheckout(ctx context.Context, req orders.CheckoutRequest
 	if err != nil {
 		return orders.Checkout{}, err
 	}
-	params.Context = ctx
 	s, err := p.client.V1CheckoutSessions.Create(ctx, params)
 	if err != nil {
 		return orders.Checkout{}, apiError("create checkout session", err)
