@@ -33,8 +33,9 @@ type Config struct {
 	// PaymentMethods are the Checkout Session's payment_method_types:
 	// "card", "konbini" (the account must have konbini enabled), or
 	// MethodsFromDashboard alone to leave the choice to the account's
-	// Dashboard settings (which is how PayPay is offered: Checkout's
-	// payment_method_types does not take it). Default ["card"].
+	// Dashboard settings: the only way to offer PayPay, which Checkout's
+	// payment_method_types does not take, if the account has it. Default
+	// ["card"].
 	PaymentMethods []string
 	// Tolerance is how old a webhook event's signature timestamp may be;
 	// an older one is refused as a replay. From 1s to 1h. Default 5
