@@ -1,6 +1,7 @@
 # Sourced by scripts/test and .ci/run: installs and starts what the tests
-# need on a Debian machine (run as root): Debian tools, Redis, PostgreSQL
-# MinIO and Mailpit. Each step does nothing when its part is already there.
+# need on a Debian machine (run as root): Debian tools, Redis, PostgreSQL,
+# MinIO, mailpit and stripe-mock. Each step does nothing when its part is
+# already there.
 
 OSHIGOODS_CACHE=${OSHIGOODS_CACHE:-$HOME/.cache/oshigoods}
 # MinIO, pinned; built once with `go install` and kept in the cache.
@@ -13,6 +14,12 @@ MINIO_PASSWORD=oshigoods-test-secret
 MAILPIT_MODULE=github.com/axllent/mailpit@v1.33.1
 MAILPIT_SMTP_ADDR=${OSHIGOODS_MAILPIT_SMTP_ADDR:-127.0.0.1:1025}
 MAILPIT_HTTP_ADDR=${OSHIGOODS_MAILPIT_HTTP_ADDR:-127.0.0.1:8025}
+# stripe-mock, Stripe's API stand-in that checks requests against Stripe's
+# OpenAPI spec; pinned, built once like MinIO. Loopback only, HTTP and
+# HTTPS both (it opens HTTPS on every address unless told where).
+STRIPE_MOCK_MODULE=github.com/stripe/stripe-mock@v0.203.0
+STRIPE_MOCK_ADDR=${OSHIGOODS_STRIPE_MOCK_ADDR:-127.0.0.1:12111}
+STRIPE_MOCK_HTTPS_ADDR=${OSHIGOODS_STRIPE_MOCK_HTTPS_ADDR:-127.0.0.1:12112}
 
 log() { printf '[services] %s\n' "$*" >&2; }
 
@@ -60,40 +67,59 @@ ensure_postgres() {
 
 minio_live() { curl -fsS -o /dev/null "http://$MINIO_ADDR/minio/health/live" 2>/dev/null; }
 
+# go_install_once builds a pinned Go command (module@version) into
+# $OSHIGOODS_CACHE/bin unless it is there: go_install_once NAME MODULE.
+go_install_once() {
+  [ -x "$OSHIGOODS_CACHE/bin/$1" ] && return 0
+  log "building $1 ($2) into $OSHIGOODS_CACHE/bin; this takes a few minutes once"
+  GOBIN="$OSHIGOODS_CACHE/bin" GOFLAGS=-buildvcs=false go install "$2"
+}
+
+# wait_live waits up to 30 s for a service just started to answer its
+# check: wait_live CHECK NAME LOGFILE.
+wait_live() {
+  for _ in $(seq 100); do "$1" && return 0; sleep 0.3; done
+  log "$2 did not start; see $3"; tail -20 "$3" >&2; return 1
+}
+
 ensure_minio() {
-  local bin="$OSHIGOODS_CACHE/bin/minio"
-  if [ ! -x "$bin" ]; then
-    log "building MinIO ($MINIO_MODULE) into $OSHIGOODS_CACHE/bin; this takes a few minutes once"
-    GOBIN="$OSHIGOODS_CACHE/bin" GOFLAGS=-buildvcs=false go install "$MINIO_MODULE"
-  fi
+  go_install_once minio "$MINIO_MODULE"
   minio_live && return 0
   log "starting MinIO on $MINIO_ADDR"
   mkdir -p "$OSHIGOODS_CACHE/minio-data"
   MINIO_ROOT_USER=$MINIO_USER MINIO_ROOT_PASSWORD=$MINIO_PASSWORD MINIO_BROWSER=off \
-    nohup "$bin" server --quiet --address "$MINIO_ADDR" "$OSHIGOODS_CACHE/minio-data" \
+    nohup "$OSHIGOODS_CACHE/bin/minio" server --quiet --address "$MINIO_ADDR" "$OSHIGOODS_CACHE/minio-data" \
     >"$OSHIGOODS_CACHE/minio.log" 2>&1 &
-  for _ in $(seq 100); do minio_live && return 0; sleep 0.3; done
-  log "MinIO did not start; see $OSHIGOODS_CACHE/minio.log"; tail -20 "$OSHIGOODS_CACHE/minio.log" >&2; return 1
+  wait_live minio_live MinIO "$OSHIGOODS_CACHE/minio.log"
+}
+
+# stripe_mock_live: stripe-mock answers any request with a testmode key.
+stripe_mock_live() {
+  curl -fsS -o /dev/null -H 'Authorization: Bearer sk_test_123' "http://$STRIPE_MOCK_ADDR/v1/balance" 2>/dev/null
+}
+
+ensure_stripe_mock() {
+  go_install_once stripe-mock "$STRIPE_MOCK_MODULE"
+  stripe_mock_live && return 0
+  log "starting stripe-mock on $STRIPE_MOCK_ADDR"
+  nohup "$OSHIGOODS_CACHE/bin/stripe-mock" -http-addr "$STRIPE_MOCK_ADDR" -https-addr "$STRIPE_MOCK_HTTPS_ADDR" \
+    >"$OSHIGOODS_CACHE/stripe-mock.log" 2>&1 &
+  wait_live stripe_mock_live stripe-mock "$OSHIGOODS_CACHE/stripe-mock.log"
 }
 
 mailpit_live() { curl -fsS -o /dev/null "http://$MAILPIT_HTTP_ADDR/readyz" 2>/dev/null; }
 
 ensure_mailpit() {
-  local bin="$OSHIGOODS_CACHE/bin/mailpit"
-  if [ ! -x "$bin" ]; then
-    log "building Mailpit ($MAILPIT_MODULE) into $OSHIGOODS_CACHE/bin; this takes a few minutes once"
-    GOBIN="$OSHIGOODS_CACHE/bin" GOFLAGS=-buildvcs=false go install "$MAILPIT_MODULE"
-  fi
+  go_install_once mailpit "$MAILPIT_MODULE"
   mailpit_live && return 0
-  log "starting Mailpit on $MAILPIT_SMTP_ADDR (SMTP) and $MAILPIT_HTTP_ADDR (API)"
+  log "starting mailpit on $MAILPIT_SMTP_ADDR (SMTP) and $MAILPIT_HTTP_ADDR (API)"
   mkdir -p "$OSHIGOODS_CACHE/mailpit"
   # No update check and no reverse DNS: nothing leaves the machine.
-  nohup "$bin" --smtp "$MAILPIT_SMTP_ADDR" --listen "$MAILPIT_HTTP_ADDR" \
+  nohup "$OSHIGOODS_CACHE/bin/mailpit" --smtp "$MAILPIT_SMTP_ADDR" --listen "$MAILPIT_HTTP_ADDR" \
     --database "$OSHIGOODS_CACHE/mailpit/mailpit.db" --max 2000 \
     --disable-version-check --smtp-disable-rdns \
     >"$OSHIGOODS_CACHE/mailpit.log" 2>&1 &
-  for _ in $(seq 100); do mailpit_live && return 0; sleep 0.3; done
-  log "Mailpit did not start; see $OSHIGOODS_CACHE/mailpit.log"; tail -20 "$OSHIGOODS_CACHE/mailpit.log" >&2; return 1
+  wait_live mailpit_live mailpit "$OSHIGOODS_CACHE/mailpit.log"
 }
 
 # export_test_env points the tests at the running services.
@@ -105,5 +131,6 @@ export_test_env() {
   export OSHIGOODS_TEST_SMTP_URL="smtp://$MAILPIT_SMTP_ADDR?tls=none"
   export OSHIGOODS_TEST_MAILPIT_API="http://$MAILPIT_HTTP_ADDR"
   export OSHIGOODS_TEST_MAILPIT_BIN="$OSHIGOODS_CACHE/bin/mailpit"
+  export OSHIGOODS_TEST_STRIPE_MOCK="http://$STRIPE_MOCK_ADDR"
   export OSHIGOODS_TEST_REQUIRE_SERVICES=1
 }

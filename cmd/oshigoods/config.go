@@ -21,6 +21,7 @@ import (
 	"oshigoods/orders"
 	"oshigoods/render"
 	"oshigoods/s3store"
+	"oshigoods/stripepay"
 	"oshigoods/worker"
 )
 
@@ -78,6 +79,9 @@ type config struct {
 	// account and the transfer period), Shipping the shipping methods.
 	Payments orders.Payments
 	Shipping orders.Shipping
+	// Stripe is the Stripe provider's configuration, required and checked
+	// in payment mode stripe only.
+	Stripe stripepay.Config
 	// AdminKey is the operator's API key; empty turns the admin API off.
 	AdminKey string
 	// onListen, when set, is told the address the API listens on (tests).
@@ -286,6 +290,21 @@ var settings = []setting{
 	{env: "OSHIGOODS_BANK_ACCOUNT_HOLDER", help: "bank_transfer: the account holder in katakana (口座名義)", parse: bankSetting(func(b *orders.BankAccount) *string { return &b.Holder })},
 	{env: "OSHIGOODS_TRANSFER_DAYS", key: "orders.Payments.TransferDays", def: "7", help: "bank_transfer: days a fan has to transfer, 1–30; unpaid orders are cancelled after the deadline",
 		parse: intSetting(func(c *config) *int { return &c.Payments.TransferDays }, "give 1–30")},
+	{env: "OSHIGOODS_STRIPE_SECRET_KEY", key: "stripepay.SecretKey", show: notShown, help: "stripe: the account's secret key, sk_test_… or sk_live_… (or a restricted key rk_… that may write Checkout Sessions)",
+		parse: func(c *config, v string) error { c.Stripe.SecretKey = strings.TrimSpace(v); return nil }},
+	{env: "OSHIGOODS_STRIPE_WEBHOOK_SECRET", key: "stripepay.WebhookSecret", show: notShown, help: "stripe: the signing secret (whsec_…) of the webhook endpoint for PUBLIC_URL/v1/payments/stripe/webhook",
+		parse: func(c *config, v string) error { c.Stripe.WebhookSecret = strings.TrimSpace(v); return nil }},
+	{env: "OSHIGOODS_STRIPE_API_BASE", key: "stripepay.APIBase", help: "stripe: the API's base URL, for tests against stripe-mock (http://127.0.0.1:12111); empty is Stripe's API",
+		parse: func(c *config, v string) error { c.Stripe.APIBase = strings.TrimSpace(v); return nil }},
+	{env: "OSHIGOODS_STRIPE_METHODS", key: "stripepay.PaymentMethods", def: "card", help: "stripe: comma-separated payment methods of the checkout page: card, konbini (if the account enables it), or dashboard alone for the account's Dashboard settings (PayPay)", parse: func(c *config, v string) error {
+		c.Stripe.PaymentMethods = nil
+		for m := range strings.SplitSeq(v, ",") {
+			if m = strings.TrimSpace(m); m != "" {
+				c.Stripe.PaymentMethods = append(c.Stripe.PaymentMethods, m)
+			}
+		}
+		return nil
+	}},
 	{env: "OSHIGOODS_SHIPPING", key: "orders.Shipping", help: `shipping methods as JSON, e.g. [{"id":"nekopos","name":"ネコポス","carrier":"yamato","fee":300,"free_from":5000,"max_items":20}]; the first is the default; empty: ネコポス 300 円 (free from 5,000 円) and 宅急便コンパクト 800 円`, parse: func(c *config, v string) error {
 		c.Shipping = orders.Shipping{}
 		if strings.TrimSpace(v) == "" {
@@ -417,6 +436,9 @@ func (c *config) validate() error {
 	check("guard", c.Guard.Validate())
 	check("budget", c.budgetConfig().Validate())
 	check("orders", c.Payments.Validate())
+	if c.Payments.Mode == orders.PaymentStripe {
+		check("stripepay", c.Stripe.Validate())
+	}
 	check("orders", c.Shipping.Validate())
 	if c.Secret != "" {
 		check("orders", orders.CheckSecret([]byte(c.Secret)))

@@ -33,20 +33,33 @@ func readFile(t *testing.T, path string) []byte {
 // countRows counts the rows of the embedded SQLite database's tables.
 func countRows(t *testing.T, dataDir string) map[string]int {
 	t.Helper()
+	counts := map[string]int{}
+	for _, table := range []string{"orders", "items", "files", "uploads"} {
+		counts[table] = queryCount(t, dataDir, "SELECT count(*) FROM "+table)
+	}
+	return counts
+}
+
+// paymentRecords counts an order's payment records in the embedded
+// SQLite database.
+func paymentRecords(t *testing.T, dataDir, orderID string) int {
+	t.Helper()
+	return queryCount(t, dataDir, "SELECT count(*) FROM payments WHERE order_id = ?", orderID)
+}
+
+// queryCount runs a count query on the embedded SQLite database.
+func queryCount(t *testing.T, dataDir, query string, args ...any) int {
+	t.Helper()
 	db, err := sql.Open("sqlite", filepath.Join(dataDir, "oshigoods.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	counts := map[string]int{}
-	for _, table := range []string{"orders", "items", "files", "uploads"} {
-		var n int
-		if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
-			t.Fatalf("count %s: %v", table, err)
-		}
-		counts[table] = n
+	var n int
+	if err := db.QueryRow(query, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
 	}
-	return counts
+	return n
 }
 
 // countObjects counts the embedded S3 server's objects whose key starts

@@ -19,6 +19,7 @@ import (
 	"oshigoods/postal"
 	"oshigoods/render"
 	"oshigoods/s3store"
+	"oshigoods/stripepay"
 	"oshigoods/templates"
 	"oshigoods/worker"
 )
@@ -133,6 +134,12 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 		Shipping:  cfg.Shipping,
 		PublicURL: cfg.publicURL(),
 		Postal:    postal.PrefecturesOf,
+	}
+	if cfg.Payments.Mode == orders.PaymentStripe {
+		if s.svc.Provider, err = stripepay.New(cfg.Stripe); err != nil {
+			return nil, err
+		}
+		backends = append(backends, "payment", "stripe "+cfg.Stripe.WithDefaults().APIBase)
 	}
 	if cfg.AdminKey != "" {
 		s.svc.AdminKeyHash = orders.Hash(cfg.AdminKey)

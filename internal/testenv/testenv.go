@@ -15,11 +15,14 @@
 //	                             Mailpit ends the test through Missing)
 //	OSHIGOODS_TEST_MAILPIT_BIN   the mailpit binary, for tests that start their
 //	                             own (StartMailpit; likewise no stand-in)
+//	OSHIGOODS_TEST_STRIPE_MOCK   http://127.0.0.1:port of stripe-mock, Stripe's API
+//	                             stand-in (no stand-in of ours: StripeMock ends the
+//	                             test through Missing)
 //
 // When CI or OSHIGOODS_TEST_REQUIRE_SERVICES is set, a missing variable fails
 // the test instead: there the real services are meant, and a stand-in never
 // passes for them silently. PostgresURL, for tests of PostgreSQL itself, has
-// no stand-in and skips without its variable. Tool applies the same rule to
+// no stand-in and skips without its variable, as StripeMock does. Tool applies the same rule to
 // the command line tools tests check outputs with.
 package testenv
 
@@ -28,6 +31,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -214,5 +218,49 @@ func S3Bucket(t testing.TB) S3 {
 		Region:    "us-east-1",
 		AccessKey: os.Getenv("AWS_ACCESS_KEY_ID"),
 		SecretKey: os.Getenv("AWS_SECRET_ACCESS_KEY"),
+	}
+}
+
+// StripeMock returns the base URL of stripe-mock (OSHIGOODS_TEST_STRIPE_MOCK),
+// which stripepay's Config.APIBase takes. Unset, the test ends through
+// Missing. A URL that is not http(s) to a loopback address fails the test
+// before anything dials it: tests never send a key or a request anywhere
+// else, Stripe's API least of all.
+func StripeMock(t testing.TB) string {
+	t.Helper()
+	v := need(t, "OSHIGOODS_TEST_STRIPE_MOCK")
+	u, err := url.Parse(v)
+	var ip net.IP
+	if err == nil {
+		ip = net.ParseIP(u.Hostname())
+	}
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || ip == nil || !ip.IsLoopback() || u.Port() == "" {
+		t.Fatalf("OSHIGOODS_TEST_STRIPE_MOCK=%q is not http://127.0.0.1:port or http://[::1]:port: tests talk to stripe-mock on loopback only", v)
+	}
+	return strings.TrimRight(v, "/")
+}
+
+// ErrorLines checks a joined error line by line, as Validate methods
+// report their problems: each line must begin with the want of its place,
+// and there must be as many. No want means err must be nil.
+func ErrorLines(t testing.TB, err error, want []string) {
+	t.Helper()
+	if len(want) == 0 {
+		if err != nil {
+			t.Fatalf("unexpected error: %v", err)
+		}
+		return
+	}
+	if err == nil {
+		t.Fatalf("no error; want %q", want)
+	}
+	got := strings.Split(err.Error(), "\n")
+	if len(got) != len(want) {
+		t.Fatalf("error:\n%v\nwant:\n%s", err, strings.Join(want, "\n"))
+	}
+	for i := range got {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("line %d:\n got %s\nwant %s", i, got[i], want[i])
+		}
 	}
 }
