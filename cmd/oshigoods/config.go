@@ -21,6 +21,7 @@ import (
 	"oshigoods/orders"
 	"oshigoods/render"
 	"oshigoods/s3store"
+	"oshigoods/storefront"
 	"oshigoods/worker"
 )
 
@@ -80,6 +81,9 @@ type config struct {
 	Shipping orders.Shipping
 	// AdminKey is the operator's API key; empty turns the admin API off.
 	AdminKey string
+	// LegalDir is the folder of the legal pages (storefront.LoadLegal);
+	// empty shows placeholders.
+	LegalDir string
 	// onListen, when set, is told the address the API listens on (tests).
 	onListen func(addr string)
 
@@ -306,6 +310,15 @@ var settings = []setting{
 			return problem("is %d bytes; give at least %d random bytes", len(v), orders.MinSecretBytes)
 		}
 		c.AdminKey = v
+		return nil
+	}},
+	{env: "OSHIGOODS_LEGAL_DIR", flag: "legal-dir", help: "folder of the storefront's legal pages in Markdown: tokushoho.md (特定商取引法に基づく表記), terms.md (利用規約), privacy.md; a missing file, or an empty value, shows a placeholder asking the operator to fill it in", parse: func(c *config, v string) error {
+		if v != "" {
+			if _, err := storefront.LoadLegal(v); err != nil {
+				return problem("is not usable (%v); give a readable folder with tokushoho.md, terms.md and privacy.md", err)
+			}
+		}
+		c.LegalDir = v
 		return nil
 	}},
 	{env: "OSHIGOODS_DECODE_BUDGET", flag: "decode-budget", key: "budget.Bytes", def: strconv.Itoa(budget.DefaultBytes), help: "decoded pixel bytes all image decodes of this process may hold at once", parse: func(c *config, v string) error {
