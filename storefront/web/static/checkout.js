@@ -103,7 +103,8 @@
       if (f.type === 'image') text = '写真あり';
       else if (f.choices) text = v.split(',').map(x => f.choices[x] || x).join('、');
       const chars = Array.from(text.replace(/\s+/g, ' '));
-      out.push(`${f.label}：${chars.length > 28 ? chars.slice(0, 27).join('') + '…' : chars.join('')}`);
+      const label = f.label.replace(/（[^）]*）|\([^)]*\)/g, '');
+      out.push(`${label}：${chars.length > 28 ? chars.slice(0, 27).join('') + '…' : chars.join('')}`);
     }
     return out;
   }
@@ -334,7 +335,9 @@
   // The recipient is the customer until the fan types another name.
   const recipient = document.getElementById('a-name');
   document.getElementById('c-name').addEventListener('input', () => {
-    if (recipient.dataset.own !== 'true') recipient.value = document.getElementById('c-name').value;
+    if (recipient.dataset.own === 'true') return;
+    recipient.value = document.getElementById('c-name').value;
+    if (!errorBox('shipping_address.name').hidden) check('shipping_address.name');
   });
   recipient.addEventListener('input', () => { recipient.dataset.own = recipient.value ? 'true' : ''; });
 

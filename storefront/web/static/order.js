@@ -267,8 +267,14 @@
         `${a.prefecture}${a.city}${a.line1}`, el('br'),
         ...(a.line2 ? [a.line2, el('br')] : []),
         `${a.name} さま`, el('br'),
-        `電話 ${a.phone}`);
+        `電話 ${tel(a.phone)}`);
     }
+  }
+
+  // tel writes a mobile number as it is read aloud: 090-1234-5678; other
+  // numbers (whose area codes vary in length) as stored.
+  function tel(p) {
+    return /^0[789]0\d{8}$/.test(p) ? `${p.slice(0, 3)}-${p.slice(3, 7)}-${p.slice(7)}` : p;
   }
 
   async function fileURL(o, it, f) {
