@@ -124,6 +124,13 @@ func TestLoadLegal(t *testing.T) {
 // shipping methods show their fees; the payment mode sets the note and the
 // button. Every page's footer links the three legal pages.
 func TestCartPage(t *testing.T) {
+	// The cart and checkout need nothing the policy did not allow before:
+	// scripts and styles only from files, requests only to this origin.
+	const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; " +
+		"media-src 'self' blob:; connect-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+	if storefront.ContentSecurityPolicy != csp {
+		t.Fatalf("Content-Security-Policy changed to %q", storefront.ContentSecurityPolicy)
+	}
 	srv, _ := newServer(t)
 	resp, body := get(t, srv.URL+"/cart", "")
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Security-Policy") != storefront.ContentSecurityPolicy {

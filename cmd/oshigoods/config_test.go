@@ -28,6 +28,10 @@ func parseConfig(env map[string]string, args ...string) (*config, error) {
 func TestConfigValidate(t *testing.T) {
 	icc := filepath.Join(t.TempDir(), "not.icc")
 	writeFile(t, icc, []byte("not an ICC profile"))
+	legal, htmlLegal := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(legal, "tokushoho.md"), []byte("| 販売業者 | 株式会社オシカツ |"))
+	writeFile(t, filepath.Join(htmlLegal, "terms.html"), []byte("<p>規約</p>"))
+	noLegal := filepath.Join(t.TempDir(), "legal")
 	for _, tc := range []struct {
 		scenario string
 		env      map[string]string
@@ -89,6 +93,11 @@ func TestConfigValidate(t *testing.T) {
 			[]string{`OSHIGOODS_DECODE_BUDGET (--decode-budget): "1048576" is out of range; give 16777216 (16 MiB) to 68719476736 (64 GiB) bytes, or 0 for the default 256 MiB`}},
 		{"decode wait too long", map[string]string{"OSHIGOODS_DECODE_WAIT": "1h"}, nil,
 			[]string{`OSHIGOODS_DECODE_WAIT (--decode-wait): "1h" is out of range; give 0s–1m, or 0 for the default 2s`}},
+		{"legal pages", map[string]string{"OSHIGOODS_LEGAL_DIR": legal}, nil, nil},
+		{"legal folder missing", map[string]string{"OSHIGOODS_LEGAL_DIR": noLegal}, nil,
+			[]string{`OSHIGOODS_LEGAL_DIR (--legal-dir): "` + noLegal + `" is not usable (legal pages folder: stat ` + noLegal + `: no such file or directory); give a readable folder with tokushoho.md, terms.md and privacy.md`}},
+		{"legal page in HTML", nil, []string{"--legal-dir", htmlLegal},
+			[]string{`OSHIGOODS_LEGAL_DIR (--legal-dir): "` + htmlLegal + `" is not usable (legal page terms.html: write it in Markdown as terms.md; HTML files are not rendered)`}},
 		{"listen address", nil, []string{"--addr", "8080"},
 			[]string{`OSHIGOODS_ADDR (--addr): "8080" is not host:port; give e.g. 127.0.0.1:8080 or :8080`}},
 		{"several problems, all at once, in the table's order", map[string]string{

@@ -368,6 +368,7 @@
       const line1 = document.getElementById('a-line1');
       if (!line1.value.trim() && same('town') && a.town) line1.value = a.town;
       postalDone = digits;
+      if (r.postal_code && fold(postal.value).replace(/[^0-9]/g, '') === digits) postal.value = r.postal_code;
       for (const n of ['shipping_address.prefecture', 'shipping_address.city', 'shipping_address.line1']) {
         if (!errorBox(n).hidden) check(n);
       }
