@@ -22,6 +22,7 @@ require (
 	github.com/redis/go-redis/v9 v9.14.1
 	github.com/spf13/afero v1.15.0
 	github.com/tetratelabs/wazero v1.9.0
+	github.com/yuin/goldmark v1.8.7
 	golang.org/x/image v0.47.0
 	golang.org/x/time v0.14.0
 	modernc.org/sqlite v1.61.1

@@ -53,8 +53,9 @@ func TestFileErrors(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	o, token, _, err := svc.CreateOrder(ctx, orders.NewOrder{
-		Customer: orders.Customer{Name: "山田 花子", Email: "hanako@example.com"},
-		Items:    []orders.NewItem{{Template: "card-letter-tate", Fields: map[string]string{"to": "さくら"}}},
+		Customer:        orders.Customer{Name: "山田 花子", Email: "hanako@example.com"},
+		Items:           []orders.NewItem{{Template: "card-letter-tate", Fields: map[string]string{"to": "さくら"}}},
+		ShippingAddress: &testAddress, TermsAccepted: true,
 	}, orders.Idempotency{})
 	if err != nil {
 		t.Fatal(err)

@@ -6,13 +6,15 @@ import (
 	"time"
 )
 
-// privacy states what the storefront collects, why, and how long it is
-// kept: the periods are the service's (orders.Retention), so the page
-// says what the sweeper does.
+// privacy is the operator's privacy policy (privacy.md, see LoadLegal)
+// followed by how long the storefront keeps what it collects: those
+// periods are the service's (orders.Retention), so the page says what the
+// sweeper does, whatever the operator's text says.
 func (s *Server) privacy(w http.ResponseWriter, r *http.Request) {
 	ret := s.svc.Retention.WithDefaults()
 	s.render(w, r, http.StatusOK, "privacy", map[string]any{
 		"Title":          "個人情報の取り扱い",
+		"Legal":          s.legalPage("privacy"),
 		"UploadTTL":      jaDuration(ret.UploadTTL),
 		"OrderRetention": jaDuration(ret.OrderRetention),
 	})

@@ -27,7 +27,7 @@ func TestPrivacyPage(t *testing.T) {
 			if resp.StatusCode != 200 {
 				t.Fatalf("status %d", resp.StatusCode)
 			}
-			for _, s := range append(tc.want, "お名前・メールアドレス", "アップロードした写真", "注文番号・商品の種類・数量・状況・日時") {
+			for _, s := range append(tc.want, "お名前・メールアドレス", "アップロードした写真", "注文番号・商品の種類・数量・金額・状況・日時") {
 				if !strings.Contains(body, s) {
 					t.Errorf("privacy page lacks %q", s)
 				}
@@ -40,7 +40,7 @@ func TestPrivacyPage(t *testing.T) {
 	}
 	// The order page offers the erasure, saying what goes and what stays.
 	_, body := get(t, srv.URL+"/orders/ord_abc", "")
-	for _, s := range []string{`id="erase-button"`, "個人情報を削除する", "お名前・メールアドレス・入力した文字・写真・できあがったファイルを削除します", "注文番号・商品・数量・状況・日時は"} {
+	for _, s := range []string{`id="erase-button"`, "個人情報を削除する", "お名前・メールアドレス・お届け先・入力した文字・写真・できあがったファイルを削除します", "注文番号・商品・数量・金額・状況・日時は"} {
 		if !strings.Contains(body, s) {
 			t.Errorf("order page lacks %q", s)
 		}

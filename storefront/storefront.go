@@ -44,6 +44,12 @@ type Config struct {
 	// PollInterval is how often the order page asks for the order's status
 	// until its goods are ready. Default 2 seconds.
 	PollInterval time.Duration
+	// LegalDir is the folder of the operator's legal pages, Markdown files
+	// named tokushoho.md (特定商取引法に基づく表記), terms.md (利用規約) and
+	// privacy.md (個人情報の取り扱い); see LoadLegal. A page whose file is
+	// missing, and every page when LegalDir is "", shows a placeholder
+	// that asks the operator to fill it in.
+	LegalDir string
 }
 
 // Validate reports a missing dependency or a bad value.
@@ -65,6 +71,8 @@ type Server struct {
 	catalog orders.Catalog
 	logger  *slog.Logger
 	pages   map[string]*template.Template
+	legal   *Legal
+	version string // of the static files, for their URLs
 	mux     *http.ServeMux
 }
 
@@ -79,21 +87,22 @@ func New(cfg Config) (*Server, error) {
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = 2 * time.Second
 	}
-	s := &Server{cfg: cfg, svc: cfg.Service, catalog: cfg.Service.Catalog, logger: cfg.Logger, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
+	legal, err := LoadLegal(cfg.LegalDir)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, svc: cfg.Service, catalog: cfg.Service.Catalog, logger: cfg.Logger, pages: map[string]*template.Template{}, legal: legal, mux: http.NewServeMux()}
 	static, _ := fs.Sub(staticFiles, "web/static")
 	version, err := contentVersion(static)
 	if err != nil {
 		return nil, err
 	}
-	fm := template.FuncMap{
-		// static names a static file with the version of the set, so a
-		// browser may keep it a day and still never mixes old and new.
-		"static": func(name string) string { return "/static/" + name + "?v=" + version },
-	}
+	s.version = version
+	fm := template.FuncMap{"static": s.static}
 	for k, v := range funcs {
 		fm[k] = v
 	}
-	for _, name := range []string{"index", "product", "order", "privacy", "notfound"} {
+	for _, name := range []string{"index", "product", "cart", "order", "privacy", "legal", "notfound"} {
 		t, err := template.New("layout.html").Funcs(fm).ParseFS(pageFiles, "web/templates/layout.html", "web/templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse page %s: %w", name, err)
@@ -104,7 +113,10 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("GET /{$}", s.index)
 	s.mux.HandleFunc("GET /goods/{id}", s.product)
 	s.mux.HandleFunc("GET /orders/{id}", s.order)
+	s.mux.HandleFunc("GET /cart", s.cart)
 	s.mux.HandleFunc("GET /privacy", s.privacy)
+	s.mux.HandleFunc("GET /legal/tokushoho", s.tokushoho)
+	s.mux.HandleFunc("GET /legal/terms", s.terms)
 	s.mux.HandleFunc("GET /files/{order}/{item}/{name}", s.file)
 	s.mux.HandleFunc("/", s.notFound)
 	return s, nil
@@ -120,6 +132,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	s.mux.ServeHTTP(w, r)
 }
+
+// static names a static file with the version of the set, so a browser
+// may keep it a day and still never mixes old and new.
+func (s *Server) static(name string) string { return "/static/" + name + "?v=" + s.version }
 
 // contentVersion returns a short hash of every file in fsys.
 func contentVersion(fsys fs.FS) (string, error) {
@@ -161,6 +177,7 @@ var kinds = map[render.Kind]kindInfo{
 
 var funcs = template.FuncMap{
 	"kind": func(k render.Kind) kindInfo { return kinds[k] },
+	"yen":  yen,
 	"json": func(v any) (string, error) {
 		b, err := json.Marshal(v)
 		return string(b), err
@@ -206,12 +223,18 @@ func (s *Server) order(w http.ResponseWriter, r *http.Request) {
 		titles[info.ID] = info.Title
 		kindsByID[info.ID] = string(info.Kind)
 	}
+	methods := map[string]string{}
+	for _, m := range s.svc.CheckoutOptions().ShippingMethods {
+		methods[m.ID] = m.Name
+	}
 	s.render(w, r, http.StatusOK, "order", map[string]any{
 		"Title":   "ご注文の状況",
 		"OrderID": r.PathValue("id"),
 		"Poll":    s.cfg.PollInterval.Milliseconds(),
 		"Titles":  titles,
 		"Kinds":   kindsByID,
+		"Methods": methods,
+		"TaxRate": orders.TaxRatePercent,
 	})
 }
 

@@ -24,7 +24,17 @@ func (nopQueue) Ping(context.Context) error                        { return nil 
 
 var _ orders.FileStore = (*testenv.MemFiles)(nil)
 
+// testAddress is where the tests' printed goods go.
+var testAddress = orders.ShippingAddress{PostalCode: "100-0001", Prefecture: "東京都", City: "千代田区", Line1: "千代田1-1", Name: "山田 花子", Phone: "09012345678"}
+
 func newServer(t *testing.T) (*httptest.Server, *orders.Service) {
+	t.Helper()
+	return newServerWith(t, nil)
+}
+
+// newServerWith is newServer with the service and the storefront's Config
+// changed by configure before the storefront starts.
+func newServerWith(t *testing.T, configure func(*orders.Service, *storefront.Config)) (*httptest.Server, *orders.Service) {
 	t.Helper()
 	catalog, err := templates.Builtin()
 	if err != nil {
@@ -39,7 +49,11 @@ func newServer(t *testing.T) (*httptest.Server, *orders.Service) {
 		Store: store, Queue: nopQueue{}, Files: testenv.NewMemFiles(), Catalog: catalog,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Secret: []byte("test secret"),
 	}
-	sf, err := storefront.New(storefront.Config{Service: svc, Logger: svc.Logger})
+	cfg := storefront.Config{Service: svc, Logger: svc.Logger}
+	if configure != nil {
+		configure(svc, &cfg)
+	}
+	sf, err := storefront.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,9 +87,10 @@ func TestPages(t *testing.T) {
 		absent   []string
 	}{
 		{"catalogue lists every template", "/", 200,
-			[]string{`lang="ja"`, `href="/goods/photo-2shot-l"`, `href="/goods/card-letter-tate"`, `href="/goods/card-letter-yoko"`, `href="/goods/voice-alarm-morning"`, "推しと2ショット写真（L判）"}, nil},
+			[]string{`lang="ja"`, `id="cart-count"`, `src="/static/cart.js?v=`, "￥880", `href="/goods/photo-2shot-l"`, `href="/goods/card-letter-tate"`, `href="/goods/card-letter-yoko"`, `href="/goods/voice-alarm-morning"`, "推しと2ショット写真（L判）"}, nil},
 		{"photo page has an upload and a label for it", "/goods/photo-2shot-l", 200,
-			[]string{`<label for="f-photo">`, `type="file" id="f-photo"`, `<label for="f-name">`, `id="err-name"`, `<label for="c-name">`, `<label for="c-email">`, `<label for="f-quantity">`, `src="/static/product.js?v=`}, nil},
+			[]string{`<label for="f-photo">`, `type="file" id="f-photo"`, `<label for="f-name">`, `id="err-name"`, `<label for="f-quantity">`, `src="/static/product.js?v=`,
+				"カートに入れる", "￥1,200", `href="/cart"`}, []string{`id="c-name"`, `id="c-email"`}},
 		{"card message is a textarea with a counter, no hard limit", "/goods/card-letter-tate", 200,
 			[]string{`<textarea id="f-message" name="message"`, `data-max="400"`}, []string{"maxlength"}},
 		{"voice has choices and an ordered list, and no quantity", "/goods/voice-alarm-morning", 200,
@@ -85,6 +100,9 @@ func TestPages(t *testing.T) {
 		{"unknown template", "/goods/nope", 404, []string{"ページが見つかりません"}, nil},
 		{"unknown page", "/nope", 404, []string{"ページが見つかりません"}, nil},
 		{"static file", "/static/product.js", 200, []string{"POST", "/v1/previews"}, nil},
+		{"cart page", "/cart", 200, []string{`id="checkout"`, `src="/static/checkout.js?v=`, "カート"}, nil},
+		{"特定商取引法に基づく表記", "/legal/tokushoho", 200, []string{"<h1>特定商取引法に基づく表記</h1>"}, nil},
+		{"利用規約", "/legal/terms", 200, []string{"<h1>利用規約</h1>"}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.scenario, func(t *testing.T) {
@@ -121,8 +139,9 @@ func TestFiles(t *testing.T) {
 	srv, svc := newServer(t)
 	ctx := context.Background()
 	o, token, _, err := svc.CreateOrder(ctx, orders.NewOrder{
-		Customer: orders.Customer{Name: "山田 花子", Email: "hanako@example.com"},
-		Items:    []orders.NewItem{{Template: "card-letter-tate", Fields: map[string]string{"to": "さくら"}}},
+		Customer:        orders.Customer{Name: "山田 花子", Email: "hanako@example.com"},
+		Items:           []orders.NewItem{{Template: "card-letter-tate", Fields: map[string]string{"to": "さくら"}}},
+		ShippingAddress: &testAddress, TermsAccepted: true,
 	}, orders.Idempotency{})
 	if err != nil {
 		t.Fatal(err)
@@ -134,8 +153,9 @@ func TestFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	other, otherToken, _, err := svc.CreateOrder(ctx, orders.NewOrder{
-		Customer: orders.Customer{Name: "B", Email: "b@example.com"},
-		Items:    []orders.NewItem{{Template: "card-letter-tate", Fields: map[string]string{"to": "B"}}},
+		Customer:        orders.Customer{Name: "B", Email: "b@example.com"},
+		Items:           []orders.NewItem{{Template: "card-letter-tate", Fields: map[string]string{"to": "B"}}},
+		ShippingAddress: &testAddress, TermsAccepted: true,
 	}, orders.Idempotency{})
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,10 @@ type productView struct {
 	// Physical is true for goods that are printed and sent; a voice clip is
 	// downloaded, so it has no quantity.
 	Physical    bool
+	Price       orders.Yen
 	MaxQuantity int
+	// MaxItems is the most items (cart lines) one order takes.
+	MaxItems    int
 	MaxUploadMB int64
 }
 
@@ -42,7 +45,7 @@ func viewProduct(t orders.Template, lim orders.Limits) productView {
 	info := t.Info()
 	p := productView{
 		ID: info.ID, Kind: info.Kind, Title: info.Title, Description: info.Description,
-		Physical: info.Kind != render.KindVoice, MaxQuantity: lim.MaxQuantity,
+		Physical: orders.DeliveryOf(info.Kind) == orders.DeliveryPhysical, Price: info.Price, MaxQuantity: lim.MaxQuantity, MaxItems: lim.MaxItems,
 		MaxUploadMB: lim.MaxUploadBytes >> 20,
 	}
 	out := t.Output()

@@ -22,6 +22,7 @@ import (
 	"oshigoods/render"
 	"oshigoods/s3store"
 	"oshigoods/stripepay"
+	"oshigoods/storefront"
 	"oshigoods/worker"
 )
 
@@ -84,6 +85,9 @@ type config struct {
 	Stripe stripepay.Config
 	// AdminKey is the operator's API key; empty turns the admin API off.
 	AdminKey string
+	// LegalDir is the folder of the legal pages (storefront.LoadLegal);
+	// empty shows placeholders.
+	LegalDir string
 	// onListen, when set, is told the address the API listens on (tests).
 	onListen func(addr string)
 
@@ -325,6 +329,15 @@ var settings = []setting{
 			return problem("is %d bytes; give at least %d random bytes", len(v), orders.MinSecretBytes)
 		}
 		c.AdminKey = v
+		return nil
+	}},
+	{env: "OSHIGOODS_LEGAL_DIR", flag: "legal-dir", help: "folder of the storefront's legal pages in Markdown: tokushoho.md (特定商取引法に基づく表記), terms.md (利用規約), privacy.md; a missing file, or an empty value, shows a placeholder asking the operator to fill it in", parse: func(c *config, v string) error {
+		if v != "" {
+			if _, err := storefront.LoadLegal(v); err != nil {
+				return problem("is not usable (%v); give a readable folder with tokushoho.md, terms.md and privacy.md", err)
+			}
+		}
+		c.LegalDir = v
 		return nil
 	}},
 	{env: "OSHIGOODS_DECODE_BUDGET", flag: "decode-budget", key: "budget.Bytes", def: strconv.Itoa(budget.DefaultBytes), help: "decoded pixel bytes all image decodes of this process may hold at once", parse: func(c *config, v string) error {

@@ -30,6 +30,10 @@ func parseConfig(env map[string]string, args ...string) (*config, error) {
 func TestConfigValidate(t *testing.T) {
 	icc := filepath.Join(t.TempDir(), "not.icc")
 	writeFile(t, icc, []byte("not an ICC profile"))
+	legal, htmlLegal := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(legal, "tokushoho.md"), []byte("| 販売業者 | 株式会社オシカツ |"))
+	writeFile(t, filepath.Join(htmlLegal, "terms.html"), []byte("<p>規約</p>"))
+	noLegal := filepath.Join(t.TempDir(), "legal")
 	for _, tc := range []struct {
 		scenario string
 		env      map[string]string
@@ -108,6 +112,11 @@ func TestConfigValidate(t *testing.T) {
 			`OSHIGOODS_STRIPE_API_BASE: "http://stripe-mock:12111" is plain http:// to a host that is not loopback; the secret key travels only over https, or to stripe-mock on 127.0.0.1`,
 			`OSHIGOODS_STRIPE_METHODS: "card,paypay" has paypay, which Checkout's payment_method_types does not take in Stripe's API; enable PayPay in the Stripe Dashboard and give dashboard`,
 		}},
+		{"legal pages", map[string]string{"OSHIGOODS_LEGAL_DIR": legal}, nil, nil},
+		{"legal folder missing", map[string]string{"OSHIGOODS_LEGAL_DIR": noLegal}, nil,
+			[]string{`OSHIGOODS_LEGAL_DIR (--legal-dir): "` + noLegal + `" is not usable (legal pages folder: stat ` + noLegal + `: no such file or directory); give a readable folder with tokushoho.md, terms.md and privacy.md`}},
+		{"legal page in HTML", nil, []string{"--legal-dir", htmlLegal},
+			[]string{`OSHIGOODS_LEGAL_DIR (--legal-dir): "` + htmlLegal + `" is not usable (legal page terms.html: write it in Markdown as terms.md; HTML files are not rendered)`}},
 		{"listen address", nil, []string{"--addr", "8080"},
 			[]string{`OSHIGOODS_ADDR (--addr): "8080" is not host:port; give e.g. 127.0.0.1:8080 or :8080`}},
 		{"several problems, all at once, in the table's order", map[string]string{

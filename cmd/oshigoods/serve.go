@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,9 +58,12 @@ func (s *system) serve(ctx context.Context) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	apiHandler := api.New(s.svc, s.logger, map[string]api.Pinger{"database": s.store, "redis": s.queue, "s3": s.files})
-	shop, err := storefront.New(storefront.Config{Service: s.svc, Logger: s.logger})
+	shop, err := storefront.New(storefront.Config{Service: s.svc, Logger: s.logger, LegalDir: s.cfg.LegalDir})
 	if err != nil {
 		return err
+	}
+	if p := shop.LegalPlaceholders(); len(p) > 0 {
+		s.logger.Warn("legal pages show placeholder text; put them in OSHIGOODS_LEGAL_DIR before selling", "pages", strings.Join(p, ","))
 	}
 	// The fans' pages at /, beside the API. Cross-origin protection turns
 	// away a browser's cross-site POST (a forged form) to either, with the

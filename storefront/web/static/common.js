@@ -6,6 +6,15 @@
   // are English and name the field; a message no rule knows is shown as a
   // Japanese summary by its code with the server's message as detail.
   const rules = [
+    [/postal_code must be 7 digits/, () => '郵便番号は7桁の数字で入れてください（例：100-0001）。'],
+    [/prefecture must be one of the 47 prefectures/, () => '都道府県をえらんでください。'],
+    [/phone must be a Japanese phone number/, () => '電話番号は0からはじまる10桁か11桁で入れてください（例：090-1234-5678）。'],
+    [/terms_accepted must be true/, () => 'ご注文には、内容をご確認のうえ同意のチェックが必要です。'],
+    [/takes at most (\d+) pieces in one parcel; the order has (\d+)/, m => `この配送方法は${m[1]}点までです（いま${m[2]}点）。ほかの配送方法をえらんでください。`],
+    [/an order takes at most (\d+) items; got (\d+)/, m => `一度に注文できるのは${m[1]}点（${m[1]}種類）までです（いま${m[2]}）。`],
+    [/shipping_method must be one of/, () => '配送方法をえらび直してください。'],
+    [/^shipping_address is required/, () => 'お届け先を入力してください。'],
+    [/^(shipping_address\.)?\w+ is at most (\d+) characters; got (\d+)/, m => `${m[2]}文字以内で入れてください（いま${m[3]}文字）。`],
     [/is (\d+) characters; the limit is (\d+) \((\d+) too many\)/, m => `${m[2]}文字までです（いま${m[1]}文字、${m[3]}文字オーバー）。`],
     [/is at most (\d+) characters/, m => `${m[1]}文字以内で入力してください。`],
     [/contains a control character/, () => '使えない記号（制御文字）が入っています。'],
@@ -65,6 +74,38 @@
     return { text: w, detail: '' };
   }
 
+  // yen writes an amount as a price tag: ￥1,980.
+  function yen(n) {
+    return '￥' + Number(n || 0).toLocaleString('ja-JP');
+  }
+
+  // jst writes a moment in Japan time as a deadline reads: 2026年12月13日（日）23:59.
+  const jstFmt = new Intl.DateTimeFormat('ja-JP', { timeZone: 'Asia/Tokyo', year: 'numeric', month: 'numeric', day: 'numeric', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  function jst(iso) {
+    const d = new Date(iso);
+    if (isNaN(d)) return '';
+    const p = {};
+    for (const part of jstFmt.formatToParts(d)) p[part.type] = part.value;
+    return `${p.year}年${+p.month}月${+p.day}日（${p.weekday}）${p.hour}:${p.minute}`;
+  }
+
+  // newKey returns a fresh idempotency key.
+  function newKey() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(b, x => x.toString(16).padStart(2, '0')).join('');
+  }
+
+  // Order tokens are kept in this tab's sessionStorage, keyed by order id,
+  // so the order page can follow an order when it is opened without the
+  // token in its fragment: the payment page's return address carries none.
+  function saveToken(id, token) {
+    try { sessionStorage.setItem('oshigoods.order.' + id, token); } catch (e) { /* private mode */ }
+  }
+  function loadToken(id) {
+    try { return sessionStorage.getItem('oshigoods.order.' + id) || ''; } catch (e) { return ''; }
+  }
+
   // apiField maps an API error field to the page's field name:
   // "items[0].fields.message" and "fields.message" → "message",
   // "items[0].quantity" → "quantity", "customer.email" stays.
@@ -121,5 +162,5 @@
     return e;
   }
 
-  window.oshi = { ja, jaWarning, apiField, call, date, el };
+  window.oshi = { ja, jaWarning, apiField, call, date, el, yen, jst, newKey, saveToken, loadToken };
 })();

@@ -1,20 +1,32 @@
 'use strict';
 // The order page: follows the order's status by polling GET /v1/orders/{id}
 // with the order token from the URL fragment (#t=…), which browsers never
-// send to a server, and shows the finished goods when they are ready.
+// send to a server — or, back from the payment page, whose return address
+// has no fragment, from this tab's sessionStorage —, shows how to pay
+// while payment is pending, and the finished goods when they are ready.
 (function () {
-  const { ja, jaWarning, call, date, el } = window.oshi;
+  const { ja, jaWarning, call, date, el, yen, jst, saveToken, loadToken } = window.oshi;
   const root = document.getElementById('order');
   if (!root) return;
   const id = root.dataset.order;
   const poll = +root.dataset.poll || 2000;
   const titles = JSON.parse(root.dataset.titles || '{}');
-  const token = new URLSearchParams(location.hash.slice(1)).get('t') || '';
+  const methods = JSON.parse(root.dataset.methods || '{}');
+  const fromPayment = new URLSearchParams(location.search).get('paid') === '1';
+  let token = new URLSearchParams(location.hash.slice(1)).get('t') || '';
+  if (token) {
+    saveToken(id, token);
+  } else if ((token = loadToken(id))) {
+    // Put the key back in the address, so a bookmark keeps working
+    // (the notice below says it is there).
+    history.replaceState(null, '', location.pathname + '#t=' + encodeURIComponent(token));
+  }
   const problem = document.getElementById('order-problem');
   const summary = document.getElementById('order-summary');
   const auth = { Authorization: 'Bearer ' + token };
 
   const statusText = {
+    awaiting_payment: ['お支払い待ち', 'お支払いをお待ちしています。お支払いの確認後に制作を始めます。'],
     received: ['受付', 'ご注文を受けつけました。'],
     queued: ['制作待ち', 'ご注文を受けつけました。順番に制作します。'],
     rendering: ['制作中', 'ただいま制作中です。もう少しお待ちください。'],
@@ -23,7 +35,7 @@
     failed: ['制作できませんでした', '申し訳ありません。制作できませんでした。'],
     cancelled: ['キャンセル', 'このご注文はキャンセルされました。'],
   };
-  const steps = ['received', 'queued', 'rendering', 'ready'];
+  const steps = ['received', 'awaiting_payment', 'queued', 'rendering', 'ready'];
   const shown = {}; // item id → files already shown
 
   function fail(text) {
@@ -46,7 +58,11 @@
     }
     problem.hidden = true;
     draw(o);
-    if (!['ready', 'printed', 'failed', 'cancelled'].includes(o.status)) setTimeout(refresh, poll);
+    if (!['ready', 'printed', 'failed', 'cancelled'].includes(o.status)) {
+      // A transfer takes hours or days: no need to ask every few seconds.
+      const slow = o.payment && o.payment.mode === 'bank_transfer' && o.payment.status === 'pending';
+      setTimeout(refresh, slow ? Math.max(poll, 10000) : poll);
+    }
   }
 
   // Erasure: once the order is no longer being made, the fan may erase
@@ -90,7 +106,11 @@
     lead.textContent = o.status === 'ready' || o.status === 'printed'
       ? 'おまたせしました！ グッズが完成しました ♡'
       : 'ご注文ありがとうございます ♡ このページは自動で更新されます。';
-    const at = Math.max(steps.indexOf(o.status), o.status === 'printed' ? steps.length - 1 : -1);
+    const pay = o.payment || { mode: 'none', status: 'not_required' };
+    const payStep = steps.indexOf('awaiting_payment');
+    document.querySelector('#steps li[data-step=awaiting_payment]').hidden = pay.mode === 'none' || !pay.mode;
+    let at = Math.max(steps.indexOf(o.status), o.status === 'printed' ? steps.length - 1 : -1);
+    if (pay.status === 'paid' && at >= 0 && at <= payStep) at = payStep + 1;
     document.querySelectorAll('#steps li').forEach((li, i) => {
       li.classList.toggle('done', i < at || (i === at && at === steps.length - 1));
       li.classList.toggle('current', i === at);
@@ -98,6 +118,9 @@
     });
     const st = document.getElementById('order-status');
     st.textContent = (statusText[o.status] || [o.status, ''])[1];
+    if (o.status === 'cancelled' && pay.status === 'expired') st.textContent = 'お支払いの期限を過ぎたため、このご注文はキャンセルになりました。';
+    drawPayment(o, pay);
+    drawMoney(o);
     st.dataset.status = o.status;
     root.dataset.status = o.status;
     const items = document.getElementById('items');
@@ -112,7 +135,8 @@
       }
       box.dataset.status = it.status;
       const label = (statusText[it.status] || [it.status])[0];
-      const qty = it.kind === 'voice' ? '' : `・${it.quantity}枚`;
+      const price = it.unit_price ? `・${yen(it.unit_price.amount)}` : '';
+      const qty = it.kind === 'voice' ? price : `${price} × ${it.quantity}枚`;
       box.querySelector('.item-status').replaceChildren(el('span', { class: `pill st-${it.status}` }, label), qty);
       if (it.status === 'failed') {
         box.querySelector('.goods').replaceChildren(el('p', { class: 'bad' }, 'この商品は制作できませんでした。お手数ですが、内容を変えてもう一度ご注文ください。',
@@ -151,6 +175,106 @@
       const t = jaWarning(w);
       return el('li', {}, t.text, t.detail && el('small', { class: 'detail', lang: 'en' }, t.detail));
     })));
+  }
+
+  // ---- payment -------------------------------------------------------------
+  const payLabels = { pending: 'お支払い待ち', paid: 'お支払い済み', expired: '期限切れ', cancelled: 'キャンセル' };
+  function drawPayment(o, pay) {
+    const box = document.getElementById('payment');
+    box.hidden = !pay.mode || pay.mode === 'none';
+    root.dataset.payment = pay.status || '';
+    if (box.hidden) return;
+    const pill = document.getElementById('payment-status');
+    pill.textContent = payLabels[pay.status] || pay.status;
+    pill.className = `pill pay-${pay.status}`;
+    const lead = document.getElementById('payment-lead');
+    const bank = document.getElementById('bank');
+    const card = document.getElementById('card-pay');
+    bank.hidden = true;
+    card.hidden = true;
+    switch (pay.status) {
+      case 'pending':
+        if (pay.mode === 'bank_transfer') {
+          lead.textContent = '下の口座に、期限までにお振り込みください。';
+          if (pay.bank) {
+            const b = pay.bank;
+            for (const [k, v] of [['bank', b.bank], ['branch', b.branch], ['type', b.account_type], ['number', b.number], ['holder', b.holder]]) {
+              document.getElementById('bank-' + k).textContent = v || '';
+            }
+            document.getElementById('bank-amount').textContent = yen(pay.amount);
+            document.getElementById('bank-due').textContent = pay.due_at ? `${jst(pay.due_at)}まで` : '';
+            bank.hidden = false;
+          }
+        } else if (pay.mode === 'stripe') {
+          lead.textContent = fromPayment
+            ? 'お支払いの完了を確認しています。このままお待ちください（自動で更新されます）。'
+            : '「お支払いへ進む」から、お支払いページでお支払いください。';
+          document.getElementById('card-due').textContent = pay.due_at ? `お支払い期限：${jst(pay.due_at)}まで` : '';
+          card.hidden = false;
+        }
+        break;
+      case 'paid':
+        lead.textContent = `お支払いを確認しました${pay.paid_at ? `（${date(pay.paid_at)}）` : ''}。ありがとうございます！`;
+        break;
+      case 'expired':
+        lead.textContent = 'お支払いの期限を過ぎたため、このご注文はキャンセルになりました。';
+        break;
+      case 'cancelled':
+        lead.textContent = 'お支払いの前に、このご注文はキャンセルされました。';
+        break;
+      default:
+        lead.textContent = '';
+    }
+  }
+  const payButton = document.getElementById('pay-button');
+  const payProblem = document.getElementById('pay-problem');
+  payButton.addEventListener('click', async () => {
+    payButton.disabled = true;
+    payProblem.hidden = true;
+    try {
+      const c = await (await call('POST', `/v1/orders/${encodeURIComponent(id)}/checkout`, { headers: auth })).json();
+      saveToken(id, token);
+      location.assign(c.checkout_url);
+    } catch (err) {
+      payProblem.textContent = err.status === 409
+        ? 'このご注文は、いまはお支払いできません（期限切れ、またはお支払い済み）。ページを再読み込みしてください。'
+        : ja(err).text;
+      payProblem.hidden = false;
+      payButton.disabled = false;
+    }
+  });
+
+  // drawMoney shows the totals and, to the holder of the token, where the
+  // goods go.
+  function drawMoney(o) {
+    const t = o.totals;
+    const money = document.getElementById('order-money');
+    money.hidden = !t || !t.total;
+    if (!money.hidden) {
+      const physical = o.items.some(it => it.kind !== 'voice');
+      document.getElementById('o-items').textContent = yen(t.items);
+      document.getElementById('o-method').textContent = methods[o.shipping_method] ? `（${methods[o.shipping_method]}）` : '';
+      document.getElementById('o-shipping').textContent = !physical ? 'なし（ダウンロード）' : t.shipping === 0 ? '送料無料' : yen(t.shipping);
+      document.getElementById('o-total').textContent = yen(t.total);
+      document.getElementById('o-tax').textContent = yen(t.tax);
+    }
+    const a = o.shipping_address;
+    const ship = document.getElementById('ship-to');
+    ship.hidden = !a;
+    if (a) {
+      document.getElementById('ship-address').replaceChildren(
+        `〒${a.postal_code}`, el('br'),
+        `${a.prefecture}${a.city}${a.line1}`, el('br'),
+        ...(a.line2 ? [a.line2, el('br')] : []),
+        `${a.name} さま`, el('br'),
+        `電話 ${tel(a.phone)}`);
+    }
+  }
+
+  // tel writes a mobile number as it is read aloud: 090-1234-5678; other
+  // numbers (whose area codes vary in length) as stored.
+  function tel(p) {
+    return /^0[789]0\d{8}$/.test(p) ? `${p.slice(0, 3)}-${p.slice(3, 7)}-${p.slice(7)}` : p;
   }
 
   async function fileURL(o, it, f) {

@@ -1,8 +1,10 @@
 'use strict';
 // The product page: personalise a template with a live preview (rendered by
-// the server through POST /v1/previews), upload a photo, and order.
+// the server through POST /v1/previews), upload a photo, and put the item
+// in the cart (cart.js) with a small picture of its preview.
 (function () {
   const { ja, jaWarning, apiField, call, el } = window.oshi;
+  const cart = window.oshiCart;
   const form = document.getElementById('order-form');
   if (!form) return;
   const template = form.dataset.template;
@@ -13,13 +15,7 @@
   const audio = document.getElementById('preview-audio');
   const warningsList = document.getElementById('preview-warnings');
   const formError = document.getElementById('err-form');
-  let idempotencyKey = newKey();
-
-  function newKey() {
-    if (crypto.randomUUID) return crypto.randomUUID();
-    const b = crypto.getRandomValues(new Uint8Array(16));
-    return Array.from(b, x => x.toString(16).padStart(2, '0')).join('');
-  }
+  const added = document.getElementById('added');
 
   // ---- field errors ----------------------------------------------------
   function errorBox(name) { return document.getElementById('err-' + name); }
@@ -233,6 +229,10 @@
 
   // ---- live preview ----------------------------------------------------
   let timer = 0, inflight = null, seq = 0, objectURL = '';
+  // last is the latest finished preview: the values it was made of,
+  // whether the server accepted them, and its picture.
+  let last = { key: '', ok: false, blob: null };
+  let running = null; // the promise of the preview being made
   function schedulePreview(delay) {
     form.dataset.preview = 'pending';
     clearTimeout(timer);
@@ -243,14 +243,20 @@
     status.hidden = !text;
     document.getElementById('preview').classList.toggle('busy', !!busy);
   }
-  async function preview() {
+  function preview() {
+    running = makePreview();
+    return running;
+  }
+  async function makePreview() {
     const values = fields();
+    const key = JSON.stringify(values);
     const missing = Array.from(personalise.querySelectorAll('[data-type=image]')).filter(f => !values[f.dataset.field]);
     if (missing.length) {
       if (inflight) inflight.abort();
       img.hidden = true;
       setStatus('写真をえらぶと、ここに仕上がりが表示されます。');
       form.dataset.preview = 'idle';
+      last = { key, ok: false, blob: null };
       return;
     }
     if (inflight) inflight.abort();
@@ -274,6 +280,7 @@
       }
       setStatus('');
       showWarnings(resp.headers.get('X-Oshigoods-Warning'));
+      last = { key, ok: true, blob };
       form.dataset.preview = 'idle';
     } catch (err) {
       if (err && err.name === 'AbortError') return;
@@ -281,6 +288,7 @@
       clearErrors(personalise);
       const name = showAPIError(err);
       setStatus(name && errorBox(name) ? '入力を直すと、プレビューが更新されます。' : 'プレビューを作れませんでした。');
+      last = { key, ok: false, blob: null };
       form.dataset.preview = 'idle';
     } finally {
       if (inflight === ctl) inflight = null;
@@ -303,41 +311,78 @@
     if (e.target.type === 'radio' || e.target.type === 'number') schedulePreview(0);
   });
 
-  // ---- order -----------------------------------------------------------
+  // ---- cart -----------------------------------------------------------
+  // Adding checks the item as the server will: the preview of exactly
+  // these values must have been accepted (it is made again if it is stale
+  // or failed, so its errors show beside their fields).
   form.addEventListener('submit', async e => {
     e.preventDefault();
+    added.hidden = true;
     clearErrors(form);
-    const name = form.querySelector('#c-name').value.trim();
-    const email = form.querySelector('#c-email').value.trim();
-    let missing = false;
-    if (!name) { showError('customer.name', { code: 'unprocessable', message: 'is required' }); missing = true; }
-    if (!email) { showError('customer.email', { code: 'unprocessable', message: 'is required' }); missing = true; }
     const values = fields();
+    let missing = false;
     const imageField = personalise.querySelector('[data-type=image]');
     if (imageField && !values[imageField.dataset.field]) { showError(imageField.dataset.field, { code: 'unprocessable', message: 'photo is required' }); missing = true; }
-    if (missing) { focusFirstError(); return; }
     const q = form.querySelector('#f-quantity');
-    const body = {
-      customer: { name, email },
-      items: [{ template, quantity: q ? parseInt(q.value, 10) || 0 : 1, fields: values }],
-    };
+    const max = +form.dataset.maxQuantity || 100;
+    const quantity = q ? parseInt(q.value, 10) : 1;
+    if (q && !(quantity >= 1 && quantity <= max)) { showError('quantity', { code: 'unprocessable', message: `must be between 1 and ${max}` }); missing = true; }
+    if (missing) { focusFirstError(); return; }
     const button = document.getElementById('submit');
     button.disabled = true;
     button.classList.add('busy');
     try {
-      const resp = await call('POST', '/v1/orders', { body, headers: { 'Idempotency-Key': idempotencyKey } });
-      const o = await resp.json();
-      idempotencyKey = newKey();
-      // The token goes in the fragment: browsers never send it to a server.
-      location.assign(`/orders/${encodeURIComponent(o.id)}#t=${encodeURIComponent(o.token)}`);
-    } catch (err) {
-      showAPIError(err);
-      focusFirstError();
+      const key = JSON.stringify(values);
+      if (running) await running;
+      if (last.key !== key || !last.ok) {
+        clearTimeout(timer);
+        await preview();
+      }
+      if (last.key !== key || !last.ok) { focusFirstError(); return; }
+      const thumb = kind === 'voice' ? '' : await thumbnail(last.blob);
+      const r = cart.add({ template, fields: values, quantity }, +form.dataset.maxItems || cart.MAX_LINES);
+      if (r !== 'ok') {
+        showFormError({ code: 'invalid', message: '' });
+        formError.replaceChildren(el('span', {}, r === 'full'
+          ? `一度に注文できるのは${+form.dataset.maxItems || cart.MAX_LINES}点までです。先にカートのご注文を済ませてください。`
+          : 'このブラウザではカートを保存できません（プライベートブラウズや保存の制限をご確認ください）。'));
+        formError.scrollIntoView({ block: 'center' });
+        return;
+      }
+      // The picture is added after the line: a cart without pictures
+      // still works (the cart page makes them again).
+      if (thumb) {
+        const lines = cart.load();
+        const mine = lines[lines.length - 1];
+        if (mine) cart.update(mine.id, { thumb });
+      }
+      added.hidden = false;
+      added.focus();
     } finally {
       button.disabled = false;
       button.classList.remove('busy');
     }
   });
+
+  // thumbnail returns a small JPEG of a preview as a data: URL, or '' when
+  // the browser cannot make one.
+  async function thumbnail(blob) {
+    if (!blob) return '';
+    try {
+      const bmp = await createImageBitmap(blob);
+      const scale = Math.min(1, 320 / Math.max(bmp.width, bmp.height));
+      const c = document.createElement('canvas');
+      c.width = Math.max(1, Math.round(bmp.width * scale));
+      c.height = Math.max(1, Math.round(bmp.height * scale));
+      const g = c.getContext('2d');
+      g.fillStyle = '#fff';
+      g.fillRect(0, 0, c.width, c.height);
+      g.drawImage(bmp, 0, 0, c.width, c.height);
+      return c.toDataURL('image/jpeg', 0.82);
+    } catch (e) {
+      return '';
+    }
+  }
   function focusFirstError() {
     const box = form.querySelector('.error:not([hidden]), .form-error:not([hidden])');
     if (!box) return;
@@ -346,7 +391,6 @@
     box.scrollIntoView({ block: 'center' });
     if (input) input.focus({ preventScroll: true });
   }
-  window.addEventListener('pageshow', e => { if (e.persisted) idempotencyKey = newKey(); });
 
   schedulePreview(0);
 })();
