@@ -21,8 +21,8 @@ import (
 	"oshigoods/orders"
 	"oshigoods/render"
 	"oshigoods/s3store"
-	"oshigoods/stripepay"
 	"oshigoods/storefront"
+	"oshigoods/stripepay"
 	"oshigoods/worker"
 )
 
