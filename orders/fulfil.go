@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"oshigoods"
 )
@@ -132,4 +133,38 @@ func (s *Service) IssueDownloads(ctx context.Context, o *Order) (*Order, error) 
 		return o, nil
 	}
 	return s.Store.Order(ctx, o.ID)
+}
+
+// TimelineStep is one step an order took, for the fan's order page:
+// "received", "paid", "ready", "printed", "shipped" or "delivered", and
+// when.
+type TimelineStep struct {
+	Step string    `json:"step"`
+	At   time.Time `json:"at"`
+}
+
+// Timeline returns the steps o has taken, in order: received when it was
+// stored, paid when its payment was confirmed, and the first time it
+// became ready, printed, shipped or delivered (its events).
+func (s *Service) Timeline(ctx context.Context, o *Order) ([]TimelineStep, error) {
+	steps := []TimelineStep{{Step: "received", At: o.CreatedAt}}
+	if !o.Payment.PaidAt.IsZero() {
+		steps = append(steps, TimelineStep{Step: "paid", At: o.Payment.PaidAt})
+	}
+	events, err := s.Store.Events(ctx, o.ID)
+	if err != nil {
+		return nil, fmt.Errorf("load events: %w", err)
+	}
+	seen := map[string]bool{}
+	for _, e := range events {
+		step := strings.TrimPrefix(e.Type, "order.")
+		switch e.Type {
+		case EventOrderReady, EventOrderPrinted, EventOrderShipped, EventOrderDelivered:
+			if !seen[step] {
+				seen[step] = true
+				steps = append(steps, TimelineStep{Step: step, At: e.CreatedAt})
+			}
+		}
+	}
+	return steps, nil
 }

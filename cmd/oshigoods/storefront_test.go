@@ -437,6 +437,30 @@ func TestStorefront(t *testing.T) {
 			t.Fatalf("order page warnings %q, want ご注意 with the 233 dpi warning", got)
 		}
 		f.shoot("8-order")
+		if got := f.eval(`Array.from(document.querySelectorAll('#steps li:not([hidden])')).map(li => li.querySelector('.step-name').textContent + (li.classList.contains('done') ? '✓' : '') + (li.classList.contains('current') ? '←' : '')).join(' ')`); got != "受付✓ 制作✓ 印刷← 発送" {
+			t.Fatalf("steps %q, want 受付✓ 制作✓ 印刷← 発送", got)
+		}
+
+		// A print shop prints and ships it; the page shows the carrier,
+		// the number and the carrier's tracking page, and every step done
+		// with its date.
+		key := createShopKey(t, env)
+		id := f.eval(`document.getElementById('order').dataset.order`)
+		if code := call(t, "POST", srv.base+"/v1/shop/orders/"+id+"/printed", key, nil, nil, nil); code != 200 {
+			t.Fatalf("printed: %d", code)
+		}
+		var e apiError
+		if code := call(t, "POST", srv.base+"/v1/shop/orders/"+id+"/shipped", key, nil, map[string]string{"carrier": "yamato", "tracking_number": "1234-5678-9012"}, &e); code != 200 {
+			t.Fatalf("shipped: %d %+v", code, e)
+		}
+		f.waitFor("shipped", `document.getElementById('order').dataset.status === 'shipped' && !document.getElementById('shipment').hidden`, 30*time.Second)
+		if got := f.eval(`document.getElementById('shipment').innerText`); !strings.Contains(got, "ヤマト運輸") || !strings.Contains(got, "1234-5678-9012") && !strings.Contains(got, "123456789012") {
+			t.Fatalf("shipment %q, want the carrier and the number", got)
+		}
+		if got := f.eval(`Array.from(document.querySelectorAll('#steps li:not([hidden])')).filter(li => li.classList.contains('done') && li.querySelector('.step-at').textContent).length`); got != "4" {
+			t.Fatalf("%s steps done with a date, want 4", got)
+		}
+		f.shoot("8b-order-shipped")
 	}
 
 	// The fan erases the order's personal data, confirming the dialog; then
@@ -568,7 +592,10 @@ func TestStorefrontBankTransfer(t *testing.T) {
 	if code := call(t, "POST", base+"/v1/admin/orders/"+id+"/mark-paid", adminKey, nil, map[string]string{"reference": "12/06 ヤマダハナコ"}, nil); code != 200 {
 		t.Fatalf("mark-paid: %d", code)
 	}
-	f.waitFor("ready", `document.getElementById('order').dataset.status === 'ready' && document.getElementById('payment-status').textContent === 'お支払い済み' && document.getElementById('bank').hidden`, 120*time.Second)
+	f.waitFor("delivered", `document.getElementById('order').dataset.status === 'delivered' && document.getElementById('payment-status').textContent === 'お支払い済み' && document.getElementById('bank').hidden`, 120*time.Second)
+	if got := f.eval(`Array.from(document.querySelectorAll('#steps li:not([hidden])')).map(li => li.querySelector('.step-name').textContent + (li.classList.contains('done') ? '✓' : '')).join(' ')`); got != "受付✓ お支払い✓ 制作✓ お届け✓" {
+		t.Fatalf("steps %q, want 受付✓ お支払い✓ 制作✓ お届け✓", got)
+	}
 	f.waitFor("the clip to play and download", `(() => { const a = document.querySelector('.goods audio'); const d = document.querySelector('.goods a[download]'); return a && a.readyState >= 1 && a.duration > 0 && d && d.href.startsWith('blob:'); })()`, 30*time.Second)
 	if got := f.eval(`document.querySelector('.goods a[download]').getAttribute('download')`); got != "alarm.wav" {
 		t.Fatalf("download named %q", got)
@@ -577,7 +604,7 @@ func TestStorefrontBankTransfer(t *testing.T) {
 
 	// Back from a payment page: no token in the address, the tab has it.
 	f.do("open the return address", 20*time.Second, chromedp.Navigate(base+"/orders/"+id+"?paid=1"))
-	f.waitFor("the order without a token in the address", `document.getElementById('order').dataset.status === 'ready' && location.hash.startsWith('#t=otk_') && document.getElementById('order-problem').hidden`, 20*time.Second)
+	f.waitFor("the order without a token in the address", `document.getElementById('order').dataset.status === 'delivered' && location.hash.startsWith('#t=otk_') && document.getElementById('order-problem').hidden`, 20*time.Second)
 
 	f.checkConsole()
 	if strings.Contains(srv.logs.String(), "otk_") {

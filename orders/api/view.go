@@ -22,9 +22,12 @@ type orderView struct {
 	Payment         paymentView             `json:"payment"`
 	// Shipment is the carrier, tracking number and tracking page once the
 	// printed goods shipped.
-	Shipment  *orders.ShipmentView `json:"shipment,omitempty"`
-	CreatedAt time.Time            `json:"created_at"`
-	UpdatedAt time.Time            `json:"updated_at"`
+	Shipment *orders.ShipmentView `json:"shipment,omitempty"`
+	// Timeline is the steps the order took with their times, for the
+	// fan's page.
+	Timeline  []orders.TimelineStep `json:"timeline"`
+	CreatedAt time.Time             `json:"created_at"`
+	UpdatedAt time.Time             `json:"updated_at"`
 	// ErasedAt is when the order's personal data was erased; absent if
 	// it was not.
 	ErasedAt *time.Time `json:"erased_at,omitempty"`
@@ -73,6 +76,11 @@ func (s *Server) viewOrder(ctx context.Context, o *orders.Order) (orderView, err
 	if !o.ErasedAt.IsZero() {
 		v.ErasedAt = &o.ErasedAt
 	}
+	tl, err := s.svc.Timeline(ctx, o)
+	if err != nil {
+		return v, err
+	}
+	v.Timeline = tl
 	for _, it := range o.Items {
 		iv := itemView{ID: it.ID, Template: it.Template, Kind: it.Kind, Quantity: it.Quantity, UnitPrice: orders.JPY(it.UnitPrice), Fields: it.Fields, Status: it.Status, Error: it.Error, Warnings: it.Warnings, Preflight: it.Preflight}
 		for _, f := range it.Files {

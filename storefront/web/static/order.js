@@ -31,11 +31,32 @@
     queued: ['制作待ち', 'ご注文を受けつけました。順番に制作します。'],
     rendering: ['制作中', 'ただいま制作中です。もう少しお待ちください。'],
     ready: ['完成', '完成しました！'],
-    printed: ['印刷済み', '印刷が終わりました。お届けまでお待ちください。'],
+    printed: ['印刷済み', '印刷が終わりました。発送までもうしばらくお待ちください。'],
+    shipped: ['発送済み', '発送しました！ お届けまでもうしばらくお待ちください。'],
+    delivered: ['お届け済み', 'できあがりました！ 下のボタンからダウンロードできます。'],
     failed: ['制作できませんでした', '申し訳ありません。制作できませんでした。'],
     cancelled: ['キャンセル', 'このご注文はキャンセルされました。'],
   };
-  const steps = ['received', 'awaiting_payment', 'queued', 'rendering', 'ready'];
+  // The steps shown: printed goods are printed and shipped, downloads
+  // delivered (stepOf maps a status to the step it waits at, or ends at).
+  const finished = ['shipped', 'delivered', 'failed', 'cancelled'];
+  const done = ['ready', 'printed', 'shipped', 'delivered'];
+  function stepsOf(o) {
+    const physical = o.items.some(it => it.kind !== 'voice' && it.status !== 'cancelled');
+    return ['received', 'awaiting_payment', 'making'].concat(physical ? ['printed', 'shipped'] : ['delivered']);
+  }
+  function stepOf(status, physical) {
+    switch (status) {
+      case 'awaiting_payment': return 'awaiting_payment';
+      case 'received': case 'queued': case 'rendering': return 'making';
+      case 'ready': return physical ? 'printed' : 'delivered';
+      case 'printed': case 'shipped': return 'shipped';
+      case 'delivered': return 'delivered';
+    }
+    return '';
+  }
+  // timelineStep is the step each timeline entry dates.
+  const timelineStep = { received: 'received', paid: 'awaiting_payment', ready: 'making', printed: 'printed', shipped: 'shipped', delivered: 'delivered' };
   const shown = {}; // item id → files already shown
 
   function fail(text) {
@@ -58,9 +79,11 @@
     }
     problem.hidden = true;
     draw(o);
-    if (!['ready', 'printed', 'failed', 'cancelled'].includes(o.status)) {
-      // A transfer takes hours or days: no need to ask every few seconds.
-      const slow = o.payment && o.payment.mode === 'bank_transfer' && o.payment.status === 'pending';
+    if (!finished.includes(o.status)) {
+      // A transfer takes hours or days, and a print shop prints and
+      // ships in days: no need to ask every few seconds then.
+      const slow = (o.payment && o.payment.mode === 'bank_transfer' && o.payment.status === 'pending') ||
+        o.status === 'ready' || o.status === 'printed';
       setTimeout(refresh, slow ? Math.max(poll, 10000) : poll);
     }
   }
@@ -103,19 +126,27 @@
     document.getElementById('order-date').textContent = date(o.created_at);
     document.getElementById('order-customer').textContent = o.erased_at ? '（削除済み）' : `${o.customer.name} さま`;
     const lead = document.getElementById('order-lead');
-    lead.textContent = o.status === 'ready' || o.status === 'printed'
+    lead.textContent = done.includes(o.status)
       ? 'おまたせしました！ グッズが完成しました ♡'
       : 'ご注文ありがとうございます ♡ このページは自動で更新されます。';
     const pay = o.payment || { mode: 'none', status: 'not_required' };
-    const payStep = steps.indexOf('awaiting_payment');
-    document.querySelector('#steps li[data-step=awaiting_payment]').hidden = pay.mode === 'none' || !pay.mode;
-    let at = Math.max(steps.indexOf(o.status), o.status === 'printed' ? steps.length - 1 : -1);
-    if (pay.status === 'paid' && at >= 0 && at <= payStep) at = payStep + 1;
-    document.querySelectorAll('#steps li').forEach((li, i) => {
-      li.classList.toggle('done', i < at || (i === at && at === steps.length - 1));
-      li.classList.toggle('current', i === at);
-      if (i === at) li.setAttribute('aria-current', 'step'); else li.removeAttribute('aria-current');
+    const steps = stepsOf(o);
+    const physical = steps.includes('shipped');
+    let at = steps.indexOf(stepOf(o.status, physical));
+    if (pay.status === 'paid' && at >= 0 && at <= steps.indexOf('awaiting_payment')) at = steps.indexOf('making');
+    const final = o.status === 'shipped' || o.status === 'delivered';
+    const when = {};
+    for (const t of o.timeline || []) when[timelineStep[t.step]] = t.at;
+    document.querySelectorAll('#steps li').forEach(li => {
+      const step = li.dataset.step;
+      const i = steps.indexOf(step);
+      li.hidden = i < 0 || (step === 'awaiting_payment' && (pay.mode === 'none' || !pay.mode));
+      li.classList.toggle('done', i >= 0 && (i < at || (i === at && final)));
+      li.classList.toggle('current', i >= 0 && i === at && !final);
+      if (i === at && !final) li.setAttribute('aria-current', 'step'); else li.removeAttribute('aria-current');
+      li.querySelector('.step-at').textContent = when[step] && (i < at || final) ? date(when[step]) : '';
     });
+    drawShipment(o);
     const st = document.getElementById('order-status');
     st.textContent = (statusText[o.status] || [o.status, ''])[1];
     if (o.status === 'cancelled' && pay.status === 'expired') st.textContent = 'お支払いの期限を過ぎたため、このご注文はキャンセルになりました。';
@@ -148,12 +179,26 @@
         if (note) note.remove();
         continue;
       }
-      if ((it.status === 'ready' || it.status === 'printed') && !shown[it.id]) {
+      if (done.includes(it.status) && !shown[it.id]) {
         shown[it.id] = true;
         showWarnings(it, box);
         showGoods(o, it, box.querySelector('.goods'));
       }
     }
+  }
+
+  // drawShipment shows the carrier, the tracking number and a link to the
+  // carrier's tracking page once the printed goods shipped.
+  function drawShipment(o) {
+    const sh = o.shipment;
+    document.getElementById('shipment').hidden = !sh;
+    if (!sh) return;
+    document.getElementById('shipment-carrier').textContent = sh.carrier_name || sh.carrier;
+    document.getElementById('shipment-number').textContent = sh.tracking_number;
+    document.getElementById('shipment-date').textContent = date(sh.shipped_at);
+    const link = document.getElementById('shipment-link');
+    link.hidden = !sh.tracking_url;
+    if (sh.tracking_url && /^https:\/\//.test(sh.tracking_url)) link.href = sh.tracking_url;
   }
 
   // showWarnings puts a ready item's warnings beside it under 「ご注意」: what
