@@ -52,11 +52,10 @@ func WithPrices() SlipOption { return func(o *slipOptions) { o.prices = true } }
 
 // Slip wording.
 const (
-	slipTitle    = "納品書"
-	slipIntro    = "下記のとおり納品いたします。ご確認くださいませ。"
-	slipThanks   = "このたびはご注文いただき、誠にありがとうございました。"
-	slipNoImage  = "画像なし"
-	slipQRModule = 0.75 // mm on A4: a version 2 code is about 19 mm wide
+	slipTitle   = "納品書"
+	slipIntro   = "下記のとおり納品いたします。ご確認くださいませ。"
+	slipThanks  = "このたびはご注文いただき、誠にありがとうございました。"
+	slipNoImage = "画像なし"
 )
 
 // PackingSlips returns a PDF of one 納品書 page per parcel, in order, on
@@ -110,16 +109,7 @@ func PackingSlips(ctx context.Context, shop Shop, parcels []Parcel, size PageSiz
 		return nil, err
 	}
 
-	doc := gofpdf.NewCustom(&gofpdf.InitType{UnitStr: "mm", Size: gofpdf.SizeType{Wd: pw, Ht: ph}})
-	doc.SetCompression(true)
-	doc.SetCreator("oshigoods fulfil", true)
-	doc.SetProducer("oshigoods", false)
-	doc.SetTitle(slipTitle, true)
-	doc.SetCreationDate(printpdf.CreationTime)
-	doc.SetModificationDate(printpdf.CreationTime)
-	doc.SetCatalogSort(true)
-	doc.SetAutoPageBreak(false, 0)
-	doc.SetMargins(0, 0, 0)
+	doc := printpdf.NewDocument(pw, ph, "oshigoods fulfil", slipTitle)
 	doc.AddUTF8FontFromBytes(slipFamily, "", slipFontData)
 	if err := doc.Error(); err != nil {
 		return nil, fmt.Errorf("add slip font: %w", err)
@@ -475,22 +465,7 @@ func (d *slip) qr(s string, x, y, side float64) {
 		d.doc.SetError(fmt.Errorf("encode QR code of %q: %w", s, err))
 		return
 	}
-	mod := side / float64(c.Size)
-	d.doc.SetFillColor(0, 0, 0)
-	for row := 0; row < c.Size; row++ {
-		for col := 0; col < c.Size; {
-			if !c.Black(col, row) {
-				col++
-				continue
-			}
-			run := 1
-			for c.Black(col+run, row) {
-				run++
-			}
-			d.doc.Rect(x+float64(col)*mod, y+float64(row)*mod, float64(run)*mod, mod, "F")
-			col += run
-		}
-	}
+	printpdf.QRCode(d.doc, c, x, y, side/float64(c.Size))
 }
 
 // tableCols are the x of the left edges of the thumbnail, title,

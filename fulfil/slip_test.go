@@ -5,7 +5,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"image/png"
 	"math"
 	"os"
 	"os/exec"
@@ -132,7 +131,7 @@ func TestPackingSlips(t *testing.T) {
 					t.Errorf("page %d: QR code reads %q, want the order id %q", i+1, got, p.OrderID)
 				}
 			}
-			golden(t, file, filepath.Join("testdata", tc.golden))
+			pdfxtest.GoldenPage(t, file, 1, 50, filepath.Join("testdata", tc.golden), *update)
 		})
 	}
 }
@@ -266,51 +265,4 @@ func TestPackingSlipsRefuses(t *testing.T) {
 			}
 		})
 	}
-}
-
-// golden renders the first page at 50 dpi and compares it with the PNG in
-// testdata within a tolerance (or rewrites it with -update).
-func golden(t *testing.T, pdfFile, want string) {
-	t.Helper()
-	prefix := filepath.Join(t.TempDir(), "page")
-	run(t, "pdftoppm", "-r", "50", "-f", "1", "-l", "1", "-png", "-singlefile", pdfFile, prefix)
-	got, err := os.ReadFile(prefix + ".png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if *update {
-		if err := os.WriteFile(want, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	wb, err := os.ReadFile(want)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	a, _ := png.Decode(bytes.NewReader(got))
-	b, _ := png.Decode(bytes.NewReader(wb))
-	if a == nil || b == nil || a.Bounds() != b.Bounds() {
-		t.Fatalf("page PNG differs in size from %s", want)
-	}
-	var diff, n float64
-	for y := a.Bounds().Min.Y; y < a.Bounds().Max.Y; y++ {
-		for x := a.Bounds().Min.X; x < a.Bounds().Max.X; x++ {
-			r1, g1, b1, _ := a.At(x, y).RGBA()
-			r2, g2, b2, _ := b.At(x, y).RGBA()
-			diff += absDiff(r1, r2) + absDiff(g1, g2) + absDiff(b1, b2)
-			n += 3
-		}
-	}
-	if mean := diff / n / 257; mean > 2 {
-		os.WriteFile(filepath.Join(os.TempDir(), "slip-got.png"), got, 0o644)
-		t.Fatalf("page 1 differs from %s by %.2f levels on average (tolerance 2); run with -update if the change is meant", want, mean)
-	}
-}
-
-func absDiff(a, b uint32) float64 {
-	if a > b {
-		return float64(a - b)
-	}
-	return float64(b - a)
 }
