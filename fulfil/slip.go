@@ -300,18 +300,23 @@ func (d *slip) parcel(i int, p Parcel) error {
 		}
 		items[j] = t
 	}
-	m := slipMargin
 	// The rows' room: below the header, above the note, total and thanks.
-	top := d.headerHeight(p)
-	bottom := d.h - d.mm(m) - d.footerHeight(p)
+	// Every page of a parcel has the same header, so the first one drawn
+	// tells where the rows start on all of them.
+	d.page()
+	top := d.header(p)
+	bottom := d.h - d.mm(slipMargin) - d.footerHeight(p)
 	room := bottom - top - d.mm(slipHeaderRow)
 	rowH := math.Min(d.mm(slipRowMax), math.Max(d.mm(slipRowMin), room/float64(len(p.Items))))
 	per := max(1, int(room/rowH+1e-9))
 	pages := (len(p.Items) + per - 1) / per
 	for pg := 0; pg < pages; pg++ {
-		d.page()
-		y := d.header(p, pg, pages)
-		y = d.table(p, items, pg*per, min(len(p.Items), (pg+1)*per), y, rowH)
+		if pg > 0 {
+			d.page()
+			d.header(p)
+		}
+		d.title(pg, pages)
+		y := d.table(p, items, pg*per, min(len(p.Items), (pg+1)*per), top, rowH)
 		if pg == pages-1 {
 			d.footer(p, y)
 		}
@@ -380,37 +385,25 @@ func (d *slip) columns() (lx, lw, rx, rw float64) {
 	return m, inner * 0.55, m + inner*0.59, inner * 0.41
 }
 
-// headerHeight is where the item table starts on a page of p.
-func (d *slip) headerHeight(p Parcel) float64 {
-	lx, lw, _, rw := d.columns()
-	_ = lx
-	addr, as, name, ns := d.recipientLines(p, lw)
-	left := em(d.pt(sizeLabel))*1.6 + em(as)*linePitch*float64(1+len(addr)) + em(ns)*linePitch*float64(len(name)) + d.mm(3)
-	right := d.shopHeight(rw)
-	return d.mm(slipMargin) + d.mm(slipQRSide) + d.mm(8) + math.Max(left, right) + d.mm(6) + em(d.pt(sizeBody))*2
-}
-
-func (d *slip) shopHeight(w float64) float64 {
-	name, ns := d.fit(d.shop.Name, w, d.pt(sizeShopName), d.pt(sizeShopName)*0.7, 2)
-	addr, as := d.fit(d.shop.Address, w, d.pt(sizeShop), d.pt(sizeShop)*0.8, shopAddrLines)
-	n := 2 + len(addr) // 〒, address, TEL
-	if d.shop.Email != "" {
-		n++
-	}
-	return em(ns)*linePitch*float64(len(name)) + em(as)*linePitch*float64(n) + d.mm(2)
-}
-
-// header draws the title, dates, QR code, recipient and shop, and the
-// intro line, and returns the y where the item table starts.
-func (d *slip) header(p Parcel, pg, pages int) float64 {
+// title draws 納品書 at the top left, numbered when the parcel takes more
+// than one page.
+func (d *slip) title(pg, pages int) {
 	m := d.mm(slipMargin)
-	doc := d.doc
-	// Title and order facts, left; QR code and the order id under it, right.
 	title := slipTitle
 	if pages > 1 {
 		title = fmt.Sprintf("%s（%d/%d）", slipTitle, pg+1, pages)
 	}
 	d.text(m, m+em(d.pt(sizeTitle))*slipAscent, d.pt(sizeTitle), title)
+}
+
+// header draws all but the title above the items: the order's date and
+// id under the title, the QR code, recipient and shop, and the intro
+// line; it returns the y where the item table starts.
+func (d *slip) header(p Parcel) float64 {
+	m := d.mm(slipMargin)
+	doc := d.doc
+	// Order facts under the title, left; QR code and the order id under
+	// it, right.
 	meta := d.pt(sizeMeta)
 	y := m + em(d.pt(sizeTitle)) + d.mm(4)
 	d.text(m, y+em(meta)*slipAscent, meta, "ご注文日　"+jpDate(p))

@@ -76,17 +76,19 @@ func (d *slip) thumbnail(data []byte) (thumb, error) {
 
 // drawThumb draws t inside the square box of side mm at (x, y), scaled to
 // fit with its aspect kept and centred; without a thumbnail, a grey box
-// saying 画像なし.
+// saying 画像なし (blank when too small for words).
 func (d *slip) drawThumb(t thumb, x, y, side float64) {
 	if t.name == "" {
 		d.doc.SetFillColor(0xF3, 0xF3, 0xF3)
 		d.doc.SetDrawColor(0xBB, 0xBB, 0xBB)
 		d.doc.Rect(x, y, side, side, "FD")
 		d.doc.SetDrawColor(0x99, 0x99, 0x99)
-		size := math.Min(d.pt(sizeLabel), side/4/25.4*72)
-		d.doc.SetTextColor(0x88, 0x88, 0x88)
-		d.textCenter(x+side/2, y+side/2+em(size)*0.35, size, slipNoImage)
-		d.doc.SetTextColor(0x22, 0x22, 0x22)
+		// Words in a box too small to read them would be a smudge.
+		if size := math.Min(d.pt(sizeLabel), side/4/25.4*72); size >= 5 {
+			d.doc.SetTextColor(0x88, 0x88, 0x88)
+			d.textCenter(x+side/2, y+side/2+em(size)*0.35, size, slipNoImage)
+			d.doc.SetTextColor(0x22, 0x22, 0x22)
+		}
 		return
 	}
 	k := side / float64(max(t.w, t.h))
