@@ -153,15 +153,7 @@ func Impose(sheet Sheet, pieces []Piece, opts Options) (pdf []byte, m *Map, err 
 	if len(pieces) == 0 {
 		return nil, nil, oshigoods.Errorf(oshigoods.EUNPROCESSABLE, "nothing to impose: no photo or card print files.")
 	}
-	doc := gofpdf.NewCustom(&gofpdf.InitType{UnitStr: "mm", Size: gofpdf.SizeType{Wd: sheet.WidthMM, Ht: sheet.HeightMM}})
-	doc.SetCompression(true)
-	doc.SetCreator("oshigoods impose", true)
-	doc.SetProducer("oshigoods", false)
-	doc.SetTitle(title, true)
-	doc.SetCreationDate(printpdf.CreationTime)
-	doc.SetModificationDate(printpdf.CreationTime)
-	doc.SetCatalogSort(true)
-	doc.SetAutoPageBreak(false, 0)
+	doc := printpdf.NewDocument(sheet.WidthMM, sheet.HeightMM, "oshigoods impose", title)
 	if err := addSlugFont(doc); err != nil {
 		return nil, nil, err
 	}

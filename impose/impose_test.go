@@ -8,7 +8,6 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +20,7 @@ import (
 	"oshigoods/impose"
 	"oshigoods/internal/testenv"
 	"oshigoods/render"
+	"oshigoods/render/pdfx/pdfxtest"
 	"oshigoods/templates"
 )
 
@@ -127,7 +127,7 @@ func TestImpose(t *testing.T) {
 				t.Fatalf("pdftotext: %v\n%s", err, txt)
 			}
 			if tc.sheet == "A3" {
-				golden(t, file, "testdata/imposition-A3.png")
+				pdfxtest.GoldenPage(t, file, 1, 40, "testdata/imposition-A3.png", *update)
 			}
 		})
 	}
@@ -156,55 +156,6 @@ func TestImposeRefuses(t *testing.T) {
 	if _, err := impose.LookupSheet("B5"); oshigoods.ErrorField(err) != "sheet" {
 		t.Fatalf("LookupSheet(B5): %v", err)
 	}
-}
-
-// golden renders the first sheet at 40 dpi and compares it with the PNG in
-// testdata within a tolerance (or rewrites it with -update).
-func golden(t *testing.T, pdfFile, want string) {
-	t.Helper()
-	prefix := filepath.Join(t.TempDir(), "page")
-	if out, err := exec.Command(testenv.Tool(t, "pdftoppm"), "-r", "40", "-f", "1", "-l", "1", "-png", "-singlefile", pdfFile, prefix).CombinedOutput(); err != nil {
-		t.Fatalf("pdftoppm: %v\n%s", err, out)
-	}
-	got, err := os.ReadFile(prefix + ".png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if *update {
-		if err := os.WriteFile(want, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	wb, err := os.ReadFile(want)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	a, _ := png.Decode(bytes.NewReader(got))
-	b, _ := png.Decode(bytes.NewReader(wb))
-	if a == nil || b == nil || a.Bounds() != b.Bounds() {
-		t.Fatalf("sheet PNG differs in size from %s", want)
-	}
-	var diff, n float64
-	for y := a.Bounds().Min.Y; y < a.Bounds().Max.Y; y++ {
-		for x := a.Bounds().Min.X; x < a.Bounds().Max.X; x++ {
-			r1, g1, b1, _ := a.At(x, y).RGBA()
-			r2, g2, b2, _ := b.At(x, y).RGBA()
-			diff += abs(r1, r2) + abs(g1, g2) + abs(b1, b2)
-			n += 3
-		}
-	}
-	if mean := diff / n / 257; mean > 2 {
-		os.WriteFile(filepath.Join(os.TempDir(), "imposition-got.png"), got, 0o644)
-		t.Fatalf("sheet differs from %s by %.2f levels on average (tolerance 2); run with -update if the change is meant", want, mean)
-	}
-}
-
-func abs(a, b uint32) float64 {
-	if a > b {
-		return float64(a - b)
-	}
-	return float64(b - a)
 }
 
 func equal(a, b []int) bool {

@@ -99,21 +99,7 @@ func drawSlug(doc *gofpdf.Fpdf, label string, tx, y1, trimW, bleed float64) erro
 	}
 	q := QRQuietModules * QRModuleMM
 	qx, qy := tx+q, y1+bleed+q
-	doc.SetFillColor(0, 0, 0)
-	for y := 0; y < c.Size; y++ {
-		for x := 0; x < c.Size; {
-			if !c.Black(x, y) {
-				x++
-				continue
-			}
-			run := 1
-			for c.Black(x+run, y) {
-				run++
-			}
-			doc.Rect(qx+float64(x)*QRModuleMM, qy+float64(y)*QRModuleMM, float64(run)*QRModuleMM, QRModuleMM, "F")
-			x += run
-		}
-	}
+	printpdf.QRCode(doc, c, qx, qy, QRModuleMM)
 
 	side := float64(c.Size) * QRModuleMM
 	textX := qx + side + q

@@ -56,13 +56,7 @@ func (pg Page) Off() float64 {
 // (Off, Off); fonts may be added before drawing.
 func (pg Page) New() *gofpdf.Fpdf {
 	off := pg.Off()
-	p := gofpdf.NewCustom(&gofpdf.InitType{UnitStr: "mm", Size: gofpdf.SizeType{Wd: pg.TrimW + 2*off, Ht: pg.TrimH + 2*off}})
-	p.SetCreationDate(CreationTime)
-	p.SetModificationDate(CreationTime)
-	p.SetCatalogSort(true)
-	p.SetProducer("oshigoods", false)
-	p.SetAutoPageBreak(false, 0)
-	p.SetMargins(0, 0, 0)
+	p := NewDocument(pg.TrimW+2*off, pg.TrimH+2*off, "", "")
 	p.AddPage()
 	p.SetPageBox("trim", off, off, pg.TrimW, pg.TrimH)
 	p.SetPageBox("bleed", off-pg.BleedMM, off-pg.BleedMM, pg.TrimW+2*pg.BleedMM, pg.TrimH+2*pg.BleedMM)
