@@ -42,7 +42,7 @@ var clickPost = layout{
 	maxRows: cpMaxRows,
 	check:   func(Shop) error { return nil },
 	fill: func(r *row, _ Shop, p Parcel, _ time.Time) {
-		to := p.recipient()
+		to := recipientOf(p)
 		r.set(cpPostal, to.PostalCode)
 		r.set(cpName, to.Name)
 		r.set(cpHonorific, "様")

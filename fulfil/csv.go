@@ -77,7 +77,7 @@ func CarrierCSV(carrier string, shop Shop, parcels []Parcel, shipDate time.Time)
 		return nil, "", "", nil, oshigoods.FieldErrorf("parcels", "a %s file takes at most %d parcels; got %d: split them.", carrier, l.maxRows, len(parcels))
 	}
 	for i, p := range parcels {
-		if err := p.validate(i); err != nil {
+		if err := validateParcel(p, i); err != nil {
 			return nil, "", "", nil, err
 		}
 		if c := p.Method.Carrier; c != "" && c != l.carrier {

@@ -112,47 +112,17 @@ func (s Shop) Validate() error {
 // jst is Japan time: ship dates and order dates are Japan's calendar days.
 var jst = time.FixedZone("JST", 9*60*60)
 
-// Parcel is one order's physical goods as they leave the print shop: one
-// box or envelope, one packing slip page, one carrier label.
-type Parcel struct {
-	// OrderID is the order's id ("ord_…"): the slip's QR code, the
-	// label's お客様管理番号, and what a piece's slug starts with.
-	OrderID string
-	// OrderedAt is when the fan ordered; the slip prints its date in
-	// Japan time.
-	OrderedAt time.Time
-	// Recipient is the shipping address (orders.ShippingAddress, as
-	// normalised and validated at checkout).
-	Recipient orders.ShippingAddress
-	// Method is the order's shipping method; its ID and Carrier choose
-	// the label type (送り状種類).
-	Method orders.ShippingMethod
-	// Items are the physical items in the parcel, in order. At least one.
-	Items []ParcelItem
-	// Note is a message to the fan printed on the slip (備考), e.g. "お誕生日
-	// おめでとうございます". Optional; it never goes on the carrier label.
-	Note string
-}
-
-// ParcelItem is one item in a parcel.
-type ParcelItem struct {
-	ItemID string
-	// Title is the good's name as the fan knows it, e.g. "推しとの合成写真 L判".
-	Title string
-	// Quantity is the number of copies, at least 1.
-	Quantity int
-	// UnitPrice is the price of one copy, tax included; the slip shows it
-	// only with WithPrices.
-	UnitPrice orders.Yen
-	// Thumbnail is a JPEG or PNG preview of the item for the slip; nil
-	// draws a placeholder box.
-	Thumbnail []byte
-}
+// Parcel and ParcelItem are the domain's (orders.Parcel): the service
+// gathers them from a claim, this package lays them out.
+type (
+	Parcel     = orders.Parcel
+	ParcelItem = orders.ParcelItem
+)
 
 // validate checks what every output needs of a parcel: an order id, a
 // valid recipient, at least one item, each with a title and a quantity.
 // Errors are EUNPROCESSABLE naming the field as parcels[i].….
-func (p Parcel) validate(i int) error {
+func validateParcel(p Parcel, i int) error {
 	f := fmt.Sprintf("parcels[%d].", i)
 	if p.OrderID == "" || !utf8.ValidString(p.OrderID) || strings.ContainsAny(p.OrderID, " \t\r\n,\"") {
 		return oshigoods.FieldErrorf(f+"order_id", "%sorder_id must be an order id like ord_…; got %q.", f, p.OrderID)
@@ -179,4 +149,4 @@ func (p Parcel) validate(i int) error {
 }
 
 // recipient returns the parcel's address normalised.
-func (p Parcel) recipient() orders.ShippingAddress { return p.Recipient.Normalize() }
+func recipientOf(p Parcel) orders.ShippingAddress { return p.Recipient.Normalize() }

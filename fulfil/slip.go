@@ -97,7 +97,7 @@ func PackingSlips(ctx context.Context, shop Shop, parcels []Parcel, size PageSiz
 		return nil, oshigoods.FieldErrorf("parcels", "no parcels to pack.")
 	}
 	for i, p := range parcels {
-		if err := p.validate(i); err != nil {
+		if err := validateParcel(p, i); err != nil {
 			return nil, err
 		}
 		if p.OrderedAt.IsZero() {
@@ -361,7 +361,7 @@ const (
 // recipientLines are the recipient's address lines and name lines at
 // their sizes, in a column w wide.
 func (d *slip) recipientLines(p Parcel, w float64) (addr []string, addrSize float64, name []string, nameSize float64) {
-	to := p.recipient()
+	to := recipientOf(p)
 	street := to.Prefecture + to.City + to.Line1
 	addr, addrSize = d.fit(street, w, d.pt(sizeAddress), d.pt(sizeAddress)*0.7, addressLines)
 	if to.Line2 != "" {
@@ -420,7 +420,7 @@ func (d *slip) header(p Parcel) float64 {
 	lx, lw, rx, rw := d.columns()
 	// Recipient.
 	addr, as, name, ns := d.recipientLines(p, lw)
-	to := p.recipient()
+	to := recipientOf(p)
 	y = d.block(lx, top, d.pt(sizeLabel), linePitch, []string{"お届け先"}) + em(d.pt(sizeLabel))*0.6
 	doc.SetTextColor(0x22, 0x22, 0x22)
 	y = d.block(lx, y, as, linePitch, []string{"〒" + to.PostalCode}) + em(as)*(linePitch-1)

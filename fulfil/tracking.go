@@ -10,14 +10,12 @@ import (
 	"strings"
 
 	"oshigoods"
+	"oshigoods/orders"
 )
 
 // Tracking is one issued label: the order it ships and its tracking
 // number (お問い合わせ番号), digits or letters only.
-type Tracking struct {
-	OrderID string
-	Number  string
-}
+type Tracking = orders.Tracking
 
 // ParseTracking reads the file of issued labels a carrier exports, as
 // written for the layout CarrierCSV makes, and returns one Tracking per

@@ -114,7 +114,7 @@ var yamatoB2 = layout{
 		return nil
 	},
 	fill: func(r *row, shop Shop, p Parcel, day time.Time) {
-		to := p.recipient()
+		to := recipientOf(p)
 		r.set(b2CustomerRef, p.OrderID)
 		r.set(b2Type, b2TypeOf(p))
 		r.set(b2Cool, "0")

@@ -111,6 +111,10 @@ type Service struct {
 	// the carrier's tracking page (package fulfil). Nil accepts any number
 	// of letters and digits and links nowhere.
 	Carriers Carriers
+	// Packing makes claims' packing slips and carrier files (package
+	// fulfil, with the operator as the sender). Nil answers those
+	// requests with ENOTFOUND.
+	Packing PackingDocs
 	// AdminKeyHash is the hex SHA-256 of the operator's API key
 	// (OSHIGOODS_ADMIN_KEY); "" turns the admin API off.
 	AdminKeyHash string

@@ -17,6 +17,7 @@ import (
 
 	"oshigoods"
 	"oshigoods/budget"
+	"oshigoods/fulfil"
 	"oshigoods/guard"
 	"oshigoods/orders"
 	"oshigoods/render"
@@ -85,6 +86,11 @@ type config struct {
 	Stripe stripepay.Config
 	// AdminKey is the operator's API key; empty turns the admin API off.
 	AdminKey string
+	// Sender is the operator as the sender of parcels (packing slips and
+	// carrier labels); PackingSize and PackingPrices how slips are made.
+	Sender        fulfil.Shop
+	PackingSize   fulfil.PageSize
+	PackingPrices bool
 	// LegalDir is the folder of the legal pages (storefront.LoadLegal);
 	// empty shows placeholders.
 	LegalDir string
@@ -340,6 +346,29 @@ var settings = []setting{
 		c.LegalDir = v
 		return nil
 	}},
+	{env: "OSHIGOODS_SHOP_NAME", key: "fulfil.Shop.Name", help: "the shop's name as e-mails, packing slips and carrier labels show it (ご依頼主名)", parse: senderSetting(func(s *fulfil.Shop) *string { return &s.Name })},
+	{env: "OSHIGOODS_SHOP_POSTAL_CODE", key: "fulfil.Shop.PostalCode", help: "the sender's 〒 on packing slips and labels, e.g. 150-0001", parse: senderSetting(func(s *fulfil.Shop) *string { return &s.PostalCode })},
+	{env: "OSHIGOODS_SHOP_ADDRESS", key: "fulfil.Shop.Address", help: "the sender's address, prefecture first, building included", parse: senderSetting(func(s *fulfil.Shop) *string { return &s.Address })},
+	{env: "OSHIGOODS_SHOP_PHONE", key: "fulfil.Shop.Phone", help: "the sender's phone number, e.g. 03-1234-5678", parse: senderSetting(func(s *fulfil.Shop) *string { return &s.Phone })},
+	{env: "OSHIGOODS_SHOP_EMAIL", key: "fulfil.Shop.Email", help: "the address fans write to, shown on packing slips", parse: senderSetting(func(s *fulfil.Shop) *string { return &s.Email })},
+	{env: "OSHIGOODS_YAMATO_CUSTOMER_CODE", key: "fulfil.Shop.YamatoCustomerCode", help: "the B2クラウド ご請求先顧客コード (10–12 digits), needed for the yamato-b2 label file", parse: senderSetting(func(s *fulfil.Shop) *string { return &s.YamatoCustomerCode })},
+	{env: "OSHIGOODS_YAMATO_FREIGHT_CODE", key: "fulfil.Shop.YamatoFreightCode", help: "the B2クラウド 運賃管理番号 (2 digits); empty is 01", parse: senderSetting(func(s *fulfil.Shop) *string { return &s.YamatoFreightCode })},
+	{env: "OSHIGOODS_PACKING_SLIP", def: "A4", help: "packing slip paper: A4 or A5", parse: func(c *config, v string) error {
+		switch p := fulfil.PageSize(strings.ToUpper(strings.TrimSpace(v))); p {
+		case fulfil.A4, fulfil.A5:
+			c.PackingSize = p
+			return nil
+		}
+		return problem("is not a paper size; give A4 or A5")
+	}},
+	{env: "OSHIGOODS_PACKING_SLIP_PRICES", def: "false", help: "show prices on packing slips (goods are often gifts: off by default)", parse: func(c *config, v string) error {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return problem("is not true or false")
+		}
+		c.PackingPrices = b
+		return nil
+	}},
 	{env: "OSHIGOODS_DECODE_BUDGET", flag: "decode-budget", key: "budget.Bytes", def: strconv.Itoa(budget.DefaultBytes), help: "decoded pixel bytes all image decodes of this process may hold at once", parse: func(c *config, v string) error {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		if err != nil {
@@ -354,6 +383,17 @@ var settings = []setting{
 
 // otherVariables are read by commands that do not bind config (pull).
 var otherVariables = []string{"OSHIGOODS_SERVER", "OSHIGOODS_SHOP_KEY"}
+
+// senderSetting sets one field of the parcels' sender.
+func senderSetting(field func(*fulfil.Shop) *string) func(*config, string) error {
+	return func(c *config, v string) error {
+		if len(v) > 200 {
+			return problem("is longer than 200 bytes")
+		}
+		*field(&c.Sender) = strings.TrimSpace(v)
+		return nil
+	}
+}
 
 // bankSetting sets one field of the bank account fans transfer to.
 func bankSetting(field func(*orders.BankAccount) *string) func(*config, string) error {
@@ -449,6 +489,9 @@ func (c *config) validate() error {
 	check("guard", c.Guard.Validate())
 	check("budget", c.budgetConfig().Validate())
 	check("orders", c.Payments.Validate())
+	if c.Sender != (fulfil.Shop{}) {
+		check("fulfil", c.Sender.Validate())
+	}
 	if c.Payments.Mode == orders.PaymentStripe {
 		check("stripepay", c.Stripe.Validate())
 	}
@@ -561,4 +604,18 @@ func (c *config) publicURL() string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// placeholderSender stands in for the operator's sender details until
+// OSHIGOODS_SHOP_* are set, so packing slips work on the embedded default
+// and say plainly what to fill in (serve logs a warning).
+var placeholderSender = fulfil.Shop{Name: "oshigoods（要設定）", PostalCode: "000-0000",
+	Address: "【要設定】OSHIGOODS_SHOP_ADDRESS", Phone: "00-0000-0000"}
+
+// sender is the configured sender, or placeholderSender when none is set.
+func (c *config) sender() (fulfil.Shop, bool) {
+	if c.Sender == (fulfil.Shop{}) {
+		return placeholderSender, false
+	}
+	return c.Sender, true
 }

@@ -62,6 +62,9 @@ func (s *system) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, ok := s.cfg.sender(); !ok {
+		s.logger.Warn("the shop's sender details are not set; packing slips and carrier files show placeholders: set OSHIGOODS_SHOP_NAME, _POSTAL_CODE, _ADDRESS and _PHONE before shipping")
+	}
 	if p := shop.LegalPlaceholders(); len(p) > 0 {
 		s.logger.Warn("legal pages show placeholder text; put them in OSHIGOODS_LEGAL_DIR before selling", "pages", strings.Join(p, ","))
 	}

@@ -14,6 +14,7 @@ import (
 
 	"oshigoods/budget"
 	"oshigoods/embedded"
+	"oshigoods/fulfil"
 	"oshigoods/orders"
 	"oshigoods/orders/sqlstore"
 	"oshigoods/postal"
@@ -134,7 +135,10 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 		Shipping:  cfg.Shipping,
 		PublicURL: cfg.publicURL(),
 		Postal:    postal.PrefecturesOf,
+		Carriers:  fulfil.Carriers{},
 	}
+	sender, _ := cfg.sender()
+	s.svc.Packing = &fulfil.Docs{Shop: sender, Size: cfg.PackingSize, Prices: cfg.PackingPrices}
 	if cfg.Payments.Mode == orders.PaymentStripe {
 		if s.svc.Provider, err = stripepay.New(cfg.Stripe); err != nil {
 			return nil, err
