@@ -198,7 +198,6 @@ func TestFulfilment(t *testing.T) {
 	}
 }
 
-
 // readSJIS reads a Shift_JIS CSV.
 func readSJIS(t *testing.T, data []byte) [][]string {
 	t.Helper()
