@@ -33,25 +33,46 @@ func (c *Client) call(ctx context.Context, method, path string, body, out any) e
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.cfg.Server+path, rd)
+	data, err := c.request(ctx, method, path, rd, body != nil)
 	if err != nil {
 		return err
 	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("the server at %s answered something that is not the oshigoods API: %v", c.cfg.Server, err)
+		}
+	}
+	return nil
+}
+
+// get fetches a document of the API (a PDF, a CSV) with the shop key.
+func (c *Client) get(ctx context.Context, path string) ([]byte, error) {
+	return c.request(ctx, http.MethodGet, path, nil, false)
+}
+
+// request makes an API request with the shop key and returns the answer's
+// body, at most 64 MiB; an error answer is an *apiError (ErrUnauthorized
+// for a 401).
+func (c *Client) request(ctx context.Context, method, path string, rd io.Reader, isJSON bool) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.cfg.Server+path, rd)
+	if err != nil {
+		return nil, err
+	}
 	req.Header.Set("Authorization", "Bearer "+c.cfg.Key)
-	if body != nil {
+	if isJSON {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
-		return fmt.Errorf("%w at %s: %v", ErrUnreachable, c.cfg.Server, errors.Unwrap(err))
+		return nil, fmt.Errorf("%w at %s: %v", ErrUnreachable, c.cfg.Server, errors.Unwrap(err))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return fmt.Errorf("%w at %s: %v", ErrUnreachable, c.cfg.Server, err)
+		return nil, fmt.Errorf("%w at %s: %v", ErrUnreachable, c.cfg.Server, err)
 	}
 	if resp.StatusCode >= 300 {
 		var e struct {
@@ -62,16 +83,11 @@ func (c *Client) call(ctx context.Context, method, path string, body, out any) e
 			e.Error.Message = http.StatusText(resp.StatusCode)
 		}
 		if resp.StatusCode == http.StatusUnauthorized {
-			return fmt.Errorf("%w: %s", ErrUnauthorized, e.Error.Message)
+			return nil, fmt.Errorf("%w: %s", ErrUnauthorized, e.Error.Message)
 		}
-		return &apiError{resp.StatusCode, e.Error.Code, e.Error.Message}
+		return nil, &apiError{resp.StatusCode, e.Error.Code, e.Error.Message}
 	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			return fmt.Errorf("the server at %s answered something that is not the oshigoods API: %v", c.cfg.Server, err)
-		}
-	}
-	return nil
+	return data, nil
 }
 
 // errorMessage is a domain error's public message, or the error's text.

@@ -48,6 +48,11 @@ type Config struct {
 	// intent (render.LoadOutputICC); nil is the built-in sRGB.
 	OutputICC     []byte
 	OutputICCName string
+	// Carrier is the label layout of the shipping file written beside the
+	// manifest (shipping-<layout>.csv): "yamato-b2" (the default) or
+	// "japanpost-clickpost"; "none" writes none. packing-slips.pdf is
+	// written for every claim with printed goods to ship.
+	Carrier string
 	// RateLimit caps downloads in bytes per second. Zero means no limit.
 	RateLimit int64
 	// Progress receives progress: a redrawn bar when Terminal, plain
@@ -250,6 +255,9 @@ func (c *Client) finish(ctx context.Context, claimID string, st *Stats) error {
 	if err := writeManifest(dir, &m); err != nil {
 		return err
 	}
+	if err := c.packing(ctx, dir, claimID, todo); err != nil {
+		return err
+	}
 	for _, o := range todo {
 		var res struct{ Acks []struct{ Changed bool } }
 		err := c.call(ctx, http.MethodPost, "/v1/shop/claims/"+url.PathEscape(claimID)+"/ack",
@@ -377,6 +385,44 @@ func (c *Client) impose(dir, claimID string, todo []orders.ManifestOrder, m *ord
 	name := "imposition-" + sheet.Name + ".pdf"
 	c.prog.line("imposed %d sheets on %s: %s", len(sm.Pages), sheet.Name, filepath.Join(dir, name))
 	return writeAtomic(filepath.Join(dir, name), pdf)
+}
+
+// packing writes the claim's packing slips and the carrier's label file
+// beside the manifest when an order of todo has printed goods to ship. An
+// answer that there is nothing to ship, or that the server lacks the
+// shop's sender details, is reported and the pull goes on: the files are
+// for packing, not for printing.
+func (c *Client) packing(ctx context.Context, dir, claimID string, todo []orders.ManifestOrder) error {
+	ship := false
+	for _, o := range todo {
+		ship = ship || o.ShipTo != nil
+	}
+	if !ship {
+		return nil
+	}
+	layout := c.cfg.Carrier
+	if layout == "" {
+		layout = "yamato-b2"
+	}
+	docs := []struct{ name, path string }{{"packing-slips.pdf", "/packing-slips.pdf"}}
+	if layout != "none" {
+		docs = append(docs, struct{ name, path string }{"shipping-" + layout + ".csv", "/shipping.csv?carrier=" + url.QueryEscape(layout)})
+	}
+	for _, d := range docs {
+		data, err := c.get(ctx, "/v1/shop/claims/"+url.PathEscape(claimID)+d.path)
+		var ae *apiError
+		if errors.As(err, &ae) && ae.status != http.StatusInternalServerError && ae.status != http.StatusServiceUnavailable {
+			c.prog.line("claim %s: no %s: %s", claimID, d.name, ae.message)
+			continue
+		} else if err != nil {
+			return err
+		}
+		if err := writeAtomic(filepath.Join(dir, d.name), data); err != nil {
+			return diskError(err)
+		}
+		c.prog.line("wrote %s", filepath.Join(dir, d.name))
+	}
+	return nil
 }
 
 // writeManifest writes manifest.json and manifest.csv, without URLs.

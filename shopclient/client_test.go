@@ -76,7 +76,9 @@ func startServer(t *testing.T) *server {
 		}
 	}
 	env = append(env, "OSHIGOODS_DATA_DIR="+t.TempDir(),
-		"OSHIGOODS_RECONCILE_INTERVAL=200ms", "OSHIGOODS_STALE_AFTER=500ms")
+		"OSHIGOODS_RECONCILE_INTERVAL=200ms", "OSHIGOODS_STALE_AFTER=500ms",
+		"OSHIGOODS_SHOP_NAME=推しグッズ工房", "OSHIGOODS_SHOP_POSTAL_CODE=150-0001", "OSHIGOODS_SHOP_ADDRESS=東京都渋谷区神宮前1-2-3",
+		"OSHIGOODS_SHOP_PHONE=03-1234-5678", "OSHIGOODS_YAMATO_CUSTOMER_CODE=031234567801")
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
 	cmd.Env = env
 	stderr, err := cmd.StderrPipe()
@@ -243,7 +245,8 @@ func files(m orders.Manifest) []orders.ManifestFile {
 }
 
 // checkClaim checks that the claim's folder holds every file of m with its
-// SHA-256, manifest.json and .done, and no temporary files.
+// SHA-256, manifest.json, the packing slips and the ヤマト label file, and
+// .done, and no temporary files.
 func checkClaim(t *testing.T, dir string, m orders.Manifest) {
 	t.Helper()
 	cdir := filepath.Join(dir, m.ClaimID)
@@ -252,7 +255,7 @@ func checkClaim(t *testing.T, dir string, m orders.Manifest) {
 			t.Errorf("%s: sha256 %s, want %s", f.Path, sum, f.SHA256)
 		}
 	}
-	for _, name := range []string{"manifest.json", "manifest.csv", ".done"} {
+	for _, name := range []string{"manifest.json", "manifest.csv", "packing-slips.pdf", "shipping-yamato-b2.csv", ".done"} {
 		if !exists(filepath.Join(cdir, name)) {
 			t.Errorf("no %s in %s", name, cdir)
 		}

@@ -32,6 +32,7 @@ func cmdPull(ctx context.Context, args []string, getenv func(string) string, std
 	fs.DurationVar(&cfg.Lease, "lease", 0, "how long a claim holds its orders (default 15m)")
 	fs.StringVar(&cfg.Impose, "impose", "", "also impose photos and cards on sheets: A4, A3 or SRA3")
 	fs.StringVar(&icc, "output-icc", getenv("OSHIGOODS_OUTPUT_ICC"), "with --impose, the press's ICC output profile for the sheets' PDF/X-4 output intent (default sRGB) (OSHIGOODS_OUTPUT_ICC)")
+	fs.StringVar(&cfg.Carrier, "carrier", "yamato-b2", "the carrier label file written beside the manifest: yamato-b2, japanpost-clickpost or none")
 	fs.Int64Var(&cfg.RateLimit, "limit-rate", 0, "cap downloads at this many bytes per second")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
