@@ -69,6 +69,10 @@ var scenarios = []struct {
 	{"payment: paid releases the items once, mail owed once", testPaymentPaid},
 	{"payment: expiry cancels, overdue listed by deadline", testPaymentExpired},
 	{"erasure clears the shipping address and pending mail", testEraseAddress},
+	{"mail: due mails are claimed, leased and settled", testMailClaim},
+	{"mail: a failure is retried at its time, a final one stays failed", testMailRetry},
+	{"mail: concurrent senders never claim the same mail", testMailConcurrentClaims},
+	{"mail: a ready download owes the ready mail once", testMailReady},
 	{"migrations idempotent on reopen", testReopen},
 	{"stores opened concurrently on one database", testConcurrentOpen},
 }
