@@ -6,7 +6,8 @@ import (
 )
 
 // every runs pass at once and then every interval, until ctx is done: the
-// loop of the reconciler, the webhook dispatcher and the sweeper. A pass that reports more (it filled its batch, so more may be
+// loop of the reconciler, the webhook dispatcher, the sweeper and the
+// mailer. A pass that reports more (it filled its batch, so more may be
 // waiting) is followed at once by another.
 func every(ctx context.Context, interval time.Duration, pass func(ctx context.Context) (more bool)) {
 	t := time.NewTicker(interval)
