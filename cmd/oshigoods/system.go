@@ -133,6 +133,7 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 		Shipping:  cfg.Shipping,
 		PublicURL: cfg.publicURL(),
 		Postal:    postal.PrefecturesOf,
+		Mails:     cfg.Mails,
 	}
 	if cfg.AdminKey != "" {
 		s.svc.AdminKeyHash = orders.Hash(cfg.AdminKey)
