@@ -109,11 +109,14 @@ func NewRenderer(svc *orders.Service, logger *slog.Logger) (*Renderer, error) {
 }
 
 // log returns the Renderer's logger, or one that discards.
-func (h *Renderer) log() *slog.Logger {
-	if h.Logger == nil {
-		return discard
-	}
-	return h.Logger
-}
+func (h *Renderer) log() *slog.Logger { return orDiscard(h.Logger) }
 
 var discard = slog.New(slog.DiscardHandler)
+
+// orDiscard returns l, or a logger that discards when l is nil.
+func orDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return discard
+	}
+	return l
+}

@@ -56,9 +56,4 @@ func (m *Mailer) Pass(ctx context.Context) (int, error) {
 // all, one after the other.
 func (m *Mailer) batch() int { return orDefault(m.Batch, 20) }
 
-func (m *Mailer) log() *slog.Logger {
-	if m.Logger == nil {
-		return discard
-	}
-	return m.Logger
-}
+func (m *Mailer) log() *slog.Logger { return orDiscard(m.Logger) }

@@ -38,12 +38,12 @@ type Reconciler struct {
 func (r *Reconciler) Run(ctx context.Context) {
 	every(ctx, orDefault(r.Interval, 30*time.Second), func(ctx context.Context) bool {
 		if _, err := r.Pass(ctx); err != nil && ctx.Err() == nil {
-			r.Logger.Error("reconcile", "err", err)
+			orDiscard(r.Logger).Error("reconcile", "err", err)
 		}
 		// Orders taken while a key was being created, or from before
 		// shops were tenants, wait for a pass that routes them.
 		if _, err := r.Service.RouteWaiting(ctx); err != nil && ctx.Err() == nil {
-			r.Logger.Error("route waiting orders", "err", err)
+			orDiscard(r.Logger).Error("route waiting orders", "err", err)
 		}
 		return false
 	})

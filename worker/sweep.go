@@ -66,9 +66,4 @@ func (s *Sweeper) Pass(ctx context.Context) (uploads, orders int, err error) {
 
 func (s *Sweeper) batch() int { return orDefault(s.Batch, 100) }
 
-func (s *Sweeper) log() *slog.Logger {
-	if s.Logger == nil {
-		return discard
-	}
-	return s.Logger
-}
+func (s *Sweeper) log() *slog.Logger { return orDiscard(s.Logger) }

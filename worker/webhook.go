@@ -222,7 +222,7 @@ type Dispatcher struct {
 func (d *Dispatcher) Run(ctx context.Context) {
 	every(ctx, orDefault(d.Interval, 2*time.Second), func(ctx context.Context) bool {
 		if _, err := d.Pass(ctx); err != nil && ctx.Err() == nil {
-			d.Logger.Error("dispatch webhooks", "err", err)
+			orDiscard(d.Logger).Error("dispatch webhooks", "err", err)
 		}
 		return false
 	})
