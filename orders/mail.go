@@ -218,6 +218,9 @@ func (s *Service) SendMails(ctx context.Context, send MailSender, now time.Time,
 		return 0, err
 	}
 	for i, m := range due {
+		if err := ctx.Err(); err != nil {
+			return i, err // the rest are sent when their lease ends
+		}
 		if err := s.sendMail(ctx, send, m, now); err != nil {
 			return i, err
 		}
@@ -245,6 +248,10 @@ func (s *Service) sendMail(ctx context.Context, send MailSender, m *OutboxMail, 
 		err = send.Send(sctx, msg)
 		cancel()
 	}
+	// Record the outcome with a context of its own: a mail sent as the
+	// process stops must still be marked sent, or it would go twice.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	if err == nil {
 		log.Info("mail sent")
 		return s.Store.MailSent(ctx, m.ID, now.UTC())

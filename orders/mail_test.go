@@ -126,6 +126,16 @@ func TestSendMails(t *testing.T) {
 				t.Fatalf("a second pass handled %d and sent %d in all; want nothing more", n, len(f.messages()))
 			}
 		}},
+		{"sent as the process stops: marked sent all the same", func(t *testing.T, mt *mailTest) {
+			ctx, stop := context.WithCancel(t.Context())
+			f := &fakeMailer{fail: func(int) error { stop(); return nil }} // the stop comes as the server accepts
+			if _, err := mt.svc.SendMails(ctx, f, mailNow, 10); err != nil {
+				t.Fatal(err)
+			}
+			if m := mt.mail(t, orders.MailOrderReceived); m.Status != orders.MailSent {
+				t.Fatalf("after a send as the process stopped: %+v; want sent, or it would go twice", m)
+			}
+		}},
 		{"a mail not yet due waits", func(t *testing.T, mt *mailTest) {
 			f := &fakeMailer{}
 			if n := mt.send(t, f, mailNow.Add(-time.Second)); n != 0 || len(f.messages()) != 0 {
