@@ -122,6 +122,10 @@ type Service struct {
 	// "https://shop.example.jp", for the links in e-mails and the page a
 	// checkout returns to. Default "http://127.0.0.1:8080".
 	PublicURL string
+	// Mails is how the fans' e-mails are written and retried (SendMails).
+	// The zero value is the defaults: signed 「oshigoods」, retried from
+	// one minute, doubling up to an hour, for 24 hours.
+	Mails Mails
 }
 
 // IdempotencyTTL is how long an idempotency key holds, from the order that
@@ -511,11 +515,7 @@ func (s *Service) Order(ctx context.Context, id, token string) (*Order, error) {
 
 // FileURL returns a presigned URL that downloads f until URLTTL passes.
 func (s *Service) FileURL(ctx context.Context, f File) (string, error) {
-	ttl := s.URLTTL
-	if ttl <= 0 {
-		ttl = time.Hour
-	}
-	return s.Files.PresignGet(ctx, f.Key, f.Name, ttl)
+	return s.Files.PresignGet(ctx, f.Key, f.Name, s.urlTTL())
 }
 
 // Upload checks an uploaded image and stores it: the byte size, the format

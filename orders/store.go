@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// Store keeps orders, items, files, uploads, shop keys, claims and the
-// webhook outbox: the composition of the small stores below, one per
+// Store keeps orders, items, files, uploads, shop keys, claims, the
+// webhook outbox and the fans' mail outbox: the composition of the small stores below, one per
 // concern, which is what an implementation (sqlstore) provides and what
 // cmd/oshigoods wires into the Service. The small interfaces name what each
 // use case needs (the render use case needs an ItemStore, an UploadStore
@@ -27,6 +27,7 @@ type Store interface {
 	RetentionStore
 	PaymentStore
 	FulfilmentStore
+	MailStore
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database.

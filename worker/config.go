@@ -29,6 +29,9 @@ type Config struct {
 	// process, from 1 to MaxConcurrency, in a pool of their own beside the
 	// Concurrency renders, so no endpoint slows a render. Default 4.
 	WebhookConcurrency int
+	// MailInterval is how often the mailer sends the fans' e-mails that
+	// are due (Mailer), from 10ms to 1h. Default 5 seconds.
+	MailInterval time.Duration
 }
 
 // MaxConcurrency is the most tasks one worker process runs at once.
@@ -40,6 +43,7 @@ const (
 	MaxReconcile       = time.Hour
 	MaxStaleAfter      = 24 * time.Hour
 	MaxWebhookRetry    = time.Hour
+	MaxMailInterval    = time.Hour
 	DefaultConcurrency = 2
 
 	DefaultWebhookConcurrency = 4
@@ -54,6 +58,7 @@ func DefaultConfig() Config {
 		WebhookRetry:      10 * time.Second,
 
 		WebhookConcurrency: DefaultWebhookConcurrency,
+		MailInterval:       5 * time.Second,
 	}
 }
 
@@ -78,6 +83,7 @@ func (c Config) Validate() error {
 	dur("ReconcileInterval", c.ReconcileInterval, MaxReconcile)
 	dur("StaleAfter", c.StaleAfter, MaxStaleAfter)
 	dur("WebhookRetry", c.WebhookRetry, MaxWebhookRetry)
+	dur("MailInterval", c.MailInterval, MaxMailInterval)
 	return errors.Join(errs...)
 }
 
@@ -103,11 +109,14 @@ func NewRenderer(svc *orders.Service, logger *slog.Logger) (*Renderer, error) {
 }
 
 // log returns the Renderer's logger, or one that discards.
-func (h *Renderer) log() *slog.Logger {
-	if h.Logger == nil {
-		return discard
-	}
-	return h.Logger
-}
+func (h *Renderer) log() *slog.Logger { return orDiscard(h.Logger) }
 
 var discard = slog.New(slog.DiscardHandler)
+
+// orDiscard returns l, or a logger that discards when l is nil.
+func orDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return discard
+	}
+	return l
+}

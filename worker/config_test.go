@@ -33,7 +33,8 @@ func TestConfigValidate(t *testing.T) {
 		{"negative stale-after", with(func(c *worker.Config) { c.StaleAfter = -time.Second }), []string{"StaleAfter"}},
 		{"stale-after of a week", with(func(c *worker.Config) { c.StaleAfter = 7 * 24 * time.Hour }), []string{"StaleAfter"}},
 		{"webhook retry in nanoseconds", with(func(c *worker.Config) { c.WebhookRetry = 90 }), []string{"WebhookRetry"}},
-		{"zero value: every field", worker.Config{}, []string{"Concurrency", "WebhookConcurrency", "ReconcileInterval", "StaleAfter", "WebhookRetry"}},
+		{"zero value: every field", worker.Config{}, []string{"Concurrency", "WebhookConcurrency", "ReconcileInterval", "StaleAfter", "WebhookRetry", "MailInterval"}},
+		{"mail interval of a day", with(func(c *worker.Config) { c.MailInterval = 24 * time.Hour }), []string{"MailInterval"}},
 		{"zero webhook concurrency", with(func(c *worker.Config) { c.WebhookConcurrency = 0 }), []string{"WebhookConcurrency"}},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {

@@ -36,38 +36,22 @@ type Reconciler struct {
 
 // Run reconciles every Interval until ctx is done.
 func (r *Reconciler) Run(ctx context.Context) {
-	interval := r.Interval
-	if interval <= 0 {
-		interval = 30 * time.Second
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+	every(ctx, orDefault(r.Interval, 30*time.Second), func(ctx context.Context) bool {
 		if _, err := r.Pass(ctx); err != nil && ctx.Err() == nil {
-			r.Logger.Error("reconcile", "err", err)
+			orDiscard(r.Logger).Error("reconcile", "err", err)
 		}
 		// Orders taken while a key was being created, or from before
 		// shops were tenants, wait for a pass that routes them.
 		if _, err := r.Service.RouteWaiting(ctx); err != nil && ctx.Err() == nil {
-			r.Logger.Error("route waiting orders", "err", err)
+			orDiscard(r.Logger).Error("route waiting orders", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return false
+	})
 }
 
 // Pass re-enqueues stale items once and returns how many it handled.
 func (r *Reconciler) Pass(ctx context.Context) (int, error) {
-	stale, batch := r.StaleAfter, r.Batch
-	if stale <= 0 {
-		stale = time.Minute
-	}
-	if batch <= 0 {
-		batch = 100
-	}
+	stale, batch := orDefault(r.StaleAfter, time.Minute), orDefault(r.Batch, 100)
 	now := time.Now()
 	if r.Now != nil {
 		now = r.Now()

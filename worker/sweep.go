@@ -29,34 +29,19 @@ type Sweeper struct {
 
 // Run sweeps every Interval until ctx is done.
 func (s *Sweeper) Run(ctx context.Context) {
-	interval := s.Interval
-	if interval <= 0 {
-		interval = 5 * time.Minute
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		for {
-			uploads, orders, err := s.Pass(ctx)
-			if err != nil {
-				if ctx.Err() == nil {
-					s.log().Error("sweep", "err", err)
-				}
-				break
+	every(ctx, orDefault(s.Interval, 5*time.Minute), func(ctx context.Context) bool {
+		uploads, orders, err := s.Pass(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log().Error("sweep", "err", err)
 			}
-			if uploads > 0 || orders > 0 {
-				s.log().Info("swept", "uploads", uploads, "orders", orders)
-			}
-			if uploads < s.batch() && orders < s.batch() {
-				break
-			}
+			return false
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		if uploads > 0 || orders > 0 {
+			s.log().Info("swept", "uploads", uploads, "orders", orders)
 		}
-	}
+		return uploads >= s.batch() || orders >= s.batch()
+	})
 }
 
 // Pass sweeps once: it returns how many uploads it deleted and how many
@@ -79,16 +64,6 @@ func (s *Sweeper) Pass(ctx context.Context) (uploads, orders int, err error) {
 	return uploads, orders, err
 }
 
-func (s *Sweeper) batch() int {
-	if s.Batch <= 0 {
-		return 100
-	}
-	return s.Batch
-}
+func (s *Sweeper) batch() int { return orDefault(s.Batch, 100) }
 
-func (s *Sweeper) log() *slog.Logger {
-	if s.Logger == nil {
-		return discard
-	}
-	return s.Logger
-}
+func (s *Sweeper) log() *slog.Logger { return orDiscard(s.Logger) }

@@ -220,30 +220,17 @@ type Dispatcher struct {
 
 // Run dispatches every Interval until ctx is done.
 func (d *Dispatcher) Run(ctx context.Context) {
-	interval := d.Interval
-	if interval <= 0 {
-		interval = 2 * time.Second
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+	every(ctx, orDefault(d.Interval, 2*time.Second), func(ctx context.Context) bool {
 		if _, err := d.Pass(ctx); err != nil && ctx.Err() == nil {
-			d.Logger.Error("dispatch webhooks", "err", err)
+			orDiscard(d.Logger).Error("dispatch webhooks", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return false
+	})
 }
 
 // Pass hands pending deliveries to the queue once and returns how many.
 func (d *Dispatcher) Pass(ctx context.Context) (int, error) {
-	after := d.RequeueAfter
-	if after <= 0 {
-		after = time.Minute
-	}
+	after := orDefault(d.RequeueAfter, time.Minute)
 	now := time.Now().UTC()
 	return d.Service.DispatchWebhooks(ctx, d.Queue, now.Add(-after), now, d.Batch)
 }

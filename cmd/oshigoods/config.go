@@ -19,6 +19,7 @@ import (
 	"oshigoods/budget"
 	"oshigoods/fulfil"
 	"oshigoods/guard"
+	"oshigoods/mailer"
 	"oshigoods/orders"
 	"oshigoods/render"
 	"oshigoods/s3store"
@@ -94,6 +95,14 @@ type config struct {
 	// LegalDir is the folder of the legal pages (storefront.LoadLegal);
 	// empty shows placeholders.
 	LegalDir string
+	// SMTPURL is the mail server the fans' e-mails go to; empty writes
+	// them as .eml files under DATA_DIR/mail. MailFrom is the shop's
+	// sender address; Mails the shop's name and the retry delay; and
+	// MailInterval how often the worker sends what is due.
+	SMTPURL      string
+	MailFrom     string
+	Mails        orders.Mails
+	MailInterval time.Duration
 	// onListen, when set, is told the address the API listens on (tests).
 	onListen func(addr string)
 
@@ -346,7 +355,6 @@ var settings = []setting{
 		c.LegalDir = v
 		return nil
 	}},
-	{env: "OSHIGOODS_SHOP_NAME", key: "fulfil.Shop.Name", help: "the shop's name as e-mails, packing slips and carrier labels show it (ご依頼主名)", parse: senderSetting(func(s *fulfil.Shop) *string { return &s.Name })},
 	{env: "OSHIGOODS_SHOP_POSTAL_CODE", key: "fulfil.Shop.PostalCode", help: "the sender's 〒 on packing slips and labels, e.g. 150-0001", parse: senderSetting(func(s *fulfil.Shop) *string { return &s.PostalCode })},
 	{env: "OSHIGOODS_SHOP_ADDRESS", key: "fulfil.Shop.Address", help: "the sender's address, prefecture first, building included", parse: senderSetting(func(s *fulfil.Shop) *string { return &s.Address })},
 	{env: "OSHIGOODS_SHOP_PHONE", key: "fulfil.Shop.Phone", help: "the sender's phone number, e.g. 03-1234-5678", parse: senderSetting(func(s *fulfil.Shop) *string { return &s.Phone })},
@@ -369,6 +377,19 @@ var settings = []setting{
 		c.PackingPrices = b
 		return nil
 	}},
+	{env: "OSHIGOODS_SMTP_URL", flag: "smtp-url", key: "mailer.URL", show: redacted,
+		help:  "mail server for the fans' e-mails: smtp://user:pass@host:587 (STARTTLS), smtps://user:pass@host:465, or smtp://127.0.0.1:1025?tls=none; empty writes each e-mail as an .eml file under DATA_DIR/mail",
+		parse: func(c *config, v string) error { c.SMTPURL = strings.TrimSpace(v); return nil }},
+	{env: "OSHIGOODS_MAIL_FROM", flag: "mail-from", key: "mailer.From", def: "noreply@localhost",
+		help:  "the shop's sender address, e.g. shop@example.jp or ひかりグッズ <shop@example.jp>; without a name the shop's name is shown",
+		parse: func(c *config, v string) error { c.MailFrom = strings.TrimSpace(v); return nil }},
+	{env: "OSHIGOODS_SHOP_NAME", flag: "shop-name", key: "orders.Mails.ShopName", def: orders.DefaultShopName,
+		help: "the shop's name in the fans' e-mails (【name】 in the subject, the signature), on packing slips and as the carrier labels' sender (ご依頼主名), at most 40 characters",
+		parse: func(c *config, v string) error { c.Mails.ShopName, c.Sender.Name = v, strings.TrimSpace(v); return nil }},
+	{env: "OSHIGOODS_MAIL_INTERVAL", flag: "mail-interval", key: "worker.MailInterval", def: "5s", help: "how often the worker sends the e-mails that are due, 10ms–1h",
+		parse: durationSetting(func(c *config) *time.Duration { return &c.MailInterval }, reconcileRange)},
+	{env: "OSHIGOODS_MAIL_RETRY", flag: "mail-retry", key: "orders.Mails.FirstRetry", def: "1m", help: "delay after an e-mail's first failed attempt, 10ms–1h, doubling up to 1h; an e-mail is given up 24h after it was owed",
+		parse: durationSetting(func(c *config) *time.Duration { return &c.Mails.FirstRetry }, webhookRange)},
 	{env: "OSHIGOODS_DECODE_BUDGET", flag: "decode-budget", key: "budget.Bytes", def: strconv.Itoa(budget.DefaultBytes), help: "decoded pixel bytes all image decodes of this process may hold at once", parse: func(c *config, v string) error {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		if err != nil {
@@ -489,13 +510,15 @@ func (c *config) validate() error {
 	check("guard", c.Guard.Validate())
 	check("budget", c.budgetConfig().Validate())
 	check("orders", c.Payments.Validate())
-	if c.Sender != (fulfil.Shop{}) {
+	if _, set := c.sender(); set {
 		check("fulfil", c.Sender.Validate())
 	}
 	if c.Payments.Mode == orders.PaymentStripe {
 		check("stripepay", c.Stripe.Validate())
 	}
 	check("orders", c.Shipping.Validate())
+	check("orders", c.Mails.Validate())
+	check("mailer", c.mailerConfig().Validate())
 	if c.Secret != "" {
 		check("orders", orders.CheckSecret([]byte(c.Secret)))
 	}
@@ -518,7 +541,17 @@ func (s setting) problem(v, what string) error {
 // workerConfig is the worker's part of the configuration.
 func (c *config) workerConfig() worker.Config {
 	return worker.Config{Concurrency: c.Concurrency, ReconcileInterval: c.Reconcile, StaleAfter: c.StaleAfter, WebhookRetry: c.WebhookRetry,
-		WebhookConcurrency: c.WebhookConcurrency}
+		WebhookConcurrency: c.WebhookConcurrency, MailInterval: c.MailInterval}
+}
+
+// mailerConfig is the SMTP sender's part. Without a URL, e-mails are
+// written to files and only From is checked.
+func (c *config) mailerConfig() mailer.Config {
+	mc := mailer.Config{URL: c.SMTPURL, From: c.MailFrom}
+	if mc.URL == "" {
+		mc.URL = "smtp://localhost?tls=none" // not used: checks From alone
+	}
+	return mc
 }
 
 // retention is how long personal data is kept (orders.Retention).
@@ -612,10 +645,18 @@ func (c *config) publicURL() string {
 var placeholderSender = fulfil.Shop{Name: "oshigoods（要設定）", PostalCode: "000-0000",
 	Address: "【要設定】OSHIGOODS_SHOP_ADDRESS", Phone: "00-0000-0000"}
 
-// sender is the configured sender, or placeholderSender when none is set.
-func (c *config) sender() (fulfil.Shop, bool) {
-	if c.Sender == (fulfil.Shop{}) {
-		return placeholderSender, false
+// sender is the configured sender, or placeholderSender (with the shop's
+// name) while none of its address, phone or codes is set; set reports
+// which.
+func (c *config) sender() (s fulfil.Shop, set bool) {
+	rest := c.Sender
+	rest.Name = ""
+	if rest == (fulfil.Shop{}) {
+		s = placeholderSender
+		if c.Sender.Name != "" && c.Sender.Name != orders.DefaultShopName {
+			s.Name = c.Sender.Name
+		}
+		return s, false
 	}
 	return c.Sender, true
 }

@@ -117,6 +117,18 @@ func TestConfigValidate(t *testing.T) {
 			[]string{`OSHIGOODS_LEGAL_DIR (--legal-dir): "` + noLegal + `" is not usable (legal pages folder: stat ` + noLegal + `: no such file or directory); give a readable folder with tokushoho.md, terms.md and privacy.md`}},
 		{"legal page in HTML", nil, []string{"--legal-dir", htmlLegal},
 			[]string{`OSHIGOODS_LEGAL_DIR (--legal-dir): "` + htmlLegal + `" is not usable (legal page terms.html: write it in Markdown as terms.md; HTML files are not rendered)`}},
+		{"mail settings", map[string]string{"OSHIGOODS_SMTP_URL": "smtps://shop:pw@mail.example.jp", "OSHIGOODS_MAIL_FROM": "ひかりグッズ <shop@example.jp>",
+			"OSHIGOODS_SHOP_NAME": "ひかりグッズ", "OSHIGOODS_MAIL_INTERVAL": "100ms", "OSHIGOODS_MAIL_RETRY": "100ms"}, nil, nil},
+		{"SMTP password never shown", map[string]string{"OSHIGOODS_SMTP_URL": "smtp://shop:hunter2@mail.example.jp:25?tls=none"}, nil,
+			[]string{`OSHIGOODS_SMTP_URL (--smtp-url): "smtp://shop:…@mail.example.jp:25" has credentials and tls=none to mail.example.jp, which is not loopback`}},
+		{"SMTP URL of another scheme", map[string]string{"OSHIGOODS_SMTP_URL": "http://mail.example.jp:25"}, nil,
+			[]string{`OSHIGOODS_SMTP_URL (--smtp-url): "http://mail.example.jp:25" has scheme "http"; give smtp://`}},
+		{"mail from not an address", nil, []string{"--mail-from", "shop"},
+			[]string{`OSHIGOODS_MAIL_FROM (--mail-from): "shop" is not an e-mail address`}},
+		{"shop name too long", map[string]string{"OSHIGOODS_SHOP_NAME": strings.Repeat("推", 41)}, nil,
+			[]string{`OSHIGOODS_SHOP_NAME (--shop-name): "` + strings.Repeat("推", 41) + `" is 41 characters; give at most 40`}},
+		{"mail interval of a day", map[string]string{"OSHIGOODS_MAIL_INTERVAL": "24h"}, nil,
+			[]string{`OSHIGOODS_MAIL_INTERVAL (--mail-interval): "24h" is out of range; give 10ms–1h`}},
 		{"listen address", nil, []string{"--addr", "8080"},
 			[]string{`OSHIGOODS_ADDR (--addr): "8080" is not host:port; give e.g. 127.0.0.1:8080 or :8080`}},
 		{"several problems, all at once, in the table's order", map[string]string{
@@ -130,6 +142,9 @@ func TestConfigValidate(t *testing.T) {
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			_, err := parseConfig(tc.env, tc.args...)
+			if err != nil && strings.Contains(err.Error(), "hunter2") {
+				t.Fatalf("a password is shown: %v", err)
+			}
 			testenv.ErrorLines(t, err, tc.want)
 		})
 	}
@@ -151,6 +166,9 @@ func TestConfigComposes(t *testing.T) {
 	}
 	if b := cfg.budgetConfig(); b.Bytes != 256<<20 || b.Wait != 2*time.Second {
 		t.Errorf("budget config = %+v", b)
+	}
+	if cfg.SMTPURL != "" || cfg.MailFrom != "noreply@localhost" || cfg.Mails.ShopName != "oshigoods" || cfg.Mails.FirstRetry != time.Minute || w.MailInterval != 5*time.Second {
+		t.Errorf("mail settings: url %q, from %q, %+v, interval %s", cfg.SMTPURL, cfg.MailFrom, cfg.Mails, w.MailInterval)
 	}
 	if cfg.MaxUpload != 30<<20 || cfg.Addr != "127.0.0.1:8080" || cfg.Profile != "jp-standard" || !cfg.Worker {
 		t.Errorf("config = %+v", cfg)

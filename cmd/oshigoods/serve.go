@@ -156,11 +156,11 @@ func cmdWorker(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 // runWorker processes render and webhook tasks, re-enqueues items Redis
-// lost, dispatches pending webhook deliveries and deletes personal data
-// past its retention period, until ctx ends. Renders and deliveries run in
-// two asynq servers, each with its own pool (Concurrency and
-// WebhookConcurrency), so endpoints that hang hold only delivery slots and
-// never delay a render.
+// lost, dispatches pending webhook deliveries, sends the fans' e-mails
+// that are due and deletes personal data past its retention period, until
+// ctx ends. Renders and deliveries run in two asynq servers, each with its
+// own pool (Concurrency and WebhookConcurrency), so endpoints that hang
+// hold only delivery slots and never delay a render.
 func (s *system) runWorker(ctx context.Context) error {
 	server := func(queue string, concurrency int) *asynq.Server {
 		return asynq.NewServer(s.redisOpt, asynq.Config{
@@ -181,6 +181,10 @@ func (s *system) runWorker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	mail, mailDesc, err := newFanMail(s.cfg, s.logger)
+	if err != nil {
+		return err
+	}
 	renders := asynq.NewServeMux()
 	renders.Handle("render:", renderer)
 	renderSrv := server(worker.QueueRender, s.cfg.Concurrency)
@@ -194,16 +198,17 @@ func (s *system) runWorker(ctx context.Context) error {
 		renderSrv.Shutdown()
 		return fmt.Errorf("start webhook worker: %w", err)
 	}
-	rec := &worker.Reconciler{Service: s.svc, Queue: s.queue, Logger: s.logger, Interval: s.cfg.Reconcile, StaleAfter: s.cfg.StaleAfter}
-	done := make(chan struct{})
-	dispatch := &worker.Dispatcher{Service: s.svc, Queue: s.queue, Logger: s.logger, Interval: s.cfg.Reconcile, RequeueAfter: s.cfg.StaleAfter}
-	dispatched := make(chan struct{})
-	go func() { dispatch.Run(ctx); close(dispatched) }()
-	go func() { rec.Run(ctx); close(done) }()
-	sweep := &worker.Sweeper{Service: s.svc, Logger: s.logger}
-	swept := make(chan struct{})
-	go func() { sweep.Run(ctx); close(swept) }()
-	s.logger.Info("worker started", "concurrency", s.cfg.Concurrency, "webhook_concurrency", s.cfg.WebhookConcurrency)
+	loops := []func(context.Context){
+		(&worker.Reconciler{Service: s.svc, Queue: s.queue, Logger: s.logger, Interval: s.cfg.Reconcile, StaleAfter: s.cfg.StaleAfter}).Run,
+		(&worker.Dispatcher{Service: s.svc, Queue: s.queue, Logger: s.logger, Interval: s.cfg.Reconcile, RequeueAfter: s.cfg.StaleAfter}).Run,
+		(&worker.Sweeper{Service: s.svc, Logger: s.logger}).Run,
+		(&worker.Mailer{Service: s.svc, Sender: mail, Logger: s.logger, Interval: s.cfg.MailInterval}).Run,
+	}
+	var running sync.WaitGroup
+	for _, run := range loops {
+		running.Go(func() { run(ctx) })
+	}
+	s.logger.Info("worker started", "concurrency", s.cfg.Concurrency, "webhook_concurrency", s.cfg.WebhookConcurrency, "mail", mailDesc)
 	<-ctx.Done()
 	var wg sync.WaitGroup
 	for _, srv := range []*asynq.Server{renderSrv, hookSrv} {
@@ -211,9 +216,7 @@ func (s *system) runWorker(ctx context.Context) error {
 		go func() { defer wg.Done(); srv.Shutdown() }()
 	}
 	wg.Wait()
-	<-done
-	<-dispatched
-	<-swept
+	running.Wait()
 	return nil
 }
 

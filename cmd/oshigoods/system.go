@@ -136,6 +136,7 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 		PublicURL: cfg.publicURL(),
 		Postal:    postal.PrefecturesOf,
 		Carriers:  fulfil.Carriers{},
+		Mails:     cfg.Mails,
 	}
 	sender, _ := cfg.sender()
 	s.svc.Packing = &fulfil.Docs{Shop: sender, Size: cfg.PackingSize, Prices: cfg.PackingPrices}

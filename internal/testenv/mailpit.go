@@ -243,9 +243,17 @@ func (c *MailpitAPI) DeleteSearch(ctx context.Context, query string) error {
 // ends.
 func (c *MailpitAPI) Wait(t testing.TB, to string) MailpitMessage {
 	t.Helper()
+	return c.WaitAll(t, "to:"+to, 1)[0]
+}
+
+// WaitAll returns the n messages matching query (mailpit's search syntax,
+// e.g. "to:fan-1a2b@example.jp"), newest first, waiting up to 10 seconds
+// for them to arrive; it fails the test when fewer do, or when more than
+// n did. The messages are deleted from mailpit when the test ends.
+func (c *MailpitAPI) WaitAll(t testing.TB, query string, n int) []MailpitMessage {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	query := "to:" + to
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -256,19 +264,21 @@ func (c *MailpitAPI) Wait(t testing.TB, to string) MailpitMessage {
 		if err != nil && ctx.Err() == nil {
 			t.Fatal(err)
 		}
-		if len(list) > 1 {
-			t.Fatalf("%d messages to %s, want 1", len(list), to)
+		if len(list) > n {
+			t.Fatalf("%d messages match %s, want %d", len(list), query, n)
 		}
-		if len(list) == 1 {
-			m, err := c.Message(ctx, list[0].ID)
-			if err != nil {
-				t.Fatal(err)
+		if len(list) == n {
+			out := make([]MailpitMessage, n)
+			for i, s := range list {
+				if out[i], err = c.Message(ctx, s.ID); err != nil {
+					t.Fatal(err)
+				}
 			}
-			return m
+			return out
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("no message to %s arrived at %s within 10s", to, c.URL)
+			t.Fatalf("%d messages matching %s arrived at %s within 10s, want %d", len(list), query, c.URL, n)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

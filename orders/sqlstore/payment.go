@@ -19,18 +19,6 @@ func nullTime(t time.Time) any {
 	return t
 }
 
-// queueMail owes the order's fan the mail of the given kind, once: a
-// second call for the same order and kind does nothing. It runs in the
-// caller's transaction.
-func queueMail(ctx context.Context, r runner, orderID string, kind orders.MailKind, now time.Time) error {
-	if _, err := r.exec(ctx, `INSERT INTO mail_outbox (id, order_id, kind, status, attempts, next_attempt_at, created_at)
-		VALUES (?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (order_id, kind) DO NOTHING`,
-		orders.NewID("mail"), orderID, string(kind), now, now); err != nil {
-		return fmt.Errorf("queue mail: %w", err)
-	}
-	return nil
-}
-
 // SetCheckout records the checkout opened for an order whose payment is
 // pending: its reference, URL and, as the payment's deadline, when it
 // closes. ENOTFOUND if there is no such order; ECONFLICT if its payment is

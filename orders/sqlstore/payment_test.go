@@ -24,19 +24,13 @@ func unpaidOrder(id string, n int, due time.Time) *orders.Order {
 // statuses, by kind.
 func mails(t *testing.T, s *Store, orderID string) map[orders.MailKind]string {
 	t.Helper()
-	rows, err := runner{s.db, s.d}.query(t.Context(), `SELECT kind, status FROM mail_outbox WHERE order_id = ?`, orderID)
+	list, err := s.Mails(t.Context(), orderID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
 	out := map[orders.MailKind]string{}
-	for rows.Next() {
-		var k orders.MailKind
-		var st string
-		if err := rows.Scan(&k, &st); err != nil {
-			t.Fatal(err)
-		}
-		out[k] = st
+	for _, m := range list {
+		out[m.Kind] = string(m.Status)
 	}
 	return out
 }

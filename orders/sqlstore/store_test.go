@@ -71,6 +71,10 @@ var scenarios = []struct {
 	{"erasure clears the shipping address and pending mail", testEraseAddress},
 	{"shipped with tracking, once", testMarkShipped},
 	{"downloads delivered, printed goods printed", testDeliverDigital},
+	{"mail: due mails are claimed, leased and settled", testMailClaim},
+	{"mail: a failure is retried at its time, a final one stays failed", testMailRetry},
+	{"mail: concurrent senders never claim the same mail", testMailConcurrentClaims},
+	{"mail: a ready download owes the ready mail once", testMailReady},
 	{"migrations idempotent on reopen", testReopen},
 	{"stores opened concurrently on one database", testConcurrentOpen},
 }
