@@ -384,7 +384,7 @@ var settings = []setting{
 		help:  "the shop's sender address, e.g. shop@example.jp or ひかりグッズ <shop@example.jp>; without a name the shop's name is shown",
 		parse: func(c *config, v string) error { c.MailFrom = strings.TrimSpace(v); return nil }},
 	{env: "OSHIGOODS_SHOP_NAME", flag: "shop-name", key: "orders.Mails.ShopName", def: orders.DefaultShopName,
-		help: "the shop's name in the fans' e-mails (【name】 in the subject, the signature), on packing slips and as the carrier labels' sender (ご依頼主名), at most 40 characters",
+		help:  "the shop's name in the fans' e-mails (【name】 in the subject, the signature), on packing slips and as the carrier labels' sender (ご依頼主名), at most 40 characters",
 		parse: func(c *config, v string) error { c.Mails.ShopName, c.Sender.Name = v, strings.TrimSpace(v); return nil }},
 	{env: "OSHIGOODS_MAIL_INTERVAL", flag: "mail-interval", key: "worker.MailInterval", def: "5s", help: "how often the worker sends the e-mails that are due, 10ms–1h",
 		parse: durationSetting(func(c *config) *time.Duration { return &c.MailInterval }, reconcileRange)},
