@@ -108,6 +108,22 @@ func (a ShippingAddress) FullAddress() string {
 	return s
 }
 
+// FormatPhone writes a normalised phone number as Japanese write it: a
+// mobile or IP number (070, 080, 090, 050) 3-4-4, a 03 or 06 number 2-4-4,
+// another 10-digit number 3-3-4; anything else as it is.
+func FormatPhone(p string) string {
+	if !phoneRE.MatchString(p) {
+		return p
+	}
+	switch {
+	case len(p) == 11:
+		return p[:3] + "-" + p[3:7] + "-" + p[7:]
+	case strings.HasPrefix(p, "03") || strings.HasPrefix(p, "06"):
+		return p[:2] + "-" + p[2:6] + "-" + p[6:]
+	}
+	return p[:3] + "-" + p[3:6] + "-" + p[6:]
+}
+
 // Address field limits, in characters. The carriers' label imports cut at
 // about these lengths (ヤマト B2: 住所 32 + 建物 16 全角, 名前 16 全角), so
 // longer values would be cut on the label.

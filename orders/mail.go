@@ -254,7 +254,17 @@ func (s *Service) sendMail(ctx context.Context, send MailSender, m *OutboxMail, 
 	defer cancel()
 	if err == nil {
 		log.Info("mail sent")
-		return s.Store.MailSent(ctx, m.ID, now.UTC())
+		if err := s.Store.MailSent(ctx, m.ID, now.UTC()); err != nil {
+			return err
+		}
+		if m.Kind == MailReady {
+			// The mail carries the download links: the downloads are
+			// delivered.
+			if _, err := s.IssueDownloads(ctx, o); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	reason := scrubAddress(err.Error(), o.Customer.Email)
 	if len(reason) > mailReasonMaxLength {

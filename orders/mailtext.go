@@ -118,6 +118,17 @@ func (s *Service) ComposeMail(ctx context.Context, o *Order, mailID string, kind
 		d.Blocks = append(d.Blocks, mailBlock{
 			Paras: []string{"ご注文いただいた商品を発送しました。到着まで、いましばらくお待ちください。"},
 		})
+		if v := s.ViewShipment(o); v != nil {
+			d.Blocks = append(d.Blocks, mailBlock{Heading: "配送について", Rows: []mailRow{
+				{"配送業者", v.CarrierName},
+				{"お問い合わせ番号", v.TrackingNumber},
+				{"発送日", jstDay(v.ShippedAt)},
+			}})
+			if v.TrackingURL != "" {
+				d.Blocks = append(d.Blocks, mailBlock{Paras: []string{"配送状況は、配送業者の次のページで確認できます。"},
+					Links: []mailLink{{"", v.TrackingURL}}})
+			}
+		}
 		if o.ShippingAddress != nil {
 			d.Blocks = append(d.Blocks, s.addressBlock(o))
 		}
@@ -180,7 +191,7 @@ func (s *Service) addressBlock(o *Order) mailBlock {
 	if a.Line2 != "" {
 		lines = append(lines, a.Line2)
 	}
-	lines = append(lines, a.Name+" 様", "電話番号："+a.Phone)
+	lines = append(lines, a.Name+" 様", "電話番号："+FormatPhone(a.Phone))
 	b := mailBlock{Heading: "お届け先", Paras: []string{strings.Join(lines, "\n")}}
 	if o.ShippingMethod != "" {
 		method := o.ShippingMethod
@@ -289,11 +300,17 @@ func yen(n Yen) string {
 	return "￥" + b.String()
 }
 
+// jstDay writes t's day in Japan time as 2026年12月13日（日）.
+func jstDay(t time.Time) string {
+	t = t.In(jst)
+	return fmt.Sprintf("%d年%d月%d日（%s）", t.Year(), int(t.Month()), t.Day(),
+		[...]string{"日", "月", "火", "水", "木", "金", "土"}[t.Weekday()])
+}
+
 // jstMinute writes t in Japan time as 2026年12月13日（日）23:59.
 func jstMinute(t time.Time) string {
 	t = t.In(jst)
-	return fmt.Sprintf("%d年%d月%d日（%s）%02d:%02d", t.Year(), int(t.Month()), t.Day(),
-		[...]string{"日", "月", "火", "水", "木", "金", "土"}[t.Weekday()], t.Hour(), t.Minute())
+	return fmt.Sprintf("%s%02d:%02d", jstDay(t), t.Hour(), t.Minute())
 }
 
 // text renders the mail as plain text: headings as ■, the parts of a

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"oshigoods/internal/testenv"
+	"oshigoods/fulfil"
 	"oshigoods/orders"
 	"oshigoods/templates"
 )
@@ -111,11 +112,15 @@ func TestComposeMail(t *testing.T) {
 		}, []string{"http://files.invalid/files/itm_a/alarm.mp3", "http://files.invalid/files/itm_a/alarm.wav",
 			"リンクの有効期限：2026年12月6日（日）11:15", "iPhone・Android のアラーム音に使えます"}},
 		{"shipped", "shipped", none, orders.MailShipped, func() *orders.Order {
-			return mailOrder([]*orders.Item{card(1)}, orders.Payment{Mode: orders.PaymentNone, Status: orders.PaymentNotRequired})
-		}, []string{"発送しました", "配送方法：ネコポス"}},
+			o := mailOrder([]*orders.Item{card(1)}, orders.Payment{Mode: orders.PaymentNone, Status: orders.PaymentNotRequired})
+			o.Shipment = &orders.Shipment{Carrier: "yamato", TrackingNumber: "123456789013", ShippedAt: mailNow.Add(48 * time.Hour)}
+			return o
+		}, []string{"発送しました", "配送方法：ネコポス", "配送業者：ヤマト運輸", "お問い合わせ番号：123456789013", "発送日：2026年12月8日（火）",
+			"https://jizen.kuronekoyamato.co.jp/jizen/servlet/crjz.b.NQ0010?id=123456789013", "電話番号：090-1234-5678"}},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			svc := mailService(t, tc.payments)
+			svc.Carriers = fulfil.Carriers{}
 			o := tc.order()
 			m, err := svc.ComposeMail(t.Context(), o, "mail_test1", tc.kind, mailNow)
 			if err != nil {

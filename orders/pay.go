@@ -144,7 +144,7 @@ func (s *Service) publicURL() string {
 // OrderPageURL is the fan's order page: the storefront's address with the
 // order token in the fragment, which browsers never send to a server.
 func (s *Service) OrderPageURL(orderID string) string {
-	return s.publicURL() + "/orders/" + orderID + "#" + OrderToken(s.Secret, orderID)
+	return s.publicURL() + "/orders/" + orderID + "#t=" + OrderToken(s.Secret, orderID)
 }
 
 // openCheckout opens a provider checkout for an order awaiting payment and
