@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"oshigoods/internal/testenv"
 	"oshigoods/fulfil"
+	"oshigoods/internal/testenv"
 	"oshigoods/orders"
 	"oshigoods/templates"
 )
