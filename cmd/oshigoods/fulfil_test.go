@@ -17,8 +17,8 @@ import (
 	"oshigoods/internal/testenv"
 )
 
-// fetch GETs url with the shop's key and returns the status and body.
-func fetch(t *testing.T, method, url, key string, body []byte) (int, http.Header, []byte) {
+// shopFetch sends a request with the shop's key and returns the status and body.
+func shopFetch(t *testing.T, method, url, key string, body []byte) (int, http.Header, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+key)
@@ -93,7 +93,7 @@ func TestFulfilment(t *testing.T) {
 
 	// Packing slips: one page per order, the recipient and postal code on
 	// each, and a PDF qpdf finds nothing wrong with.
-	code, _, pdf := fetch(t, "GET", claim+"/packing-slips.pdf", key, nil)
+	code, _, pdf := shopFetch(t, "GET", claim+"/packing-slips.pdf", key, nil)
 	if code != 200 || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 		t.Fatalf("packing slips: %d %.200s", code, pdf)
 	}
@@ -116,7 +116,7 @@ func TestFulfilment(t *testing.T) {
 	}
 
 	// The B2クラウド file: Shift_JIS, one row per order (after its header).
-	code, hdr, data := fetch(t, "GET", claim+"/shipping.csv?carrier=yamato-b2", key, nil)
+	code, hdr, data := shopFetch(t, "GET", claim+"/shipping.csv?carrier=yamato-b2", key, nil)
 	if code != 200 || !strings.Contains(hdr.Get("Content-Type"), "Shift_JIS") {
 		t.Fatalf("shipping.csv: %d %s %.200s", code, hdr.Get("Content-Type"), data)
 	}
@@ -129,7 +129,7 @@ func TestFulfilment(t *testing.T) {
 			t.Fatalf("row for %q, not a claimed order", row[0])
 		}
 	}
-	if code, _, body := fetch(t, "GET", claim+"/shipping.csv?carrier=pigeon", key, nil); code != 422 {
+	if code, _, body := shopFetch(t, "GET", claim+"/shipping.csv?carrier=pigeon", key, nil); code != 422 {
 		t.Fatalf("unknown layout: %d %s", code, body)
 	}
 
@@ -149,7 +149,7 @@ func TestFulfilment(t *testing.T) {
 	}
 	rows[2][3] = "999999999994"
 	export := writeSJIS(t, rows[:1], rows[2:])
-	code, _, body := fetch(t, "POST", claim+"/tracking?carrier=yamato-b2", key, export)
+	code, _, body := shopFetch(t, "POST", claim+"/tracking?carrier=yamato-b2", key, export)
 	if code != 200 || !strings.Contains(string(body), `"status":"shipped"`) {
 		t.Fatalf("tracking import: %d %s", code, body)
 	}
@@ -179,7 +179,7 @@ func TestFulfilment(t *testing.T) {
 		}
 	}
 	// Nothing left to ship: the slips say so.
-	if code, _, body := fetch(t, "GET", claim+"/packing-slips.pdf", key, nil); code != 409 {
+	if code, _, body := shopFetch(t, "GET", claim+"/packing-slips.pdf", key, nil); code != 409 {
 		t.Fatalf("slips of a shipped claim: %d %s", code, body)
 	}
 	// Another shop sees none of it.
@@ -189,7 +189,7 @@ func TestFulfilment(t *testing.T) {
 	}
 	other := strings.TrimSpace(out.String())
 	for _, path := range []string{"/packing-slips.pdf", "/shipping.csv"} {
-		if code, _, _ := fetch(t, "GET", claim+path, other, nil); code != 404 {
+		if code, _, _ := shopFetch(t, "GET", claim+path, other, nil); code != 404 {
 			t.Fatalf("another shop's %s: %d, want 404", path, code)
 		}
 	}

@@ -17,7 +17,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/chromedp/cdproto/fetch"
 	"oshigoods/internal/testenv"
+	"oshigoods/stripepay"
+	"oshigoods/stripepay/stripetest"
 )
 
 // chromiumPath returns Debian's Chromium (or OSHIGOODS_TEST_CHROMIUM). When
@@ -63,6 +66,9 @@ func browser(t *testing.T, path string) (ctx context.Context, failed func() []st
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("lang", "ja-JP"), // a Japanese fan's browser
+		// No name is looked up but this machine's: a page that reaches for
+		// anything else finds nothing, before a packet leaves.
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)
@@ -639,4 +645,91 @@ func TestCrossOriginPosts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStorefrontStripe: in payment mode stripe (against stripe-mock), the
+// fan's 「お支払いへ進む」 goes to the Checkout Session's page — served here
+// by the test in place of Stripe's, never fetched — keeping the order token
+// in the tab; Stripe's signed event pays the order, and the page Stripe
+// returns the fan to (no token in its address) follows it to delivered.
+func TestStorefrontStripe(t *testing.T) {
+	chromium := chromiumPath(t)
+	env := backends[0].env(t)
+	env["OSHIGOODS_PAYMENT"] = "stripe"
+	env["OSHIGOODS_STRIPE_SECRET_KEY"] = "sk_test_oshigoodse2e"
+	env["OSHIGOODS_STRIPE_WEBHOOK_SECRET"] = testWebhookSecret
+	env["OSHIGOODS_STRIPE_API_BASE"] = testenv.StripeMock(t)
+	srv := startServe(t, env)
+	base := srv.base
+	f := newFan(t, chromium)
+
+	// Every request that is not to this machine is answered here, before
+	// it leaves the browser: Stripe's page is the test's.
+	var mu sync.Mutex
+	var away []string
+	paused := chromedp.Events(f.tab, fetch.RequestPaused)
+	go func() {
+		for e, err := range paused {
+			if err != nil {
+				return
+			}
+			if strings.HasPrefix(e.Request.URL, base+"/") {
+				chromedp.Call(f.tab, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: e.RequestID})
+				continue
+			}
+			mu.Lock()
+			away = append(away, e.Request.URL)
+			mu.Unlock()
+			page := "<!doctype html><title>Stripe Checkout (test)</title><h1>Stripe Checkout (test)</h1>"
+			chromedp.Call(f.tab, fetch.FulfillRequest, fetch.FulfillRequestParams{RequestID: e.RequestID, ResponseCode: 200,
+				ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "text/html; charset=utf-8"}}, Body: []byte(page)})
+		}
+	}()
+	if _, err := chromedp.Call(f.tab, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*"}}}); err != nil {
+		t.Fatalf("intercept requests: %v", err)
+	}
+
+	f.do("open the voice", 20*time.Second,
+		viewport(375),
+		chromedp.Navigate(base+"/goods/voice-alarm-morning"),
+		chromedp.WaitVisible(chromedp.CSS(".pool")),
+		chromedp.Click(chromedp.CSS(`label.chip input[value="sakura"]`)),
+	)
+	f.waitFor("the voice preview", `document.getElementById('order-form').dataset.preview === 'idle' && document.getElementById('preview-status').hidden`, 30*time.Second)
+	f.addToCart("the voice", 1)
+	f.do("open the cart", 20*time.Second, chromedp.Click(chromedp.CSS("#to-cart")), chromedp.WaitVisible(chromedp.CSS("#cart-list")))
+	f.do("fill in the cart", 10*time.Second,
+		chromedp.SendKeys(chromedp.CSS("#c-name"), "山田 花子"),
+		chromedp.SendKeys(chromedp.CSS("#c-email"), "hanako@example.com"),
+		chromedp.Click(chromedp.CSS("#terms")),
+	)
+	f.shoot("s1-cart-stripe")
+	f.do("order and pay", 10*time.Second, chromedp.Click(chromedp.CSS("#submit")))
+	f.waitFor("Stripe's page", `document.title === 'Stripe Checkout (test)'`, 20*time.Second)
+	mu.Lock()
+	checkout := append([]string(nil), away...)
+	mu.Unlock()
+	// The page, and the browser's own ask for its icon.
+	if len(checkout) == 0 || !strings.HasPrefix(checkout[0], "https://") || len(checkout) > 1 && !strings.HasSuffix(checkout[1], "/favicon.ico") || len(checkout) > 2 {
+		t.Fatalf("requests away from this machine %q, want the checkout page alone", checkout)
+	}
+
+	// Which order: the tab kept its token for the return.
+	f.do("back on the shop", 10*time.Second, chromedp.Navigate(base+"/"))
+	keys := f.eval(`Object.keys(sessionStorage).filter(k => k.startsWith('oshigoods.order.')).join(',')`)
+	id := strings.TrimPrefix(keys, "oshigoods.order.")
+	token := f.eval(`sessionStorage.getItem('oshigoods.order.` + id + `')`)
+	var o stripeOrderResp
+	if code := call(t, "GET", base+"/v1/orders/"+id, token, nil, nil, &o); code != 200 || o.Payment.CheckoutURL != checkout[0] || o.Status != "awaiting_payment" {
+		t.Fatalf("the order %q: %d %+v; want awaiting_payment with checkout %s", id, code, o, checkout[0])
+	}
+	paid := stripetest.Event{Type: stripepay.EventCompleted, Session: stripetest.Session{ID: o.Payment.Reference, OrderID: o.ID, PaymentStatus: "paid", AmountTotal: o.Totals.Total}}.JSON()
+	if code := postStripeEvent(t, base, paid, stripetest.Sign(paid, testWebhookSecret, time.Now())); code != 200 {
+		t.Fatalf("completed event: %d", code)
+	}
+	// Stripe sends the fan back to the order page with no token.
+	f.do("return from Stripe", 10*time.Second, chromedp.Navigate(base+"/orders/"+id+"?paid=1"))
+	f.waitFor("delivered", `document.getElementById('order').dataset.status === 'delivered' && document.getElementById('payment-status').textContent === 'お支払い済み' && location.hash.startsWith('#t=otk_')`, 120*time.Second)
+	f.shoot("s2-order-paid-by-card")
+	f.checkConsole()
 }
