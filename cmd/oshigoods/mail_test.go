@@ -162,7 +162,7 @@ func TestMailToFiles(t *testing.T) {
 	if id := e.header.Get("Message-Id"); !regexp.MustCompile(`^<mail_[a-z2-7]+@shop\.example\.jp>$`).MatchString(id) {
 		t.Errorf("Message-ID %q", id)
 	}
-	page := "https://shop.example.jp/orders/" + o.ID + "#" + o.Token
+	page := "https://shop.example.jp/orders/" + o.ID + "#t=" + o.Token
 	if !strings.Contains(e.text, page) || !strings.Contains(e.html, `href="`+page+`"`) {
 		t.Errorf("the mail lacks the order page link %s:\n%s", page, e.text)
 	}
@@ -205,7 +205,7 @@ func TestMailSMTP(t *testing.T) {
 		if m.From.Address != "shop@example.jp" || m.From.Name != "ひかりグッズ" {
 			t.Errorf("from %+v", m.From)
 		}
-		if page := "https://shop.example.jp/orders/" + o.ID + "#" + o.Token; !strings.Contains(m.Text, page) {
+		if page := "https://shop.example.jp/orders/" + o.ID + "#t=" + o.Token; !strings.Contains(m.Text, page) {
 			t.Errorf("the mail lacks the order page link %s:\n%s", page, m.Text)
 		}
 	})
@@ -214,7 +214,6 @@ func TestMailSMTP(t *testing.T) {
 		to := testenv.MailAddress("ready")
 		fans = append(fans, to)
 		o := placeOrder(t, srv.base, voiceOrder(to))
-		waitStatus(t, srv.base, o.ID, o.Token, "ready")
 		var ready *testenv.MailpitMessage
 		for _, m := range api.WaitAll(t, "to:"+to, 2) {
 			if strings.Contains(m.Subject, "ダウンロードのご用意ができました") {
@@ -224,6 +223,8 @@ func TestMailSMTP(t *testing.T) {
 		if ready == nil {
 			t.Fatal("no ready mail among the two")
 		}
+		// The mail issued the clip's links: the order is delivered.
+		waitStatus(t, srv.base, o.ID, o.Token, "delivered")
 		if !strings.Contains(ready.Text, "iPhone・Android のアラーム音に使えます") {
 			t.Errorf("the ready mail does not say what the clip is for:\n%s", ready.Text)
 		}

@@ -72,12 +72,28 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		s = &Store{db: db, d: sqlitedb}
 	}
 	s.now = time.Now
-	if err := s.migrate(ctx); err != nil {
-		s.db.Close()
-		return nil, err
+	// Processes that open a new SQLite file at once can find it busy
+	// before the busy timeout applies (while the first one turns it to
+	// WAL): the migration is tried again for up to that timeout.
+	deadline := time.Now().Add(sqliteBusyTimeout)
+	for wait := 20 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		err := s.migrate(ctx)
+		if err == nil {
+			return s, nil
+		}
+		if s.d != sqlitedb || !sqliteBusy(err) || time.Now().Add(wait).After(deadline) {
+			s.db.Close()
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			s.db.Close()
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
 	}
-	return s, nil
 }
+
 
 func openSQLite(file string) (*sql.DB, error) {
 	if file == "" {
