@@ -94,7 +94,6 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 }
 
-
 func openSQLite(file string) (*sql.DB, error) {
 	if file == "" {
 		return nil, fmt.Errorf("open SQLite: empty path")
