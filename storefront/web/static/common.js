@@ -162,5 +162,21 @@
     return e;
   }
 
-  window.oshi = { ja, jaWarning, apiField, call, date, el, yen, jst, newKey, saveToken, loadToken };
+  // showFieldError shows err in Japanese in the field's error box
+  // (#err-<name>), marks the field and its input invalid, and reports
+  // whether the page has such a box.
+  function showFieldError(name, err) {
+    const box = document.getElementById('err-' + name);
+    if (!box) return false;
+    const t = ja(err);
+    box.replaceChildren(...[el('span', {}, t.text), t.detail && el('small', { class: 'detail', lang: 'en' }, t.detail)].filter(Boolean));
+    box.hidden = false;
+    const field = box.closest('.field');
+    if (field) field.classList.add('has-error');
+    const input = field && field.querySelector('input:not([type=radio]):not([type=hidden]), select, textarea');
+    if (input) input.setAttribute('aria-invalid', 'true');
+    return true;
+  }
+
+  window.oshi = { ja, jaWarning, apiField, call, date, el, yen, jst, newKey, saveToken, loadToken, showFieldError };
 })();

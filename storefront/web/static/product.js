@@ -19,18 +19,7 @@
 
   // ---- field errors ----------------------------------------------------
   function errorBox(name) { return document.getElementById('err-' + name); }
-  function showError(name, err) {
-    const box = errorBox(name);
-    if (!box) return false;
-    const t = ja(err);
-    box.replaceChildren(...[el('span', {}, t.text), t.detail && el('small', { class: 'detail', lang: 'en' }, t.detail)].filter(Boolean));
-    box.hidden = false;
-    const field = box.closest('.field');
-    if (field) field.classList.add('has-error');
-    const input = field && field.querySelector('input:not([type=hidden]), textarea');
-    if (input) input.setAttribute('aria-invalid', 'true');
-    return true;
-  }
+  const showError = window.oshi.showFieldError;
   function clearErrors(scope) {
     scope.querySelectorAll('.error').forEach(b => { b.hidden = true; b.replaceChildren(); });
     scope.querySelectorAll('.has-error').forEach(f => f.classList.remove('has-error'));
