@@ -460,7 +460,7 @@ func TestStorefront(t *testing.T) {
 			t.Fatalf("shipped: %d %+v", code, e)
 		}
 		f.waitFor("shipped", `document.getElementById('order').dataset.status === 'shipped' && !document.getElementById('shipment').hidden`, 30*time.Second)
-		if got := f.eval(`document.getElementById('shipment').innerText`); !strings.Contains(got, "ヤマト運輸") || !strings.Contains(got, "123456789013") {
+		if got := f.eval(`document.getElementById('shipment').innerText`); !strings.Contains(got, "ヤマト運輸") || !strings.Contains(got, "1234-5678-9013") {
 			t.Fatalf("shipment %q, want the carrier and the number", got)
 		}
 		if got := f.eval(`String(Array.from(document.querySelectorAll('#steps li:not([hidden])')).filter(li => li.classList.contains('done') && li.querySelector('.step-at').textContent).length)`); got != "4" {

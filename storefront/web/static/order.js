@@ -194,7 +194,9 @@
     document.getElementById('shipment').hidden = !sh;
     if (!sh) return;
     document.getElementById('shipment-carrier').textContent = sh.carrier_name || sh.carrier;
-    document.getElementById('shipment-number').textContent = sh.tracking_number;
+    // 12 digits read as the carriers print them: 1234-5678-9012.
+    document.getElementById('shipment-number').textContent = /^\d{12}$/.test(sh.tracking_number)
+      ? sh.tracking_number.replace(/^(\d{4})(\d{4})(\d{4})$/, '$1-$2-$3') : sh.tracking_number;
     document.getElementById('shipment-date').textContent = date(sh.shipped_at);
     const link = document.getElementById('shipment-link');
     link.hidden = !sh.tracking_url;
