@@ -21,6 +21,7 @@ import (
 	"oshigoods/guard"
 	"oshigoods/mailer"
 	"oshigoods/orders"
+	"oshigoods/orders/sqlstore"
 	"oshigoods/render"
 	"oshigoods/s3store"
 	"oshigoods/storefront"
@@ -38,6 +39,8 @@ type config struct {
 	DataDir     string
 	RedisURL    string
 	DatabaseURL string
+	// DB is the PostgreSQL connection pool (OSHIGOODS_DB_*).
+	DB          sqlstore.Config
 	S3Endpoint  string
 	S3Bucket    string
 	S3Region    string
@@ -135,6 +138,7 @@ func problem(format string, a ...any) error { return fmt.Errorf(format, a...) }
 
 var (
 	concurrencyRange = fmt.Sprintf("give 1–%d", worker.MaxConcurrency)
+	dbConnsRange     = fmt.Sprintf("give 1–%d", sqlstore.MaxConns)
 	reconcileRange   = fmt.Sprintf("give %s–1h", worker.MinInterval)
 	staleRange       = fmt.Sprintf("give %s–24h", worker.MinInterval)
 	webhookRange     = fmt.Sprintf("give %s–1h", worker.MinInterval)
@@ -194,6 +198,19 @@ var settings = []setting{
 		c.DatabaseURL = v
 		return nil
 	}},
+	{env: "OSHIGOODS_DB_MAX_CONNS", flag: "db-max-conns", key: "sqlstore.MaxOpenConns", def: strconv.Itoa(sqlstore.DefaultMaxConns), help: "PostgreSQL sessions this process holds at most, 1–1000; processes × this must stay below max_connections (100 by default)",
+		parse: intSetting(func(c *config) *int { return &c.DB.MaxOpenConns }, dbConnsRange)},
+	{env: "OSHIGOODS_DB_MAX_IDLE", flag: "db-max-idle", key: "sqlstore.MaxIdleConns", help: "idle PostgreSQL sessions kept for reuse, 1 up to DB_MAX_CONNS; empty is DB_MAX_CONNS", parse: func(c *config, v string) error {
+		if strings.TrimSpace(v) == "" {
+			c.DB.MaxIdleConns = 0
+			return nil
+		}
+		return intSetting(func(c *config) *int { return &c.DB.MaxIdleConns }, "give 1 up to OSHIGOODS_DB_MAX_CONNS, or leave it empty")(c, v)
+	}},
+	{env: "OSHIGOODS_DB_MAX_LIFETIME", flag: "db-max-lifetime", key: "sqlstore.ConnMaxLifetime", def: sqlstore.DefaultConnMaxLifetime.String(), help: "how long a PostgreSQL session is used before it is replaced, 1s–24h",
+		parse: durationSetting(func(c *config) *time.Duration { return &c.DB.ConnMaxLifetime }, "give 1s–24h")},
+	{env: "OSHIGOODS_DB_MAX_IDLE_TIME", flag: "db-max-idle-time", key: "sqlstore.ConnMaxIdleTime", def: sqlstore.DefaultConnMaxIdleTime.String(), help: "how long a PostgreSQL session may stay unused before it is closed, 1s–24h",
+		parse: durationSetting(func(c *config) *time.Duration { return &c.DB.ConnMaxIdleTime }, "give 1s–24h")},
 	{env: "OSHIGOODS_S3_ENDPOINT", flag: "s3-endpoint", key: "s3.Endpoint", help: "S3-compatible endpoint URL (http:// or https://); empty runs an in-process server on DATA_DIR/s3", show: redacted,
 		parse: func(c *config, v string) error { c.S3Endpoint = v; return nil }},
 	{env: "OSHIGOODS_S3_BUCKET", flag: "s3-bucket", key: "s3.Bucket", def: "oshigoods", help: "bucket, created if missing",
@@ -500,6 +517,7 @@ func (c *config) validate() error {
 		}
 	}
 	check("worker", c.workerConfig().Validate())
+	check("sqlstore", c.DB.Validate())
 	s3 := c.s3Config()
 	if s3.Endpoint == "" { // the embedded server has credentials of its own
 		s3.AccessKey, s3.SecretKey = "", ""

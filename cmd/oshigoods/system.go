@@ -61,7 +61,7 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 	if dbURL == "" {
 		dbURL = filepath.Join(cfg.DataDir, "oshigoods.db")
 	}
-	if s.store, err = sqlstore.Open(ctx, dbURL); err != nil {
+	if s.store, err = sqlstore.OpenConfig(ctx, dbURL, cfg.DB); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	s.closers = append(s.closers, func() { s.store.Close() })
