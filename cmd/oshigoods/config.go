@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hibiken/asynq"
-
 	"oshigoods"
 	"oshigoods/budget"
 	"oshigoods/fulfil"
@@ -168,23 +166,17 @@ var settings = []setting{
 		c.DataDir = v
 		return nil
 	}},
-	{env: "OSHIGOODS_REDIS_URL", flag: "redis-url", help: "redis://host:port/db; empty runs an in-process Redis", show: redacted, parse: func(c *config, v string) error {
-		if v != "" {
-			const allowed = "give redis://[:password@]host:port/db or rediss://…"
-			u, err := url.Parse(v)
-			if err != nil || u.Scheme == "" || u.Host == "" {
-				return problem("is not a URL; %s", allowed)
+	{env: "OSHIGOODS_REDIS_URL", flag: "redis-url", show: redacted,
+		help: "redis://[:password@]host:port/db (rediss:// with TLS), redis-sentinel://[:password@]host:port,host:port/db?master=NAME or redis-cluster://[:password@]host:port,host:port; empty runs an in-process Redis",
+		parse: func(c *config, v string) error {
+			if v != "" {
+				if _, err := worker.ParseRedisURL(v); err != nil {
+					return problem("%v; %s", err, worker.RedisURLForms)
+				}
 			}
-			if u.Scheme != "redis" && u.Scheme != "rediss" {
-				return problem("has scheme %s://; %s", u.Scheme, allowed)
-			}
-			if _, err := asynq.ParseRedisURI(v); err != nil {
-				return problem("is not a Redis URL (%v); %s", err, allowed)
-			}
-		}
-		c.RedisURL = v
-		return nil
-	}},
+			c.RedisURL = v
+			return nil
+		}},
 	{env: "OSHIGOODS_DATABASE_URL", flag: "database-url", help: "postgres://… or a SQLite file path; empty is DATA_DIR/oshigoods.db", show: redacted, parse: func(c *config, v string) error {
 		if scheme, _, ok := strings.Cut(v, "://"); ok {
 			const allowed = "give postgres://…, postgresql://… or a SQLite file path"

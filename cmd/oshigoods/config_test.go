@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"oshigoods/internal/testenv"
+	"oshigoods/worker"
 )
 
 // parseConfig binds, parses and validates as serve does.
@@ -65,11 +66,19 @@ func TestConfigValidate(t *testing.T) {
 		{"negative reconcile interval", map[string]string{"OSHIGOODS_RECONCILE_INTERVAL": "-5s"}, nil,
 			[]string{`OSHIGOODS_RECONCILE_INTERVAL (--reconcile-interval): "-5s" is out of range; give 10ms–1h`}},
 		{"redis URL with another scheme", map[string]string{"OSHIGOODS_REDIS_URL": "http://redis:6379"}, nil,
-			[]string{`OSHIGOODS_REDIS_URL (--redis-url): "http://redis:6379" has scheme http://; give redis://[:password@]host:port/db or rediss://…`}},
+			[]string{`OSHIGOODS_REDIS_URL (--redis-url): "http://redis:6379" has scheme http://; ` + worker.RedisURLForms}},
 		{"redis address without a scheme", map[string]string{"OSHIGOODS_REDIS_URL": "redis:6379"}, nil,
-			[]string{`OSHIGOODS_REDIS_URL (--redis-url): "redis:6379" is not a URL; give redis://[:password@]host:port/db or rediss://…`}},
+			[]string{`OSHIGOODS_REDIS_URL (--redis-url): "redis:6379" is not a URL; ` + worker.RedisURLForms}},
 		{"redis password not shown", map[string]string{"OSHIGOODS_REDIS_URL": "http://:hunter2@redis:6379"}, nil,
-			[]string{`OSHIGOODS_REDIS_URL (--redis-url): "http://:…@redis:6379" has scheme http://; give redis://[:password@]host:port/db or rediss://…`}},
+			[]string{`OSHIGOODS_REDIS_URL (--redis-url): "http://:…@redis:6379" has scheme http://; ` + worker.RedisURLForms}},
+		{"redis sentinel", map[string]string{"OSHIGOODS_REDIS_URL": "redis-sentinel://:pw@10.0.0.1:26379,10.0.0.2:26379,[fd00::3]:26379/2?master=oshigoods"}, nil, nil},
+		{"redis cluster", map[string]string{"OSHIGOODS_REDIS_URL": "redis-cluster://:pw@redis-1:7000,redis-2:7000,redis-3:7000"}, nil, nil},
+		{"redis sentinel without a master", map[string]string{"OSHIGOODS_REDIS_URL": "redis-sentinel://:hunter2@10.0.0.1:26379,10.0.0.2:26379"}, nil,
+			[]string{`OSHIGOODS_REDIS_URL (--redis-url): "redis-sentinel://:…@10.0.0.1:26379,10.0.0.2:26379" names no master; add ?master=NAME, the name the Sentinels monitor; ` + worker.RedisURLForms}},
+		{"redis sentinel of IPv6 hosts, password not shown", map[string]string{"OSHIGOODS_REDIS_URL": "redis-sentinel://:hunter2@[fd00::1]:26379,[fd00::2]/0?master=m&sentinel_password=hunter3"}, nil,
+			[]string{`OSHIGOODS_REDIS_URL (--redis-url): "redis-sentinel://:…@[fd00::1]:26379,[fd00::2]/0" has "[fd00::2]" where host:port belongs; ` + worker.RedisURLForms}},
+		{"redis cluster with a database", map[string]string{"OSHIGOODS_REDIS_URL": "redis-cluster://redis-1:7000,redis-2:7000/3"}, nil,
+			[]string{`OSHIGOODS_REDIS_URL (--redis-url): "redis-cluster://redis-1:7000,redis-2:7000/3" names database 3; a cluster has only database 0; ` + worker.RedisURLForms}},
 		{"database URL with another scheme", map[string]string{"OSHIGOODS_DATABASE_URL": "mysql://db/oshigoods"}, nil,
 			[]string{`OSHIGOODS_DATABASE_URL (--database-url): "mysql://db/oshigoods" has scheme mysql://; give postgres://…, postgresql://… or a SQLite file path`}},
 		{"database pool", map[string]string{"OSHIGOODS_DB_MAX_CONNS": "20", "OSHIGOODS_DB_MAX_IDLE": "5", "OSHIGOODS_DB_MAX_LIFETIME": "1h", "OSHIGOODS_DB_MAX_IDLE_TIME": "30s"}, nil, nil},
@@ -143,7 +152,7 @@ func TestConfigValidate(t *testing.T) {
 		{"several problems, all at once, in the table's order", map[string]string{
 			"OSHIGOODS_STALE_AFTER": "90", "OSHIGOODS_CONCURRENCY": "eight", "OSHIGOODS_REDIS_URL": "localhost:6379",
 		}, []string{"--reconcile-interval", "0"}, []string{
-			`OSHIGOODS_REDIS_URL (--redis-url): "localhost:6379" is not a URL; give redis://[:password@]host:port/db or rediss://…`,
+			`OSHIGOODS_REDIS_URL (--redis-url): "localhost:6379" is not a URL; ` + worker.RedisURLForms,
 			`OSHIGOODS_CONCURRENCY (--concurrency): "eight" is not a whole number; give 1–64`,
 			`OSHIGOODS_RECONCILE_INTERVAL (--reconcile-interval): "0" is out of range; give 10ms–1h`,
 			`OSHIGOODS_STALE_AFTER (--stale-after): "90" needs a unit, e.g. 90s`,

@@ -81,8 +81,8 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 	} else {
 		backends = append(backends, "redis", redact(redisURL))
 	}
-	if s.redisOpt, err = asynq.ParseRedisURI(redisURL); err != nil {
-		return nil, fmt.Errorf("parse OSHIGOODS_REDIS_URL: %w", err)
+	if s.redisOpt, err = worker.ParseRedisURL(redisURL); err != nil {
+		return nil, fmt.Errorf("OSHIGOODS_REDIS_URL %w", err)
 	}
 	s.queue = worker.NewQueue(s.redisOpt)
 	s.closers = append(s.closers, func() { s.queue.Close() })
@@ -185,6 +185,9 @@ func (s *system) close() {
 // redact removes the password from a URL for logging.
 func redact(raw string) string {
 	u, err := url.Parse(raw)
+	if err != nil && strings.Contains(raw, "://") {
+		return redactUserinfo(raw)
+	}
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return raw
 	}
@@ -193,4 +196,23 @@ func redact(raw string) string {
 	}
 	u.RawQuery = ""
 	return strings.Replace(u.String(), "xxxxx", "…", 1)
+}
+
+// redactUserinfo removes the password and query of a URL that net/url does
+// not parse, such as a Redis Sentinel URL of several [IPv6]:port hosts.
+func redactUserinfo(raw string) string {
+	scheme, rest, _ := strings.Cut(raw, "://")
+	authority, tail := rest, ""
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority, tail = rest[:i], rest[i:]
+	}
+	tail, _, _ = strings.Cut(tail, "?")
+	if i := strings.LastIndex(authority, "@"); i >= 0 {
+		user, _, hasPassword := strings.Cut(authority[:i], ":")
+		if hasPassword {
+			user += ":…"
+		}
+		authority = user + authority[i:]
+	}
+	return scheme + "://" + authority + tail
 }
