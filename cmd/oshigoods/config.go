@@ -104,8 +104,13 @@ type config struct {
 	MailFrom     string
 	Mails        orders.Mails
 	MailInterval time.Duration
-	// onListen, when set, is told the address the API listens on (tests).
-	onListen func(addr string)
+	// MetricsAddr is where /metrics is served, on a listener of its own;
+	// empty serves none.
+	MetricsAddr string
+	// onListen, when set, is told the address the API listens on (tests);
+	// onMetricsListen the metrics' address, before onListen.
+	onListen        func(addr string)
+	onMetricsListen func(addr string)
 
 	// raw holds each setting's text, from its flag, else its variable,
 	// else its default; validate parses it into the fields above.
@@ -152,11 +157,17 @@ var (
 // order their problems are reported.
 var settings = []setting{
 	{env: "OSHIGOODS_ADDR", flag: "addr", def: "127.0.0.1:8080", help: "HTTP listen address", parse: func(c *config, v string) error {
-		host, port, err := net.SplitHostPort(v)
-		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 || strings.ContainsAny(host, " /") {
+		if !isHostPort(v) {
 			return problem("is not host:port; give e.g. 127.0.0.1:8080 or :8080")
 		}
 		c.Addr = v
+		return nil
+	}},
+	{env: "OSHIGOODS_METRICS_ADDR", flag: "metrics-addr", help: "listen address of a server of its own for Prometheus's /metrics (serve and worker), e.g. 127.0.0.1:9464 or 10.0.0.5:9464 on a private network; empty serves no metrics", parse: func(c *config, v string) error {
+		if v != "" && !isHostPort(v) {
+			return problem("is not host:port; give e.g. 127.0.0.1:9464, or leave it empty for no metrics")
+		}
+		c.MetricsAddr = v
 		return nil
 	}},
 	{env: "OSHIGOODS_DATA_DIR", flag: "data-dir", def: "./oshigoods-data", help: "folder for embedded data: SQLite, S3 objects, secret", parse: func(c *config, v string) error {
@@ -445,6 +456,15 @@ func intSetting(field func(*config) *int, allowed string) func(*config, string) 
 		*field(c) = n
 		return nil
 	}
+}
+
+// isHostPort reports whether v is a listen address, host:port with a
+// port from 0 to 65535 (0: any free port) and an empty host for every
+// address.
+func isHostPort(v string) bool {
+	host, port, err := net.SplitHostPort(v)
+	n, perr := strconv.Atoi(port)
+	return err == nil && perr == nil && n >= 0 && n <= 65535 && !strings.ContainsAny(host, " /")
 }
 
 // durationSetting parses a Go duration, which must have a unit: "90"

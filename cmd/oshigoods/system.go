@@ -15,6 +15,7 @@ import (
 	"oshigoods/budget"
 	"oshigoods/embedded"
 	"oshigoods/fulfil"
+	"oshigoods/metrics"
 	"oshigoods/orders"
 	"oshigoods/orders/sqlstore"
 	"oshigoods/postal"
@@ -37,6 +38,7 @@ type system struct {
 	svc      *orders.Service
 	profile  render.Profile
 	redis    *embedded.Redis // non-nil when Redis is embedded
+	metrics  *metrics.Metrics
 	closers  []func()
 }
 
@@ -150,6 +152,9 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 		s.svc.AdminKeyHash = orders.Hash(cfg.AdminKey)
 	}
 	if err := s.svc.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.openMetrics(); err != nil {
 		return nil, err
 	}
 	logger.Info("backends", backends...)
