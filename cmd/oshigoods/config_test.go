@@ -147,6 +147,9 @@ func TestConfigValidate(t *testing.T) {
 			[]string{`OSHIGOODS_SHOP_NAME (--shop-name): "` + strings.Repeat("推", 41) + `" is 41 characters; give at most 40`}},
 		{"mail interval of a day", map[string]string{"OSHIGOODS_MAIL_INTERVAL": "24h"}, nil,
 			[]string{`OSHIGOODS_MAIL_INTERVAL (--mail-interval): "24h" is out of range; give 10ms–1h`}},
+		{"metrics address", map[string]string{"OSHIGOODS_METRICS_ADDR": "127.0.0.1:9464"}, nil, nil},
+		{"metrics address without a port", nil, []string{"--metrics-addr", "localhost"},
+			[]string{`OSHIGOODS_METRICS_ADDR (--metrics-addr): "localhost" is not host:port; give e.g. 127.0.0.1:9464, or leave it empty for no metrics`}},
 		{"listen address", nil, []string{"--addr", "8080"},
 			[]string{`OSHIGOODS_ADDR (--addr): "8080" is not host:port; give e.g. 127.0.0.1:8080 or :8080`}},
 		{"several problems, all at once, in the table's order", map[string]string{
