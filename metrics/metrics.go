@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"oshigoods"
+	"oshigoods/httperr"
 	"oshigoods/orders"
 )
 
@@ -194,13 +195,13 @@ func (m *Metrics) HTTP(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		label := &routeLabel{}
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &httperr.StatusRecorder{ResponseWriter: w}
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), routeKey{}, label)))
 		route := label.route
 		if route == "" {
 			route = "unrouted"
 		}
-		status := sw.status
+		status := sw.Status
 		if status == 0 {
 			status = http.StatusOK
 		}
@@ -231,30 +232,6 @@ type routeKey struct{}
 // routeLabel is where Route leaves the pattern for HTTP: the request HTTP
 // passes on may be copied on its way (r.WithContext), its context is not.
 type routeLabel struct{ route string }
-
-// statusWriter remembers the status code of the answer.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 && code >= 200 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection (deadlines,
-// flushing).
-func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // orDefault returns d, or def when d is zero.
 func orDefault(d, def time.Duration) time.Duration {

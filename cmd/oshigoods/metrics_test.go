@@ -2,7 +2,6 @@ package main
 
 import (
 	"maps"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +21,7 @@ func TestMetrics(t *testing.T) {
 	apiEnv["OSHIGOODS_METRICS_ADDR"] = "127.0.0.1:0"
 	api := startServe(t, apiEnv, "--worker=false")
 	workerEnv := maps.Clone(env)
-	workerEnv["OSHIGOODS_METRICS_ADDR"] = freeAddr(t)
+	workerEnv["OSHIGOODS_METRICS_ADDR"] = testenv.FreeLoopbackAddr(t)
 	startWorker(t, workerEnv)
 	workerMetrics := "http://" + workerEnv["OSHIGOODS_METRICS_ADDR"] + "/metrics"
 
@@ -94,15 +93,4 @@ func TestMetrics(t *testing.T) {
 			}
 		}
 	}
-}
-
-// freeAddr returns a loopback host:port nothing listens on now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }

@@ -152,16 +152,7 @@ func startRedisServer(t testing.TB, bin, dir, name string, args ...string) strin
 func startRedisProcess(t testing.TB, bin, logFile, port string, args ...string) string {
 	t.Helper()
 	args = append(args, "--port", port, "--logfile", logFile)
-	cmd := exec.Command(bin, args...)
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start redis-server: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
+	exited := startProcess(t, exec.Command(bin, args...))
 	addr := "127.0.0.1:" + port
 	c := redis.NewClient(&redis.Options{Addr: addr})
 	defer c.Close()
