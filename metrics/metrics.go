@@ -45,8 +45,9 @@ type Config struct {
 	// scrape answer the scrapes that follow, so several Prometheus servers
 	// cost one count. From 1s to 5m. Default 5 seconds.
 	CacheFor time.Duration
-	// Timeout bounds the counts of a scrape, from 100ms to 1m. Default 5
-	// seconds.
+	// Timeout bounds the store's count at a scrape, from 100ms to 1m
+	// (asynq's Inspector has its own timeouts, 3 seconds a read). Default
+	// 5 seconds.
 	Timeout time.Duration
 	// Logger logs counts that failed; nil discards.
 	Logger *slog.Logger
@@ -60,8 +61,8 @@ const (
 	DefaultTimeout  = 5 * time.Second
 )
 
-// Validate reports a Config that cannot work, one *oshigoods.ConfigError
-// for each duration out of range, joined.
+// Validate reports a Config that cannot work: no Census, and one
+// *oshigoods.ConfigError for each duration out of range, joined.
 func (c Config) Validate() error {
 	var errs []error
 	if c.Census == nil {
@@ -212,12 +213,12 @@ func (m *Metrics) HTTP(next http.Handler) http.Handler {
 
 // Route wraps a handler that routes with an http.ServeMux (or is one):
 // once it has answered, the pattern its ServeMux matched labels the
-// request for HTTP. A request no pattern matched keeps the pattern of the
-// ServeMux Route is mounted on, if any, else "unmatched".
+// request for HTTP. A ServeMux sets the request's Pattern as it routes it,
+// so where the inner one matched nothing the label is the outer one's
+// pattern (e.g. "/v1/") if it left it, else "unmatched".
 func Route(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(w, r)
-		// A ServeMux sets the request's Pattern as it routes it.
 		if label, ok := r.Context().Value(routeKey{}).(*routeLabel); ok {
 			label.route = r.Pattern
 			if label.route == "" {
