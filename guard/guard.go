@@ -124,9 +124,9 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 				g.refuse(w, r, wait, "too many failed authentications from your address")
 				return
 			}
-			sw := &statusWriter{ResponseWriter: w}
+			sw := &httperr.StatusRecorder{ResponseWriter: w}
 			next.ServeHTTP(sw, r)
-			if (class == ShopAuth && sw.status == http.StatusUnauthorized) || (class == TokenAuth && sw.status == http.StatusNotFound) {
+			if (class == ShopAuth && sw.Status == http.StatusUnauthorized) || (class == TokenAuth && sw.Status == http.StatusNotFound) {
 				g.fail(key, now)
 			}
 			return
@@ -286,26 +286,3 @@ func (g *Guard) refuse(w http.ResponseWriter, r *http.Request, wait time.Duratio
 	w.Header().Set("Retry-After", fmt.Sprint(secs))
 	httperr.Write(w, r, g.logger, oshigoods.Errorf(oshigoods.ETOOMANY, "%s; try again in %d seconds.", what, secs))
 }
-
-// statusWriter records the status of the answer.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(status int) {
-	if s.status == 0 {
-		s.status = status
-	}
-	s.ResponseWriter.WriteHeader(status)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -140,6 +140,7 @@ func (s *Service) RequeueStale(ctx context.Context, q Queue, waitingBefore, rend
 			return n, err
 		}
 		s.log().Info("re-enqueued item", "item", item.ID, "status", item.Status)
+		s.record("requeued")
 		n++
 	}
 	return n, nil

@@ -126,6 +126,10 @@ type Service struct {
 	// The zero value is the defaults: signed 「oshigoods」, retried from
 	// one minute, doubling up to an hour, for 24 hours.
 	Mails Mails
+
+	// Observer is told of the reconciler's actions (Observer.Record), for
+	// metrics; nil tells no one.
+	Observer Observer
 }
 
 // IdempotencyTTL is how long an idempotency key holds, from the order that

@@ -39,7 +39,7 @@ ensure_debs() {
 
 ensure_tools() {
   ensure_debs pdffonts:poppler-utils identify:imagemagick ffprobe:ffmpeg sox:sox \
-    espeak-ng:espeak-ng qpdf:qpdf zbarimg:zbar-tools vips:libvips-tools redis-cli:redis-tools chromium:chromium
+    espeak-ng:espeak-ng qpdf:qpdf zbarimg:zbar-tools vips:libvips-tools redis-cli:redis-tools redis-server:redis-server chromium:chromium
   # LAME for the cgo MP3 encoder (-tags lame).
   [ -f /usr/include/lame/lame.h ] || { log "installing libmp3lame-dev"; apt-get install -y -qq libmp3lame-dev >/dev/null; }
   # A Japanese UI font, so the storefront's screenshots show text, not boxes.

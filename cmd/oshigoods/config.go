@@ -13,14 +13,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hibiken/asynq"
-
 	"oshigoods"
 	"oshigoods/budget"
 	"oshigoods/fulfil"
 	"oshigoods/guard"
 	"oshigoods/mailer"
 	"oshigoods/orders"
+	"oshigoods/orders/sqlstore"
 	"oshigoods/render"
 	"oshigoods/s3store"
 	"oshigoods/storefront"
@@ -38,6 +37,8 @@ type config struct {
 	DataDir     string
 	RedisURL    string
 	DatabaseURL string
+	// DB is the PostgreSQL connection pool (OSHIGOODS_DB_*).
+	DB          sqlstore.Config
 	S3Endpoint  string
 	S3Bucket    string
 	S3Region    string
@@ -103,8 +104,13 @@ type config struct {
 	MailFrom     string
 	Mails        orders.Mails
 	MailInterval time.Duration
-	// onListen, when set, is told the address the API listens on (tests).
-	onListen func(addr string)
+	// MetricsAddr is where /metrics is served, on a listener of its own;
+	// empty serves none.
+	MetricsAddr string
+	// onListen, when set, is told the address the API listens on (tests);
+	// onMetricsListen the metrics' address, before onListen.
+	onListen        func(addr string)
+	onMetricsListen func(addr string)
 
 	// raw holds each setting's text, from its flag, else its variable,
 	// else its default; validate parses it into the fields above.
@@ -135,6 +141,7 @@ func problem(format string, a ...any) error { return fmt.Errorf(format, a...) }
 
 var (
 	concurrencyRange = fmt.Sprintf("give 1–%d", worker.MaxConcurrency)
+	dbConnsRange     = fmt.Sprintf("give 1–%d", sqlstore.MaxConns)
 	reconcileRange   = fmt.Sprintf("give %s–1h", worker.MinInterval)
 	staleRange       = fmt.Sprintf("give %s–24h", worker.MinInterval)
 	webhookRange     = fmt.Sprintf("give %s–1h", worker.MinInterval)
@@ -150,11 +157,17 @@ var (
 // order their problems are reported.
 var settings = []setting{
 	{env: "OSHIGOODS_ADDR", flag: "addr", def: "127.0.0.1:8080", help: "HTTP listen address", parse: func(c *config, v string) error {
-		host, port, err := net.SplitHostPort(v)
-		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 || strings.ContainsAny(host, " /") {
+		if !isHostPort(v) {
 			return problem("is not host:port; give e.g. 127.0.0.1:8080 or :8080")
 		}
 		c.Addr = v
+		return nil
+	}},
+	{env: "OSHIGOODS_METRICS_ADDR", flag: "metrics-addr", help: "listen address of a server of its own for Prometheus's /metrics (serve and worker), e.g. 127.0.0.1:9464 or 10.0.0.5:9464 on a private network; empty serves no metrics", parse: func(c *config, v string) error {
+		if v != "" && !isHostPort(v) {
+			return problem("is not host:port; give e.g. 127.0.0.1:9464, or leave it empty for no metrics")
+		}
+		c.MetricsAddr = v
 		return nil
 	}},
 	{env: "OSHIGOODS_DATA_DIR", flag: "data-dir", def: "./oshigoods-data", help: "folder for embedded data: SQLite, S3 objects, secret", parse: func(c *config, v string) error {
@@ -164,23 +177,17 @@ var settings = []setting{
 		c.DataDir = v
 		return nil
 	}},
-	{env: "OSHIGOODS_REDIS_URL", flag: "redis-url", help: "redis://host:port/db; empty runs an in-process Redis", show: redacted, parse: func(c *config, v string) error {
-		if v != "" {
-			const allowed = "give redis://[:password@]host:port/db or rediss://…"
-			u, err := url.Parse(v)
-			if err != nil || u.Scheme == "" || u.Host == "" {
-				return problem("is not a URL; %s", allowed)
+	{env: "OSHIGOODS_REDIS_URL", flag: "redis-url", show: redacted,
+		help: "redis://[:password@]host:port/db (rediss:// with TLS), redis-sentinel://[:password@]host:port,host:port/db?master=NAME or redis-cluster://[:password@]host:port,host:port; empty runs an in-process Redis",
+		parse: func(c *config, v string) error {
+			if v != "" {
+				if _, err := worker.ParseRedisURL(v); err != nil {
+					return problem("%v; %s", err, worker.RedisURLForms)
+				}
 			}
-			if u.Scheme != "redis" && u.Scheme != "rediss" {
-				return problem("has scheme %s://; %s", u.Scheme, allowed)
-			}
-			if _, err := asynq.ParseRedisURI(v); err != nil {
-				return problem("is not a Redis URL (%v); %s", err, allowed)
-			}
-		}
-		c.RedisURL = v
-		return nil
-	}},
+			c.RedisURL = v
+			return nil
+		}},
 	{env: "OSHIGOODS_DATABASE_URL", flag: "database-url", help: "postgres://… or a SQLite file path; empty is DATA_DIR/oshigoods.db", show: redacted, parse: func(c *config, v string) error {
 		if scheme, _, ok := strings.Cut(v, "://"); ok {
 			const allowed = "give postgres://…, postgresql://… or a SQLite file path"
@@ -194,6 +201,19 @@ var settings = []setting{
 		c.DatabaseURL = v
 		return nil
 	}},
+	{env: "OSHIGOODS_DB_MAX_CONNS", flag: "db-max-conns", key: "sqlstore.MaxOpenConns", def: strconv.Itoa(sqlstore.DefaultMaxConns), help: "PostgreSQL sessions this process holds at most, 1–1000; processes × this must stay below max_connections (100 by default)",
+		parse: intSetting(func(c *config) *int { return &c.DB.MaxOpenConns }, dbConnsRange)},
+	{env: "OSHIGOODS_DB_MAX_IDLE", flag: "db-max-idle", key: "sqlstore.MaxIdleConns", help: "idle PostgreSQL sessions kept for reuse, 1 up to DB_MAX_CONNS; empty is DB_MAX_CONNS", parse: func(c *config, v string) error {
+		if strings.TrimSpace(v) == "" {
+			c.DB.MaxIdleConns = 0
+			return nil
+		}
+		return intSetting(func(c *config) *int { return &c.DB.MaxIdleConns }, "give 1 up to OSHIGOODS_DB_MAX_CONNS, or leave it empty")(c, v)
+	}},
+	{env: "OSHIGOODS_DB_MAX_LIFETIME", flag: "db-max-lifetime", key: "sqlstore.ConnMaxLifetime", def: sqlstore.DefaultConnMaxLifetime.String(), help: "how long a PostgreSQL session is used before it is replaced, 1s–24h",
+		parse: durationSetting(func(c *config) *time.Duration { return &c.DB.ConnMaxLifetime }, "give 1s–24h")},
+	{env: "OSHIGOODS_DB_MAX_IDLE_TIME", flag: "db-max-idle-time", key: "sqlstore.ConnMaxIdleTime", def: sqlstore.DefaultConnMaxIdleTime.String(), help: "how long a PostgreSQL session may stay unused before it is closed, 1s–24h",
+		parse: durationSetting(func(c *config) *time.Duration { return &c.DB.ConnMaxIdleTime }, "give 1s–24h")},
 	{env: "OSHIGOODS_S3_ENDPOINT", flag: "s3-endpoint", key: "s3.Endpoint", help: "S3-compatible endpoint URL (http:// or https://); empty runs an in-process server on DATA_DIR/s3", show: redacted,
 		parse: func(c *config, v string) error { c.S3Endpoint = v; return nil }},
 	{env: "OSHIGOODS_S3_BUCKET", flag: "s3-bucket", key: "s3.Bucket", def: "oshigoods", help: "bucket, created if missing",
@@ -438,6 +458,15 @@ func intSetting(field func(*config) *int, allowed string) func(*config, string) 
 	}
 }
 
+// isHostPort reports whether v is a listen address, host:port with a
+// port from 0 to 65535 (0: any free port) and an empty host for every
+// address.
+func isHostPort(v string) bool {
+	host, port, err := net.SplitHostPort(v)
+	n, perr := strconv.Atoi(port)
+	return err == nil && perr == nil && n >= 0 && n <= 65535 && !strings.ContainsAny(host, " /")
+}
+
 // durationSetting parses a Go duration, which must have a unit: "90"
 // could mean seconds or minutes.
 func durationSetting(field func(*config) *time.Duration, allowed string) func(*config, string) error {
@@ -500,6 +529,7 @@ func (c *config) validate() error {
 		}
 	}
 	check("worker", c.workerConfig().Validate())
+	check("sqlstore", c.DB.Validate())
 	s3 := c.s3Config()
 	if s3.Endpoint == "" { // the embedded server has credentials of its own
 		s3.AccessKey, s3.SecretKey = "", ""

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"oshigoods/internal/testenv"
+	"oshigoods/worker"
 )
 
 // parseConfig binds, parses and validates as serve does.
@@ -65,13 +66,30 @@ func TestConfigValidate(t *testing.T) {
 		{"negative reconcile interval", map[string]string{"OSHIGOODS_RECONCILE_INTERVAL": "-5s"}, nil,
 			[]string{`OSHIGOODS_RECONCILE_INTERVAL (--reconcile-interval): "-5s" is out of range; give 10ms–1h`}},
 		{"redis URL with another scheme", map[string]string{"OSHIGOODS_REDIS_URL": "http://redis:6379"}, nil,
-			[]string{`OSHIGOODS_REDIS_URL (--redis-url): "http://redis:6379" has scheme http://; give redis://[:password@]host:port/db or rediss://…`}},
+			[]string{`OSHIGOODS_REDIS_URL (--redis-url): "http://redis:6379" has scheme http://; ` + worker.RedisURLForms}},
 		{"redis address without a scheme", map[string]string{"OSHIGOODS_REDIS_URL": "redis:6379"}, nil,
-			[]string{`OSHIGOODS_REDIS_URL (--redis-url): "redis:6379" is not a URL; give redis://[:password@]host:port/db or rediss://…`}},
+			[]string{`OSHIGOODS_REDIS_URL (--redis-url): "redis:6379" is not a URL; ` + worker.RedisURLForms}},
 		{"redis password not shown", map[string]string{"OSHIGOODS_REDIS_URL": "http://:hunter2@redis:6379"}, nil,
-			[]string{`OSHIGOODS_REDIS_URL (--redis-url): "http://:…@redis:6379" has scheme http://; give redis://[:password@]host:port/db or rediss://…`}},
+			[]string{`OSHIGOODS_REDIS_URL (--redis-url): "http://:…@redis:6379" has scheme http://; ` + worker.RedisURLForms}},
+		{"redis sentinel", map[string]string{"OSHIGOODS_REDIS_URL": "redis-sentinel://:pw@10.0.0.1:26379,10.0.0.2:26379,[fd00::3]:26379/2?master=oshigoods"}, nil, nil},
+		{"redis cluster", map[string]string{"OSHIGOODS_REDIS_URL": "redis-cluster://:pw@redis-1:7000,redis-2:7000,redis-3:7000"}, nil, nil},
+		{"redis sentinel without a master", map[string]string{"OSHIGOODS_REDIS_URL": "redis-sentinel://:hunter2@10.0.0.1:26379,10.0.0.2:26379"}, nil,
+			[]string{`OSHIGOODS_REDIS_URL (--redis-url): "redis-sentinel://:…@10.0.0.1:26379,10.0.0.2:26379" names no master; add ?master=NAME, the name the Sentinels monitor; ` + worker.RedisURLForms}},
+		{"redis sentinel of IPv6 hosts, password not shown", map[string]string{"OSHIGOODS_REDIS_URL": "redis-sentinel://:hunter2@[fd00::1]:26379,[fd00::2]/0?master=m&sentinel_password=hunter3"}, nil,
+			[]string{`OSHIGOODS_REDIS_URL (--redis-url): "redis-sentinel://:…@[fd00::1]:26379,[fd00::2]/0" has "[fd00::2]" where host:port belongs; ` + worker.RedisURLForms}},
+		{"redis cluster with a database", map[string]string{"OSHIGOODS_REDIS_URL": "redis-cluster://redis-1:7000,redis-2:7000/3"}, nil,
+			[]string{`OSHIGOODS_REDIS_URL (--redis-url): "redis-cluster://redis-1:7000,redis-2:7000/3" names database 3; a cluster has only database 0; ` + worker.RedisURLForms}},
 		{"database URL with another scheme", map[string]string{"OSHIGOODS_DATABASE_URL": "mysql://db/oshigoods"}, nil,
 			[]string{`OSHIGOODS_DATABASE_URL (--database-url): "mysql://db/oshigoods" has scheme mysql://; give postgres://…, postgresql://… or a SQLite file path`}},
+		{"database pool", map[string]string{"OSHIGOODS_DB_MAX_CONNS": "20", "OSHIGOODS_DB_MAX_IDLE": "5", "OSHIGOODS_DB_MAX_LIFETIME": "1h", "OSHIGOODS_DB_MAX_IDLE_TIME": "30s"}, nil, nil},
+		{"database pool too large", nil, []string{"--db-max-conns", "2000"},
+			[]string{`OSHIGOODS_DB_MAX_CONNS (--db-max-conns): "2000" is out of range; give 1–1000`}},
+		{"database idle above the pool", map[string]string{"OSHIGOODS_DB_MAX_CONNS": "4", "OSHIGOODS_DB_MAX_IDLE": "8"}, nil,
+			[]string{`OSHIGOODS_DB_MAX_IDLE (--db-max-idle): "8" is out of range; give 1 up to the most open connections (4)`}},
+		{"database lifetimes out of range", map[string]string{"OSHIGOODS_DB_MAX_LIFETIME": "100ms", "OSHIGOODS_DB_MAX_IDLE_TIME": "2d"}, nil, []string{
+			`OSHIGOODS_DB_MAX_LIFETIME (--db-max-lifetime): "100ms" is out of range; give 1s–24h`,
+			`OSHIGOODS_DB_MAX_IDLE_TIME (--db-max-idle-time): "2d" is not a duration; give 1s–24h (e.g. 500ms, 30s, 5m)`,
+		}},
 		{"S3 endpoint with another scheme", map[string]string{"OSHIGOODS_S3_ENDPOINT": "s3://minio:9000"}, nil,
 			[]string{`OSHIGOODS_S3_ENDPOINT (--s3-endpoint): "s3://minio:9000" has scheme s3://; give http:// or https://, e.g. http://minio:9000`}},
 		{"S3 bucket upper-case", map[string]string{"OSHIGOODS_S3_BUCKET": "Goods"}, nil,
@@ -129,12 +147,15 @@ func TestConfigValidate(t *testing.T) {
 			[]string{`OSHIGOODS_SHOP_NAME (--shop-name): "` + strings.Repeat("推", 41) + `" is 41 characters; give at most 40`}},
 		{"mail interval of a day", map[string]string{"OSHIGOODS_MAIL_INTERVAL": "24h"}, nil,
 			[]string{`OSHIGOODS_MAIL_INTERVAL (--mail-interval): "24h" is out of range; give 10ms–1h`}},
+		{"metrics address", map[string]string{"OSHIGOODS_METRICS_ADDR": "127.0.0.1:9464"}, nil, nil},
+		{"metrics address without a port", nil, []string{"--metrics-addr", "localhost"},
+			[]string{`OSHIGOODS_METRICS_ADDR (--metrics-addr): "localhost" is not host:port; give e.g. 127.0.0.1:9464, or leave it empty for no metrics`}},
 		{"listen address", nil, []string{"--addr", "8080"},
 			[]string{`OSHIGOODS_ADDR (--addr): "8080" is not host:port; give e.g. 127.0.0.1:8080 or :8080`}},
 		{"several problems, all at once, in the table's order", map[string]string{
 			"OSHIGOODS_STALE_AFTER": "90", "OSHIGOODS_CONCURRENCY": "eight", "OSHIGOODS_REDIS_URL": "localhost:6379",
 		}, []string{"--reconcile-interval", "0"}, []string{
-			`OSHIGOODS_REDIS_URL (--redis-url): "localhost:6379" is not a URL; give redis://[:password@]host:port/db or rediss://…`,
+			`OSHIGOODS_REDIS_URL (--redis-url): "localhost:6379" is not a URL; ` + worker.RedisURLForms,
 			`OSHIGOODS_CONCURRENCY (--concurrency): "eight" is not a whole number; give 1–64`,
 			`OSHIGOODS_RECONCILE_INTERVAL (--reconcile-interval): "0" is out of range; give 10ms–1h`,
 			`OSHIGOODS_STALE_AFTER (--stale-after): "90" needs a unit, e.g. 90s`,

@@ -59,6 +59,9 @@ type process struct {
 	done chan error
 	stop context.CancelFunc
 	logs *syncBuffer
+
+	// metrics is the /metrics URL, with OSHIGOODS_METRICS_ADDR.
+	metrics string
 }
 
 type syncBuffer struct {
@@ -92,7 +95,10 @@ func startServe(t *testing.T, env map[string]string, args ...string) *process {
 	addr := make(chan string, 1)
 	go func() {
 		p.done <- cmdServe(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), getenvFrom(env), p.logs,
-			func(c *config) { c.onListen = func(a string) { addr <- a } })
+			func(c *config) {
+				c.onListen = func(a string) { addr <- a }
+				c.onMetricsListen = func(a string) { p.metrics = "http://" + a + "/metrics" }
+			})
 		close(addr)
 	}()
 	select {

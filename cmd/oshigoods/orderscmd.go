@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/hibiken/asynq"
-
 	"oshigoods/worker"
 )
 
@@ -39,9 +37,9 @@ func cmdOrders(ctx context.Context, args []string, getenv func(string) string, s
 		return errUsage
 	}
 	if cfg.RedisURL != "" {
-		opt, err := asynq.ParseRedisURI(cfg.RedisURL)
+		opt, err := worker.ParseRedisURL(cfg.RedisURL)
 		if err != nil {
-			return fmt.Errorf("parse OSHIGOODS_REDIS_URL: %w", err)
+			return fmt.Errorf("OSHIGOODS_REDIS_URL %w", err)
 		}
 		q := worker.NewQueue(opt)
 		defer q.Close()

@@ -17,6 +17,7 @@ import (
 
 	"oshigoods/guard"
 	"oshigoods/httperr"
+	"oshigoods/metrics"
 	"oshigoods/orders/api"
 	"oshigoods/storefront"
 	"oshigoods/worker"
@@ -71,18 +72,26 @@ func (s *system) serve(ctx context.Context) error {
 	// The fans' pages at /, beside the API. Cross-origin protection turns
 	// away a browser's cross-site POST (a forged form) to either, with the
 	// JSON of EFORBIDDEN.
+	// Metrics label requests by the pattern the API's or the storefront's
+	// own ServeMux matched (metrics.Route), never by the path.
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", apiHandler)
-	mux.Handle("/healthz", apiHandler)
-	mux.Handle("/readyz", apiHandler)
-	mux.Handle("/", shop)
+	mux.Handle("/v1/", metrics.Route(apiHandler))
+	mux.Handle("/healthz", metrics.Route(apiHandler))
+	mux.Handle("/readyz", metrics.Route(apiHandler))
+	mux.Handle("/", metrics.Route(shop))
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(httperr.Handler(s.logger, httperr.CrossOrigin))
 	g, err := guard.New(s.cfg.Guard, s.logger, guardRoutes)
 	if err != nil {
 		return err
 	}
-	srv := s.cfg.Guard.Server(g.Handler(cop.Handler(mux)))
+	srv := s.cfg.Guard.Server(s.metrics.HTTP(g.Handler(cop.Handler(mux))))
+	stopMetrics, err := s.serveMetrics()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopMetrics()
 	s.logger.Info("listening", "addr", "http://"+ln.Addr().String(), "worker", s.cfg.Worker)
 	if s.cfg.onListen != nil {
 		s.cfg.onListen(ln.Addr().String())
@@ -152,6 +161,11 @@ func cmdWorker(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer sys.close()
+	stopMetrics, err := sys.serveMetrics()
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	return sys.runWorker(ctx)
 }
 
@@ -186,12 +200,14 @@ func (s *system) runWorker(ctx context.Context) error {
 		return err
 	}
 	renders := asynq.NewServeMux()
+	renders.Use(s.metrics.RenderMiddleware)
 	renders.Handle("render:", renderer)
 	renderSrv := server(worker.QueueRender, s.cfg.Concurrency)
 	if err := renderSrv.Start(renders); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	hooks := asynq.NewServeMux()
+	hooks.Use(s.metrics.DeliveryMiddleware)
 	hooks.Handle("webhook:", &worker.Deliverer{Service: s.svc})
 	hookSrv := server(worker.QueueWebhooks, s.cfg.WebhookConcurrency)
 	if err := hookSrv.Start(hooks); err != nil {

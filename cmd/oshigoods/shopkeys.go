@@ -182,7 +182,7 @@ func operatorServiceConfig(ctx context.Context, fs *flag.FlagSet, args []string,
 	if err != nil {
 		return nil, nil, fmt.Errorf("load templates: %w", err)
 	}
-	store, err := sqlstore.Open(ctx, dbURL)
+	store, err := sqlstore.OpenConfig(ctx, dbURL, cfg.DB)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open database: %w", err)
 	}

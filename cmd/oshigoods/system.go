@@ -15,6 +15,7 @@ import (
 	"oshigoods/budget"
 	"oshigoods/embedded"
 	"oshigoods/fulfil"
+	"oshigoods/metrics"
 	"oshigoods/orders"
 	"oshigoods/orders/sqlstore"
 	"oshigoods/postal"
@@ -37,6 +38,7 @@ type system struct {
 	svc      *orders.Service
 	profile  render.Profile
 	redis    *embedded.Redis // non-nil when Redis is embedded
+	metrics  *metrics.Metrics
 	closers  []func()
 }
 
@@ -61,7 +63,7 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 	if dbURL == "" {
 		dbURL = filepath.Join(cfg.DataDir, "oshigoods.db")
 	}
-	if s.store, err = sqlstore.Open(ctx, dbURL); err != nil {
+	if s.store, err = sqlstore.OpenConfig(ctx, dbURL, cfg.DB); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	s.closers = append(s.closers, func() { s.store.Close() })
@@ -81,8 +83,8 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 	} else {
 		backends = append(backends, "redis", redact(redisURL))
 	}
-	if s.redisOpt, err = asynq.ParseRedisURI(redisURL); err != nil {
-		return nil, fmt.Errorf("parse OSHIGOODS_REDIS_URL: %w", err)
+	if s.redisOpt, err = worker.ParseRedisURL(redisURL); err != nil {
+		return nil, fmt.Errorf("OSHIGOODS_REDIS_URL %w", err)
 	}
 	s.queue = worker.NewQueue(s.redisOpt)
 	s.closers = append(s.closers, func() { s.queue.Close() })
@@ -152,6 +154,9 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 	if err := s.svc.Validate(); err != nil {
 		return nil, err
 	}
+	if err := s.openMetrics(); err != nil {
+		return nil, err
+	}
 	logger.Info("backends", backends...)
 	return s, nil
 }
@@ -185,6 +190,9 @@ func (s *system) close() {
 // redact removes the password from a URL for logging.
 func redact(raw string) string {
 	u, err := url.Parse(raw)
+	if err != nil && strings.Contains(raw, "://") {
+		return redactUserinfo(raw)
+	}
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return raw
 	}
@@ -193,4 +201,23 @@ func redact(raw string) string {
 	}
 	u.RawQuery = ""
 	return strings.Replace(u.String(), "xxxxx", "…", 1)
+}
+
+// redactUserinfo removes the password and query of a URL that net/url does
+// not parse, such as a Redis Sentinel URL of several [IPv6]:port hosts.
+func redactUserinfo(raw string) string {
+	scheme, rest, _ := strings.Cut(raw, "://")
+	authority, tail := rest, ""
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority, tail = rest[:i], rest[i:]
+	}
+	tail, _, _ = strings.Cut(tail, "?")
+	if i := strings.LastIndex(authority, "@"); i >= 0 {
+		user, _, hasPassword := strings.Cut(authority[:i], ":")
+		if hasPassword {
+			user += ":…"
+		}
+		authority = user + authority[i:]
+	}
+	return scheme + "://" + authority + tail
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -44,7 +43,7 @@ func StartMailpit(t testing.TB, args ...string) (smtpAddr, apiURL string) {
 	t.Helper()
 	bin := need(t, "OSHIGOODS_TEST_MAILPIT_BIN")
 	dir := t.TempDir()
-	smtpAddr, httpAddr := freeLoopbackAddr(t), freeLoopbackAddr(t)
+	smtpAddr, httpAddr := FreeLoopbackAddr(t), FreeLoopbackAddr(t)
 	logPath := filepath.Join(dir, "mailpit.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -57,15 +56,7 @@ func StartMailpit(t testing.TB, args ...string) (smtpAddr, apiURL string) {
 		"--disable-version-check", "--smtp-disable-rdns",
 	}, args...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start mailpit: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
+	exited := startProcess(t, cmd)
 	apiURL = "http://" + httpAddr
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -87,17 +78,6 @@ func StartMailpit(t testing.TB, args ...string) (smtpAddr, apiURL string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// freeLoopbackAddr returns 127.0.0.1:<a port free a moment ago>.
-func freeLoopbackAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // MailpitAPI reads and deletes what arrived at a mailpit, through its HTTP

@@ -56,14 +56,36 @@ type Store struct {
 // Migrations run in one transaction and are recorded in schema_migrations;
 // on PostgreSQL an advisory lock makes processes that start at once apply
 // them one after the other.
+//
+// Open pools PostgreSQL connections as DefaultConfig says; OpenConfig
+// takes another pool.
 func Open(ctx context.Context, dsn string) (*Store, error) {
+	return OpenConfig(ctx, dsn, Config{})
+}
+
+// OpenConfig is Open with the PostgreSQL pool of cfg (zero values are the
+// defaults). It returns cfg's Validate error, naming no connection, if cfg
+// is out of range.
+func OpenConfig(ctx context.Context, dsn string, cfg Config) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.WithDefaults()
 	var s *Store
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		cfg, err := pgx.ParseConfig(dsn)
+		pc, err := pgx.ParseConfig(dsn)
 		if err != nil {
 			return nil, fmt.Errorf("parse PostgreSQL URL: %w", err)
 		}
-		s = &Store{db: stdlib.OpenDB(*cfg), d: postgres}
+		if pc.RuntimeParams["application_name"] == "" {
+			pc.RuntimeParams["application_name"] = cfg.ApplicationName
+		}
+		db := stdlib.OpenDB(*pc)
+		db.SetMaxOpenConns(cfg.MaxOpenConns)
+		db.SetMaxIdleConns(cfg.MaxIdleConns)
+		db.SetConnMaxLifetime(cfg.ConnMaxLifetime)
+		db.SetConnMaxIdleTime(cfg.ConnMaxIdleTime)
+		s = &Store{db: db, d: postgres}
 	} else {
 		db, err := openSQLite(dsn)
 		if err != nil {
@@ -134,6 +156,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Stats returns the connection pool's statistics (sessions open, in use and
+// idle, waits for one), for metrics.
+func (s *Store) Stats() sql.DBStats { return s.db.Stats() }
 
 // Close releases the database.
 func (s *Store) Close() error { return s.db.Close() }
