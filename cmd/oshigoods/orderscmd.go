@@ -8,6 +8,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"oshigoods/orders"
 	"oshigoods/worker"
 )
 
@@ -47,7 +48,7 @@ func cmdOrders(ctx context.Context, args []string, getenv func(string) string, s
 		defer q.Close()
 		svc.Queue = q
 	}
-	o, err := svc.MarkPaid(ctx, fs.Arg(0), *reference)
+	o, err := svc.MarkPaid(ctx, orders.ActorOperator, fs.Arg(0), *reference)
 	if err != nil {
 		return userError(err)
 	}
