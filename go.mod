@@ -29,7 +29,12 @@ require (
 	rsc.io/qr v0.2.0
 )
 
-require github.com/stripe/stripe-go/v82 v82.5.1
+require (
+	github.com/hibiken/asynqmon v0.7.2
+	github.com/stripe/stripe-go/v82 v82.5.1
+)
+
+require github.com/gorilla/mux v1.8.0 // indirect
 
 require (
 	github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream v1.7.26 // indirect
@@ -57,7 +62,7 @@ require (
 	github.com/ncruces/go-strftime v1.1.0 // indirect
 	github.com/nfnt/resize v0.0.0-20180221191011-83c6a9932646 // indirect
 	github.com/phpdave11/gofpdi v1.0.7 // indirect
-	github.com/pkg/errors v0.8.1 // indirect
+	github.com/pkg/errors v0.9.1 // indirect
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
 	github.com/robfig/cron/v3 v3.0.1 // indirect
 	github.com/ryszard/goskiplist v0.0.0-20150312221310-2dfbae5fcf46 // indirect
