@@ -25,11 +25,13 @@ import (
 type Admin struct {
 	// StuckAfter is how long an item may stay received, queued or
 	// rendering without a change before the console lists it as stuck
-	// (and lets the operator retry it). Default 10 minutes; 1m to 24h.
+	// (and lets the operator retry it). Default 10 minutes; 1s to 24h
+	// (keep it above the longest render, worker.TaskTimeout, 2 minutes:
+	// a retry of an item still rendering renders it twice).
 	StuckAfter time.Duration
 	// SessionTTL is how long a console session lasts: the signed cookie
 	// that lets the operator's browser open the queue dashboard
-	// (/admin/queues). Default 1 hour; 1m to 24h.
+	// (/admin/queues). Default 1 hour; 1s to 24h.
 	SessionTTL time.Duration
 }
 
@@ -37,7 +39,7 @@ type Admin struct {
 const (
 	DefaultStuckAfter = 10 * time.Minute
 	DefaultSessionTTL = time.Hour
-	MinAdminDuration  = time.Minute
+	MinAdminDuration  = time.Second
 	MaxAdminDuration  = 24 * time.Hour
 )
 
@@ -61,7 +63,7 @@ func (a Admin) Validate() error {
 		d    time.Duration
 	}{{"StuckAfter", a.StuckAfter}, {"SessionTTL", a.SessionTTL}} {
 		if f.d != 0 && (f.d < MinAdminDuration || f.d > MaxAdminDuration) {
-			errs = append(errs, &oshigoods.ConfigError{Field: f.name, Value: f.d, Problem: "is out of range; give 1m–24h"})
+			errs = append(errs, &oshigoods.ConfigError{Field: f.name, Value: f.d, Problem: "is out of range; give 1s–24h"})
 		}
 	}
 	return errors.Join(errs...)
