@@ -5,19 +5,20 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"path"
 	"regexp"
 	"strings"
 	"time"
 
 	"oshigoods"
 	"oshigoods/httperr"
+	"oshigoods/internal/webkit"
 	"oshigoods/orders"
 )
 
@@ -63,13 +64,16 @@ func (c Config) Validate() error {
 
 // Server serves the console.
 type Server struct {
-	svc       *orders.Service
-	logger    *slog.Logger
-	page      *template.Template
-	version   string
-	queues    http.Handler
-	queuesCSP string
-	mux       *http.ServeMux
+	svc     *orders.Service
+	logger  *slog.Logger
+	page    *template.Template
+	version string
+	queues  http.Handler
+	// queuesPage is the dashboard's page as it is served (queuesPage),
+	// and queuesCSP its policy.
+	queuesPage []byte
+	queuesCSP  string
+	mux        *http.ServeMux
 }
 
 // New returns the console. It parses its page once and, with a queue
@@ -83,7 +87,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.Default()
 	}
 	static, _ := fs.Sub(staticFiles, "web/static")
-	version, err := contentVersion(static)
+	version, err := webkit.ContentVersion(static)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +97,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("parse console page: %w", err)
 	}
 	if s.queues != nil {
-		if s.queuesCSP, err = queuesPolicy(s.queues); err != nil {
+		if s.queuesPage, s.queuesCSP, err = queuesPage(s.queues); err != nil {
 			return nil, err
 		}
 	}
@@ -138,7 +142,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 // console session cookie for the queue dashboard: {"id","name",
 // "expires_at"}. A wrong key is 401, as on the admin API.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
-	op, err := s.svc.Operator(r.Context(), bearer(r))
+	op, err := s.svc.Operator(r.Context(), webkit.Bearer(r))
 	if err != nil {
 		httperr.Write(w, r, s.logger, err)
 		return
@@ -197,6 +201,12 @@ func (s *Server) serveQueues(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Security-Policy", s.queuesCSP)
 	w.Header().Set("Cache-Control", "no-store")
+	if rest := strings.TrimPrefix(r.URL.Path, QueuesPath+"/"); !strings.HasPrefix(rest, "api/") && !strings.Contains(path.Base("/"+rest), ".") {
+		// The page, or one of the app's own routes, which is the page too.
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(s.queuesPage)
+		return
+	}
 	s.queues.ServeHTTP(w, r)
 }
 
@@ -216,31 +226,37 @@ func (s *Server) signInFirst(w http.ResponseWriter, r *http.Request) {
 		`<p>キューの画面を見るには、<a href="/admin">管理画面</a>で管理キーを入れてログインしてください。</p></html>`)
 }
 
-// inlineScript matches the inline scripts of the dashboard's page.
-var inlineScript = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
+// inlineScript matches the inline scripts of the dashboard's page, and
+// webFont its links to web fonts on another site.
+var (
+	inlineScript = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
+	webFont      = regexp.MustCompile(`<link rel="stylesheet" href="https://[^"]*"/?>`)
+)
 
-// queuesPolicy is the dashboard's Content-Security-Policy: its scripts
-// from this server, its two inline scripts (the settings and the loader)
-// by their SHA-256, its styles inline too (its components inject them at
-// run time), requests to this origin only. Its page also links web fonts
-// from elsewhere: the policy refuses them, so nothing leaves for another
-// site and the dashboard shows in the browser's own fonts.
-func queuesPolicy(h http.Handler) (string, error) {
+// queuesPage reads the dashboard's page once, as its handler makes it,
+// without its links to web fonts on another site (nothing the operator's
+// browser loads leaves for another site; it shows the dashboard in its
+// own fonts), and returns it with its Content-Security-Policy: scripts from
+// this server and its two inline scripts (the settings and the loader) by
+// their SHA-256, styles inline too (its components inject them at run
+// time), requests to this origin only.
+func queuesPage(h http.Handler) (page []byte, csp string, err error) {
 	rec := &recorder{header: http.Header{}, code: http.StatusOK}
 	req, err := http.NewRequest(http.MethodGet, QueuesPath+"/", nil)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	h.ServeHTTP(rec, req)
-	if rec.code != http.StatusOK {
-		return "", fmt.Errorf("console: the queue dashboard's page answered %d", rec.code)
+	if rec.code != http.StatusOK || !inlineScript.Match(rec.body.Bytes()) {
+		return nil, "", fmt.Errorf("console: the queue dashboard's page answered %d without its scripts", rec.code)
 	}
+	page = webFont.ReplaceAll(rec.body.Bytes(), nil)
 	hashes := ""
-	for _, m := range inlineScript.FindAllStringSubmatch(rec.body.String(), -1) {
-		sum := sha256.Sum256([]byte(m[1]))
+	for _, m := range inlineScript.FindAllSubmatch(page, -1) {
+		sum := sha256.Sum256(m[1])
 		hashes += " 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 	}
-	return "default-src 'none'; script-src 'self'" + hashes + "; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+	return page, "default-src 'none'; script-src 'self'" + hashes + "; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
 		"font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'", nil
 }
 
@@ -254,29 +270,3 @@ type recorder struct {
 func (r *recorder) Header() http.Header         { return r.header }
 func (r *recorder) WriteHeader(code int)        { r.code = code }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
-
-// contentVersion returns a short hash of every file in fsys.
-func contentVersion(fsys fs.FS) (string, error) {
-	h := sha256.New()
-	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(fsys, path)
-		h.Write([]byte(path + "\x00"))
-		h.Write(b)
-		return err
-	})
-	if err != nil {
-		return "", fmt.Errorf("hash static files: %w", err)
-	}
-	return hex.EncodeToString(h.Sum(nil))[:12], nil
-}
-
-func bearer(r *http.Request) string {
-	h := r.Header.Get("Authorization")
-	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		return strings.TrimSpace(h[7:])
-	}
-	return ""
-}

@@ -14,11 +14,11 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"oshigoods"
 	"oshigoods/httperr"
+	"oshigoods/internal/webkit"
 	"oshigoods/orders"
 	"oshigoods/render"
 )
@@ -121,13 +121,7 @@ func clientAddr(r *http.Request) string {
 }
 
 // bearer returns the token of an "Authorization: Bearer …" header.
-func bearer(r *http.Request) string {
-	h := r.Header.Get("Authorization")
-	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		return strings.TrimSpace(h[7:])
-	}
-	return ""
-}
+func bearer(r *http.Request) string { return webkit.Bearer(r) }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
