@@ -137,7 +137,7 @@ func (s *Service) Operator(ctx context.Context, key string) (*Operator, error) {
 		return nil, errOperatorKey()
 	}
 	if s.AdminKeyHash != "" && HashEqual(key, s.AdminKeyHash) {
-		return &Operator{ID: EnvOperatorID, Name: "environment key"}, nil
+		return &Operator{ID: EnvOperatorID, Name: "OSHIGOODS_ADMIN_TOKEN"}, nil
 	}
 	k, err := s.Store.AdminKeyByHash(ctx, Hash(key))
 	if oshigoods.ErrorCode(err) == oshigoods.ENOTFOUND || (err == nil && !k.Active()) {
@@ -228,7 +228,7 @@ func (s *Service) OperatorBySession(ctx context.Context, value string) (*Operato
 		return nil, errSession()
 	}
 	if id == EnvOperatorID {
-		return &Operator{ID: EnvOperatorID, Name: "environment key"}, nil
+		return &Operator{ID: EnvOperatorID, Name: "OSHIGOODS_ADMIN_TOKEN"}, nil
 	}
 	k, err := s.Store.AdminKey(ctx, id)
 	if err != nil {

@@ -235,6 +235,7 @@
     $('orders').hidden = rows.length === 0;
     $('orders-empty').hidden = rows.length !== 0;
     pageCursor = cursor;
+    if (which === 'new' && openOrder) showOrder(openOrder);
     nextCursor = data.next_cursor || '';
     $('more').hidden = !nextCursor;
   }
