@@ -272,7 +272,7 @@ var settings = []setting{
 		parse: intSetting(func(c *config) *int { return &c.Guard.Previews }, perMinuteRange)},
 	{env: "OSHIGOODS_RATE_ORDERS", flag: "rate-orders", key: "guard.Orders", def: "10", help: "orders one client may place a minute",
 		parse: intSetting(func(c *config) *int { return &c.Guard.Orders }, perMinuteRange)},
-	{env: "OSHIGOODS_AUTH_FAILURES", flag: "auth-failures", key: "guard.AuthFailures", def: "10", help: "failed authentications (wrong shop key or order token) one client may make a minute; then 429, a correct key too, until it recovers",
+	{env: "OSHIGOODS_AUTH_FAILURES", flag: "auth-failures", key: "guard.AuthFailures", def: "10", help: "failed authentications (wrong shop key, operator key or order token) one client may make a minute; then 429, a correct key too, until it recovers",
 		parse: intSetting(func(c *config) *int { return &c.Guard.AuthFailures }, perMinuteRange)},
 	{env: "OSHIGOODS_TRUST_PROXY", flag: "trust-proxy", key: "guard.TrustProxy", def: "false", help: "take the client's address from the last X-Forwarded-For entry (only behind a proxy that sets it)", parse: func(c *config, v string) error {
 		b, err := strconv.ParseBool(strings.TrimSpace(v))

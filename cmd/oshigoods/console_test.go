@@ -298,6 +298,23 @@ func TestAdminStuckItem(t *testing.T) {
 	}
 }
 
+// TestAdminAuthFailuresLimited: wrong operator keys count as failed
+// authentications in the guard, so guessing is slowed down as for shop
+// keys: past OSHIGOODS_AUTH_FAILURES a minute, even the right key is 429.
+func TestAdminAuthFailuresLimited(t *testing.T) {
+	env := adminEnv(t)
+	env["OSHIGOODS_AUTH_FAILURES"] = "3"
+	srv := startServe(t, env)
+	for i, path := range []string{"/v1/admin/me", "/v1/admin/orders", "/admin/queues/api/queues"} {
+		if code := call(t, "GET", srv.base+path, "a-guess-0123456789abcdef", nil, nil, nil); code != 401 {
+			t.Fatalf("guess %d: %d; want 401", i+1, code)
+		}
+	}
+	if code := call(t, "GET", srv.base+"/v1/admin/me", adminToken, nil, nil, nil); code != 429 {
+		t.Fatalf("the right key after 3 failures: %d; want 429", code)
+	}
+}
+
 // TestAdminTokenAndKeyMustAgree: OSHIGOODS_ADMIN_TOKEN and its former
 // name OSHIGOODS_ADMIN_KEY may both be set only to the same key.
 func TestAdminTokenAndKeyMustAgree(t *testing.T) {
