@@ -134,7 +134,7 @@ func (s *system) serve(ctx context.Context) error {
 // guardRoutes are what each route of the API and the storefront costs a
 // client (guard.Class): uploads, previews and orders draw on its allowance;
 // the routes that take a shop key, an operator key (the admin API, the
-// console's sign-in and its queue dashboard) or an order token count its
+// console's sign-in) or an order token count its
 // failures (a
 // storefront file of a wrong name, 404 like a wrong token, counts too).
 var guardRoutes = []guard.Route{
@@ -143,8 +143,10 @@ var guardRoutes = []guard.Route{
 	{Pattern: "POST /v1/orders", Class: guard.Order},
 	{Pattern: "/v1/shop/", Class: guard.ShopAuth},
 	{Pattern: "/v1/admin/", Class: guard.ShopAuth},
+	// The dashboard's session cookie is signed (HMAC-SHA256): it cannot be
+	// guessed, and a dashboard left open past its session must not use
+	// up its operator's failures with every refresh.
 	{Pattern: "POST /admin/session", Class: guard.ShopAuth},
-	{Pattern: console.QueuesPath + "/", Class: guard.ShopAuth},
 	{Pattern: "/v1/orders/{id}", Class: guard.TokenAuth},
 	{Pattern: "/v1/orders/{id}/", Class: guard.TokenAuth},
 	{Pattern: "GET /files/", Class: guard.TokenAuth},
