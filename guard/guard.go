@@ -29,8 +29,9 @@ const (
 	Upload
 	Preview
 	Order
-	// ShopAuth requests authenticate with a print-shop key: a 401 answer is
-	// a failed authentication (Config.AuthFailures).
+	// ShopAuth requests authenticate with a key, a print shop's or the
+	// operator's: a 401 answer is a failed authentication
+	// (Config.AuthFailures).
 	ShopAuth
 	// TokenAuth requests authenticate with an order token: a 404 answer
 	// (a wrong token and a missing order look the same) is a failed

@@ -268,7 +268,7 @@ func TestBankTransfer(t *testing.T) {
 	if b := svc.BankFor(o); b == nil || b.Number != "1234567" {
 		t.Fatalf("BankFor: %+v", b)
 	}
-	paid, err := svc.MarkPaid(ctx, o.ID, "12/07 ヤマダ ハナコ")
+	paid, err := svc.MarkPaid(ctx, orders.ActorOperator, o.ID, "12/07 ヤマダ ハナコ")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +278,7 @@ func TestBankTransfer(t *testing.T) {
 	if svc.BankFor(paid) != nil {
 		t.Fatal("a paid order still shows the account to pay into")
 	}
-	if again, err := svc.MarkPaid(ctx, o.ID, ""); err != nil || again.Payment.Status != orders.PaymentPaid || q.count() != 1 {
+	if again, err := svc.MarkPaid(ctx, orders.ActorOperator, o.ID, ""); err != nil || again.Payment.Status != orders.PaymentPaid || q.count() != 1 {
 		t.Fatalf("MarkPaid again: %v, %d enqueued", err, q.count())
 	}
 
@@ -298,10 +298,10 @@ func TestBankTransfer(t *testing.T) {
 	if err != nil || got.Status != orders.StatusCancelled || got.Payment.Status != orders.PaymentExpired {
 		t.Fatalf("overdue order: %+v, %v", got, err)
 	}
-	if _, err := svc.MarkPaid(ctx, late.ID, ""); oshigoods.ErrorCode(err) != oshigoods.ECONFLICT {
+	if _, err := svc.MarkPaid(ctx, orders.ActorOperator, late.ID, ""); oshigoods.ErrorCode(err) != oshigoods.ECONFLICT {
 		t.Fatalf("MarkPaid after expiry: %v, want ECONFLICT", err)
 	}
-	if _, err := svc.MarkPaid(ctx, "ord_missing", ""); oshigoods.ErrorCode(err) != oshigoods.ENOTFOUND {
+	if _, err := svc.MarkPaid(ctx, orders.ActorOperator, "ord_missing", ""); oshigoods.ErrorCode(err) != oshigoods.ENOTFOUND {
 		t.Fatalf("MarkPaid of no order: %v, want ENOTFOUND", err)
 	}
 }

@@ -205,10 +205,12 @@ func (s *Service) Checkout(ctx context.Context, id, token string) (string, error
 
 // MarkPaid records the operator's confirmation that an order was paid
 // (a bank transfer arrived), with the operator's reference (e.g. the
-// transfer's date and name), and starts its rendering. Marking a paid
-// order again is a no-op. ENOTFOUND if there is no such order; ECONFLICT
-// if it takes no payment, or its payment expired or was cancelled.
-func (s *Service) MarkPaid(ctx context.Context, orderID, reference string) (*Order, error) {
+// transfer's date and name), and starts its rendering. actor is who
+// confirmed it in the audit log: ActorOperator from the command line, an
+// Operator's Actor from the admin API. Marking a paid order again is a
+// no-op. ENOTFOUND if there is no such order; ECONFLICT if it takes no
+// payment, or its payment expired or was cancelled.
+func (s *Service) MarkPaid(ctx context.Context, actor, orderID, reference string) (*Order, error) {
 	if err := CheckText("reference", reference, false); err != nil {
 		return nil, err
 	}
@@ -225,13 +227,13 @@ func (s *Service) MarkPaid(ctx context.Context, orderID, reference string) (*Ord
 	provider := string(o.Payment.Mode)
 	changed, err := s.Store.RecordPayment(ctx, PaymentRecord{
 		Type: PaymentEventPaid, OrderID: o.ID, Provider: provider, EventID: "operator:" + o.ID,
-		Reference: reference, Amount: o.Totals.Total, By: ActorOperator, At: s.now(),
+		Reference: reference, Amount: o.Totals.Total, By: actor, At: s.now(),
 	})
 	if err != nil {
 		return nil, err
 	}
 	if changed {
-		s.audit(ctx, ActorOperator, "payment.confirm", o.ID, fmt.Sprintf("provider=%s amount=%d", provider, o.Totals.Total))
+		s.audit(ctx, actor, "payment.confirm", o.ID, fmt.Sprintf("provider=%s amount=%d", provider, o.Totals.Total))
 	}
 	return s.paid(ctx, o.ID)
 }
@@ -326,19 +328,6 @@ func (s *Service) ExpireOverduePayments(ctx context.Context, now time.Time, limi
 		}
 	}
 	return n, nil
-}
-
-// Operator checks an operator's API key against Service.AdminKeyHash:
-// EUNAUTHORIZED when it is missing or wrong, ENOTFOUND when the
-// installation has no admin key (the admin API is off).
-func (s *Service) Operator(key string) error {
-	if s.AdminKeyHash == "" {
-		return oshigoods.Errorf(oshigoods.ENOTFOUND, "Not found.")
-	}
-	if key == "" || !HashEqual(key, s.AdminKeyHash) {
-		return oshigoods.Errorf(oshigoods.EUNAUTHORIZED, "an operator key is required: Authorization: Bearer <key>.")
-	}
-	return nil
 }
 
 // CheckoutOptions are what a storefront shows before ordering: the

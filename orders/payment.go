@@ -202,7 +202,8 @@ type PaymentRecord struct {
 	EventID   string
 	Reference string
 	Amount    Yen
-	// By is who recorded it: "operator", "stripe", "sweeper".
+	// By is who recorded it: "operator" (the command line), an
+	// Operator.Actor ("operator:<key id>"), "stripe", "sweeper".
 	By string
 	At time.Time
 }

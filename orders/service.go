@@ -115,9 +115,18 @@ type Service struct {
 	// fulfil, with the operator as the sender). Nil answers those
 	// requests with ENOTFOUND.
 	Packing PackingDocs
-	// AdminKeyHash is the hex SHA-256 of the operator's API key
-	// (OSHIGOODS_ADMIN_KEY); "" turns the admin API off.
+	// AdminKeyHash is the hex SHA-256 of the operator's key from the
+	// environment (OSHIGOODS_ADMIN_TOKEN or OSHIGOODS_ADMIN_KEY); "" when
+	// none is set. Keys created with `oshigoods admin-keys create` work
+	// beside it (Operator).
 	AdminKeyHash string
+	// Admin is the operator's console settings (admin.go). The zero value
+	// is the defaults.
+	Admin Admin
+	// Tasks reads and clears items' render tasks in the queue, for the
+	// operator's view of attempts and for retries (RetryItem). Nil shows
+	// no attempts, and a retry only enqueues.
+	Tasks TaskInspector
 	// PublicURL is the storefront's address as fans reach it, e.g.
 	// "https://shop.example.jp", for the links in e-mails and the page a
 	// checkout returns to. Default "http://127.0.0.1:8080".

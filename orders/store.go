@@ -28,6 +28,7 @@ type Store interface {
 	PaymentStore
 	FulfilmentStore
 	MailStore
+	AdminKeyStore
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database.
@@ -49,6 +50,11 @@ type OrderStore interface {
 	// Order returns the order with its items and their files, items by Seq,
 	// files by name. ENOTFOUND if there is none.
 	Order(ctx context.Context, id string) (*Order, error)
+
+	// SearchOrders returns the orders q selects, newest first (by
+	// creation time, then id), with items and files, at most q.Limit (≤ 0
+	// means 100): the operator's search.
+	SearchOrders(ctx context.Context, q OrderQuery) ([]*Order, error)
 
 	// Orders returns the orders routed to the shop with the given status,
 	// oldest first, with items and files, at most limit (limit ≤ 0 means

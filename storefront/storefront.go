@@ -1,9 +1,7 @@
 package storefront
 
 import (
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +14,7 @@ import (
 	"time"
 
 	"oshigoods/httperr"
+	"oshigoods/internal/webkit"
 	"oshigoods/orders"
 	"oshigoods/render"
 )
@@ -93,7 +92,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, svc: cfg.Service, catalog: cfg.Service.Catalog, logger: cfg.Logger, pages: map[string]*template.Template{}, legal: legal, mux: http.NewServeMux()}
 	static, _ := fs.Sub(staticFiles, "web/static")
-	version, err := contentVersion(static)
+	version, err := webkit.ContentVersion(static)
 	if err != nil {
 		return nil, err
 	}
@@ -136,24 +135,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // static names a static file with the version of the set, so a browser
 // may keep it a day and still never mixes old and new.
 func (s *Server) static(name string) string { return "/static/" + name + "?v=" + s.version }
-
-// contentVersion returns a short hash of every file in fsys.
-func contentVersion(fsys fs.FS) (string, error) {
-	h := sha256.New()
-	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(fsys, path)
-		h.Write([]byte(path + "\x00"))
-		h.Write(b)
-		return err
-	})
-	if err != nil {
-		return "", fmt.Errorf("hash static files: %w", err)
-	}
-	return hex.EncodeToString(h.Sum(nil))[:12], nil
-}
 
 func cacheFor(d time.Duration, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -248,7 +229,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 // play or download; the fan's browser never needs to reach the file store.
 func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "private, no-store")
-	file, data, err := s.svc.OrderFile(r.Context(), r.PathValue("order"), bearer(r), r.PathValue("item"), r.PathValue("name"))
+	file, data, err := s.svc.OrderFile(r.Context(), r.PathValue("order"), webkit.Bearer(r), r.PathValue("item"), r.PathValue("name"))
 	if err != nil {
 		s.fileError(w, r, err)
 		return
@@ -263,12 +244,4 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 // JSON error, with the status of its code (httperr, the one mapping).
 func (s *Server) fileError(w http.ResponseWriter, r *http.Request, err error) {
 	httperr.Write(w, r, s.logger, err)
-}
-
-func bearer(r *http.Request) string {
-	h := r.Header.Get("Authorization")
-	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		return strings.TrimSpace(h[7:])
-	}
-	return ""
 }

@@ -86,8 +86,14 @@ type config struct {
 	// Stripe is the Stripe provider's configuration, required and checked
 	// in payment mode stripe only.
 	Stripe stripepay.Config
-	// AdminKey is the operator's API key; empty turns the admin API off.
-	AdminKey string
+	// AdminToken and AdminKey are the operator's key from the
+	// environment, under the issue's name and the earlier one; one of
+	// them (both set must agree). Keys in the database work beside it.
+	AdminToken string
+	AdminKey   string
+	// Admin is the console's settings: when an item counts as stuck, how
+	// long a sign-in lasts.
+	Admin orders.Admin
 	// Sender is the operator as the sender of parcels (packing slips and
 	// carrier labels); PackingSize and PackingPrices how slips are made.
 	Sender        fulfil.Shop
@@ -286,7 +292,7 @@ var settings = []setting{
 		parse: intSetting(func(c *config) *int { return &c.Guard.Previews }, perMinuteRange)},
 	{env: "OSHIGOODS_RATE_ORDERS", flag: "rate-orders", key: "guard.Orders", def: "10", help: "orders one client may place a minute",
 		parse: intSetting(func(c *config) *int { return &c.Guard.Orders }, perMinuteRange)},
-	{env: "OSHIGOODS_AUTH_FAILURES", flag: "auth-failures", key: "guard.AuthFailures", def: "10", help: "failed authentications (wrong shop key or order token) one client may make a minute; then 429, a correct key too, until it recovers",
+	{env: "OSHIGOODS_AUTH_FAILURES", flag: "auth-failures", key: "guard.AuthFailures", def: "10", help: "failed authentications (wrong shop key, operator key or order token) one client may make a minute; then 429, a correct key too, until it recovers",
 		parse: intSetting(func(c *config) *int { return &c.Guard.AuthFailures }, perMinuteRange)},
 	{env: "OSHIGOODS_TRUST_PROXY", flag: "trust-proxy", key: "guard.TrustProxy", def: "false", help: "take the client's address from the last X-Forwarded-For entry (only behind a proxy that sets it)", parse: func(c *config, v string) error {
 		b, err := strconv.ParseBool(strings.TrimSpace(v))
@@ -359,13 +365,24 @@ var settings = []setting{
 		}
 		return nil
 	}},
-	{env: "OSHIGOODS_ADMIN_KEY", show: notShown, help: "the operator's API key for /v1/admin/… (at least 16 bytes); empty turns the admin API off", parse: func(c *config, v string) error {
+	{env: "OSHIGOODS_ADMIN_TOKEN", show: notShown, help: "the operator's key for the console (/admin, /admin/queues) and the admin API (/v1/admin/…), at least 16 bytes; keys made with `oshigoods admin-keys create` work beside it", parse: func(c *config, v string) error {
+		if v != "" && len(v) < orders.MinSecretBytes {
+			return problem("is %d bytes; give at least %d random bytes", len(v), orders.MinSecretBytes)
+		}
+		c.AdminToken = v
+		return nil
+	}},
+	{env: "OSHIGOODS_ADMIN_KEY", show: notShown, help: "the former name of OSHIGOODS_ADMIN_TOKEN, still read; set one of them", parse: func(c *config, v string) error {
 		if v != "" && len(v) < orders.MinSecretBytes {
 			return problem("is %d bytes; give at least %d random bytes", len(v), orders.MinSecretBytes)
 		}
 		c.AdminKey = v
 		return nil
 	}},
+	{env: "OSHIGOODS_STUCK_AFTER", flag: "stuck-after", key: "orders.StuckAfter", def: orders.DefaultStuckAfter.String(), help: "how long an item may stay received, queued or rendering unchanged before the console lists it as stuck (keep it above the 2m render timeout), 1s–24h",
+		parse: durationSetting(func(c *config) *time.Duration { return &c.Admin.StuckAfter }, "give 1s–24h")},
+	{env: "OSHIGOODS_ADMIN_SESSION_TTL", key: "orders.SessionTTL", def: orders.DefaultSessionTTL.String(), help: "how long a console sign-in lets the browser open the queue dashboard (/admin/queues), 1s–24h",
+		parse: durationSetting(func(c *config) *time.Duration { return &c.Admin.SessionTTL }, "give 1s–24h")},
 	{env: "OSHIGOODS_LEGAL_DIR", flag: "legal-dir", help: "folder of the storefront's legal pages in Markdown: tokushoho.md (特定商取引法に基づく表記), terms.md (利用規約), privacy.md; a missing file, or an empty value, shows a placeholder asking the operator to fill it in", parse: func(c *config, v string) error {
 		if v != "" {
 			if _, err := storefront.LoadLegal(v); err != nil {
@@ -552,6 +569,10 @@ func (c *config) validate() error {
 	if c.Secret != "" {
 		check("orders", orders.CheckSecret([]byte(c.Secret)))
 	}
+	check("orders", c.Admin.Validate())
+	if c.AdminToken != "" && c.AdminKey != "" && c.AdminToken != c.AdminKey {
+		other = append(other, errors.New("OSHIGOODS_ADMIN_TOKEN and OSHIGOODS_ADMIN_KEY are both set and differ: set one of them (OSHIGOODS_ADMIN_KEY is the former name)"))
+	}
 	return errors.Join(append(problems, other...)...)
 }
 
@@ -566,6 +587,14 @@ func (s setting) problem(v, what string) error {
 		show = quoted
 	}
 	return fmt.Errorf("%s: %s %s", name, show(v), what)
+}
+
+// adminKey is the operator's key from the environment, "" for none.
+func (c *config) adminKey() string {
+	if c.AdminToken != "" {
+		return c.AdminToken
+	}
+	return c.AdminKey
 }
 
 // workerConfig is the worker's part of the configuration.

@@ -4,6 +4,7 @@
 //	oshigoods worker       the worker alone
 //	oshigoods render       render one item offline, with no services
 //	oshigoods shop-keys    manage print-shop API keys
+//	oshigoods admin-keys   manage the operator's keys (console, admin API)
 //	oshigoods orders       confirm a bank transfer (mark-paid)
 //	oshigoods audit        print the audit log
 //	oshigoods pull         pull claimed orders into a print shop's hot folder
@@ -31,6 +32,8 @@ commands:
   render                    render one item offline into a folder
   shop-keys create|list|revoke|rotate
                             manage print-shop API keys and see unrouted orders
+  admin-keys create|list|revoke
+                            manage the operator's keys for /admin and /v1/admin/…
   orders mark-paid ORDER_ID confirm an order's bank transfer, so it is made
   audit [--since 24h]       print the audit log of shop and operator actions
   pull --server --key --dir  the print shop's hot-folder client
@@ -74,6 +77,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdPull(ctx, args[1:], getenv, stdout, stderr)
 	case "shop-keys":
 		return cmdShopKeys(ctx, args[1:], getenv, stdout, stderr)
+	case "admin-keys":
+		return cmdAdminKeys(ctx, args[1:], getenv, stdout, stderr)
 	case "orders":
 		return cmdOrders(ctx, args[1:], getenv, stdout, stderr)
 	case "audit":

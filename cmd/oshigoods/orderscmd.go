@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"oshigoods/orders"
 	"oshigoods/worker"
 )
 
@@ -45,7 +46,7 @@ func cmdOrders(ctx context.Context, args []string, getenv func(string) string, s
 		defer q.Close()
 		svc.Queue = q
 	}
-	o, err := svc.MarkPaid(ctx, fs.Arg(0), *reference)
+	o, err := svc.MarkPaid(ctx, orders.ActorOperator, fs.Arg(0), *reference)
 	if err != nil {
 		return userError(err)
 	}

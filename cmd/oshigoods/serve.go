@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/hibiken/asynqmon"
 
+	"oshigoods/console"
 	"oshigoods/guard"
 	"oshigoods/httperr"
 	"oshigoods/metrics"
@@ -79,13 +81,22 @@ func (s *system) serve(ctx context.Context) error {
 	mux.Handle("/healthz", metrics.Route(apiHandler))
 	mux.Handle("/readyz", metrics.Route(apiHandler))
 	mux.Handle("/", metrics.Route(shop))
+	// The operator's console, and the queue dashboard behind its sign-in.
+	queues := asynqmon.New(asynqmon.Options{RootPath: console.QueuesPath, RedisConnOpt: s.redisOpt})
+	defer queues.Close()
+	con, err := console.New(console.Config{Service: s.svc, Logger: s.logger, Queues: queues})
+	if err != nil {
+		return err
+	}
+	mux.Handle("/admin", metrics.Route(con))
+	mux.Handle("/admin/", metrics.Route(con))
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(httperr.Handler(s.logger, httperr.CrossOrigin))
 	g, err := guard.New(s.cfg.Guard, s.logger, guardRoutes)
 	if err != nil {
 		return err
 	}
-	srv := s.cfg.Guard.Server(s.metrics.HTTP(g.Handler(cop.Handler(mux))))
+	srv := s.cfg.Guard.Server(s.metrics.HTTP(accessLog(s.logger, g.Handler(cop.Handler(mux)))))
 	stopMetrics, err := s.serveMetrics()
 	if err != nil {
 		ln.Close()
@@ -131,13 +142,20 @@ func (s *system) serve(ctx context.Context) error {
 
 // guardRoutes are what each route of the API and the storefront costs a
 // client (guard.Class): uploads, previews and orders draw on its allowance;
-// the routes that take a shop key or an order token count its failures (a
+// the routes that take a shop key, an operator key (the admin API, the
+// console's sign-in) or an order token count its
+// failures (a
 // storefront file of a wrong name, 404 like a wrong token, counts too).
 var guardRoutes = []guard.Route{
 	{Pattern: "POST /v1/uploads", Class: guard.Upload},
 	{Pattern: "POST /v1/previews", Class: guard.Preview},
 	{Pattern: "POST /v1/orders", Class: guard.Order},
 	{Pattern: "/v1/shop/", Class: guard.ShopAuth},
+	{Pattern: "/v1/admin/", Class: guard.ShopAuth},
+	// The dashboard's session cookie is signed (HMAC-SHA256): it cannot be
+	// guessed, and a dashboard left open past its session must not use
+	// up its operator's failures with every refresh.
+	{Pattern: "POST /admin/session", Class: guard.ShopAuth},
 	{Pattern: "/v1/orders/{id}", Class: guard.TokenAuth},
 	{Pattern: "/v1/orders/{id}/", Class: guard.TokenAuth},
 	{Pattern: "GET /files/", Class: guard.TokenAuth},

@@ -34,6 +34,7 @@ type system struct {
 	store    *sqlstore.Store
 	files    *s3store.Store
 	queue    *worker.Queue
+	tasks    *worker.Inspector
 	redisOpt asynq.RedisConnOpt
 	svc      *orders.Service
 	profile  render.Profile
@@ -148,9 +149,13 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 		}
 		backends = append(backends, "payment", "stripe "+cfg.Stripe.WithDefaults().APIBase)
 	}
-	if cfg.AdminKey != "" {
-		s.svc.AdminKeyHash = orders.Hash(cfg.AdminKey)
+	if key := cfg.adminKey(); key != "" {
+		s.svc.AdminKeyHash = orders.Hash(key)
 	}
+	s.svc.Admin = cfg.Admin
+	s.tasks = worker.NewInspector(s.redisOpt)
+	s.closers = append(s.closers, func() { s.tasks.Close() })
+	s.svc.Tasks = s.tasks
 	if err := s.svc.Validate(); err != nil {
 		return nil, err
 	}

@@ -1,5 +1,6 @@
 // Package api is the JSON HTTP API: templates, uploads and orders for fans,
-// the order list for print shops, and health checks.
+// the order list for print shops, the operator's admin API, and health
+// checks.
 package api
 
 import (
@@ -13,11 +14,11 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"oshigoods"
 	"oshigoods/httperr"
+	"oshigoods/internal/webkit"
 	"oshigoods/orders"
 	"oshigoods/render"
 )
@@ -51,7 +52,14 @@ func New(svc *orders.Service, logger *slog.Logger, ready map[string]Pinger) *Ser
 	s.mux.HandleFunc("POST /v1/quotes", s.createQuote)
 	s.mux.HandleFunc("POST /v1/orders/{id}/checkout", s.orderCheckout)
 	s.mux.HandleFunc("POST /v1/payments/stripe/webhook", s.stripeWebhook)
+	s.mux.HandleFunc("GET /v1/admin/me", s.admin(s.adminMe))
+	s.mux.HandleFunc("GET /v1/admin/orders", s.admin(s.adminOrders))
+	s.mux.HandleFunc("GET /v1/admin/orders/{id}", s.admin(s.adminOrder))
+	s.mux.HandleFunc("POST /v1/admin/orders/{id}/cancel", s.admin(s.adminCancelOrder))
 	s.mux.HandleFunc("POST /v1/admin/orders/{id}/mark-paid", s.admin(s.markPaid))
+	s.mux.HandleFunc("GET /v1/admin/items", s.admin(s.adminItems))
+	s.mux.HandleFunc("POST /v1/admin/items/{id}/retry", s.admin(s.adminRetryItem))
+	s.mux.HandleFunc("POST /v1/admin/items/{id}/cancel", s.admin(s.adminCancelItem))
 	s.mux.HandleFunc("GET /v1/shop/orders", s.shop(s.listShopOrders))
 	s.mux.HandleFunc("POST /v1/shop/orders/{id}/printed", s.shop(s.markPrinted))
 	s.mux.HandleFunc("POST /v1/shop/orders/{id}/shipped", s.shop(s.markShipped))
@@ -113,13 +121,7 @@ func clientAddr(r *http.Request) string {
 }
 
 // bearer returns the token of an "Authorization: Bearer …" header.
-func bearer(r *http.Request) string {
-	h := r.Header.Get("Authorization")
-	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		return strings.TrimSpace(h[7:])
-	}
-	return ""
-}
+func bearer(r *http.Request) string { return webkit.Bearer(r) }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -57,35 +57,6 @@ func (s *Server) stripeWebhook(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]bool{"received": true})
 }
 
-// admin wraps an operator's handler with the operator key.
-func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if err := s.svc.Operator(bearer(r)); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		h(w, r)
-	}
-}
-
-// markPaid records the operator's confirmation of a bank transfer:
-// {"reference": "12/06 ヤマダハナコ"} (optional).
-func (s *Server) markPaid(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Reference string `json:"reference"`
-	}
-	if err := decodeBody(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	o, err := s.svc.MarkPaid(r.Context(), r.PathValue("id"), req.Reference)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeOrder(w, r, o)
-}
-
 // postalCode answers with the addresses of a 〒 code from Japan Post's
 // list (package postal), for the storefront's address form:
 // {"postal_code":"100-0001","addresses":[{"prefecture":"東京都","city":"千代田区","town":"千代田"}]}.

@@ -75,6 +75,8 @@ var scenarios = []struct {
 	{"mail: a failure is retried at its time, a final one stays failed", testMailRetry},
 	{"mail: concurrent senders never claim the same mail", testMailConcurrentClaims},
 	{"mail: a ready download owes the ready mail once", testMailReady},
+	{"operator keys: create, find, list, revoke", testAdminKeys},
+	{"operator search: by id, e-mail ignoring case, status, newest first, in pages", testSearchOrders},
 	{"migrations idempotent on reopen", testReopen},
 	{"stores opened concurrently on one database", testConcurrentOpen},
 }
