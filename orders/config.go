@@ -54,10 +54,9 @@ func CheckSecret(secret []byte) error {
 // Validate reports a Service that cannot work: a missing Store, Queue,
 // Files or Catalog, a Secret shorter than MinSecretBytes, limits out of
 // range (Limits.Validate), a Profile no renderer finishes with
-// (render.Profile.Validate), or mail settings out of range
-// (Mails.Validate), or console settings out of range (Admin.Validate).
-// Problems are joined. A nil Logger is allowed: the
-// Service then discards its log.
+// (render.Profile.Validate), or mail, console or render settings out of
+// range (Mails.Validate, Admin.Validate, Renders.Validate). Problems are
+// joined. A nil Logger is allowed: the Service then discards its log.
 func (s *Service) Validate() error {
 	var errs []error
 	if s.Store == nil {
@@ -76,7 +75,7 @@ func (s *Service) Validate() error {
 		errs = append(errs, errors.New("orders: payment mode stripe needs a Provider"))
 	}
 	errs = append(errs, CheckSecret(s.Secret), s.Limits.Validate(), s.Retention.Validate(), s.Profile.Validate(),
-		s.Shipping.Validate(), s.Payments.Validate(), s.Mails.Validate(), s.Admin.Validate())
+		s.Shipping.Validate(), s.Payments.Validate(), s.Mails.Validate(), s.Admin.Validate(), s.Renders.Validate())
 	return errors.Join(errs...)
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"oshigoods"
 	"oshigoods/internal/testenv"
@@ -38,6 +39,29 @@ func TestLimitsValidate(t *testing.T) {
 	}
 }
 
+func TestRendersValidate(t *testing.T) {
+	for _, tc := range []struct {
+		scenario string
+		r        orders.Renders
+		fields   []string
+	}{
+		{"zero is the defaults", orders.Renders{}, nil},
+		{"test timings", orders.Renders{Lease: 300 * time.Millisecond, MaxAttempts: 3}, nil},
+		{"bounds", orders.Renders{Lease: orders.MaxRenderLease, MaxAttempts: orders.MaxRenderAttempts}, nil},
+		{"lease in nanoseconds", orders.Renders{Lease: 15}, []string{"Renders.Lease"}},
+		{"lease of an hour, attempts past the most", orders.Renders{Lease: time.Hour, MaxAttempts: orders.MaxRenderAttempts + 1},
+			[]string{"Renders.Lease", "Renders.MaxAttempts"}},
+		{"negative attempts", orders.Renders{MaxAttempts: -1}, []string{"Renders.MaxAttempts"}},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			assertFields(t, tc.r.Validate(), tc.fields)
+		})
+	}
+	if d := (orders.Renders{}).WithDefaults(); d.Lease != orders.DefaultRenderLease || d.MaxAttempts != orders.DefaultRenderAttempts {
+		t.Errorf("defaults %+v", d)
+	}
+}
+
 func TestServiceValidate(t *testing.T) {
 	good := func() *orders.Service {
 		return &orders.Service{Store: struct{ orders.Store }{}, Queue: acceptQueue{}, Files: testenv.NewMemFiles(), Catalog: &templates.Catalog{},
@@ -56,6 +80,7 @@ func TestServiceValidate(t *testing.T) {
 		{"no catalog", func(s *orders.Service) { s.Catalog = nil }, []string{"needs a Catalog"}},
 		{"short secret", func(s *orders.Service) { s.Secret = []byte("s") }, []string{"Secret is 1 bytes; give at least 16"}},
 		{"bad limits", func(s *orders.Service) { s.Limits.MaxUploadBytes = 1 }, []string{"MaxUploadBytes 1 is out of range"}},
+		{"bad render settings", func(s *orders.Service) { s.Renders.MaxAttempts = -1 }, []string{"Renders.MaxAttempts -1 is out of range"}},
 		{"bad profile", func(s *orders.Service) { s.Profile.PhotoFormat, s.Profile.BleedMM = "tiff", 50 }, []string{`PhotoFormat "tiff"`, "BleedMM 50"}},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {

@@ -176,8 +176,20 @@ type Item struct {
 	// in; nil until the item is rendered, or when its renderer makes none.
 	Preflight *Preflight
 	Files     []File
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// Attempts is how many renders of the item started, whatever ended
+	// them; Renders.MaxAttempts bounds it.
+	Attempts int
+	// TaskSeq numbers the item's render task (the queue names the task
+	// by it): 0 is the one handed over when it was ordered, and each
+	// hand-over under a fresh task, when the last one died, counts one.
+	TaskSeq int
+	// DelayReason is, while the item waits on a retry because a render
+	// failed for a reason that passes (a service briefly unavailable, the
+	// decode budget full), the public words for why; "" otherwise. A
+	// render that completes the item clears it.
+	DelayReason string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // File is a rendered file of an item, stored in the file store under Key.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -47,34 +48,59 @@ type acceptQueue struct{ orders.Queue }
 
 func (acceptQueue) EnqueueRender(context.Context, *orders.Item) error { return nil }
 
+// warnService is a service over a fresh SQLite store and files in memory
+// whose catalogue has the warn-card template (warnRenderer) and the cards
+// of extra (template id → renderer), queueing on q.
+func warnService(t *testing.T, q orders.Queue, extra map[string]render.Renderer) (*orders.Service, *sqlstore.Store, *testenv.MemFiles) {
+	t.Helper()
+	renderers := map[string]render.Renderer{"warn-card": warnRenderer{}}
+	maps.Copy(renderers, extra)
+	tree := fstest.MapFS{}
+	for id := range renderers {
+		manifest, _ := json.Marshal(map[string]any{"id": id, "kind": "card", "title": id, "price": 500, "card": map[string]any{"id": id}})
+		tree[id+"/template.json"] = &fstest.MapFile{Data: manifest}
+	}
+	catalog, err := templates.Load(tree, map[render.Kind]templates.Compiler{render.KindCard: func(raw json.RawMessage, _ fs.FS) (render.Renderer, error) {
+		var c struct{ ID string }
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return nil, err
+		}
+		return renderers[c.ID], nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "orders.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	files := testenv.NewMemFiles()
+	svc := &orders.Service{Store: store, Queue: q, Files: files, Catalog: catalog,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Secret: []byte("s"), URLTTL: time.Minute}
+	return svc, store, files
+}
+
+// orderCard orders one card of the template and returns its item.
+func orderCard(t *testing.T, svc *orders.Service, template string) *orders.Item {
+	t.Helper()
+	o, _, _, err := svc.CreateOrder(t.Context(), orders.NewOrder{TermsAccepted: true, ShippingAddress: testAddress(),
+		Customer: orders.Customer{Name: "山田 花子", Email: "hanako@example.com"},
+		Items:    []orders.NewItem{{Template: template, Fields: map[string]string{"to": "さくら"}}},
+	}, orders.Idempotency{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.Items[0]
+}
+
 // TestRenderItem: the render use case keeps the order-time warnings first,
 // adds the render's once, copies them into the preflight record and
 // records the files; a second delivery changes nothing.
 func TestRenderItem(t *testing.T) {
 	ctx := t.Context()
-	manifest, _ := json.Marshal(map[string]any{"id": "warn-card", "kind": "card", "title": "Warn", "price": 500, "card": map[string]any{}})
-	catalog, err := templates.Load(fstest.MapFS{"warn-card/template.json": {Data: manifest}},
-		map[render.Kind]templates.Compiler{render.KindCard: func(json.RawMessage, fs.FS) (render.Renderer, error) { return warnRenderer{}, nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "orders.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	files := testenv.NewMemFiles()
-	svc := &orders.Service{Store: store, Queue: acceptQueue{}, Files: files, Catalog: catalog,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Secret: []byte("s"), URLTTL: time.Minute}
-
-	o, _, _, err := svc.CreateOrder(ctx, orders.NewOrder{TermsAccepted: true, ShippingAddress: testAddress(),
-		Customer: orders.Customer{Name: "山田 花子", Email: "hanako@example.com"},
-		Items:    []orders.NewItem{{Template: "warn-card", Fields: map[string]string{"to": "さくら"}}},
-	}, orders.Idempotency{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	item := o.Items[0]
+	svc, store, files := warnService(t, acceptQueue{}, nil)
+	item := orderCard(t, svc, "warn-card")
 	if want := []string{"ordered: the name is set smaller"}; !reflect.DeepEqual(item.Warnings, want) {
 		t.Fatalf("order-time warnings %q, want %q", item.Warnings, want)
 	}

@@ -79,6 +79,10 @@ type Service struct {
 	// Retention says how long uploads and orders' personal data are kept
 	// (retention.go). The zero value is the defaults.
 	Retention Retention
+	// Renders is how renders hold their items and how often one item may
+	// be tried (RenderItem, RequeueStale). The zero value is the defaults:
+	// a 15-second lease, 6 attempts.
+	Renders Renders
 	// Decodes is the process's budget of decoded pixel bytes: every
 	// preview and render passes it to the renderer (Inputs.Decodes), which
 	// takes a decode's cost from it before decoding, and uploads are

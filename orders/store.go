@@ -97,9 +97,49 @@ type ItemStore interface {
 	CompleteItem(ctx context.Context, id string, c Completion) (changed bool, err error)
 
 	// StaleItems returns items whose status is one of statuses and that have
-	// not been updated since before, oldest first, at most limit. The worker's
-	// reconciler uses it to re-enqueue work that Redis lost.
+	// not been updated since before, oldest first, at most limit. It only
+	// reads: the reconciler takes its items with ClaimStaleItems.
 	StaleItems(ctx context.Context, statuses []Status, before time.Time, limit int) ([]*Item, error)
+
+	// BeginRender starts a render of an item at now, in one transaction:
+	// an item received or queued, or rendering with no render holding its
+	// lease (the last one died), becomes rendering, counts an attempt, is
+	// leased to this render until now+lease and loses its reconciler mark.
+	// It returns the item so changed (its Attempts names this render in
+	// ExtendRender and DelayItem), or started false, changing nothing,
+	// when the item is settled or another render's lease holds it.
+	// ENOTFOUND if there is no such item.
+	BeginRender(ctx context.Context, id string, now time.Time, lease time.Duration) (item *Item, started bool, err error)
+
+	// ExtendRender renews until `until` the lease of the item's render
+	// numbered attempt. It reports false, changing nothing, when that
+	// render no longer holds the item: it was settled, delayed or handed
+	// over again, or another render began.
+	ExtendRender(ctx context.Context, id string, attempt int, until time.Time) (held bool, err error)
+
+	// DelayItem records that the item's render numbered attempt failed for
+	// a reason that passes and will be retried: the item goes back to
+	// queued, its lease ends, and DelayReason becomes reason (public
+	// words) until a render completes it. It reports false, changing
+	// nothing, when that render no longer holds the item. ENOTFOUND if
+	// there is no such item.
+	DelayItem(ctx context.Context, id string, attempt int, reason string) (changed bool, err error)
+
+	// RequeueItem readies an item still to be rendered (received, queued
+	// or rendering) for a fresh render task: its TaskSeq counts one more,
+	// it becomes queued and any render's lease on it ends. It returns the
+	// item so changed, or changed false when it is settled. ENOTFOUND if
+	// there is no such item.
+	RequeueItem(ctx context.Context, id string) (item *Item, changed bool, err error)
+
+	// ClaimStaleItems takes up to limit items for a reconciler pass at
+	// now, least recently changed first: items still to be rendered that
+	// no pass took since staleBefore and that are either received or
+	// queued and unchanged since staleBefore, or rendering with no render
+	// holding their lease. It marks them taken at now in the same
+	// transaction, so that passes running at once (one per worker
+	// process) never take the same item.
+	ClaimStaleItems(ctx context.Context, now, staleBefore time.Time, limit int) ([]*Item, error)
 }
 
 // UploadStore keeps the records of fans' uploads.

@@ -17,11 +17,20 @@ type Config struct {
 	// MaxConcurrency. Default 2.
 	Concurrency int
 	// ReconcileInterval is how often the reconciler and the webhook
-	// dispatcher pass, from 10ms to 1h. Default 30 seconds.
+	// dispatcher pass, from 10ms to 1h. Default 10 seconds. An item whose
+	// worker died is handed over again within its render lease
+	// (orders.Renders.Lease) plus this.
 	ReconcileInterval time.Duration
+	// ReconcileBatch is the most items one reconciler pass takes, from 1
+	// to 10000; a pass that takes that many is followed at once by
+	// another. Default 100.
+	ReconcileBatch int
 	// StaleAfter is how long an item or a delivery may wait before it is
 	// handed to the queue again, from 10ms to 24h. Default one minute.
 	StaleAfter time.Duration
+	// RenderRetry is the first render retry's delay; it doubles up to 10
+	// minutes (RenderRetryDelay). From 10ms to 10m. Default 15 seconds.
+	RenderRetry time.Duration
 	// WebhookRetry is the first webhook retry's delay; it doubles up to an
 	// hour (RetryDelay). From 10ms to 1h. Default 10 seconds.
 	WebhookRetry time.Duration
@@ -44,7 +53,13 @@ const (
 	MaxStaleAfter      = 24 * time.Hour
 	MaxWebhookRetry    = time.Hour
 	MaxMailInterval    = time.Hour
+	MaxRenderRetry     = 10 * time.Minute
 	DefaultConcurrency = 2
+
+	DefaultReconcileInterval = 10 * time.Second
+	DefaultReconcileBatch    = 100
+	MaxReconcileBatch        = 10000
+	DefaultRenderRetry       = 15 * time.Second
 
 	DefaultWebhookConcurrency = 4
 )
@@ -53,8 +68,10 @@ const (
 func DefaultConfig() Config {
 	return Config{
 		Concurrency:       DefaultConcurrency,
-		ReconcileInterval: 30 * time.Second,
+		ReconcileInterval: DefaultReconcileInterval,
+		ReconcileBatch:    DefaultReconcileBatch,
 		StaleAfter:        time.Minute,
+		RenderRetry:       DefaultRenderRetry,
 		WebhookRetry:      10 * time.Second,
 
 		WebhookConcurrency: DefaultWebhookConcurrency,
@@ -74,6 +91,10 @@ func (c Config) Validate() error {
 		errs = append(errs, &oshigoods.ConfigError{Field: "WebhookConcurrency", Value: c.WebhookConcurrency,
 			Problem: fmt.Sprintf("is out of range; give 1–%d", MaxConcurrency)})
 	}
+	if c.ReconcileBatch < 1 || c.ReconcileBatch > MaxReconcileBatch {
+		errs = append(errs, &oshigoods.ConfigError{Field: "ReconcileBatch", Value: c.ReconcileBatch,
+			Problem: fmt.Sprintf("is out of range; give 1–%d", MaxReconcileBatch)})
+	}
 	dur := func(field string, d, max time.Duration) {
 		if d < MinInterval || d > max {
 			errs = append(errs, &oshigoods.ConfigError{Field: field, Value: d,
@@ -82,15 +103,20 @@ func (c Config) Validate() error {
 	}
 	dur("ReconcileInterval", c.ReconcileInterval, MaxReconcile)
 	dur("StaleAfter", c.StaleAfter, MaxStaleAfter)
+	dur("RenderRetry", c.RenderRetry, MaxRenderRetry)
 	dur("WebhookRetry", c.WebhookRetry, MaxWebhookRetry)
 	dur("MailInterval", c.MailInterval, MaxMailInterval)
 	return errors.Join(errs...)
 }
 
-// fmtDuration writes whole hours as "1h" rather than "1h0m0s".
+// fmtDuration writes whole hours as "1h" rather than "1h0m0s", and whole
+// minutes as "10m".
 func fmtDuration(d time.Duration) string {
-	if d%time.Hour == 0 {
+	switch {
+	case d%time.Hour == 0:
 		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
 	}
 	return d.String()
 }

@@ -33,7 +33,10 @@ func TestConfigValidate(t *testing.T) {
 		{"negative stale-after", with(func(c *worker.Config) { c.StaleAfter = -time.Second }), []string{"StaleAfter"}},
 		{"stale-after of a week", with(func(c *worker.Config) { c.StaleAfter = 7 * 24 * time.Hour }), []string{"StaleAfter"}},
 		{"webhook retry in nanoseconds", with(func(c *worker.Config) { c.WebhookRetry = 90 }), []string{"WebhookRetry"}},
-		{"zero value: every field", worker.Config{}, []string{"Concurrency", "WebhookConcurrency", "ReconcileInterval", "StaleAfter", "WebhookRetry", "MailInterval"}},
+		{"zero value: every field", worker.Config{}, []string{"Concurrency", "WebhookConcurrency", "ReconcileBatch", "ReconcileInterval", "StaleAfter", "RenderRetry", "WebhookRetry", "MailInterval"}},
+		{"largest reconcile batch", with(func(c *worker.Config) { c.ReconcileBatch = worker.MaxReconcileBatch }), nil},
+		{"reconcile batch too large", with(func(c *worker.Config) { c.ReconcileBatch = worker.MaxReconcileBatch + 1 }), []string{"ReconcileBatch"}},
+		{"render retry of an hour", with(func(c *worker.Config) { c.RenderRetry = time.Hour }), []string{"RenderRetry"}},
 		{"mail interval of a day", with(func(c *worker.Config) { c.MailInterval = 24 * time.Hour }), []string{"MailInterval"}},
 		{"zero webhook concurrency", with(func(c *worker.Config) { c.WebhookConcurrency = 0 }), []string{"WebhookConcurrency"}},
 	} {

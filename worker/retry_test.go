@@ -2,7 +2,10 @@ package worker_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -10,20 +13,103 @@ import (
 	"github.com/hibiken/asynq"
 
 	"oshigoods/orders"
+	"oshigoods/orders/api"
 	"oshigoods/worker"
 )
 
 // brokenWrites is the real file store with writes that fail, as during an
-// S3 outage. Reads still work, so the render itself succeeds. Put runs in
-// the asynq server's goroutines while the test reads puts: it is atomic.
+// S3 outage, until healed. Reads still work, so the render itself
+// succeeds. Put runs in the asynq server's goroutines while the test reads
+// puts: it is atomic.
 type brokenWrites struct {
 	orders.FileStore
-	puts atomic.Int32
+	puts   atomic.Int32
+	healed atomic.Bool
 }
 
 func (b *brokenWrites) Put(ctx context.Context, key string, data []byte, contentType string) error {
 	b.puts.Add(1)
+	if b.healed.Load() {
+		return b.FileStore.Put(ctx, key, data, contentType)
+	}
 	return errors.New("s3 unavailable")
+}
+
+// TestDelayedDuringOutage runs a real asynq server while S3 refuses
+// writes: the fan's order view says the item is delayed, in plain words,
+// instead of a silent "rendering"; once S3 is back the retry renders the
+// item and the flag clears.
+func TestDelayedDuringOutage(t *testing.T) {
+	e := newEnv(t)
+	item, token := e.orderWithToken(t)
+	broken := &brokenWrites{FileStore: e.files}
+	svc := *e.svc
+	svc.Files = broken
+	srv := asynq.NewServer(e.redis, asynq.Config{
+		Concurrency:              1,
+		Queues:                   map[string]int{worker.QueueRender: 1},
+		RetryDelayFunc:           worker.RenderRetryDelay(200 * time.Millisecond),
+		DelayedTaskCheckInterval: 100 * time.Millisecond,
+		LogLevel:                 asynq.FatalLevel,
+	})
+	mux := asynq.NewServeMux()
+	mux.Handle("render:", &worker.Renderer{Service: &svc, Logger: e.renderer.Logger})
+	if err := srv.Start(mux); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	web := httptest.NewServer(api.New(e.svc, e.svc.Logger, nil))
+	defer web.Close()
+
+	type view struct {
+		Status      orders.Status `json:"status"`
+		Delayed     bool          `json:"delayed"`
+		DelayReason string        `json:"delay_reason"`
+	}
+	get := func() (o view, it view) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", web.URL+"/v1/orders/"+item.OrderID, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body struct {
+			view
+			Items []view `json:"items"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusOK || len(body.Items) != 1 {
+			t.Fatalf("GET the order: %s, %v", resp.Status, err)
+		}
+		return body.view, body.Items[0]
+	}
+	waitFor := func(what string, ok func(o, it view) bool) (view, view) {
+		t.Helper()
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			o, it := get()
+			if ok(o, it) {
+				return o, it
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: order %+v, item %+v after a minute (%d writes tried)", what, o, it, broken.puts.Load())
+			}
+		}
+	}
+
+	o, it := waitFor("delayed during the outage", func(_, it view) bool { return it.Delayed || it.Status == orders.StatusFailed })
+	want := view{Status: orders.StatusQueued, Delayed: true, DelayReason: orders.DelayUnavailable}
+	if it.Status == orders.StatusRendering { // the retry began already
+		want.Status = orders.StatusRendering
+	}
+	if it != want || o != want {
+		t.Fatalf("during the outage: order %+v, item %+v; want both %+v", o, it, want)
+	}
+	broken.healed.Store(true)
+	o, it = waitFor("ready after the outage", func(_, it view) bool { return it.Status != orders.StatusQueued && it.Status != orders.StatusRendering })
+	if want := (view{Status: orders.StatusReady}); it != want || o != want {
+		t.Fatalf("after the outage: order %+v, item %+v; want both %+v", o, it, want)
+	}
 }
 
 // TestTransientErrorsRetryThenFail runs a real asynq server: a transient
@@ -71,8 +157,8 @@ func TestTransientErrorsRetryThenFail(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got.Status == orders.StatusFailed {
-			if got.Error == "" {
-				t.Fatal("failed without a reason")
+			if got.Error != orders.ReasonRenderFailed || got.Delayed() {
+				t.Fatalf("failed with %q, delayed %v; want the public reason %q", got.Error, got.Delayed(), orders.ReasonRenderFailed)
 			}
 			// 1 try + 2 retries, each stopping at the first Put.
 			if n := broken.puts.Load(); n != 3 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -37,51 +38,116 @@ type renderPayload struct {
 	ItemID string `json:"item_id"`
 }
 
-// NewRenderTask returns the task that renders item. Its TaskID is the item
-// id, so enqueuing it while it is pending or running is a no-op.
+// RenderTaskID returns the id of the item's render task: the item's id for
+// the task handed over when it was ordered (TaskSeq 0), and "<item>.r<n>"
+// for the n-th fresh task the reconciler handed it over under
+// (orders.Service.RequeueStale).
+func RenderTaskID(item *orders.Item) string {
+	if item.TaskSeq == 0 {
+		return item.ID
+	}
+	return item.ID + ".r" + strconv.Itoa(item.TaskSeq)
+}
+
+// NewRenderTask returns the task that renders item. Its TaskID is
+// RenderTaskID, so enqueuing it while it is pending or running is a no-op.
 func NewRenderTask(item *orders.Item) (*asynq.Task, error) {
 	payload, err := json.Marshal(renderPayload{ItemID: item.ID})
 	if err != nil {
 		return nil, err
 	}
 	return asynq.NewTask(TaskType(item.Kind), payload,
-		asynq.TaskID(item.ID),
+		asynq.TaskID(RenderTaskID(item)),
 		asynq.Queue(QueueRender),
 		asynq.MaxRetry(MaxRetry),
 		asynq.Timeout(TaskTimeout),
 	), nil
 }
 
-// Queue enqueues render tasks in asynq. It implements orders.Queue.
+// Queue enqueues render tasks in asynq, and tells where they stand. It
+// implements orders.RenderQueue.
 type Queue struct {
-	client *asynq.Client
+	client    *asynq.Client
+	inspector *asynq.Inspector
 }
 
 var (
-	_ orders.Queue         = (*Queue)(nil)
+	_ orders.RenderQueue   = (*Queue)(nil)
 	_ orders.DeliveryQueue = (*Queue)(nil)
 )
 
 // NewQueue returns a queue on the Redis that opt names.
 func NewQueue(opt asynq.RedisConnOpt) *Queue {
-	return &Queue{client: asynq.NewClient(opt)}
+	return &Queue{client: asynq.NewClient(opt), inspector: asynq.NewInspector(opt)}
 }
 
-// EnqueueRender enqueues the item's render task. A task with the same id
-// already pending, scheduled, retrying or running is not an error.
+// EnqueueRender enqueues the item's render task (NewRenderTask). A task of
+// the same id that is live — pending, scheduled, waiting for a retry or
+// running — is not an error, and nothing changes. One that is archived
+// (its retries used up) or completed would never run again: it is deleted
+// and the task enqueued anew, under the same id.
 func (q *Queue) EnqueueRender(ctx context.Context, item *orders.Item) error {
 	task, err := NewRenderTask(item)
 	if err != nil {
 		return fmt.Errorf("build task: %w", err)
 	}
-	if _, err := q.client.EnqueueContext(ctx, task); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-		return fmt.Errorf("enqueue %s: %w", item.ID, err)
+	id := RenderTaskID(item)
+	_, err = q.client.EnqueueContext(ctx, task)
+	if errors.Is(err, asynq.ErrTaskIDConflict) {
+		err = q.replaceDone(ctx, task, id)
+	}
+	if err != nil {
+		return fmt.Errorf("enqueue %s: %w", id, err)
 	}
 	return nil
+}
+
+// replaceDone handles a task whose id Redis already holds: a live one is
+// left as it is; one archived or completed is deleted and task enqueued
+// in its place, as it is when the other is gone meanwhile. A conflict on
+// that enqueue is another enqueuer's task, live: not an error.
+func (q *Queue) replaceDone(ctx context.Context, task *asynq.Task, id string) error {
+	state, err := q.taskState(id)
+	switch {
+	case err != nil:
+		return err
+	case state == orders.TaskLive:
+		return nil
+	case state == orders.TaskDone:
+		if err := q.inspector.DeleteTask(QueueRender, id); err != nil && !errors.Is(err, asynq.ErrTaskNotFound) {
+			return fmt.Errorf("delete the finished task: %w", err)
+		}
+	}
+	if _, err := q.client.EnqueueContext(ctx, task); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return err
+	}
+	return nil
+}
+
+// RenderTask returns the state of the item's render task (RenderTaskID):
+// live when pending, scheduled, waiting for a retry, running or
+// aggregating; done when archived or completed; missing when Redis has no
+// such task, or no render queue at all (it lost its data).
+func (q *Queue) RenderTask(ctx context.Context, item *orders.Item) (orders.TaskState, error) {
+	return q.taskState(RenderTaskID(item))
+}
+
+// taskState returns the state of the render task with the given id.
+func (q *Queue) taskState(id string) (orders.TaskState, error) {
+	info, err := q.inspector.GetTaskInfo(QueueRender, id)
+	switch {
+	case errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
+		return orders.TaskMissing, nil
+	case err != nil:
+		return 0, fmt.Errorf("look up task %s: %w", id, err)
+	case info.State == asynq.TaskStateArchived, info.State == asynq.TaskStateCompleted:
+		return orders.TaskDone, nil
+	}
+	return orders.TaskLive, nil
 }
 
 // Ping checks that Redis answers.
 func (q *Queue) Ping(ctx context.Context) error { return q.client.Ping() }
 
-// Close closes the connection to Redis.
-func (q *Queue) Close() error { return q.client.Close() }
+// Close closes the connections to Redis.
+func (q *Queue) Close() error { return errors.Join(q.client.Close(), q.inspector.Close()) }

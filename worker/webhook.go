@@ -80,12 +80,29 @@ func RetryDelay(base time.Duration) asynq.RetryDelayFunc {
 		if !strings.HasPrefix(t.Type(), "webhook:") {
 			return asynq.DefaultRetryDelayFunc(n, err, t)
 		}
-		d := base << min(n, 20)
-		if d <= 0 || d > time.Hour {
-			d = time.Hour
-		}
-		return d + time.Duration(rand.Int64N(int64(d)/5+1))
+		return backoff(base, time.Hour, n)
 	}
+}
+
+// RenderRetryDelay returns the retry delay of render tasks: base·2ⁿ after
+// the n-th failure (n from 0), at most MaxRenderRetry, with up to 20%
+// jitter. Zero base means DefaultRenderRetry: with MaxRetry, a render
+// that keeps failing is retried after about 15 s, 30 s, 1, 2 and 4
+// minutes, its item meanwhile shown delayed, before the item fails.
+func RenderRetryDelay(base time.Duration) asynq.RetryDelayFunc {
+	if base <= 0 {
+		base = DefaultRenderRetry
+	}
+	return func(n int, _ error, _ *asynq.Task) time.Duration { return backoff(base, MaxRenderRetry, n) }
+}
+
+// backoff is base·2ⁿ, at most limit, plus up to 20% jitter.
+func backoff(base, limit time.Duration, n int) time.Duration {
+	d := base << min(max(n, 0), 20)
+	if d <= 0 || d > limit {
+		d = limit
+	}
+	return d + time.Duration(rand.Int64N(int64(d)/5+1))
 }
 
 // Deliverer handles webhook tasks: it hands the delivery the task names to

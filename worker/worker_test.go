@@ -29,6 +29,9 @@ type env struct {
 	files    *s3store.Store
 	renderer *worker.Renderer
 	redis    asynq.RedisConnOpt
+	// dsn and redisURL name the database and the Redis, for a worker
+	// process the test starts (startWorkerProcess).
+	dsn, redisURL string
 }
 
 // newEnv wires a service and a renderer on the test database, Redis and
@@ -37,7 +40,8 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	store, err := sqlstore.Open(ctx, testenv.Database(t))
+	dsn := testenv.Database(t)
+	store, err := sqlstore.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +55,8 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	redisOpt, err := asynq.ParseRedisURI(testenv.RedisURL(t))
+	redisURL := testenv.RedisURL(t)
+	redisOpt, err := asynq.ParseRedisURI(redisURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +70,8 @@ func newEnv(t *testing.T) *env {
 		files:    files,
 		renderer: &worker.Renderer{Service: svc, Logger: logger},
 		redis:    redisOpt,
+		dsn:      dsn,
+		redisURL: redisURL,
 	}
 }
 
@@ -83,19 +90,27 @@ func jpegBytes(t *testing.T, w, h int) []byte {
 // order places a photo order and returns its item.
 func (e *env) order(t *testing.T) *orders.Item {
 	t.Helper()
+	item, _ := e.orderWithToken(t)
+	return item
+}
+
+// orderWithToken places a photo order and returns its item and the order
+// token the fan reads it with.
+func (e *env) orderWithToken(t *testing.T) (*orders.Item, string) {
+	t.Helper()
 	ctx := context.Background()
 	up, err := e.svc.Upload(ctx, jpegBytes(t, 800, 600))
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, _, _, err := e.svc.CreateOrder(ctx, orders.NewOrder{TermsAccepted: true, ShippingAddress: testAddress(),
+	o, token, _, err := e.svc.CreateOrder(ctx, orders.NewOrder{TermsAccepted: true, ShippingAddress: testAddress(),
 		Customer: orders.Customer{Name: "Fan", Email: "fan@example.com"},
 		Items:    []orders.NewItem{{Template: "photo-2shot-l", Fields: map[string]string{"photo": up.ID, "name": "ゆい"}}},
 	}, orders.Idempotency{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return o.Items[0]
+	return o.Items[0], token
 }
 
 func TestTaskDeliveredTwice(t *testing.T) {
@@ -210,17 +225,21 @@ func TestReconcilerReenqueuesLostItems(t *testing.T) {
 	// The reconciler's clock runs an hour ahead, so every item is stale.
 	later := func() time.Time { return time.Now().Add(time.Hour) }
 	rec := &worker.Reconciler{Service: e.svc, Queue: q, Logger: e.svc.Logger, StaleAfter: time.Millisecond, Now: later}
-	n, err := rec.Pass(ctx)
-	if err != nil || n != 1 {
-		t.Fatalf("pass: %d, %v; want 1 item", n, err)
+	res, err := rec.Pass(ctx)
+	if err != nil || res != (orders.Reconciled{Claimed: 1, Requeued: 1}) {
+		t.Fatalf("pass: %+v, %v; want 1 item re-queued", res, err)
 	}
-	info, err := insp.GetTaskInfo(worker.QueueRender, item.ID)
-	if err != nil || info.Type != worker.TypeRenderPhoto {
-		t.Fatalf("task after reconcile: %+v, %v", info, err)
+	fresh, err := e.store.Item(ctx, item.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := insp.GetTaskInfo(worker.QueueRender, worker.RenderTaskID(fresh))
+	if err != nil || info.Type != worker.TypeRenderPhoto || info.State != asynq.TaskStatePending || fresh.TaskSeq != 1 {
+		t.Fatalf("task after reconcile: %+v, %v (item's task %d)", info, err, fresh.TaskSeq)
 	}
 	// A second pass finds the task still pending: a no-op for the queue.
-	if _, err := rec.Pass(ctx); err != nil {
-		t.Fatal(err)
+	if res, err := rec.Pass(ctx); err != nil || res != (orders.Reconciled{Claimed: 1, AlreadyQueued: 1}) {
+		t.Fatalf("second pass: %+v, %v; want the item already queued", res, err)
 	}
 	if tasks, _ := insp.ListPendingTasks(worker.QueueRender); len(tasks) != 1 {
 		t.Fatalf("%d pending tasks, want 1", len(tasks))

@@ -47,10 +47,18 @@ type config struct {
 	Secret      string
 	Worker      bool
 	Concurrency int
-	// Reconcile is how often the worker looks for items Redis lost, and
-	// StaleAfter how long an item may wait before it is re-enqueued.
-	Reconcile  time.Duration
-	StaleAfter time.Duration
+	// Reconcile is how often the worker looks for items that are stuck
+	// (their task lost, archived, or their render's worker dead),
+	// ReconcileBatch how many one pass takes, and StaleAfter how long an
+	// item may wait before its task is looked at.
+	Reconcile      time.Duration
+	ReconcileBatch int
+	StaleAfter     time.Duration
+	// Renders is how long a render holds its item unless renewed and how
+	// many renders of one item may start; RenderRetry the first render
+	// retry's delay, doubling each time.
+	Renders     orders.Renders
+	RenderRetry time.Duration
 	// WebhookRetry is the first webhook retry's delay; it doubles each time.
 	WebhookRetry time.Duration
 	// WebhookConcurrency is how many deliveries run at once, in their own
@@ -149,6 +157,10 @@ var (
 	concurrencyRange = fmt.Sprintf("give 1–%d", worker.MaxConcurrency)
 	dbConnsRange     = fmt.Sprintf("give 1–%d", sqlstore.MaxConns)
 	reconcileRange   = fmt.Sprintf("give %s–1h", worker.MinInterval)
+	batchRange       = fmt.Sprintf("give 1–%d", worker.MaxReconcileBatch)
+	leaseRange       = "give 100ms–10m"
+	attemptsRange    = fmt.Sprintf("give 1–%d", orders.MaxRenderAttempts)
+	renderRetryRange = fmt.Sprintf("give %s–10m", worker.MinInterval)
 	staleRange       = fmt.Sprintf("give %s–24h", worker.MinInterval)
 	webhookRange     = fmt.Sprintf("give %s–1h", worker.MinInterval)
 	uploadTTLRange   = "give 1m–720h (30 days)"
@@ -234,10 +246,18 @@ var settings = []setting{
 		parse: func(c *config, v string) error { c.Secret = v; return nil }},
 	{env: "OSHIGOODS_CONCURRENCY", flag: "concurrency", key: "worker.Concurrency", def: strconv.Itoa(worker.DefaultConcurrency), help: "renders at once in this process, 1–64",
 		parse: intSetting(func(c *config) *int { return &c.Concurrency }, concurrencyRange)},
-	{env: "OSHIGOODS_RECONCILE_INTERVAL", flag: "reconcile-interval", key: "worker.ReconcileInterval", def: "30s", help: "how often the worker re-enqueues items Redis lost, 10ms–1h",
+	{env: "OSHIGOODS_RECONCILE_INTERVAL", flag: "reconcile-interval", key: "worker.ReconcileInterval", def: worker.DefaultReconcileInterval.String(), help: "how often the worker's reconciler hands over again items that are stuck (their task lost or archived, their render's worker dead), 10ms–1h",
 		parse: durationSetting(func(c *config) *time.Duration { return &c.Reconcile }, reconcileRange)},
-	{env: "OSHIGOODS_STALE_AFTER", flag: "stale-after", key: "worker.StaleAfter", def: "1m", help: "how long an item waits before the reconciler re-enqueues it, 10ms–24h",
+	{env: "OSHIGOODS_RECONCILE_BATCH", flag: "reconcile-batch", key: "worker.ReconcileBatch", def: strconv.Itoa(worker.DefaultReconcileBatch), help: "the most items one reconciler pass takes, 1–10000; a full pass is followed at once by another",
+		parse: intSetting(func(c *config) *int { return &c.ReconcileBatch }, batchRange)},
+	{env: "OSHIGOODS_STALE_AFTER", flag: "stale-after", key: "worker.StaleAfter", def: "1m", help: "how long an item waits, received or queued, before the reconciler looks at its task, 10ms–24h",
 		parse: durationSetting(func(c *config) *time.Duration { return &c.StaleAfter }, staleRange)},
+	{env: "OSHIGOODS_RENDER_LEASE", flag: "render-lease", key: "orders.Renders.Lease", def: orders.DefaultRenderLease.String(), help: "how long a render holds its item unless renewed (every third of it); an item whose worker died is handed over again this long after, plus the reconcile interval; 100ms–10m",
+		parse: durationSetting(func(c *config) *time.Duration { return &c.Renders.Lease }, leaseRange)},
+	{env: "OSHIGOODS_RENDER_ATTEMPTS", flag: "render-attempts", key: "orders.Renders.MaxAttempts", def: strconv.Itoa(orders.DefaultRenderAttempts), help: "how many renders of one item may start, whatever ended them, before it fails with a reason for the fan, 1–100",
+		parse: intSetting(func(c *config) *int { return &c.Renders.MaxAttempts }, attemptsRange)},
+	{env: "OSHIGOODS_RENDER_RETRY", flag: "render-retry", key: "worker.RenderRetry", def: worker.DefaultRenderRetry.String(), help: "first render retry delay after a failure that may pass (an outage), 10ms–10m, doubling up to 10m",
+		parse: durationSetting(func(c *config) *time.Duration { return &c.RenderRetry }, renderRetryRange)},
 	{env: "OSHIGOODS_WEBHOOK_RETRY", flag: "webhook-retry", key: "worker.WebhookRetry", def: "10s", help: "first webhook retry delay, 10ms–1h, doubling up to 1h",
 		parse: durationSetting(func(c *config) *time.Duration { return &c.WebhookRetry }, webhookRange)},
 	{env: "OSHIGOODS_WEBHOOK_CONCURRENCY", flag: "webhook-concurrency", key: "worker.WebhookConcurrency", def: strconv.Itoa(worker.DefaultWebhookConcurrency), help: "webhook deliveries at once in this process, in their own pool, 1–64",
@@ -565,6 +585,7 @@ func (c *config) validate() error {
 	}
 	check("orders", c.Shipping.Validate())
 	check("orders", c.Mails.Validate())
+	check("orders", c.Renders.Validate())
 	check("mailer", c.mailerConfig().Validate())
 	if c.Secret != "" {
 		check("orders", orders.CheckSecret([]byte(c.Secret)))
@@ -599,8 +620,8 @@ func (c *config) adminKey() string {
 
 // workerConfig is the worker's part of the configuration.
 func (c *config) workerConfig() worker.Config {
-	return worker.Config{Concurrency: c.Concurrency, ReconcileInterval: c.Reconcile, StaleAfter: c.StaleAfter, WebhookRetry: c.WebhookRetry,
-		WebhookConcurrency: c.WebhookConcurrency, MailInterval: c.MailInterval}
+	return worker.Config{Concurrency: c.Concurrency, ReconcileInterval: c.Reconcile, ReconcileBatch: c.ReconcileBatch, StaleAfter: c.StaleAfter,
+		RenderRetry: c.RenderRetry, WebhookRetry: c.WebhookRetry, WebhookConcurrency: c.WebhookConcurrency, MailInterval: c.MailInterval}
 }
 
 // mailerConfig is the SMTP sender's part. Without a URL, e-mails are

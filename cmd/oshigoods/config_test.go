@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"oshigoods/internal/testenv"
+	"oshigoods/orders"
 	"oshigoods/worker"
 )
 
@@ -63,6 +64,15 @@ func TestConfigValidate(t *testing.T) {
 			[]string{`OSHIGOODS_STALE_AFTER (--stale-after): "90" needs a unit, e.g. 90s`}},
 		{"duration not a duration", map[string]string{"OSHIGOODS_WEBHOOK_RETRY": "soon"}, nil,
 			[]string{`OSHIGOODS_WEBHOOK_RETRY (--webhook-retry): "soon" is not a duration; give 10ms–1h (e.g. 500ms, 30s, 5m)`}},
+		{"stuck-item settings", map[string]string{"OSHIGOODS_RECONCILE_BATCH": "500", "OSHIGOODS_RENDER_LEASE": "300ms",
+			"OSHIGOODS_RENDER_ATTEMPTS": "3", "OSHIGOODS_RENDER_RETRY": "100ms"}, nil, nil},
+		{"stuck-item settings out of range", map[string]string{"OSHIGOODS_RECONCILE_BATCH": "0", "OSHIGOODS_RENDER_LEASE": "1h",
+			"OSHIGOODS_RENDER_ATTEMPTS": "many", "OSHIGOODS_RENDER_RETRY": "1h"}, nil, []string{
+			`OSHIGOODS_RECONCILE_BATCH (--reconcile-batch): "0" is out of range; give 1–10000`,
+			`OSHIGOODS_RENDER_LEASE (--render-lease): "1h" is out of range; give 100ms–10m`,
+			`OSHIGOODS_RENDER_ATTEMPTS (--render-attempts): "many" is not a whole number; give 1–100`,
+			`OSHIGOODS_RENDER_RETRY (--render-retry): "1h" is out of range; give 10ms–10m`,
+		}},
 		{"negative reconcile interval", map[string]string{"OSHIGOODS_RECONCILE_INTERVAL": "-5s"}, nil,
 			[]string{`OSHIGOODS_RECONCILE_INTERVAL (--reconcile-interval): "-5s" is out of range; give 10ms–1h`}},
 		{"redis URL with another scheme", map[string]string{"OSHIGOODS_REDIS_URL": "http://redis:6379"}, nil,
@@ -179,8 +189,12 @@ func TestConfigComposes(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := cfg.workerConfig()
-	if w.Concurrency != 4 || w.StaleAfter != 2*time.Minute || w.ReconcileInterval != 30*time.Second || w.WebhookRetry != time.Second {
+	if w.Concurrency != 4 || w.StaleAfter != 2*time.Minute || w.ReconcileInterval != 10*time.Second || w.ReconcileBatch != 100 ||
+		w.RenderRetry != 15*time.Second || w.WebhookRetry != time.Second {
 		t.Errorf("worker config = %+v", w)
+	}
+	if cfg.Renders != (orders.Renders{Lease: 15 * time.Second, MaxAttempts: 6}) {
+		t.Errorf("render settings = %+v", cfg.Renders)
 	}
 	if s3 := cfg.s3Config(); s3.Bucket != "goods" || s3.Region != "us-east-1" {
 		t.Errorf("s3 config = %+v", s3)

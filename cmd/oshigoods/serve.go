@@ -194,11 +194,11 @@ func cmdWorker(ctx context.Context, args []string, getenv func(string) string, s
 // own pool (Concurrency and WebhookConcurrency), so endpoints that hang
 // hold only delivery slots and never delay a render.
 func (s *system) runWorker(ctx context.Context) error {
-	server := func(queue string, concurrency int) *asynq.Server {
+	server := func(queue string, concurrency int, retry asynq.RetryDelayFunc) *asynq.Server {
 		return asynq.NewServer(s.redisOpt, asynq.Config{
 			Concurrency:    concurrency,
 			Queues:         map[string]int{queue: 1},
-			RetryDelayFunc: worker.RetryDelay(s.cfg.WebhookRetry),
+			RetryDelayFunc: retry,
 			// Retries come due no later than one reconcile interval.
 			DelayedTaskCheckInterval: min(5*time.Second, s.cfg.Reconcile),
 			Logger:                   asynqLogger{s.logger.With("component", "asynq", "queue", queue)},
@@ -220,20 +220,25 @@ func (s *system) runWorker(ctx context.Context) error {
 	renders := asynq.NewServeMux()
 	renders.Use(s.metrics.RenderMiddleware)
 	renders.Handle("render:", renderer)
-	renderSrv := server(worker.QueueRender, s.cfg.Concurrency)
+	// A dead render is not left to asynq's recovery (its lease of 30 s and
+	// its minute-long passes are fixed in asynq v0.26): the render's own
+	// lease (OSHIGOODS_RENDER_LEASE) runs out and the reconciler hands the
+	// item over under a fresh task.
+	renderSrv := server(worker.QueueRender, s.cfg.Concurrency, worker.RenderRetryDelay(s.cfg.RenderRetry))
 	if err := renderSrv.Start(renders); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	hooks := asynq.NewServeMux()
 	hooks.Use(s.metrics.DeliveryMiddleware)
 	hooks.Handle("webhook:", &worker.Deliverer{Service: s.svc})
-	hookSrv := server(worker.QueueWebhooks, s.cfg.WebhookConcurrency)
+	hookSrv := server(worker.QueueWebhooks, s.cfg.WebhookConcurrency, worker.RetryDelay(s.cfg.WebhookRetry))
 	if err := hookSrv.Start(hooks); err != nil {
 		renderSrv.Shutdown()
 		return fmt.Errorf("start webhook worker: %w", err)
 	}
 	loops := []func(context.Context){
-		(&worker.Reconciler{Service: s.svc, Queue: s.queue, Logger: s.logger, Interval: s.cfg.Reconcile, StaleAfter: s.cfg.StaleAfter}).Run,
+		(&worker.Reconciler{Service: s.svc, Queue: s.queue, Logger: s.logger, Interval: s.cfg.Reconcile, StaleAfter: s.cfg.StaleAfter,
+			Batch: s.cfg.ReconcileBatch}).Run,
 		(&worker.Dispatcher{Service: s.svc, Queue: s.queue, Logger: s.logger, Interval: s.cfg.Reconcile, RequeueAfter: s.cfg.StaleAfter}).Run,
 		(&worker.Sweeper{Service: s.svc, Logger: s.logger}).Run,
 		(&worker.Mailer{Service: s.svc, Sender: mail, Logger: s.logger, Interval: s.cfg.MailInterval}).Run,

@@ -140,6 +140,7 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 		Postal:    postal.PrefecturesOf,
 		Carriers:  fulfil.Carriers{},
 		Mails:     cfg.Mails,
+		Renders:   cfg.Renders,
 	}
 	sender, _ := cfg.sender()
 	s.svc.Packing = &fulfil.Docs{Shop: sender, Size: cfg.PackingSize, Prices: cfg.PackingPrices}

@@ -23,6 +23,12 @@ type orderView struct {
 	// Shipment is the carrier, tracking number and tracking page once the
 	// printed goods shipped.
 	Shipment *orders.ShipmentView `json:"shipment,omitempty"`
+	// Delayed is true while an item waits on a retry because a render
+	// failed for a reason that passes (a service briefly unavailable, the
+	// decode budget full); DelayReason, then, is the first such item's
+	// reason in plain words.
+	Delayed     bool   `json:"delayed"`
+	DelayReason string `json:"delay_reason,omitempty"`
 	// Timeline is the steps the order took with their times, for the
 	// fan's page.
 	Timeline  []orders.TimelineStep `json:"timeline"`
@@ -43,6 +49,11 @@ type itemView struct {
 	Fields    map[string]string `json:"fields"`
 	Status    orders.Status     `json:"status"`
 	Error     string            `json:"error,omitempty"`
+	// Delayed is true while the item waits on a retry after a render
+	// failed for a reason that passes; DelayReason says why, in plain
+	// words. Both clear when a render completes it.
+	Delayed     bool   `json:"delayed"`
+	DelayReason string `json:"delay_reason,omitempty"`
 	// Warnings are the fan's order-time warnings and, once rendered, the
 	// render's, merged (order-time first, each once).
 	Warnings []string `json:"warnings,omitempty"`
@@ -76,6 +87,7 @@ func (s *Server) viewOrder(ctx context.Context, o *orders.Order) (orderView, err
 	if !o.ErasedAt.IsZero() {
 		v.ErasedAt = &o.ErasedAt
 	}
+	v.DelayReason, v.Delayed = o.Delay()
 	tl, err := s.svc.Timeline(ctx, o)
 	if err != nil {
 		return v, err
@@ -83,6 +95,9 @@ func (s *Server) viewOrder(ctx context.Context, o *orders.Order) (orderView, err
 	v.Timeline = tl
 	for _, it := range o.Items {
 		iv := itemView{ID: it.ID, Template: it.Template, Kind: it.Kind, Quantity: it.Quantity, UnitPrice: orders.JPY(it.UnitPrice), Fields: it.Fields, Status: it.Status, Error: it.Error, Warnings: it.Warnings, Preflight: it.Preflight}
+		if it.Delayed() {
+			iv.Delayed, iv.DelayReason = true, it.DelayReason
+		}
 		for _, f := range it.Files {
 			url, err := s.svc.FileURL(ctx, f)
 			if err != nil {

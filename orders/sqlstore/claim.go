@@ -51,21 +51,9 @@ func (s *Store) ClaimOrders(ctx context.Context, id, shopID string, req orders.C
 	expires := now.Add(req.Lease)
 	var ids []string
 	err := s.write(ctx, func(r runner) error {
-		ids = nil
-		rows, err := r.query(ctx, `SELECT o.id FROM orders o `+where+` ORDER BY o.created_at, o.id LIMIT ?`+r.d.skipLocked, args...)
+		var err error
+		ids, err = r.queryStrings(ctx, `SELECT o.id FROM orders o `+where+` ORDER BY o.created_at, o.id LIMIT ?`+r.d.skipLocked, args...)
 		if err != nil {
-			return fmt.Errorf("select orders to claim: %w", err)
-		}
-		for rows.Next() {
-			var oid string
-			if err := rows.Scan(&oid); err != nil {
-				rows.Close()
-				return fmt.Errorf("scan order id: %w", err)
-			}
-			ids = append(ids, oid)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return fmt.Errorf("select orders to claim: %w", err)
 		}
 		if len(ids) == 0 {

@@ -138,6 +138,26 @@ func (r runner) queryRow(ctx context.Context, query string, args ...any) row {
 	return row{r.q.QueryRowContext(ctx, r.d.rebind(query), r.d.args(args)...)}
 }
 
+// queryStrings runs a query of one text column (ids, mostly) and returns
+// its values in order. The rows are closed before it returns: SQLite has
+// one connection, which the caller's next query needs.
+func (r runner) queryStrings(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := r.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, classify(err)
+		}
+		out = append(out, v)
+	}
+	return out, classify(rows.Err())
+}
+
 // row is a *sql.Row whose Scan classifies its error as the runner does.
 type row struct{ *sql.Row }
 

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -149,37 +148,15 @@ func testMailConcurrentClaims(t *testing.T, dsn string) {
 		o.CreatedAt = t0.Add(time.Duration(i) * time.Second)
 		create(t, s, o)
 	}
-	stores := []*Store{s, openStore(t, dsn), openStore(t, dsn)}
 	now := t0.Add(time.Hour)
-	var mu sync.Mutex
-	claims := map[string]int{} // mail id → how many times claimed
-	var wg sync.WaitGroup
-	for w := range 6 {
-		wg.Go(func() {
-			st := stores[w%len(stores)]
-			for {
-				list, err := st.DueMails(t.Context(), now, time.Hour, 4)
-				if err != nil {
-					t.Errorf("sender %d: DueMails: %v", w, err)
-					return
-				}
-				if len(list) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, m := range list {
-					claims[m.ID]++
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	for id, k := range claims {
-		if k != 1 {
-			t.Errorf("mail %s claimed %d times", id, k)
+	claims := claimConcurrently(t, []*Store{s, openStore(t, dsn), openStore(t, dsn)}, func(st *Store) ([]string, error) {
+		list, err := st.DueMails(t.Context(), now, time.Hour, 4)
+		var ids []string
+		for _, m := range list {
+			ids = append(ids, m.ID)
 		}
-	}
+		return ids, err
+	})
 	if len(claims) != n {
 		t.Fatalf("%d mails claimed, want %d", len(claims), n)
 	}

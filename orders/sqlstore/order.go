@@ -27,6 +27,9 @@ const (
 	itemColumns = `id, order_id, seq, template, kind, quantity, unit_price, fields,
 		status, error_message, warnings, preflight, created_at, updated_at`
 	fileColumns = `item_id, name, role, content_type, size, sha256, storage_key`
+	// itemRenderColumns are read with itemColumns, and written by the
+	// render's own statements (render.go), never by an insert.
+	itemRenderColumns = `attempts, task_seq, delay_reason`
 )
 
 // CreateOrder stores o with its items, and any files they carry, in one
@@ -270,7 +273,7 @@ func loadOrders(ctx context.Context, r runner, where string, args ...any) ([]*or
 
 // loadItems reads the items selected by where, in its order, with their files.
 func loadItems(ctx context.Context, r runner, where string, args ...any) ([]*orders.Item, error) {
-	rows, err := r.query(ctx, `SELECT `+itemColumns+` FROM items `+where, args...)
+	rows, err := r.query(ctx, `SELECT `+itemColumns+`, `+itemRenderColumns+` FROM items `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("select items: %w", err)
 	}
@@ -280,7 +283,8 @@ func loadItems(ctx context.Context, r runner, where string, args ...any) ([]*ord
 		var fields, warnings string
 		var preflight sql.NullString
 		if err := rows.Scan(&it.ID, &it.OrderID, &it.Seq, &it.Template, &it.Kind, &it.Quantity, &it.UnitPrice, &fields,
-			&it.Status, &it.Error, &warnings, &preflight, scanTime(&it.CreatedAt), scanTime(&it.UpdatedAt)); err != nil {
+			&it.Status, &it.Error, &warnings, &preflight, scanTime(&it.CreatedAt), scanTime(&it.UpdatedAt),
+			&it.Attempts, &it.TaskSeq, &it.DelayReason); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan item: %w", err)
 		}
@@ -358,7 +362,9 @@ func errItemNotFound() error { return oshigoods.Errorf(oshigoods.ENOTFOUND, "Ite
 
 // TransitionItem moves an item to status to if its current status is one of
 // from, setting its error to reason (or clearing it when ""), and re-derives
-// its order's status, all in one transaction. It reports whether the item
+// its order's status, all in one transaction. Any render's lease on the
+// item ends, and an item that leaves production (failed, cancelled, …) no
+// longer waits on a retry (DelayReason ""). It reports whether the item
 // changed; an item in another status is left as it is (changed false, nil
 // error). ENOTFOUND if there is no such item.
 func (s *Store) TransitionItem(ctx context.Context, id string, from []orders.Status, to orders.Status, reason string) (bool, error) {
@@ -369,8 +375,9 @@ func (s *Store) TransitionItem(ctx context.Context, id string, from []orders.Sta
 		if !slices.Contains(from, cur) {
 			return false, nil
 		}
-		if _, err := r.exec(ctx, `UPDATE items SET status = ?, error_message = ?, updated_at = ? WHERE id = ?`,
-			string(to), reason, now, id); err != nil {
+		if _, err := r.exec(ctx, `UPDATE items SET status = ?, error_message = ?, updated_at = ?, render_lease_until = NULL,
+			delay_reason = CASE WHEN ? THEN delay_reason ELSE '' END WHERE id = ?`,
+			string(to), reason, now, unsettled(to), id); err != nil {
 			return false, fmt.Errorf("update item: %w", err)
 		}
 		return true, nil
@@ -384,7 +391,8 @@ func (s *Store) TransitionItem(ctx context.Context, id string, from []orders.Sta
 // replace the item's: merging them with the order's is the caller's
 // (orders.Service.RenderItem). Files are keyed by (item, name): recording
 // the same files again replaces, never duplicates. It re-derives the
-// order's status. ENOTFOUND if there is no such item.
+// order's status. The render's lease and any delay end with it. ENOTFOUND
+// if there is no such item.
 func (s *Store) CompleteItem(ctx context.Context, id string, c orders.Completion) (bool, error) {
 	w, err := json.Marshal(c.Warnings)
 	if err != nil {
@@ -401,7 +409,8 @@ func (s *Store) CompleteItem(ctx context.Context, id string, c orders.Completion
 		if err := upsertFiles(ctx, r, id, c.Files); err != nil {
 			return false, err
 		}
-		if _, err := r.exec(ctx, `UPDATE items SET status = ?, error_message = '', warnings = ?, preflight = ?, updated_at = ? WHERE id = ?`,
+		if _, err := r.exec(ctx, `UPDATE items SET status = ?, error_message = '', warnings = ?, preflight = ?, updated_at = ?,
+			render_lease_until = NULL, delay_reason = '' WHERE id = ?`,
 			string(orders.StatusReady), string(w), pf, now, id); err != nil {
 			return false, fmt.Errorf("update item: %w", err)
 		}

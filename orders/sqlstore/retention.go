@@ -198,21 +198,8 @@ func (s *Store) ForgetFiles(ctx context.Context, orderID string) error {
 		if _, err := r.exec(ctx, `DELETE FROM files WHERE item_id IN (SELECT id FROM items WHERE order_id = ?)`, orderID); err != nil {
 			return fmt.Errorf("delete files: %w", err)
 		}
-		rows, err := r.query(ctx, `SELECT upload_id FROM order_uploads WHERE order_id = ?`, orderID)
+		ids, err := r.queryStrings(ctx, `SELECT upload_id FROM order_uploads WHERE order_id = ?`, orderID)
 		if err != nil {
-			return fmt.Errorf("select order uploads: %w", err)
-		}
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return fmt.Errorf("scan upload id: %w", err)
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return fmt.Errorf("select order uploads: %w", err)
 		}
 		if _, err := r.exec(ctx, `DELETE FROM order_uploads WHERE order_id = ?`, orderID); err != nil {

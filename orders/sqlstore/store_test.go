@@ -47,6 +47,10 @@ var scenarios = []struct {
 	{"order status derived across two items", testDerive},
 	{"concurrent completion of two items", testConcurrentComplete},
 	{"stale items", testStaleItems},
+	{"render: begin counts an attempt and leases the item; delay and completion", testBeginRender},
+	{"render: requeue hands an unsettled item to a fresh task", testRequeueItem},
+	{"reconcile: a pass takes stale and orphaned items, once per period", testClaimStaleItems},
+	{"reconcile: concurrent passes never take the same item", testConcurrentClaimStale},
 	{"mark printed", testMarkPrinted},
 	{"mark printed refused unless ready", testMarkPrintedRefused},
 	{"not found", testNotFound},
@@ -666,22 +670,13 @@ func testConcurrentComplete(t *testing.T, dsn string) {
 func testStaleItems(t *testing.T, dsn string) {
 	s := openStore(t, dsn)
 	now := time.Now()
-	for _, c := range []struct {
-		id      string
-		status  orders.Status
-		updated time.Time
-	}{
-		{"queued-old", orders.StatusQueued, now.Add(-2 * time.Hour)},
-		{"rendering-older", orders.StatusRendering, now.Add(-3 * time.Hour)},
-		{"queued-new", orders.StatusQueued, now},
-		{"ready-old", orders.StatusReady, now.Add(-4 * time.Hour)},
-		{"received-old", orders.StatusReceived, now.Add(-5 * time.Hour)},
-	} {
-		o := newOrder(c.id, 1)
-		o.Items[0].Status, o.Items[0].UpdatedAt = c.status, c.updated
-		o.Status = c.status
-		create(t, s, o)
-	}
+	createItemsAt(t, s,
+		itemAt{"queued-old", orders.StatusQueued, now.Add(-2 * time.Hour)},
+		itemAt{"rendering-older", orders.StatusRendering, now.Add(-3 * time.Hour)},
+		itemAt{"queued-new", orders.StatusQueued, now},
+		itemAt{"ready-old", orders.StatusReady, now.Add(-4 * time.Hour)},
+		itemAt{"received-old", orders.StatusReceived, now.Add(-5 * time.Hour)},
+	)
 	before := now.Add(-time.Hour)
 	live := []orders.Status{orders.StatusQueued, orders.StatusRendering}
 	for _, tc := range []struct {
@@ -700,11 +695,7 @@ func testStaleItems(t *testing.T, dsn string) {
 			if err != nil {
 				t.Fatalf("StaleItems: %v", err)
 			}
-			var ids []string
-			for _, it := range items {
-				ids = append(ids, it.ID)
-			}
-			if !reflect.DeepEqual(ids, tc.want) {
+			if ids := itemIDs(items); !reflect.DeepEqual(ids, tc.want) {
 				t.Fatalf("StaleItems = %v, want %v", ids, tc.want)
 			}
 		})

@@ -25,6 +25,9 @@
   const summary = document.getElementById('order-summary');
   const auth = { Authorization: 'Bearer ' + token };
 
+  // While an item waits on a retry after an outage (the API's "delayed"),
+  // the page says so rather than a silent 制作中.
+  const delayedText = '混み合っています。しばらくお待ちください';
   const statusText = {
     awaiting_payment: ['お支払い待ち', 'お支払いをお待ちしています。お支払いの確認後に制作を始めます。'],
     received: ['受付', 'ご注文を受けつけました。'],
@@ -149,6 +152,8 @@
     drawShipment(o);
     const st = document.getElementById('order-status');
     st.textContent = (statusText[o.status] || [o.status, ''])[1];
+    if (o.delayed && inProduction.includes(o.status)) st.textContent = delayedText + '。';
+    st.dataset.delayed = o.delayed ? 'true' : 'false';
     if (o.status === 'cancelled' && pay.status === 'expired') st.textContent = 'お支払いの期限を過ぎたため、このご注文はキャンセルになりました。';
     drawPayment(o, pay);
     drawMoney(o);
@@ -165,13 +170,20 @@
         items.append(box);
       }
       box.dataset.status = it.status;
-      const label = (statusText[it.status] || [it.status])[0];
+      box.dataset.delayed = it.delayed ? 'true' : 'false';
+      const label = it.delayed ? delayedText : (statusText[it.status] || [it.status])[0];
       const price = it.unit_price ? `・${yen(it.unit_price.amount)}` : '';
       const qty = it.kind === 'voice' ? price : `${price} × ${it.quantity}枚`;
-      box.querySelector('.item-status').replaceChildren(el('span', { class: `pill st-${it.status}` }, label), qty);
+      box.querySelector('.item-status').replaceChildren(el('span', { class: `pill st-${it.delayed ? 'delayed' : it.status}` }, label), qty);
       if (it.status === 'failed') {
-        box.querySelector('.goods').replaceChildren(el('p', { class: 'bad' }, 'この商品は制作できませんでした。お手数ですが、内容を変えてもう一度ご注文ください。',
-          it.error && el('small', { class: 'detail', lang: 'en' }, it.error)));
+        // A reason written for the fan in Japanese (the shop gave up after
+        // several attempts) is said as it is; the renderer's English
+        // reasons (the input it refused) come as detail.
+        const ja = /[^\x00-\x7f]/.test(it.error || '');
+        box.querySelector('.goods').replaceChildren(ja
+          ? el('p', { class: 'bad' }, it.error)
+          : el('p', { class: 'bad' }, 'この商品は制作できませんでした。お手数ですが、内容を変えてもう一度ご注文ください。',
+            it.error && el('small', { class: 'detail', lang: 'en' }, it.error)));
       }
       if (o.erased_at) {
         box.querySelector('.goods').replaceChildren(el('p', { class: 'small' }, '個人情報の削除にともない、仕上がりのファイルも削除しました。'));
