@@ -330,16 +330,19 @@ func (s *Service) RetryItem(ctx context.Context, op *Operator, itemID string) (*
 			return nil, fmt.Errorf("clear render task: %w", err)
 		}
 	}
-	changed, err := s.Store.TransitionItem(ctx, it.ID, from, StatusReceived, "")
+	// A fresh task, its attempts counted anew: an item that failed after
+	// its last attempt is not given up again at once.
+	fresh, changed, err := s.Store.RetryItem(ctx, it.ID, from)
 	if err != nil {
 		return nil, err
 	}
 	if changed {
 		s.audit(ctx, op.Actor(), "item.retry", it.ID, "order="+it.OrderID+" from="+string(it.Status))
-		if it, err = s.Store.Item(ctx, it.ID); err != nil {
-			return nil, err
+		if s.Queue != nil {
+			if err := s.Queue.EnqueueRender(ctx, fresh); err != nil {
+				s.log().Warn("enqueue failed; the reconciler will retry", "item", fresh.ID, "err", err)
+			}
 		}
-		s.enqueueItems(ctx, &Order{Items: []*Item{it}})
 	}
 	return s.Store.Item(ctx, it.ID)
 }

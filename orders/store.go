@@ -132,6 +132,13 @@ type ItemStore interface {
 	// there is no such item.
 	RequeueItem(ctx context.Context, id string) (item *Item, changed bool, err error)
 
+	// RetryItem gives an item in one of from (failed, or stuck) a fresh
+	// start for the operator: queued under a fresh render task (TaskSeq
+	// one more), attempts counted from zero, no lease, error or delay. It
+	// returns the item so changed, or changed false when it is in another
+	// status. ENOTFOUND if there is no such item.
+	RetryItem(ctx context.Context, id string, from []Status) (item *Item, changed bool, err error)
+
 	// ClaimStaleItems takes up to limit items for a reconciler pass at
 	// now, least recently changed first: items still to be rendered that
 	// no pass took since staleBefore and that are either received or

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"oshigoods/orders"
@@ -156,4 +157,23 @@ func (s *Store) ClaimStaleItems(ctx context.Context, now, staleBefore time.Time,
 		return nil, err
 	}
 	return items, nil
+}
+
+// RetryItem gives a failed or stuck item a fresh start for the operator:
+// if it is in one of from, it becomes queued under a fresh render task
+// (TaskSeq one more) with its attempts counted from zero, no lease, no
+// error and no delay, and its order's status is derived again. See
+// orders.ItemStore.
+func (s *Store) RetryItem(ctx context.Context, id string, from []orders.Status) (*orders.Item, bool, error) {
+	return s.changeAndLoad(ctx, id, func(r runner, cur orders.Status, now time.Time) (bool, error) {
+		if !slices.Contains(from, cur) {
+			return false, nil
+		}
+		if _, err := r.exec(ctx, `UPDATE items SET status = ?, task_seq = task_seq + 1, attempts = 0, render_lease_until = NULL,
+			reconciled_at = NULL, error_message = '', delay_reason = '', updated_at = ? WHERE id = ?`,
+			string(orders.StatusQueued), now, id); err != nil {
+			return false, fmt.Errorf("retry item: %w", err)
+		}
+		return true, nil
+	})
 }

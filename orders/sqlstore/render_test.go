@@ -245,3 +245,32 @@ func createItemsAt(t *testing.T, s *Store, items ...itemAt) {
 		create(t, s, o)
 	}
 }
+
+func testRetryItem(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	ctx := t.Context()
+	create(t, s, newOrder("o1", 1))
+	id := "o1-item0"
+	now := time.Now()
+	for i := range 3 {
+		beginRender(t, s, id, now.Add(time.Duration(i)*time.Hour))
+	}
+	if _, err := s.TransitionItem(ctx, id, []orders.Status{orders.StatusRendering}, orders.StatusFailed, gaveUp); err != nil {
+		t.Fatal(err)
+	}
+	// Only from the statuses named: a failed item is not retried as stuck.
+	if _, changed, err := s.RetryItem(ctx, id, []orders.Status{orders.StatusRendering}); err != nil || changed {
+		t.Fatalf("RetryItem from rendering: changed %v, %v; want unchanged", changed, err)
+	}
+	it, changed, err := s.RetryItem(ctx, id, []orders.Status{orders.StatusFailed})
+	if err != nil || !changed || it.Status != orders.StatusQueued || it.Attempts != 0 || it.TaskSeq != 1 || it.Error != "" {
+		t.Fatalf("RetryItem: %+v, changed %v, %v; want queued under task 1 with no attempts and no error", it, changed, err)
+	}
+	if o := mustOrder(t, s, "o1"); o.Status != orders.StatusQueued {
+		t.Fatalf("order %s after the retry, want queued", o.Status)
+	}
+	// Its renders count from one again.
+	if again := beginRender(t, s, id, now.Add(4*time.Hour)); again.Attempts != 1 {
+		t.Fatalf("attempts %d after the retry's first render, want 1", again.Attempts)
+	}
+}

@@ -81,6 +81,7 @@ var scenarios = []struct {
 	{"mail: a ready download owes the ready mail once", testMailReady},
 	{"operator keys: create, find, list, revoke", testAdminKeys},
 	{"operator search: by id, e-mail ignoring case, status, newest first, in pages", testSearchOrders},
+	{"operator retry: a fresh task, attempts from zero", testRetryItem},
 	{"migrations idempotent on reopen", testReopen},
 	{"stores opened concurrently on one database", testConcurrentOpen},
 }
