@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# intake.sh measures order intake as a shop's API takes it: wrk drives
+# POST /v1/orders (a letter card with an address, bench/intake.lua) on
+# loopback for a fixed time at a fixed concurrency against one
+# `oshigoods serve --worker=false` process on this machine's PostgreSQL
+# (a schema of its own in the database test) and Redis (database 14), and
+# prints orders/s, the latency p50/p99, the answers that were not 201, and
+# the PostgreSQL sessions the run opened and held at most (the pool's
+# bound: OSHIGOODS_DB_MAX_CONNS). Target (issue #17): ≥ 1,000 orders/s at
+# concurrency 64 with p99 ≤ 100 ms on a 2-core machine.
+#
+# Installs wrk from Debian when it is missing and starts Redis and
+# PostgreSQL when they are stopped (as root). Traffic stays on 127.0.0.1.
+#
+# Usage: bench/intake.sh [duration] [connections]   (default 15s and 64)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-15s}
+conns=${2:-64}
+. scripts/services.sh
+ensure_debs wrk:wrk psql:postgresql-client
+ensure_redis
+ensure_postgres
+
+tmp=$(mktemp -d)
+schema=bench_intake_$$
+pg="postgres://postgres@127.0.0.1:5432/test?sslmode=disable&search_path=$schema"
+psql -qX -h 127.0.0.1 -U postgres -d test -c "CREATE SCHEMA $schema" >/dev/null
+server=
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  psql -qX -h 127.0.0.1 -U postgres -d test -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
+  redis-cli -h 127.0.0.1 -p 6379 -n 14 FLUSHDB >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+go build -o "$tmp/oshigoods" ./cmd/oshigoods
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+redis-cli -h 127.0.0.1 -p 6379 -n 14 FLUSHDB >/dev/null
+OSHIGOODS_DATA_DIR="$tmp/data" OSHIGOODS_DATABASE_URL="$pg" OSHIGOODS_REDIS_URL=redis://127.0.0.1:6379/14 \
+  OSHIGOODS_SECRET=bench-intake-secret-0123456789 OSHIGOODS_RATE_ORDERS=100000 \
+  "$tmp/oshigoods" serve --worker=false --addr "127.0.0.1:$port" 2>"$tmp/serve.log" &
+server=$!
+for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break; sleep 0.2; done
+
+# The server's sessions, by backend pid (its pool names them oshigoods).
+pids() { psql -qtAX -h 127.0.0.1 -U postgres -d test -c "SELECT string_agg(pid::text, ' ') FROM pg_stat_activity WHERE application_name = 'oshigoods'"; }
+# Warm up the pool, then measure, sampling the server's sessions twice a
+# second: a pool that churns shows pids that were not there at the start.
+wrk -t2 -c"$conns" -d2s -s bench/intake.lua "http://127.0.0.1:$port/v1/orders" >/dev/null
+start=$(pids)
+( while sleep 0.5; do pids; done ) >"$tmp/pids" &
+sampler=$!
+wrk -t2 -c"$conns" -d"$duration" --latency -s bench/intake.lua "http://127.0.0.1:$port/v1/orders" >"$tmp/wrk.txt"
+kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
+peak=$(awk '{print NF}' "$tmp/pids" | sort -n | tail -1)
+opened=$( (tr ' ' '\n' <"$tmp/pids"; echo "$start" | tr ' ' '\n' | sed 's/^/start /') | awk '/^start / {seen[$2]=1; next} NF {all[$1]=1} END {n=0; for (p in all) if (!(p in seen)) n++; print n}')
+
+rps=$(awk '/^Requests\/sec:/ {print $2}' "$tmp/wrk.txt")
+p50=$(awk '/^ +50%/ {print $2}' "$tmp/wrk.txt")
+p99=$(awk '/^ +99%/ {print $2}' "$tmp/wrk.txt")
+bad=$(awk '/Non-2xx or 3xx responses:/ {print $5}' "$tmp/wrk.txt")
+errors=$(awk '/Socket errors:/ {print}' "$tmp/wrk.txt")
+orders=$(psql -qtAX -h 127.0.0.1 -U postgres -d test -c "SELECT count(*) FROM $schema.orders")
+printf 'intake, %s at concurrency %s on %s cores\n' "$duration" "$conns" "$(nproc)"
+printf '  orders/s            %s\n' "$rps"
+printf '  latency p50 / p99   %s / %s\n' "$p50" "$p99"
+printf '  answers not 2xx     %s\n' "${bad:-0}"
+[ -n "$errors" ] && printf '  %s\n' "$errors"
+printf '  orders stored       %s\n' "$orders"
+printf '  PostgreSQL sessions opened during the run: %s; held at most: %s\n' "$opened" "${peak:-?}"
