@@ -110,7 +110,10 @@ func PackingSlips(ctx context.Context, shop Shop, parcels []Parcel, size PageSiz
 	}
 
 	doc := printpdf.NewDocument(pw, ph, "oshigoods fulfil", slipTitle)
-	doc.AddUTF8FontFromBytes(slipFamily, "", slipFontData)
+	// A copy per document: gofpdf pads the font's tables by appending to
+	// slices of the bytes it is given, which would write into bytes other
+	// documents read at the same time.
+	doc.AddUTF8FontFromBytes(slipFamily, "", bytes.Clone(slipFontData))
 	if err := doc.Error(); err != nil {
 		return nil, fmt.Errorf("add slip font: %w", err)
 	}

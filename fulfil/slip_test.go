@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -264,5 +265,29 @@ func TestPackingSlipsRefuses(t *testing.T) {
 				t.Errorf("got %v (code %s, field %q); want code %s, field %q, mentioning %q", err, oshigoods.ErrorCode(err), oshigoods.ErrorField(err), tc.code, tc.field, tc.inMessage)
 			}
 		})
+	}
+}
+
+// TestPackingSlipsConcurrently: slips made at once (two shops pulling)
+// share the embedded font; run with -race, this found gofpdf padding the
+// font's tables in the shared bytes.
+func TestPackingSlipsConcurrently(t *testing.T) {
+	shop, parcels := testShop(), testParcels(t)
+	var wg sync.WaitGroup
+	out := make([][]byte, 4)
+	for i := range out {
+		wg.Go(func() {
+			b, err := fulfil.PackingSlips(t.Context(), shop, parcels, fulfil.A4)
+			if err != nil {
+				t.Error(err)
+			}
+			out[i] = b
+		})
+	}
+	wg.Wait()
+	for i := range out {
+		if !bytes.Equal(out[i], out[0]) {
+			t.Fatalf("slips %d differ from slips 0", i)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package impose
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"math"
@@ -59,7 +60,10 @@ func addSlugFont(doc *gofpdf.Fpdf) error {
 	if err != nil {
 		return fmt.Errorf("read slug font: %w", err)
 	}
-	doc.AddUTF8FontFromBytes(slugFamily, "", b)
+	// A copy per sheet: gofpdf pads the font's tables by appending to
+	// slices of the bytes it is given, which would write into the bytes
+	// other impositions read at the same time.
+	doc.AddUTF8FontFromBytes(slugFamily, "", bytes.Clone(b))
 	return doc.Error()
 }
 
