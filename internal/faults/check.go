@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hibiken/asynq"
 )
 
 // result is one scenario's row of the table.
@@ -85,14 +88,68 @@ func (s *stack) waitFinal(ctx context.Context, ids []string, deadline time.Time)
 	return time.Time{}, false
 }
 
-// waitDrained waits (up to limit) until the render queue has no task
-// pending, running, scheduled or waiting to retry, so the checks see what
-// late or duplicate deliveries wrote.
-func (s *stack) waitDrained(ctx context.Context, limit time.Duration) bool {
+// itemsOf returns the ids of the items of the fans' acknowledged orders.
+func (s *stack) itemsOf(ctx context.Context, fans []*fan) (map[string]bool, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT id FROM items WHERE order_id = ANY($1)", ackedIDs(fans))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items[id] = true
+	}
+	return items, rows.Err()
+}
+
+// tasksOf counts the render tasks in Redis for the items (by the item id
+// in their payload, so duplicates under other task ids count too):
+// running, and waiting (pending, scheduled or to be retried).
+func (s *stack) tasksOf(items map[string]bool) (running, waiting int, err error) {
+	lists := []func(string, ...asynq.ListOption) ([]*asynq.TaskInfo, error){
+		s.insp.ListActiveTasks, s.insp.ListPendingTasks, s.insp.ListScheduledTasks, s.insp.ListRetryTasks,
+	}
+	for i, list := range lists {
+		for page := 1; ; page++ {
+			tasks, err := list("render", asynq.PageSize(500), asynq.Page(page))
+			if err != nil {
+				return 0, 0, err
+			}
+			for _, t := range tasks {
+				var p struct {
+					ItemID string `json:"item_id"`
+				}
+				if json.Unmarshal(t.Payload, &p) == nil && items[p.ItemID] {
+					if i == 0 {
+						running++
+					} else {
+						waiting++
+					}
+				}
+			}
+			if len(tasks) < 500 {
+				break
+			}
+		}
+	}
+	return running, waiting, nil
+}
+
+// waitDrained waits (up to limit) until Redis holds no render task for
+// the fans' items, so the checks see what late or duplicate deliveries
+// wrote.
+func (s *stack) waitDrained(ctx context.Context, fans []*fan, limit time.Duration) bool {
+	items, err := s.itemsOf(ctx, fans)
+	if err != nil {
+		return false
+	}
 	deadline := time.Now().Add(limit)
 	for ctx.Err() == nil && time.Now().Before(deadline) {
-		q, err := s.insp.GetQueueInfo("render")
-		if err == nil && q.Pending+q.Active+q.Scheduled+q.Retry == 0 {
+		if running, waiting, err := s.tasksOf(items); err == nil && running+waiting == 0 {
 			return true
 		}
 		time.Sleep(250 * time.Millisecond)

@@ -29,7 +29,7 @@ func main() {
 		pgBin    = flag.String("pg-bin", "", "PostgreSQL's bin folder; default the newest /usr/lib/postgresql/*/bin, else PATH")
 		short    = flag.Bool("short", false, "small batches, a short outage, the scenarios marked short")
 		only     = flag.String("only", "", "comma-separated scenarios to run (default: all, or the short ones)")
-		orders   = flag.Int("orders", 0, "orders per batch (default 8 short, 24 full)")
+		orders   = flag.Int("orders", 0, "orders per batch (default 12 short, 36 full; worker-kill9 places three batches)")
 		poisonMB = flag.Int("poison-limit-mb", 320, "data-segment limit (ulimit -d) of the poison scenario's workers, MiB")
 	)
 	flag.Usage = func() {
@@ -93,10 +93,10 @@ func run(ctx context.Context, dir, bin, minio, pgBin string, short bool, only st
 			return 2, err
 		}
 	}
-	c := &campaign{orders: 24, kills: 4, outage: time.Minute, pgDown: 10 * time.Second, slack: 3 * time.Minute,
+	c := &campaign{orders: 36, kills: 4, outage: time.Minute, pgDown: 10 * time.Second, slack: 3 * time.Minute,
 		poisonMB: poisonMB, run: randomHex(3), photo: phonePhoto(1600, 1200)}
 	if short {
-		c.orders, c.kills, c.outage, c.pgDown, c.slack = 8, 2, 15*time.Second, 3*time.Second, 30*time.Second
+		c.orders, c.kills, c.outage, c.pgDown, c.slack = 12, 2, 15*time.Second, 3*time.Second, 20*time.Second
 	}
 	if orders > 0 {
 		c.orders = orders

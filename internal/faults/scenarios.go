@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -80,17 +84,47 @@ func (c *campaign) place(ctx context.Context, fans []*fan) {
 	<-done
 }
 
-// waitBusy waits until renders are running with more waiting behind them,
-// so a fault lands mid-render; it describes the queue then.
-func (c *campaign) waitBusy(ctx context.Context, r *result) {
+// placeHeld places the fans' orders with the workers stopped (SIGSTOP),
+// runs also (if not nil), and lets the workers go on (SIGCONT): the
+// renders then start with a backlog behind them, so a fault injected next
+// lands mid-render with work waiting, as in a busy hour. (Renders take
+// well under a second each: placed at a client's pace, they would be
+// done as fast as they arrive.)
+func (c *campaign) placeHeld(ctx context.Context, fans []*fan, also func() error) error {
+	var held []*proc
+	for _, w := range c.s.workers {
+		if w.p.running() {
+			held = append(held, w.p)
+			syscall.Kill(w.p.pid(), syscall.SIGSTOP)
+		}
+	}
+	defer func() {
+		for _, p := range held {
+			syscall.Kill(p.pid(), syscall.SIGCONT)
+		}
+	}()
+	c.place(ctx, fans)
+	if also != nil {
+		return also()
+	}
+	return nil
+}
+
+// waitBusy waits until renders of the fans' items are running, so a
+// fault lands mid-render; it notes the renders running and waiting.
+func (c *campaign) waitBusy(ctx context.Context, r *result, fans []*fan) {
+	items, err := c.s.itemsOf(ctx, fans)
+	if err != nil {
+		r.note("could not list the batch's items: %v", err)
+		return
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	for ctx.Err() == nil && time.Now().Before(deadline) {
-		q, err := c.s.insp.GetQueueInfo("render")
-		if err == nil && q.Active > 0 && q.Pending > 0 {
-			r.note("fault injected with %d renders running and %d waiting", q.Active, q.Pending)
+		if running, waiting, err := c.s.tasksOf(items); err == nil && running > 0 {
+			r.note("fault injected with %d of the batch's renders running and %d waiting", running, waiting)
 			return
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 	r.note("no render was running when the fault was injected")
 }
@@ -106,21 +140,23 @@ func (c *campaign) finish(ctx context.Context, r *result, fans []*fan, clear tim
 	} else {
 		r.recovery = time.Since(clear)
 	}
-	if !c.s.waitDrained(ctx, 20*time.Second) {
-		r.note("the render queue still held tasks 20 s after the orders were final")
+	if !c.s.waitDrained(ctx, fans, 20*time.Second) {
+		r.note("Redis still held render tasks of the batch 20 s after the wait for its orders ended")
 	}
 	c.verify(ctx, r, fans)
 }
 
 func (c *campaign) workerKill9(ctx context.Context, r *result) error {
-	fans, err := c.batch(ctx, r.name, c.orders)
+	// Three batches' worth, so renders are still waiting at the last kill.
+	fans, err := c.batch(ctx, r.name, 3*c.orders)
 	if err != nil {
 		return err
 	}
-	c.place(ctx, fans)
+	if err := c.placeHeld(ctx, fans, nil); err != nil {
+		return err
+	}
 	for k := range c.kills {
-		c.waitBusy(ctx, r)
-		w := c.s.workers[k%len(c.s.workers)]
+		w := c.busyWorker(ctx, r, k)
 		logf("%s: kill -9 %s (pid %d)", r.name, w.p.name, w.p.pid())
 		w.stop(syscall.SIGKILL, time.Minute)
 		if err := c.s.startWorker(ctx, w); err != nil {
@@ -131,14 +167,72 @@ func (c *campaign) workerKill9(ctx context.Context, r *result) error {
 	return nil
 }
 
+// busyWorker returns a worker that is rendering while more renders wait:
+// one that used the CPU for at least a fifth of 200 ms (renders are
+// CPU-bound; asynq's own record of a server's running tasks is written
+// only every 5 s). It tries the workers in turn from the k-th, for up to
+// 30 s, and then returns the k-th anyway, with a note.
+func (c *campaign) busyWorker(ctx context.Context, r *result, k int) *slot {
+	n := len(c.s.workers)
+	deadline := time.Now().Add(30 * time.Second)
+	for ctx.Err() == nil && time.Now().Before(deadline) {
+		q, err := c.s.insp.GetQueueInfo("render")
+		if err != nil || q.Pending == 0 {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		for i := range n {
+			w := c.s.workers[(k+i)%n]
+			if cpu := cpuShare(w.p.pid(), 200*time.Millisecond); cpu >= 0.2 {
+				r.note("%s stopped at %.0f%% CPU with %d renders waiting", w.p.name, 100*cpu, q.Pending)
+				return w
+			}
+		}
+	}
+	w := c.s.workers[k%n]
+	r.note("%s stopped with no render seen running", w.p.name)
+	return w
+}
+
+// cpuShare is the share of one CPU the process used over d, from
+// /proc/PID/stat (user and system ticks); -1 if it cannot be read.
+func cpuShare(pid int, d time.Duration) float64 {
+	ticks := func() int64 {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return -1
+		}
+		// The command is in parentheses and may hold spaces: count fields
+		// after its closing one. utime and stime are fields 14 and 15.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) < 13 {
+			return -1
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		s, _ := strconv.ParseInt(f[12], 10, 64)
+		return u + s
+	}
+	t0 := ticks()
+	time.Sleep(d)
+	t1 := ticks()
+	if pid == 0 || t0 < 0 || t1 < 0 {
+		return -1
+	}
+	return float64(t1-t0) / clockTicks / d.Seconds()
+}
+
+// clockTicks is USER_HZ, the unit of /proc's CPU times: 100 on Linux.
+const clockTicks = 100
+
 func (c *campaign) workerSigterm(ctx context.Context, r *result) error {
 	fans, err := c.batch(ctx, r.name, c.orders)
 	if err != nil {
 		return err
 	}
-	c.place(ctx, fans)
-	c.waitBusy(ctx, r)
-	w := c.s.workers[0]
+	if err := c.placeHeld(ctx, fans, nil); err != nil {
+		return err
+	}
+	w := c.busyWorker(ctx, r, 0)
 	logf("%s: SIGTERM %s (pid %d)", r.name, w.p.name, w.p.pid())
 	took, state := w.stop(syscall.SIGTERM, time.Minute)
 	r.note("%s stopped %.1f s after SIGTERM: %v", w.p.name, took.Seconds(), state)
@@ -158,8 +252,10 @@ func (c *campaign) redisFlushall(ctx context.Context, r *result) error {
 	if err != nil {
 		return err
 	}
-	c.place(ctx, fans)
-	c.waitBusy(ctx, r)
+	if err := c.placeHeld(ctx, fans, nil); err != nil {
+		return err
+	}
+	c.waitBusy(ctx, r, fans)
 	logf("%s: FLUSHALL", r.name)
 	if err := c.s.rdb.FlushAll(ctx).Err(); err != nil {
 		return err
@@ -173,8 +269,10 @@ func (c *campaign) minioOutage(ctx context.Context, r *result) error {
 	if err != nil {
 		return err
 	}
-	c.place(ctx, fans)
-	c.waitBusy(ctx, r)
+	if err := c.placeHeld(ctx, fans, nil); err != nil {
+		return err
+	}
+	c.waitBusy(ctx, r, fans)
 	logf("%s: MinIO stopped for %s", r.name, c.outage)
 	c.s.minio.signal(syscall.SIGTERM, 10*time.Second)
 	if err := sleep(ctx, c.outage); err != nil {
@@ -193,8 +291,10 @@ func (c *campaign) postgresRestart(ctx context.Context, r *result) error {
 	if err != nil {
 		return err
 	}
-	c.place(ctx, fans)
-	c.waitBusy(ctx, r)
+	if err := c.placeHeld(ctx, fans, nil); err != nil {
+		return err
+	}
+	c.waitBusy(ctx, r, fans)
 	logf("%s: PostgreSQL stopped for %s", r.name, c.pgDown)
 	c.s.pg.signal(syscall.SIGINT, 30*time.Second) // fast shutdown: sessions are cut
 	if err := sleep(ctx, c.pgDown); err != nil {
@@ -256,10 +356,15 @@ func (c *campaign) duplicates(ctx context.Context, r *result) error {
 	if err != nil {
 		return err
 	}
-	c.place(ctx, fans)
-	// Every item's render task again twice, under other task ids, so
-	// asynq delivers it three times, at once, to both workers.
-	n, err := c.redeliver(ctx, fans, "dup", 2)
+	// Every item's render task again twice, under other task ids, while
+	// the workers are held: asynq delivers each three times, at once, to
+	// both workers.
+	n := 0
+	err = c.placeHeld(ctx, fans, func() error {
+		var err error
+		n, err = c.redeliver(ctx, fans, "dup", 2)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -347,7 +452,7 @@ func (c *campaign) poison(ctx context.Context, r *result) error {
 	if p.acked.IsZero() {
 		return fmt.Errorf("the poison order was refused: %s", p.err)
 	}
-	done, ok := c.s.waitFinal(ctx, []string{p.id}, p.acked.Add(r.bound+c.slack))
+	done, ok := c.s.waitFinal(ctx, []string{p.id}, p.acked.Add(r.bound+c.slack/2))
 	r.recovered = ok
 	if ok {
 		r.recovery = done.Sub(p.acked)
@@ -379,7 +484,7 @@ func (c *campaign) poison(ctx context.Context, r *result) error {
 	if _, ok := c.s.waitFinal(ctx, ackedIDs(others), time.Now().Add(c.slack)); !ok {
 		r.problem("ordinary orders not final beside the poison")
 	}
-	c.s.waitDrained(ctx, 5*time.Second)
+	c.s.waitDrained(ctx, fans, 5*time.Second)
 	c.verify(ctx, r, fans)
 	if r.failed > 1 {
 		r.problem("%d orders failed; only the poison should", r.failed)
