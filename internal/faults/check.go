@@ -4,13 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/hibiken/asynq"
 )
 
 // result is one scenario's row of the table.
@@ -106,37 +103,42 @@ func (s *stack) itemsOf(ctx context.Context, fans []*fan) (map[string]bool, erro
 	return items, rows.Err()
 }
 
-// tasksOf counts the render tasks in Redis for the items (by the item id
-// in their payload, so duplicates under other task ids count too):
-// running, and waiting (pending, scheduled or to be retried).
-func (s *stack) tasksOf(items map[string]bool) (running, waiting int, err error) {
-	lists := []func(string, ...asynq.ListOption) ([]*asynq.TaskInfo, error){
-		s.insp.ListActiveTasks, s.insp.ListPendingTasks, s.insp.ListScheduledTasks, s.insp.ListRetryTasks,
-	}
-	for i, list := range lists {
-		for page := 1; ; page++ {
-			tasks, err := list("render", asynq.PageSize(500), asynq.Page(page))
-			if err != nil {
-				return 0, 0, err
-			}
-			for _, t := range tasks {
-				var p struct {
-					ItemID string `json:"item_id"`
+// tasksOf counts the render tasks in Redis for the items (by task id: the
+// item's id, or the item's id and a suffix for the duplicates the campaign
+// enqueues): running, and waiting (pending, scheduled or to be retried).
+// It reads asynq's keys itself: asynq's Inspector answers "queue not
+// found" once FLUSHALL has emptied asynq's registry of queues
+// (asynq:queues), and no running process fills it again, as each asynq
+// client publishes a queue once in its life.
+func (s *stack) tasksOf(ctx context.Context, items map[string]bool) (running, waiting int, err error) {
+	for i, state := range []string{"active", "pending", "scheduled", "retry"} {
+		key := "asynq:{render}:" + state
+		var ids []string
+		if i < 2 { // lists
+			ids, err = s.rdb.LRange(ctx, key, 0, -1).Result()
+		} else { // sorted sets
+			ids, err = s.rdb.ZRange(ctx, key, 0, -1).Result()
+		}
+		if err != nil {
+			return 0, 0, err
+		}
+		for _, id := range ids {
+			if item, _, _ := strings.Cut(id, "-"); items[item] {
+				if i == 0 {
+					running++
+				} else {
+					waiting++
 				}
-				if json.Unmarshal(t.Payload, &p) == nil && items[p.ItemID] {
-					if i == 0 {
-						running++
-					} else {
-						waiting++
-					}
-				}
-			}
-			if len(tasks) < 500 {
-				break
 			}
 		}
 	}
 	return running, waiting, nil
+}
+
+// pendingRenders is how many render tasks wait in asynq's pending list.
+func (s *stack) pendingRenders(ctx context.Context) int64 {
+	n, _ := s.rdb.LLen(ctx, "asynq:{render}:pending").Result()
+	return n
 }
 
 // waitDrained waits (up to limit) until Redis holds no render task for
@@ -149,7 +151,7 @@ func (s *stack) waitDrained(ctx context.Context, fans []*fan, limit time.Duratio
 	}
 	deadline := time.Now().Add(limit)
 	for ctx.Err() == nil && time.Now().Before(deadline) {
-		if running, waiting, err := s.tasksOf(items); err == nil && running+waiting == 0 {
+		if running, waiting, err := s.tasksOf(ctx, items); err == nil && running+waiting == 0 {
 			return true
 		}
 		time.Sleep(250 * time.Millisecond)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,7 +36,8 @@ type fan struct {
 	id, token string
 	acked     time.Time // when a 201 (or a replayed 200) answered; zero if never
 	attempts  int
-	err       string // why it was never acknowledged
+	err       string      // why it was never acknowledged
+	done      atomic.Bool // set once acknowledged, for watching a burst while it is placed
 }
 
 // Kinds of order in a batch, in turn: a photo, a card, a voice clip alone
@@ -108,6 +110,7 @@ func (c *client) place(ctx context.Context, f *fan, deadline time.Time) {
 			var o struct{ ID, Token string }
 			if err := json.Unmarshal(data, &o); err == nil && o.ID != "" {
 				f.id, f.token, f.acked, f.err = o.ID, o.Token, time.Now(), ""
+				f.done.Store(true)
 				return
 			}
 		}

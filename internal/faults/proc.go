@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -28,8 +29,9 @@ type proc struct {
 	// exit trap.
 	pids string
 
+	mu     sync.Mutex // guards cmd and exited: a supervisor may restart the process
 	cmd    *exec.Cmd
-	exited chan struct{}
+	exited chan struct{} // closed when cmd has exited
 }
 
 // start starts the process; it must not be running.
@@ -50,48 +52,69 @@ func (p *proc) start() error {
 		fmt.Fprintln(f, cmd.Process.Pid)
 		f.Close()
 	}
-	p.cmd, p.exited = cmd, make(chan struct{})
-	go func(done chan struct{}) { cmd.Wait(); close(done) }(p.exited)
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	p.mu.Lock()
+	p.cmd, p.exited = cmd, exited
+	p.mu.Unlock()
 	return nil
+}
+
+// current returns the last started process and its exit channel (nil if
+// none was started).
+func (p *proc) current() (*exec.Cmd, chan struct{}) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cmd, p.exited
 }
 
 // pid is the running process's id, or 0.
 func (p *proc) pid() int {
-	if !p.running() {
+	cmd, exited := p.current()
+	if cmd == nil || isClosed(exited) {
 		return 0
 	}
-	return p.cmd.Process.Pid
+	return cmd.Process.Pid
 }
 
-func (p *proc) running() bool {
-	if p.cmd == nil {
-		return false
+func (p *proc) running() bool { return p.pid() != 0 }
+
+// state is the last process's exit status, once it has exited.
+func (p *proc) state() *os.ProcessState {
+	cmd, exited := p.current()
+	if cmd == nil || !isClosed(exited) {
+		return nil
 	}
+	return cmd.ProcessState
+}
+
+func isClosed(c chan struct{}) bool {
 	select {
-	case <-p.exited:
-		return false
-	default:
+	case <-c:
 		return true
+	default:
+		return false
 	}
 }
 
 // signal sends sig and waits up to wait for the process to exit, then
 // kills it. It reports how long the exit took and the exit status.
 func (p *proc) signal(sig syscall.Signal, wait time.Duration) (time.Duration, *os.ProcessState) {
-	if p.cmd == nil {
+	cmd, exited := p.current()
+	if cmd == nil {
 		return 0, nil
 	}
 	start := time.Now()
-	if p.running() {
-		p.cmd.Process.Signal(sig)
+	if !isClosed(exited) {
+		cmd.Process.Signal(sig)
 		select {
-		case <-p.exited:
+		case <-exited:
 		case <-time.After(wait):
-			p.cmd.Process.Signal(syscall.SIGKILL)
-			<-p.exited
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-exited
 		}
 	}
-	return time.Since(start), p.cmd.ProcessState
+	return time.Since(start), cmd.ProcessState
 }
 
 // kill9 kills the process at once, as the OOM killer or a lost machine

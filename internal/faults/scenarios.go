@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -20,7 +21,7 @@ type scenario struct {
 	name  string
 	short bool // part of --short
 	bound time.Duration
-	fault string // what is done, for the table's notes
+	fault string // what is done, for the log and -h
 	run   func(c *campaign, ctx context.Context, r *result) error
 }
 
@@ -44,7 +45,7 @@ type campaign struct {
 	outage   time.Duration // how long MinIO is down
 	pgDown   time.Duration // how long PostgreSQL is down
 	slack    time.Duration // how long past a bound the campaign waits, to measure a slow recovery
-	poisonMB int           // the poison workers' address-space limit
+	poisonMB int           // the poison workers' data-segment limit (ulimit -d), MiB
 	run      string        // this run's suffix for keys and e-mails
 	photo    []byte
 }
@@ -67,21 +68,15 @@ func (c *campaign) batch(ctx context.Context, name string, n int) ([]*fan, error
 func (c *campaign) place(ctx context.Context, fans []*fan) {
 	deadline := time.Now().Add(90 * time.Second)
 	sem := make(chan struct{}, 4)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for _, f := range fans {
-			sem <- struct{}{}
-			go func() {
-				defer func() { <-sem }()
-				c.c.place(ctx, f, deadline)
-			}()
-		}
-		for range cap(sem) {
-			sem <- struct{}{}
-		}
-	}()
-	<-done
+	var wg sync.WaitGroup
+	for _, f := range fans {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			c.c.place(ctx, f, deadline)
+		})
+	}
+	wg.Wait()
 }
 
 // placeHeld places the fans' orders with the workers stopped (SIGSTOP),
@@ -120,7 +115,7 @@ func (c *campaign) waitBusy(ctx context.Context, r *result, fans []*fan) {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for ctx.Err() == nil && time.Now().Before(deadline) {
-		if running, waiting, err := c.s.tasksOf(items); err == nil && running > 0 {
+		if running, waiting, err := c.s.tasksOf(ctx, items); err == nil && running > 0 {
 			r.note("fault injected with %d of the batch's renders running and %d waiting", running, waiting)
 			return
 		}
@@ -176,15 +171,15 @@ func (c *campaign) busyWorker(ctx context.Context, r *result, k int) *slot {
 	n := len(c.s.workers)
 	deadline := time.Now().Add(30 * time.Second)
 	for ctx.Err() == nil && time.Now().Before(deadline) {
-		q, err := c.s.insp.GetQueueInfo("render")
-		if err != nil || q.Pending == 0 {
+		pending := c.s.pendingRenders(ctx)
+		if pending == 0 {
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
 		for i := range n {
 			w := c.s.workers[(k+i)%n]
 			if cpu := cpuShare(w.p.pid(), 200*time.Millisecond); cpu >= 0.2 {
-				r.note("%s stopped at %.0f%% CPU with %d renders waiting", w.p.name, 100*cpu, q.Pending)
+				r.note("%s stopped at %.0f%% CPU with %d renders waiting", w.p.name, 100*cpu, pending)
 				return w
 			}
 		}
@@ -321,7 +316,7 @@ func (c *campaign) apiKill9(ctx context.Context, r *result) error {
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		n := 0
 		for _, f := range fans {
-			if !f.acked.IsZero() {
+			if f.done.Load() {
 				n++
 			}
 		}

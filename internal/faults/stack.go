@@ -64,7 +64,8 @@ func (w *slot) run() error {
 		return err
 	}
 	w.gen++
-	go w.watch(w.gen, w.p.exited)
+	_, exited := w.p.current()
+	go w.watch(w.gen, exited)
 	return nil
 }
 
@@ -76,9 +77,8 @@ func (w *slot) watch(gen int, exited chan struct{}) {
 		return
 	}
 	w.deaths++
-	state := w.p.cmd.ProcessState
 	w.mu.Unlock()
-	logf("%s died (%v); restarting it in 1 s", w.p.name, state)
+	logf("%s died (%v); restarting it in 1 s", w.p.name, w.p.state())
 	time.Sleep(time.Second)
 	w.mu.Lock()
 	again := w.gen == gen
@@ -240,8 +240,10 @@ func (s *stack) startPostgres(ctx context.Context, baseEnv []string) error {
 	if err := initdb.start(); err != nil {
 		return err
 	}
-	<-initdb.exited
-	if !initdb.cmd.ProcessState.Success() {
+	if _, exited := initdb.current(); exited != nil {
+		<-exited
+	}
+	if st := initdb.state(); st == nil || !st.Success() {
 		return fmt.Errorf("initdb failed; see %s", initdb.log)
 	}
 	s.pg = s.newProc("postgres", filepath.Join(s.pgBin, "postgres"), []string{"-D", data, "-p", strconv.Itoa(s.pgPort),
@@ -380,24 +382,6 @@ func (s *stack) startWorker(ctx context.Context, w *slot) error {
 		}
 		return errors.New("not registered yet")
 	})
-}
-
-// renderingPIDs returns the pids of worker processes with a render task
-// running, from the servers' heartbeats in Redis.
-func (s *stack) renderingPIDs() map[int]int {
-	out := map[int]int{}
-	servers, err := s.insp.Servers()
-	if err != nil {
-		return out
-	}
-	for _, srv := range servers {
-		for _, w := range srv.ActiveWorkers {
-			if w.Queue == "render" {
-				out[srv.PID]++
-			}
-		}
-	}
-	return out
 }
 
 // stopAll stops everything the campaign started, workers first and the
