@@ -152,6 +152,9 @@ func run(ctx context.Context, dir, bin, minio, pgBin string, short bool, only st
 	if short {
 		form = "short"
 	}
+	if ctx.Err() != nil {
+		form += ", interrupted"
+	}
 	fmt.Fprintf(out, "\nfault campaign (%s form): %d orders a batch, %d scenarios, %.0f s\n\n",
 		form, c.orders, len(results), time.Since(start).Seconds())
 	failed := printTable(out, results)
