@@ -84,8 +84,12 @@ func run(ctx context.Context, dir, bin, minio, pgBin string, short bool, only st
 			chosen = append(chosen, s)
 		}
 	}
-	if len(chosen) == 0 {
-		return 2, fmt.Errorf("no scenario named in %q", only)
+	if only != "" {
+		for _, name := range names {
+			if !slices.ContainsFunc(scenarios, func(s scenario) bool { return s.name == name }) {
+				return 2, fmt.Errorf("no scenario %q (see -h)", name)
+			}
+		}
 	}
 	if pgBin == "" {
 		var err error
