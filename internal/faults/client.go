@@ -36,6 +36,7 @@ type fan struct {
 	id, token string
 	acked     time.Time // when a 201 (or a replayed 200) answered; zero if never
 	attempts  int
+	replayed  bool        // acknowledged by a 200 replay: an earlier attempt had created it
 	err       string      // why it was never acknowledged
 	done      atomic.Bool // set once acknowledged, for watching a burst while it is placed
 }
@@ -110,6 +111,7 @@ func (c *client) place(ctx context.Context, f *fan, deadline time.Time) {
 			var o struct{ ID, Token string }
 			if err := json.Unmarshal(data, &o); err == nil && o.ID != "" {
 				f.id, f.token, f.acked, f.err = o.ID, o.Token, time.Now(), ""
+				f.replayed = resp.StatusCode == 200
 				f.done.Store(true)
 				return
 			}

@@ -335,13 +335,17 @@ func (c *campaign) apiKill9(ctx context.Context, r *result) error {
 	}
 	clear := time.Now()
 	<-placed
-	retried := 0
+	retried, replayed := 0, 0
 	for _, f := range fans {
 		if f.attempts > 1 {
 			retried++
 		}
+		if f.replayed {
+			replayed++
+		}
 	}
-	r.note("%d of %d orders were sent more than once with their Idempotency-Key", retried, len(fans))
+	r.note("%d of %d orders were sent more than once with their Idempotency-Key; %d of those were answered as replays (created before the kill, the answer lost)",
+		retried, len(fans), replayed)
 	c.finish(ctx, r, fans, clear)
 	return nil
 }
