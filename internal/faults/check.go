@@ -22,6 +22,7 @@ type result struct {
 	dupOrd  int // orders beyond one per fan (an Idempotency-Key that did not hold)
 	dupFile int // file records beyond one per item and name
 	badObj  int // objects missing, or whose size or SHA-256 differs from the record
+	objects int // objects downloaded and hashed
 	// recovery is from the moment the fault cleared to the last order
 	// reaching a final state (for the poison task: from its order's
 	// acknowledgement to its item failing); recovered is false when the
@@ -233,7 +234,7 @@ func (c *campaign) verify(ctx context.Context, r *result, fans []*fan) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			state, bad, notes := c.checkOrder(ctx, f)
+			state, objects, bad, notes := c.checkOrder(ctx, f)
 			mu.Lock()
 			defer mu.Unlock()
 			switch state {
@@ -246,25 +247,27 @@ func (c *campaign) verify(ctx context.Context, r *result, fans []*fan) {
 			default:
 				r.stuck++
 			}
+			r.objects += objects
 			r.badObj += bad
 			r.notes = append(r.notes, notes...)
 		})
 	}
 	wg.Wait()
+	r.note("%d files downloaded through their presigned URLs and hashed", r.objects)
 }
 
 // checkOrder reads one order through the API and downloads its files. It
-// returns ok, failed, stuck or lost, the number of bad objects, and notes.
-func (c *campaign) checkOrder(ctx context.Context, f *fan) (string, int, []string) {
+// returns ok, failed, stuck or lost, the numbers of objects checked and of
+// bad ones, and notes.
+func (c *campaign) checkOrder(ctx context.Context, f *fan) (state string, objects, bad int, notes []string) {
 	o, code, err := c.c.view(ctx, f)
 	if code == 404 {
-		return "lost", 0, []string{fmt.Sprintf("order %s (fan %d): 404 from the API", f.id, f.n)}
+		return "lost", 0, 0, []string{fmt.Sprintf("order %s (fan %d): 404 from the API", f.id, f.n)}
 	}
 	if err != nil {
-		return "stuck", 0, []string{fmt.Sprintf("order %s (fan %d): read: %v", f.id, f.n, err)}
+		return "stuck", 0, 0, []string{fmt.Sprintf("order %s (fan %d): read: %v", f.id, f.n, err)}
 	}
-	state, bad := "ok", 0
-	var notes []string
+	state = "ok"
 	var statuses []string
 	for _, it := range o.Items {
 		statuses = append(statuses, it.Template+"="+it.Status)
@@ -288,6 +291,7 @@ func (c *campaign) checkOrder(ctx context.Context, f *fan) (string, int, []strin
 			notes = append(notes, fmt.Sprintf("item %s is %s with no files", it.ID, it.Status))
 		}
 		for _, file := range it.Files {
+			objects++
 			data, err := c.c.download(ctx, file.URL)
 			if err != nil {
 				bad++
@@ -305,5 +309,5 @@ func (c *campaign) checkOrder(ctx context.Context, f *fan) (string, int, []strin
 	if state == "stuck" {
 		notes = append(notes, fmt.Sprintf("order %s (fan %d) not final: %s", f.id, f.n, strings.Join(statuses, " ")))
 	}
-	return state, bad, notes
+	return state, objects, bad, notes
 }

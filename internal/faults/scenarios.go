@@ -141,25 +141,38 @@ func (c *campaign) finish(ctx context.Context, r *result, fans []*fan, clear tim
 	c.verify(ctx, r, fans)
 }
 
-func (c *campaign) workerKill9(ctx context.Context, r *result) error {
-	// Three batches' worth, so renders are still waiting at the last kill.
-	fans, err := c.batch(ctx, r.name, 3*c.orders)
+// midRender places a batch of n orders with a backlog, injects the
+// fault once renders of it run, and waits and checks from when inject
+// returns (the fault has cleared).
+func (c *campaign) midRender(ctx context.Context, r *result, n int, inject func() error) error {
+	fans, err := c.batch(ctx, r.name, n)
 	if err != nil {
 		return err
 	}
 	if err := c.placeHeld(ctx, fans, nil); err != nil {
 		return err
 	}
-	for k := range c.kills {
-		w := c.busyWorker(ctx, r, k)
-		logf("%s: kill -9 %s (pid %d)", r.name, w.p.name, w.p.pid())
-		w.stop(syscall.SIGKILL, time.Minute)
-		if err := c.s.startWorker(ctx, w); err != nil {
-			return err
-		}
+	c.waitBusy(ctx, r, fans)
+	if err := inject(); err != nil {
+		return err
 	}
 	c.finish(ctx, r, fans, time.Now())
 	return nil
+}
+
+func (c *campaign) workerKill9(ctx context.Context, r *result) error {
+	// Three batches' worth, so renders are still waiting at the last kill.
+	return c.midRender(ctx, r, 3*c.orders, func() error {
+		for k := range c.kills {
+			w := c.busyWorker(ctx, r, k)
+			logf("%s: kill -9 %s (pid %d)", r.name, w.p.name, w.p.pid())
+			w.stop(syscall.SIGKILL, time.Minute)
+			if err := c.s.startWorker(ctx, w); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // busyWorker returns a worker that is rendering while more renders wait:
@@ -220,87 +233,48 @@ func cpuShare(pid int, d time.Duration) float64 {
 const clockTicks = 100
 
 func (c *campaign) workerSigterm(ctx context.Context, r *result) error {
-	fans, err := c.batch(ctx, r.name, c.orders)
-	if err != nil {
-		return err
-	}
-	if err := c.placeHeld(ctx, fans, nil); err != nil {
-		return err
-	}
-	w := c.busyWorker(ctx, r, 0)
-	logf("%s: SIGTERM %s (pid %d)", r.name, w.p.name, w.p.pid())
-	took, state := w.stop(syscall.SIGTERM, time.Minute)
-	r.note("%s stopped %.1f s after SIGTERM: %v", w.p.name, took.Seconds(), state)
-	// asynq waits up to its ShutdownTimeout (30 s) for running renders.
-	if state == nil || !state.Success() || took > 35*time.Second {
-		r.problem("%s did not stop gracefully: %v after %.1f s", w.p.name, state, took.Seconds())
-	}
-	if err := c.s.startWorker(ctx, w); err != nil {
-		return err
-	}
-	c.finish(ctx, r, fans, time.Now())
-	return nil
+	return c.midRender(ctx, r, c.orders, func() error {
+		w := c.busyWorker(ctx, r, 0)
+		logf("%s: SIGTERM %s (pid %d)", r.name, w.p.name, w.p.pid())
+		took, state := w.stop(syscall.SIGTERM, time.Minute)
+		r.note("%s stopped %.1f s after SIGTERM: %v", w.p.name, took.Seconds(), state)
+		// asynq waits up to its ShutdownTimeout (30 s) for running renders.
+		if state == nil || !state.Success() || took > 35*time.Second {
+			r.problem("%s did not stop gracefully: %v after %.1f s", w.p.name, state, took.Seconds())
+		}
+		return c.s.startWorker(ctx, w)
+	})
 }
 
 func (c *campaign) redisFlushall(ctx context.Context, r *result) error {
-	fans, err := c.batch(ctx, r.name, c.orders)
-	if err != nil {
-		return err
-	}
-	if err := c.placeHeld(ctx, fans, nil); err != nil {
-		return err
-	}
-	c.waitBusy(ctx, r, fans)
-	logf("%s: FLUSHALL", r.name)
-	if err := c.s.rdb.FlushAll(ctx).Err(); err != nil {
-		return err
-	}
-	c.finish(ctx, r, fans, time.Now())
-	return nil
+	return c.midRender(ctx, r, c.orders, func() error {
+		logf("%s: FLUSHALL", r.name)
+		return c.s.rdb.FlushAll(ctx).Err()
+	})
 }
 
 func (c *campaign) minioOutage(ctx context.Context, r *result) error {
-	fans, err := c.batch(ctx, r.name, c.orders)
-	if err != nil {
-		return err
-	}
-	if err := c.placeHeld(ctx, fans, nil); err != nil {
-		return err
-	}
-	c.waitBusy(ctx, r, fans)
-	logf("%s: MinIO stopped for %s", r.name, c.outage)
-	c.s.minio.signal(syscall.SIGTERM, 10*time.Second)
-	if err := sleep(ctx, c.outage); err != nil {
-		return err
-	}
-	if err := c.s.startMinio(ctx); err != nil {
-		return err
-	}
-	r.note("MinIO was down %s", c.outage)
-	c.finish(ctx, r, fans, time.Now())
-	return nil
+	return c.midRender(ctx, r, c.orders, func() error {
+		logf("%s: MinIO stopped for %s", r.name, c.outage)
+		c.s.minio.signal(syscall.SIGTERM, 10*time.Second)
+		if err := sleep(ctx, c.outage); err != nil {
+			return err
+		}
+		r.note("MinIO was down %s", c.outage)
+		return c.s.startMinio(ctx)
+	})
 }
 
 func (c *campaign) postgresRestart(ctx context.Context, r *result) error {
-	fans, err := c.batch(ctx, r.name, c.orders)
-	if err != nil {
-		return err
-	}
-	if err := c.placeHeld(ctx, fans, nil); err != nil {
-		return err
-	}
-	c.waitBusy(ctx, r, fans)
-	logf("%s: PostgreSQL stopped for %s", r.name, c.pgDown)
-	c.s.pg.signal(syscall.SIGINT, 30*time.Second) // fast shutdown: sessions are cut
-	if err := sleep(ctx, c.pgDown); err != nil {
-		return err
-	}
-	if err := c.s.startPG(ctx); err != nil {
-		return err
-	}
-	r.note("PostgreSQL was down %s", c.pgDown)
-	c.finish(ctx, r, fans, time.Now())
-	return nil
+	return c.midRender(ctx, r, c.orders, func() error {
+		logf("%s: PostgreSQL stopped for %s", r.name, c.pgDown)
+		c.s.pg.signal(syscall.SIGINT, 30*time.Second) // fast shutdown: sessions are cut
+		if err := sleep(ctx, c.pgDown); err != nil {
+			return err
+		}
+		r.note("PostgreSQL was down %s", c.pgDown)
+		return c.s.startPG(ctx)
+	})
 }
 
 func (c *campaign) apiKill9(ctx context.Context, r *result) error {
