@@ -105,7 +105,8 @@ func (s *stack) itemsOf(ctx context.Context, fans []*fan) (map[string]bool, erro
 }
 
 // tasksOf counts the render tasks in Redis for the items (by task id: the
-// item's id, or the item's id and a suffix for the duplicates the campaign
+// item's id, or the item's id and a suffix: ".r<n>" for a task the
+// reconciler made afresh, "-dup<n>" for the duplicates the campaign
 // enqueues): running, and waiting (pending, scheduled or to be retried).
 // It reads asynq's keys itself: asynq's Inspector answers "queue not
 // found" once FLUSHALL has emptied asynq's registry of queues
@@ -124,7 +125,11 @@ func (s *stack) tasksOf(ctx context.Context, items map[string]bool) (running, wa
 			return 0, 0, err
 		}
 		for _, id := range ids {
-			if item, _, _ := strings.Cut(id, "-"); items[item] {
+			item := id
+			if i := strings.IndexAny(id, ".-"); i >= 0 {
+				item = id[:i]
+			}
+			if items[item] {
 				if i == 0 {
 					running++
 				} else {

@@ -20,7 +20,7 @@
 // through that script:
 //
 //	scripts/faults --short     # 5 scenarios, 12 orders a batch, MinIO down 15 s: 3–6 minutes
-//	scripts/faults             # 8 scenarios, 36 orders a batch, MinIO down 60 s: about 10 minutes
+//	scripts/faults             # 8 scenarios, 36 orders a batch, MinIO down 60 s: 5–10 minutes
 //	scripts/faults --only redis-flushall,minio-outage
 //
 // The poison is real: the poison scenario's workers run under ulimit -d

@@ -139,6 +139,9 @@ func (c *campaign) finish(ctx context.Context, r *result, fans []*fan, clear tim
 		r.note("Redis still held render tasks of the batch 20 s after the wait for its orders ended")
 	}
 	c.verify(ctx, r, fans)
+	if !ok && r.stuck == 0 && r.err == nil {
+		r.note("every order was final when checked, %.0f s after the fault cleared: past the bound and the wait", time.Since(clear).Seconds())
+	}
 }
 
 // midRender places a batch of n orders with a backlog, injects the
