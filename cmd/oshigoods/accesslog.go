@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"oshigoods/httperr"
 	"regexp"
 	"slices"
 	"strings"
@@ -24,9 +25,9 @@ func accessLog(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		path, query := loggedPath(r.URL.Path), loggedQuery(r.URL.RawQuery)
-		lw := &loggedWriter{ResponseWriter: w}
+		lw := &httperr.StatusRecorder{ResponseWriter: w}
 		defer func() {
-			status := lw.status
+			status := lw.Status
 			if status == 0 {
 				status = http.StatusOK
 			}
@@ -36,7 +37,7 @@ func accessLog(logger *slog.Logger, next http.Handler) http.Handler {
 			}
 			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("method", r.Method), slog.String("path", path), slog.String("query", query),
-				slog.Int("status", status), slog.Int64("bytes", lw.bytes),
+				slog.Int("status", status), slog.Int64("bytes", lw.Bytes),
 				slog.Duration("duration", time.Since(start).Round(time.Microsecond)), slog.String("client", client))
 		}()
 		next.ServeHTTP(lw, r)
@@ -102,30 +103,3 @@ func loggedPath(p string) string {
 	}
 	return p
 }
-
-// loggedWriter records the status and the bytes of an answer.
-type loggedWriter struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (w *loggedWriter) WriteHeader(status int) {
-	if w.status == 0 {
-		w.status = status
-	}
-	w.ResponseWriter.WriteHeader(status)
-}
-
-func (w *loggedWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(b)
-	w.bytes += int64(n)
-	return n, err
-}
-
-// Unwrap lets http.ResponseController (the guard's read deadlines) reach
-// the connection.
-func (w *loggedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
