@@ -155,6 +155,10 @@ const (
 type Choice struct {
 	Value string `json:"value"`
 	Label string `json:"label"`
+	// Reading is the label's reading in hiragana (e.g. "ゆいちゃん" for
+	// "結衣ちゃん"), so a form can filter a long list as the fan types.
+	// Optional: "" when the template gives none.
+	Reading string `json:"reading,omitempty"`
 }
 
 // Field describes one input of a template, as the API lists it.
