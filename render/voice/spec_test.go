@@ -28,7 +28,19 @@ func TestSpecUnknownKeys(t *testing.T) {
 		{"shipped spec", func(map[string]any) {}, ""},
 		{"unknown top-level key", func(s map[string]any) { s["max_line"] = 3 }, `unknown field "max_line"`},
 		{"unknown bgm key", func(s map[string]any) { s["bgm"].(map[string]any)["volume"] = -3 }, `unknown field "volume"`},
-		{"unknown name key", func(s map[string]any) { s["names"].([]any)[0].(map[string]any)["voice"] = "x" }, `unknown field "voice"`},
+		{"inline names instead of the names file", func(s map[string]any) { inlineYui(s) }, ""},
+		{"unknown name key", func(s map[string]any) { inlineYui(s)[0].(map[string]any)["voice"] = "x" }, `unknown field "voice"`},
+		{"names and names_file both", func(s map[string]any) {
+			inlineYui(s)
+			s["names_file"] = "voice-alarm-morning/names.tsv"
+		}, "give one of them, not both"},
+		{"neither names nor names_file", func(s map[string]any) { delete(s, "names_file"); delete(s, "names") }, "want at least one name call"},
+		{"inline name without a label", func(s map[string]any) { delete(inlineYui(s)[0].(map[string]any), "label") }, "names[0]: label is empty"},
+		{"inline name with a katakana reading", func(s map[string]any) { inlineYui(s)[0].(map[string]any)["reading"] = "ユイチャン" }, `names[0]: reading "ユイチャン": want hiragana only`},
+		{"inline names repeating an id", func(s map[string]any) {
+			n := inlineYui(s)
+			s["names"] = append(n, n[0])
+		}, `names[1]: id "yui" is repeated`},
 		{"unknown line key", func(s map[string]any) { s["lines"].([]any)[0].(map[string]any)["txt"] = "x" }, `unknown field "txt"`},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
@@ -61,4 +73,13 @@ func clone(t *testing.T, v map[string]any) map[string]any {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// inlineYui replaces the spec's names file by an inline list of one name
+// call and returns the list.
+func inlineYui(s map[string]any) []any {
+	delete(s, "names_file")
+	names := []any{map[string]any{"id": "yui", "label": "ゆいちゃん", "reading": "ゆいちゃん", "file": "voice-alarm-morning/name-yui.wav"}}
+	s["names"] = names
+	return names
 }

@@ -28,8 +28,23 @@ type Spec struct {
 	Chime string `json:"chime"`
 	// BGM is optional background music, looped under the whole clip.
 	BGM *BGMSpec `json:"bgm"`
-	// Names are the recorded name calls; the fan picks one.
+	// Names are the recorded name calls; the fan picks one. Give either
+	// Names or NamesFile, not both; at most MaxNames either way.
 	Names []NameSpec `json:"names"`
+	// NamesFile is the path of a names file, for templates offering more
+	// name calls than a manifest comfortably holds: UTF-8 text, one name
+	// call a line in four tab-separated columns under the header line
+	// "id<TAB>label<TAB>reading<TAB>file", e.g.
+	//
+	//	id	label	reading	file
+	//	yui	結衣ちゃん	ゆいちゃん	name-yui.wav
+	//
+	// with the meanings of NameSpec's fields, except that file is relative
+	// to the names file's own folder. reading may be empty. Lines starting
+	// with "#" and blank lines are skipped; a UTF-8 byte order mark, CRLF
+	// line ends and spreadsheet-style quoted fields are accepted. The lines'
+	// order is the form's. Errors name the file and the line.
+	NamesFile string `json:"names_file"`
 	// Lines are the recorded lines; the fan picks 1 to MaxLines in order.
 	Lines []LineSpec `json:"lines"`
 }
@@ -47,9 +62,15 @@ type BGMSpec struct {
 
 // NameSpec is one recorded name call.
 type NameSpec struct {
-	ID    string `json:"id"`
+	// ID is the value stored with an order: 1 to 32 of a–z, 0–9, "_", "-".
+	ID string `json:"id"`
+	// Label is what the fan reads, e.g. "ゆいちゃん"; at most 32 characters.
 	Label string `json:"label"`
-	File  string `json:"file"`
+	// Reading is Label in hiragana (ー allowed), for filtering the list as
+	// the fan types; optional.
+	Reading string `json:"reading"`
+	// File is the recording, relative to the catalogue root.
+	File string `json:"file"`
 }
 
 // LineSpec is one recorded line; Text is what the fan is shown.
@@ -89,16 +110,19 @@ var choiceID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 // Template is a compiled voice template. It is immutable and safe for
 // concurrent use.
 type Template struct {
-	spec   Spec
+	spec   Spec // Names holds the names file's entries when there is one
 	fields []render.Field
 	names  map[string]int
 	lines  map[string]int
 	banks  map[int]*bank // the template's audio resampled to each output rate
+	fsys   fs.FS         // the catalogue, read again by Lint
+	clips  []clipRef     // every file the template plays, for Lint
 }
 
 var (
 	_ render.Renderer  = (*Template)(nil)
 	_ render.Previewer = (*Template)(nil)
+	_ render.Linter    = (*Template)(nil)
 )
 
 // bank is every clip of a template at one sample rate.
@@ -110,9 +134,11 @@ type bank struct {
 	lines []*pcm
 }
 
-// Compile validates a voice spec and decodes every WAV it names once,
-// resampled to each preset's rate, so renders only mix. Asset paths are
-// relative to fsys.
+// Compile validates a voice spec, reads its names file if it has one, and
+// decodes every WAV it names once, resampled to each preset's rate, so
+// renders only mix. Asset paths are relative to fsys. Errors name the
+// manifest field ("names[3]: ...") or the names file and line
+// ("voice-alarm-morning/names.tsv:12: ...").
 func Compile(spec json.RawMessage, fsys fs.FS) (render.Renderer, error) {
 	return compile(spec, fsys)
 }
@@ -153,20 +179,41 @@ func compile(raw json.RawMessage, fsys fs.FS) (*Template, error) {
 		return nil, fmt.Errorf("gap_ms %d, repeat_gap_ms %d: want 0–5000 and 0–10000", s.GapMS, s.RepeatGapMS)
 	case s.DefaultRepeat < 1 || s.DefaultRepeat > maxRepeat:
 		return nil, fmt.Errorf("default_repeat %d: want 1 to %d", s.DefaultRepeat, maxRepeat)
-	case len(s.Names) == 0:
-		return nil, fmt.Errorf("names: want at least one name call")
+	case len(s.Names) > 0 && s.NamesFile != "":
+		return nil, fmt.Errorf("names and names_file: give one of them, not both")
+	case len(s.Names) == 0 && s.NamesFile == "":
+		return nil, fmt.Errorf("names: want at least one name call, or a names_file")
+	case len(s.Names) > MaxNames:
+		return nil, fmt.Errorf("names: %d name calls; the limit is %d", len(s.Names), MaxNames)
 	case len(s.Lines) == 0:
 		return nil, fmt.Errorf("lines: want at least one line")
 	case s.BGM != nil && (s.BGM.GainDB > 0 || s.BGM.DuckDB > 0):
 		return nil, fmt.Errorf("bgm: gain_db and duck_db must not be positive")
 	}
-	t := &Template{spec: s, names: map[string]int{}, lines: map[string]int{}, banks: map[int]*bank{}}
-	for i, n := range s.Names {
-		if _, dup := t.names[n.ID]; dup || !choiceID.MatchString(n.ID) {
-			return nil, fmt.Errorf("names[%d]: id %q is malformed or repeated", i, n.ID)
+	var names []nameEntry
+	if s.NamesFile != "" {
+		var err error
+		if names, err = readNames(fsys, s.NamesFile); err != nil {
+			return nil, err
 		}
-		t.names[n.ID] = i
+	} else {
+		for i, n := range s.Names {
+			if err := checkName(n); err != nil {
+				return nil, fmt.Errorf("names[%d]: %w", i, err)
+			}
+			names = append(names, nameEntry{NameSpec: n, where: fmt.Sprintf("names[%d]", i), field: fmt.Sprintf("voice.names[%d].file", i)})
+		}
 	}
+	byID := map[string]int{}
+	s.Names = make([]NameSpec, len(names))
+	for i, n := range names {
+		if _, dup := byID[n.ID]; dup {
+			return nil, fmt.Errorf("%s: id %q is repeated", n.where, n.ID)
+		}
+		byID[n.ID] = i
+		s.Names[i] = n.NameSpec
+	}
+	t := &Template{spec: s, names: byID, lines: map[string]int{}, banks: map[int]*bank{}, fsys: fsys}
 	for i, l := range s.Lines {
 		if _, dup := t.lines[l.ID]; dup || !choiceID.MatchString(l.ID) {
 			return nil, fmt.Errorf("lines[%d]: id %q is malformed or repeated", i, l.ID)
@@ -197,18 +244,21 @@ func compile(raw json.RawMessage, fsys fs.FS) (*Template, error) {
 		if src.chime, err = load("chime", s.Chime); err != nil {
 			return nil, err
 		}
+		t.clips = append(t.clips, clipRef{role: roleChime, path: s.Chime, field: "voice.chime"})
 	}
 	if s.BGM != nil {
 		if src.bgm, err = load("bgm", s.BGM.File); err != nil {
 			return nil, err
 		}
+		t.clips = append(t.clips, clipRef{role: roleBGM, path: s.BGM.File, field: "voice.bgm.file"})
 	}
-	for i, n := range s.Names {
-		p, err := load(fmt.Sprintf("names[%d]", i), n.File)
+	for _, n := range names {
+		p, err := load(n.where, n.File)
 		if err != nil {
 			return nil, err
 		}
 		src.names = append(src.names, p)
+		t.clips = append(t.clips, clipRef{role: roleName, path: n.File, field: n.field})
 	}
 	for i, l := range s.Lines {
 		p, err := load(fmt.Sprintf("lines[%d]", i), l.File)
@@ -216,6 +266,7 @@ func compile(raw json.RawMessage, fsys fs.FS) (*Template, error) {
 			return nil, err
 		}
 		src.lines = append(src.lines, p)
+		t.clips = append(t.clips, clipRef{role: roleLine, path: l.File, field: fmt.Sprintf("voice.lines[%d].file", i)})
 	}
 	resampled := map[*pcm]map[int]*pcm{}
 	at := func(p *pcm, rate int) *pcm {
@@ -255,7 +306,7 @@ const maxRepeat = 10
 func (t *Template) buildFields() []render.Field {
 	names := make([]render.Choice, len(t.spec.Names))
 	for i, n := range t.spec.Names {
-		names[i] = render.Choice{Value: n.ID, Label: n.Label}
+		names[i] = render.Choice{Value: n.ID, Label: n.Label, Reading: n.Reading}
 	}
 	lines := make([]render.Choice, len(t.spec.Lines))
 	for i, l := range t.spec.Lines {

@@ -69,8 +69,14 @@ func wavErrorf(format string, args ...any) error {
 // error wrapping errWAV; readWAV never panics and never allocates more than
 // a fixed multiple of len(data).
 func readWAV(data []byte) (*pcm, error) {
+	p, _, err := decodeWAV(data)
+	return p, err
+}
+
+// decodeWAV is readWAV that also returns the file's format, for Lint.
+func decodeWAV(data []byte) (*pcm, wavFmt, error) {
 	if len(data) < 12 || string(data[0:4]) != "RIFF" || string(data[8:12]) != "WAVE" {
-		return nil, wavErrorf("not a RIFF/WAVE file")
+		return nil, wavFmt{}, wavErrorf("not a RIFF/WAVE file")
 	}
 	var (
 		fmtChunk, dataChunk []byte
@@ -90,18 +96,18 @@ func readWAV(data []byte) (*pcm, error) {
 			size = remain
 		}
 		if size > remain {
-			return nil, wavErrorf("%q chunk at byte %d declares %d bytes but only %d remain (truncated file or lying size)", id, off, size, remain)
+			return nil, wavFmt{}, wavErrorf("%q chunk at byte %d declares %d bytes but only %d remain (truncated file or lying size)", id, off, size, remain)
 		}
 		chunk := data[body : body+int(size)]
 		switch id {
 		case "fmt ":
 			if haveFmt {
-				return nil, wavErrorf("two fmt chunks")
+				return nil, wavFmt{}, wavErrorf("two fmt chunks")
 			}
 			fmtChunk, haveFmt = chunk, true
 		case "data":
 			if haveData {
-				return nil, wavErrorf("two data chunks")
+				return nil, wavFmt{}, wavErrorf("two data chunks")
 			}
 			dataChunk, haveData = chunk, true
 		}
@@ -112,30 +118,30 @@ func readWAV(data []byte) (*pcm, error) {
 		off = int(next)
 	}
 	if !haveFmt {
-		return nil, wavErrorf("no fmt chunk")
+		return nil, wavFmt{}, wavErrorf("no fmt chunk")
 	}
 	if !haveData {
-		return nil, wavErrorf("no data chunk")
+		return nil, wavFmt{}, wavErrorf("no data chunk")
 	}
 	f, err := parseFmt(fmtChunk)
 	if err != nil {
-		return nil, err
+		return nil, wavFmt{}, err
 	}
 	n := len(dataChunk) / f.blockAlign
 	if n == 0 {
-		return nil, wavErrorf("no samples")
+		return nil, wavFmt{}, wavErrorf("no samples")
 	}
 	if n > wavMaxSeconds*f.rate {
-		return nil, wavErrorf("%.0f s long; the limit is %d s", float64(n)/float64(f.rate), wavMaxSeconds)
+		return nil, wavFmt{}, wavErrorf("%.0f s long; the limit is %d s", float64(n)/float64(f.rate), wavMaxSeconds)
 	}
 	p := &pcm{rate: f.rate, ch: make([][]float32, f.channels)}
 	for c := range p.ch {
 		p.ch[c] = make([]float32, n)
 	}
 	if err := decodeSamples(p.ch, dataChunk[:n*f.blockAlign], f); err != nil {
-		return nil, err
+		return nil, wavFmt{}, err
 	}
-	return p, nil
+	return p, f, nil
 }
 
 type wavFmt struct {

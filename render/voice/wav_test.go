@@ -25,6 +25,9 @@ type wavSpec struct {
 	extensible bool
 	extra      bool // add LIST and bext chunks before and after fmt
 	oddChunk   bool // add an odd-sized chunk with its pad byte
+	// signal is the value of channel c at frame i; nil means testSignal.
+	// Integer forms must get values within ±1.
+	signal func(c, i int) float64
 }
 
 // testSignal is the value of channel c at frame i: a 440 Hz sine at
@@ -36,7 +39,8 @@ func testSignal(c, i, rate int) float64 {
 	return 0.25 * math.Sin(2*math.Pi*660*float64(i)/float64(rate))
 }
 
-// makeWAV writes frames of testSignal in the form s describes.
+// makeWAV writes frames of s.signal (or testSignal) in the form s
+// describes.
 func makeWAV(s wavSpec, frames int) []byte {
 	le := binary.LittleEndian
 	chunk := func(id string, body []byte) []byte {
@@ -72,7 +76,12 @@ func makeWAV(s wavSpec, frames int) []byte {
 	data := make([]byte, 0, frames*block)
 	for i := 0; i < frames; i++ {
 		for c := 0; c < s.channels; c++ {
-			v := testSignal(c, i, s.rate)
+			var v float64
+			if s.signal != nil {
+				v = s.signal(c, i)
+			} else {
+				v = testSignal(c, i, s.rate)
+			}
 			switch {
 			case s.tag == wavFormatFloat && s.bits == 32:
 				data = le.AppendUint32(data, math.Float32bits(float32(v)))
