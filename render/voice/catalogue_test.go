@@ -30,6 +30,20 @@ func TestCatalogue(t *testing.T) {
 	if got := strings.Join(names, " "); got != "name:choice lines:list repeat:number preset:choice" {
 		t.Errorf("fields %s", got)
 	}
+	// The name calls come from names.tsv: 40 of them, each
+	// with the label the fan reads and its reading in hiragana.
+	choices := tpl.Fields()[0].Choices
+	if len(choices) != 40 {
+		t.Fatalf("%d name calls; want 40", len(choices))
+	}
+	if c := choices[0]; c.Value != "aoi" || c.Label != "あおいちゃん" || c.Reading != "あおいちゃん" {
+		t.Errorf("first name call %+v; want aoi あおいちゃん あおいちゃん", c)
+	}
+	for i, c := range choices {
+		if c.Reading == "" || !strings.HasSuffix(c.Label, "ちゃん") && !strings.HasSuffix(c.Label, "くん") {
+			t.Errorf("name call %d %+v: want a reading and an honorific", i, c)
+		}
+	}
 }
 
 // onlyVoice shows Load only this package's template, so the test does not

@@ -178,6 +178,12 @@ func TestRenderPresets(t *testing.T) {
 			rate:     44100, channels: 2,
 		},
 		{
+			scenario: "phone, a name call from the end of the names file",
+			in:       inputs("name", "ryota", "lines", "okite,daisuki", "repeat", "2", "preset", "phone"),
+			files:    phoneFiles(),
+			rate:     44100, channels: 2,
+		},
+		{
 			scenario: "module, five lines, two repeats",
 			in:       inputs("name", "yui", "lines", "ohayou,asadayo,okite,chikoku,ganbatte", "repeat", "2", "preset", "module"),
 			files:    moduleFiles(),
