@@ -327,13 +327,12 @@ func checkManifest(fsys fs.FS, id string, compilers map[render.Kind]Compiler) (m
 	return m, raw, ps
 }
 
-// position is the line and column (both from 1) of byte offset off.
+// position is the line and column (both from 1) of the byte a JSON
+// SyntaxError's Offset points after: the character that broke the parse.
 func position(data []byte, off int64) (line, col int) {
-	off = min(max(off, 0), int64(len(data)))
-	before := data[:off]
-	line = 1 + strings.Count(string(before), "\n")
-	col = int(off) - strings.LastIndexByte(string(before), '\n')
-	return line, col
+	pos := min(max(off-1, 0), int64(len(data)))
+	before := string(data[:pos])
+	return 1 + strings.Count(before, "\n"), int(pos) - strings.LastIndexByte(before, '\n')
 }
 
 func jsonType(t reflect.Type) string {
@@ -398,8 +397,7 @@ func specField(kind render.Kind, spec json.RawMessage, err error) string {
 		}
 		rest := msg[len(sub[0]):]
 		next, ok := child(node, sub[1], sub[2])
-		named := strings.HasPrefix(rest, ": ") || strings.HasPrefix(rest, " is required")
-		if !ok && !named || ok && rest != "" && !strings.ContainsAny(rest[:1], " :.") {
+		if !ok && !namesKey(rest, false) || ok && !namesKey(rest, true) {
 			break
 		}
 		field += "." + sub[0]
@@ -416,6 +414,29 @@ func specField(kind render.Kind, spec json.RawMessage, err error) string {
 		field += "." + leaf
 	}
 	return field
+}
+
+// namesKey reports whether what follows a word at the start of an error
+// shows the word to be the key the error is about: "key: …", "key is
+// required"; for a key the spec has, also "key.sub", "key 12", "key \"v\"",
+// "key must …", "key is …" and "key and other_key …" (but not "font
+// sizes …").
+func namesKey(rest string, inSpec bool) bool {
+	if strings.HasPrefix(rest, ": ") || strings.HasPrefix(rest, " is required") {
+		return true
+	}
+	if !inSpec {
+		return false
+	}
+	if rest == "" || rest[0] == '.' || rest[0] == ':' {
+		return true
+	}
+	for _, p := range []string{" is ", " must ", " and "} {
+		if strings.HasPrefix(rest, p) {
+			return true
+		}
+	}
+	return len(rest) > 1 && rest[0] == ' ' && strings.ContainsRune(`"0123456789-(`, rune(rest[1]))
 }
 
 // citedRune is a character as the compilers cite one: 「あ」(U+3042).
