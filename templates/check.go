@@ -112,8 +112,8 @@ func count(ps []render.Problem, warnings bool) int {
 // in dir (a sub-folder with a template.json). When dir is itself a
 // template folder (it holds a template.json) only that template is
 // checked, in its parent folder. opts.IDs is ignored. A folder whose
-// manifest is misnamed (Template.json, template.json.txt) is an error in
-// Report.Problems. Returns an error when dir cannot be read or holds no
+// manifest is misnamed (Template.json, template.json.txt) and that has no
+// template.json is an error in Report.Problems. Returns an error when dir cannot be read or holds no
 // template at all.
 func CheckFolder(ctx context.Context, dir string, opts CheckOptions) (*Report, error) {
 	root := dir
@@ -138,21 +138,30 @@ func CheckFolder(ctx context.Context, dir string, opts CheckOptions) (*Report, e
 			if err != nil {
 				return nil, fmt.Errorf("read template folder: %w", err)
 			}
+			var misnamed []string
+			found := false
 			for _, f := range files {
-				switch name := f.Name(); {
-				case name == "template.json":
-					ids = append(ids, e.Name())
-				case strings.HasPrefix(strings.ToLower(name), "template.json") || strings.EqualFold(name, "template.json"):
-					problems = append(problems, render.Problem{File: e.Name() + "/" + name, Field: "template.json",
-						Message: "is not named template.json: the manifest's name is exactly template.json, in lower case, or the folder is not loaded."})
+				if name := f.Name(); name == "template.json" {
+					found = true
+				} else if strings.HasPrefix(strings.ToLower(name), "template.json") {
+					misnamed = append(misnamed, name)
 				}
+			}
+			if found {
+				// A template.json.bak beside a template.json is a backup.
+				ids = append(ids, e.Name())
+				continue
+			}
+			for _, name := range misnamed {
+				problems = append(problems, render.Problem{File: e.Name() + "/" + name, Field: "template.json",
+					Message: "is not named template.json: the manifest's name is exactly template.json, in lower case, or the folder is not loaded."})
 			}
 		}
 		if len(ids) == 0 && len(problems) == 0 {
 			return nil, fmt.Errorf("%s holds no template: a template is a folder with a template.json (oshigoods templates new makes one)", dir)
 		}
 	}
-	opts.IDs = ids
+	opts.IDs = append([]string{}, ids...) // none is none, not every template
 	r, err := Check(ctx, Folder(root), opts)
 	if err != nil {
 		return nil, err

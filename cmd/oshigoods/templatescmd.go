@@ -68,10 +68,14 @@ func cmdTemplatesCheck(ctx context.Context, args []string, getenv func(string) s
 	if err != nil {
 		return userError(err)
 	}
-	if *out == "" {
+	temp := *out == ""
+	if temp {
 		if *out, err = os.MkdirTemp("", "oshigoods-templates-check-"); err != nil {
 			return err
 		}
+		// Nothing rendered (the folder is unreadable, every template
+		// failed): no empty folder is left behind.
+		defer os.Remove(*out)
 	}
 	opts := templates.CheckOptions{Out: *out, Profile: profile}
 	var report *templates.Report
@@ -89,7 +93,9 @@ func cmdTemplatesCheck(ctx context.Context, args []string, getenv func(string) s
 	if err := report.Write(stdout); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Samples are in %s: look at them before fans do.\n", *out)
+	if rendered(report) {
+		fmt.Fprintf(stdout, "Samples are in %s: look at them before fans do.\n", *out)
+	}
 	if report.Errors() > 0 {
 		return errTemplatesFailed
 	}
@@ -126,4 +132,14 @@ func cmdTemplatesNew(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "Edit template.json (README.md explains each key), then run: oshigoods templates check %s\n", folder)
 	return nil
+}
+
+// rendered reports whether any template's sample was written.
+func rendered(r *templates.Report) bool {
+	for _, t := range r.Templates {
+		if len(t.Samples) > 0 {
+			return true
+		}
+	}
+	return false
 }
