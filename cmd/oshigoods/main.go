@@ -8,6 +8,7 @@
 //	oshigoods orders       confirm a bank transfer (mark-paid)
 //	oshigoods audit        print the audit log
 //	oshigoods pull         pull claimed orders into a print shop's hot folder
+//	oshigoods templates    check a template folder, or start a new template
 //
 // With no configuration, serve runs the embedded default: in-process Redis
 // and S3-compatible servers and SQLite, all data under ./oshigoods-data.
@@ -37,6 +38,9 @@ commands:
   orders mark-paid ORDER_ID confirm an order's bank transfer, so it is made
   audit [--since 24h]       print the audit log of shop and operator actions
   pull --server --key --dir  the print shop's hot-folder client
+  templates check [DIR]     check a template folder and render samples
+  templates new --kind K DIR/ID
+                            write a starting template (card, photo, voice)
 
 Run "oshigoods <command> -h" for a command's flags.
 `
@@ -83,6 +87,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdOrders(ctx, args[1:], getenv, stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, args[1:], getenv, stdout, stderr)
+	case "templates":
+		return cmdTemplates(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

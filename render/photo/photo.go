@@ -44,6 +44,7 @@ type Template struct {
 	cutoutAt   image.Rectangle
 	frame      *image.NRGBA // pre-scaled to the canvas
 	texts      []*textBox   // the text fields' boxes, in drawing order
+	src        sourceArt    // the art as read, for Lint (lint.go)
 
 	// preview makes the same design at the preview's resolution, with
 	// the watermark; nil inside a preview template itself.
@@ -84,6 +85,7 @@ func compile(raw json.RawMessage, fsys fs.FS) (*Template, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.src = describeArt(a)
 	if t.preview, err = newPreviewer(s, t); err != nil {
 		return nil, fmt.Errorf("preview: %w", err)
 	}
