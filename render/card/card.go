@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -196,13 +197,14 @@ type letterText struct {
 }
 
 // text reads a letter's text from in: the name with the honorific the
-// fan chose (or the template's default) unless it has one already, and
-// the date in Japan time.
+// fan chose (or the template's default; a value not offered is ignored,
+// as ValidateFields refuses it) unless it has one already, and the date
+// in Japan time.
 func (t *Template) text(in render.Inputs) letterText {
 	var txt letterText
 	txt.name, txt.msg = inputs(in)
 	add := t.c.honor.add
-	if v := in.Fields[FieldHonorific]; v != "" && t.c.Honorific != nil && len(t.c.Honorific.Choices) > 0 {
+	if v := in.Fields[FieldHonorific]; v != "" && t.c.Honorific != nil && slices.Contains(t.c.Honorific.Choices, v) {
 		add = addition(v)
 	}
 	txt.to = address(txt.name, add, t.c.honor.known)
