@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	"oshigoods"
 )
@@ -64,11 +65,17 @@ type RenderResult struct {
 // its fields and, for image fields, the uploaded bytes keyed by field name;
 // and the print profile that finishes print files (bleed, crop marks,
 // format); and the decode budget the renderer's image decodes take their
-// memory from.
+// memory from; and when the item was ordered.
 type Inputs struct {
 	Fields  map[string]string
 	Images  map[string][]byte
 	Profile Profile
+	// OrderedAt is when the item was ordered: the order's creation time
+	// for a render, the service's clock for a preview or an order's
+	// validation. A card dates its letter from it, in Japan time. The zero
+	// time means unknown: a card then leaves its date line out (the
+	// offline CLI passes the time it runs).
+	OrderedAt time.Time
 	// Decodes, when not nil, is the process's budget of decoded pixel
 	// bytes: a renderer acquires a decode's cost from it (computed from the
 	// header) before decoding and releases it when done with the pixels.

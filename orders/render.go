@@ -174,7 +174,7 @@ func (s *Service) render(ctx context.Context, item *Item) (delay string, err err
 	if err != nil {
 		return DelayUnavailable, err
 	}
-	in := Inputs{Fields: item.Fields, Profile: s.Profile, Decodes: s.Decodes}
+	in := Inputs{Fields: item.Fields, Profile: s.Profile, Decodes: s.Decodes, OrderedAt: item.CreatedAt}
 	if in.Images, err = LoadImages(ctx, s.Store, s.Files, tpl.Fields(), item.Fields); err != nil {
 		return DelayUnavailable, err
 	}

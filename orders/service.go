@@ -240,7 +240,7 @@ func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idem Idempotenc
 		TermsAcceptedAt: now,
 	}
 	for i, ni := range req.Items {
-		item, err := s.newItem(ctx, i, ni, lim)
+		item, err := s.newItem(ctx, i, ni, lim, now)
 		if err != nil {
 			return nil, "", false, err
 		}
@@ -311,7 +311,9 @@ type newItemResult struct {
 	uploads []string
 }
 
-func (s *Service) newItem(ctx context.Context, i int, ni NewItem, lim Limits) (*newItemResult, error) {
+// newItem validates item i of an order made at now (a card is checked
+// with the date it will print).
+func (s *Service) newItem(ctx context.Context, i int, ni NewItem, lim Limits, now time.Time) (*newItemResult, error) {
 	prefix := fmt.Sprintf("items[%d].", i)
 	tpl, err := s.Catalog.Template(ni.Template)
 	if err != nil {
@@ -366,7 +368,7 @@ func (s *Service) newItem(ctx context.Context, i int, ni NewItem, lim Limits) (*
 			}
 		}
 	}
-	warnings, err := tpl.Validate(ctx, Inputs{Fields: fields})
+	warnings, err := tpl.Validate(ctx, Inputs{Fields: fields, OrderedAt: now})
 	if err != nil {
 		return nil, prefixed(prefix+"fields.", err)
 	}
@@ -459,7 +461,7 @@ func (s *Service) Preview(ctx context.Context, req PreviewRequest) (*RenderedFil
 	if err != nil {
 		return nil, nil, err
 	}
-	in := Inputs{Fields: req.Fields, Profile: s.Profile, Decodes: s.Decodes}
+	in := Inputs{Fields: req.Fields, Profile: s.Profile, Decodes: s.Decodes, OrderedAt: s.now()}
 	if in.Fields == nil {
 		in.Fields = map[string]string{}
 	}

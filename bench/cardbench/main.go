@@ -96,7 +96,7 @@ func benchOshigoods(root, id, to string, n int, out string) error {
 	if err != nil {
 		return err
 	}
-	in := render.Inputs{Fields: map[string]string{"to": to}, Profile: prof}
+	in := render.Inputs{Fields: map[string]string{"to": to}, Profile: prof, OrderedAt: time.Now()}
 	ctx := context.Background()
 	var pdf []byte
 	if pdf, err = tpl.RenderPDF(ctx, in); err != nil { // warm up
@@ -140,21 +140,24 @@ var tcy = regexp.MustCompile(`(^|[^0-9])([0-9]{1,2})($|[^0-9])`)
 // vertical-rl with strict line breaking, paragraph indents, 縦中横 numbers
 // and the signature (name and image) at the foot of its column.
 func writeHTML(root, id, to, out string) error {
-	_, s, err := readSpec(root, id)
+	raw, s, err := readSpec(root, id)
 	if err != nil {
 		return err
 	}
+	// The letter's text as oshigoods sets it: the name with its
+	// honorific, the date of an order placed now.
+	r, err := card.Compile(raw, os.DirFS(root))
+	if err != nil {
+		return err
+	}
+	letter := r.(*card.Template).Letter(render.Inputs{Fields: map[string]string{"to": to}, OrderedAt: time.Now()})
 	font, err := filepath.Abs(filepath.Join(root, s.Font))
 	if err != nil {
 		return err
 	}
 	esc := func(t string) string {
-		t = html.EscapeString(strings.ReplaceAll(t, "{to}", to))
+		t = html.EscapeString(t)
 		return tcy.ReplaceAllString(t, `$1<span class="tcy">$2</span>$3`)
-	}
-	recipient := s.Recipient
-	if recipient == "" {
-		recipient = "{to}さんへ"
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<!doctype html>
@@ -179,14 +182,14 @@ p.sign { text-indent: 0; text-align: end; }
 		s.FontSizePt, s.LinePitch, s.TextColor,
 		float64(s.Lines)*s.LinePitch, float64(s.CharsPerLine),
 		s.Paper.RuleColor, s.LinePitch)
-	fmt.Fprintf(&b, "<p class=\"to\">%s</p>\n", esc(recipient))
-	for _, p := range strings.Split(s.Body, "\n") {
+	fmt.Fprintf(&b, "<p class=\"to\">%s</p>\n", esc(letter.Recipient))
+	for _, p := range letter.Body {
 		fmt.Fprintf(&b, "<p>%s</p>\n", esc(p))
 	}
-	if s.Date != "" {
-		fmt.Fprintf(&b, "<p class=\"date\">%s</p>\n", esc(s.Date))
+	if letter.Date != "" {
+		fmt.Fprintf(&b, "<p class=\"date\">%s</p>\n", esc(letter.Date))
 	}
-	sign := esc(s.Signature)
+	sign := esc(letter.Signature)
 	if s.SignatureImage != "" {
 		img, err := filepath.Abs(filepath.Join(root, s.SignatureImage))
 		if err != nil {

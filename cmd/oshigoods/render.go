@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"oshigoods"
 	"oshigoods/orders"
@@ -43,7 +44,8 @@ type manifest struct {
 }
 
 // cmdRender renders one item offline, with no services, into --out and
-// prints a JSON manifest of the files on stdout.
+// prints a JSON manifest of the files on stdout. The item is rendered as
+// ordered now: a card is dated this month in Japan.
 func cmdRender(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("render", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -73,7 +75,7 @@ func cmdRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return userError(err)
 	}
-	in := render.Inputs{Fields: map[string]string(fields), Images: map[string][]byte{}, Profile: profile}
+	in := render.Inputs{Fields: map[string]string(fields), Images: map[string][]byte{}, Profile: profile, OrderedAt: time.Now()}
 	for name, path := range files {
 		data, err := os.ReadFile(path)
 		if err != nil {

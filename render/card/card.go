@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"oshigoods"
@@ -106,7 +108,21 @@ func Compile(spec json.RawMessage, fsys fs.FS) (render.Renderer, error) {
 	if mx, my := t.boxX-boolMM(!c.vertical, em), t.boxY-boolMM(c.vertical, em); mx < safeMM || my < safeMM {
 		return nil, fmt.Errorf("text box %.1fx%.1f mm (with a hanging cell) leaves %.1f and %.1f mm to the trim: want at least %g", t.boxW, t.boxH, mx, my, float64(safeMM))
 	}
-	for _, s := range []string{c.Recipient, c.Body, c.Date, c.Signature} {
+	// The fit is checked with the longest name, the longest honorific
+	// offered and the longest date.
+	probe := letterText{name: strings.Repeat("あ", c.ToMaxLength), date: formatDate(probeDate, c.DateStyle)}
+	longest := c.honor.add
+	texts := []string{c.Recipient, c.Body, c.Date, probe.date, c.Signature, longest}
+	if c.Honorific != nil {
+		for _, h := range c.Honorific.Choices {
+			if a := addition(h); utf8.RuneCountInString(a) > utf8.RuneCountInString(longest) {
+				longest = a
+			}
+			texts = append(texts, addition(h))
+		}
+	}
+	probe.to = probe.name + longest
+	for _, s := range texts {
 		if missing := t.missing(s); missing != "" {
 			fonts := c.Font
 			if c.FallbackFont != "" {
@@ -115,12 +131,16 @@ func Compile(spec json.RawMessage, fsys fs.FS) (render.Renderer, error) {
 			return nil, fmt.Errorf("font %s lacks %s", fonts, missing)
 		}
 	}
-	longest := strings.Repeat("あ", c.ToMaxLength)
-	if _, _, err := t.fit(longest, ""); err != nil {
+	if _, _, err := t.fit(probe); err != nil {
 		return nil, fmt.Errorf("the template's letter does not fit with a %d-character name: %w", c.ToMaxLength, err)
 	}
 	return t, nil
 }
+
+// probeDate is the date Compile checks the fit and the fonts with: a
+// December, whose month takes the most characters, and a year whose era
+// year does too.
+var probeDate = time.Date(2047, 12, 1, 12, 0, 0, 0, jst)
 
 // safeMM is how far text stays inside the trim.
 const safeMM = 3
@@ -135,13 +155,17 @@ func boolMM(b bool, v float64) float64 {
 // Kind is render.KindCard.
 func (t *Template) Kind() render.Kind { return render.KindCard }
 
-// Fields are the fan's name (to) and an optional message replacing the
+// Fields are the fan's name (to); the honorific (FieldHonorific), when the
+// template offers a choice of it; and an optional message replacing the
 // template's letter.
 func (t *Template) Fields() []render.Field {
-	return []render.Field{
-		{Name: "to", Type: render.FieldText, Label: "お名前（宛名）", Required: true, MaxLength: t.c.ToMaxLength},
-		{Name: "message", Type: render.FieldText, Label: "メッセージ（空欄ならテンプレートの手紙）", MaxLength: t.c.MessageMaxLength, Multiline: true},
+	fs := []render.Field{{Name: "to", Type: render.FieldText, Label: "お名前（宛名）", Required: true, MaxLength: t.c.ToMaxLength}}
+	if t.c.Honorific != nil {
+		if f, ok := t.c.Honorific.field(); ok {
+			fs = append(fs, f)
+		}
 	}
+	return append(fs, render.Field{Name: "message", Type: render.FieldText, Label: "メッセージ（空欄ならテンプレートの手紙）", MaxLength: t.c.MessageMaxLength, Multiline: true})
 }
 
 // Output is the trim size and the preview resolution. BleedMM is zero: the
@@ -155,12 +179,39 @@ func (t *Template) Output() render.Output {
 // smallest allowed size, saying how many characters too many. It warns
 // when the text was shrunk to fit.
 func (t *Template) Check(ctx context.Context, in render.Inputs) ([]string, error) {
-	to, msg := inputs(in)
+	txt := t.text(in)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	_, warnings, err := t.fit(to, msg)
+	_, warnings, err := t.fit(txt)
 	return warnings, err
+}
+
+// letterText is what a letter is set from: the fan's fields and the
+// order's date, as its placeholders print them.
+type letterText struct {
+	name string // the fan's name as written, trimmed: {name}
+	to   string // the name with its honorific: {to}
+	msg  string // the fan's message; "" for the template's letter
+	date string // the order's month: {date}; "" when unknown
+}
+
+// text reads a letter's text from in: the name with the honorific the
+// fan chose (or the template's default; a value not offered is ignored,
+// as ValidateFields refuses it) unless it has one already, and the date
+// in Japan time.
+func (t *Template) text(in render.Inputs) letterText {
+	var txt letterText
+	txt.name, txt.msg = inputs(in)
+	add := t.c.honor.add
+	if v := in.Fields[FieldHonorific]; v != "" && t.c.Honorific != nil && slices.Contains(t.c.Honorific.Choices, v) {
+		add = addition(v)
+	}
+	txt.to = address(txt.name, add, t.c.honor.known)
+	if !in.OrderedAt.IsZero() {
+		txt.date = formatDate(in.OrderedAt, t.c.DateStyle)
+	}
+	return txt
 }
 
 func inputs(in render.Inputs) (to, msg string) {
@@ -199,25 +250,55 @@ func (t *Template) missing(s string) string {
 	return strings.Join(out, ", ")
 }
 
-// letter is the text as paragraphs: the recipient line, the body (the
-// fan's message or the template's letter), the date and the signature.
-func (t *Template) letter(to, msg string) []jptext.Paragraph {
-	body := msg
+// Letter is a card's text for one item as it is set, placeholders filled.
+type Letter struct {
+	// Recipient is the first line: 「ゆいちゃんへ」.
+	Recipient string
+	// Body is the fan's message as written, or the template's letter, a
+	// paragraph an entry.
+	Body []string
+	// Date is the date line; "" when there is none.
+	Date string
+	// Signature is the idol's name, without the signature image.
+	Signature string
+}
+
+// Letter returns the text the card of in is set from: the honorific
+// added to the fan's name as Spec.Honorific says, and the date the month
+// of in.OrderedAt in Japan (no date line when it is zero).
+func (t *Template) Letter(in render.Inputs) Letter { return t.words(t.text(in)) }
+
+func (t *Template) words(txt letterText) Letter {
+	// One pass: a name that reads "{date}" stays as written.
+	fill := strings.NewReplacer("{to}", txt.to, "{name}", txt.name, "{date}", txt.date)
+	body := txt.msg
 	if body == "" {
-		body = strings.ReplaceAll(t.c.Body, "{to}", to)
+		body = fill.Replace(t.c.Body)
 	}
+	l := Letter{Recipient: fill.Replace(t.c.Recipient), Body: strings.Split(body, "\n"), Signature: t.c.Signature}
+	if d := t.c.Date; d != "" && (txt.date != "" || !strings.Contains(d, "{date}")) {
+		l.Date = fill.Replace(d)
+	}
+	return l
+}
+
+// letter is the text as paragraphs: the recipient line, the body (the
+// fan's message as written, or the template's letter), the date (left out
+// when it has {date} and the date is unknown) and the signature.
+func (t *Template) letter(txt letterText) []jptext.Paragraph {
+	w := t.words(txt)
 	indent := 1
 	if t.c.NoIndent {
 		indent = 0
 	}
-	ps := []jptext.Paragraph{{Text: strings.ReplaceAll(t.c.Recipient, "{to}", to)}}
-	for _, p := range strings.Split(body, "\n") {
+	ps := []jptext.Paragraph{{Text: w.Recipient}}
+	for _, p := range w.Body {
 		ps = append(ps, jptext.Paragraph{Text: p, Indent: indent})
 	}
-	if t.c.Date != "" {
-		ps = append(ps, jptext.Paragraph{Text: t.c.Date, Indent: 2})
+	if w.Date != "" {
+		ps = append(ps, jptext.Paragraph{Text: w.Date, Indent: 2})
 	}
-	sign := t.c.Signature
+	sign := w.Signature
 	if t.sig != nil {
 		// The image takes the end of the signature's line: ideographic
 		// spaces keep its cells.
@@ -246,8 +327,12 @@ type setting struct {
 
 // fit sets the letter at the nominal size, shrinking by half points down
 // to the minimum until it fits.
-func (t *Template) fit(to, msg string) (*setting, []string, error) {
-	if m := t.missing(to); m != "" {
+func (t *Template) fit(txt letterText) (*setting, []string, error) {
+	msg := txt.msg
+	if txt.name == "" {
+		return nil, nil, oshigoods.FieldErrorf("to", "to is required: spaces alone are no name.")
+	}
+	if m := t.missing(txt.name); m != "" {
 		return nil, nil, oshigoods.FieldErrorf("to", "to contains characters this card cannot print: %s.", m)
 	}
 	if m := t.missing(msg); m != "" {
@@ -260,7 +345,7 @@ func (t *Template) fit(to, msg string) (*setting, []string, error) {
 		if i == steps {
 			size = c.MinFontSizePt
 		}
-		l, err := t.set(to, msg, size)
+		l, err := t.set(txt, size)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -281,7 +366,9 @@ func (t *Template) fit(to, msg string) (*setting, []string, error) {
 	lo, hi := 0, len(rs) // prefix lo fits (or is empty), prefix hi does not
 	for hi-lo > 1 {
 		mid := (lo + hi) / 2
-		l, err := t.set(to, string(rs[:mid]), c.MinFontSizePt)
+		prefix := txt
+		prefix.msg = string(rs[:mid])
+		l, err := t.set(prefix, c.MinFontSizePt)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -295,7 +382,7 @@ func (t *Template) fit(to, msg string) (*setting, []string, error) {
 }
 
 // set lays the letter out at sizePt in the template's box.
-func (t *Template) set(to, msg string, sizePt float64) (*jptext.Layout, error) {
+func (t *Template) set(txt letterText, sizePt float64) (*jptext.Layout, error) {
 	em := sizePt * ptToMM
 	along, across := t.boxH, t.boxW
 	if !t.c.vertical {
@@ -308,7 +395,7 @@ func (t *Template) set(to, msg string, sizePt float64) (*jptext.Layout, error) {
 		Pitch:        t.c.LinePitch,
 		Ascent:       t.fonts.primary.ascent,
 	}
-	l, err := jptext.Set(t.letter(to, msg), p, t.fonts)
+	l, err := jptext.Set(t.letter(txt), p, t.fonts)
 	if err != nil {
 		return nil, fmt.Errorf("set letter: %w", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"oshigoods"
@@ -65,7 +66,7 @@ func compileShipped(t testing.TB, id string) *Template {
 
 func renderFiles(t testing.TB, tpl *Template, fields map[string]string) *render.Result {
 	t.Helper()
-	res, err := tpl.Render(context.Background(), render.Inputs{Fields: fields})
+	res, err := tpl.Render(context.Background(), render.Inputs{Fields: fields, OrderedAt: ordered})
 	if err != nil {
 		t.Fatalf("render: %v", err)
 	}
@@ -73,6 +74,10 @@ func renderFiles(t testing.TB, tpl *Template, fields map[string]string) *render.
 }
 
 var ids = []string{"card-letter-tate", "card-letter-yoko"}
+
+// ordered is when the test cards were ordered: 7 December 2026, 0:00 in
+// Japan.
+var ordered = time.Date(2026, 12, 6, 15, 0, 0, 0, time.UTC)
 
 // TestGoldenPreviews compares the previews of letters covering the layout
 // rules with testdata/*.png. Run with -update to rewrite them, and look at
@@ -218,7 +223,8 @@ func TestPDF(t *testing.T) {
 				t.Fatal(err)
 			}
 			tpl := compileShipped(t, tc.id)
-			res, err := tpl.Render(context.Background(), render.Inputs{Fields: map[string]string{"to": "さくら", "message": tc.message}, Profile: prof})
+			in := render.Inputs{Fields: map[string]string{"to": "さくら", "message": tc.message}, Profile: prof, OrderedAt: ordered}
+			res, err := tpl.Render(context.Background(), in)
 			if err != nil {
 				t.Fatalf("render: %v", err)
 			}
@@ -286,8 +292,8 @@ func TestPDF(t *testing.T) {
 			checkPreflight(t, res, b, slug)
 
 			text := strip(run(t, "pdftotext", "-enc", "UTF-8", file, "-"))
-			to, msg := inputs(render.Inputs{Fields: map[string]string{"to": "さくら", "message": tc.message}})
-			for _, p := range tpl.letter(to, msg) {
+			txt := tpl.text(in)
+			for _, p := range tpl.letter(txt) {
 				for _, line := range strings.Split(p.Text, "\n") {
 					if !strings.Contains(text, strip(line)) {
 						// A paragraph may wrap: every character must still be there.
@@ -299,7 +305,7 @@ func TestPDF(t *testing.T) {
 					}
 				}
 			}
-			for _, r := range strip(msg) {
+			for _, r := range strip(txt.msg) {
 				if !strings.ContainsRune(text, r) {
 					t.Errorf("pdftotext lost %q", r)
 				}
@@ -471,7 +477,7 @@ func TestSafeArea(t *testing.T) {
 	for _, id := range ids {
 		t.Run(id, func(t *testing.T) {
 			tpl := compileShipped(t, id)
-			s, _, err := tpl.fit("ながいなまえのファンのみなさまへとどけ", probeMsg[id])
+			s, _, err := tpl.fit(tpl.text(render.Inputs{Fields: map[string]string{"to": "ながいなまえのファンのみなさまへとどけ", "honorific": "ちゃん", "message": probeMsg[id]}, OrderedAt: ordered}))
 			if err != nil {
 				t.Fatal(err)
 			}

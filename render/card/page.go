@@ -137,8 +137,7 @@ func (t *Template) print(ctx context.Context, in render.Inputs) ([]byte, *page, 
 	if b := in.Profile.BleedMM; b < 0 || b > maxBleedMM {
 		return nil, nil, nil, fmt.Errorf("print profile %q: bleed %g mm: want 0 to %d", in.Profile.Name, b, maxBleedMM)
 	}
-	to, msg := inputs(in)
-	s, warnings, err := t.fit(to, msg)
+	s, warnings, err := t.fit(t.text(in))
 	if err != nil {
 		return nil, nil, nil, err
 	}

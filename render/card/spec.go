@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"image/color"
 	"io/fs"
+	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -44,14 +46,34 @@ type Spec struct {
 	NoIndent bool `json:"no_indent"`
 	// TextColor is "#rrggbb". Default a dark brown ink, #3b2a26.
 	TextColor string `json:"text_color"`
-	// Recipient is the first line; {to} is the fan's name. Default
-	// "{to}さんへ".
+	// Recipient is the first line. {to} is the fan's name with its
+	// honorific (Honorific), {name} the name alone, as the fan wrote it;
+	// one of them is required. Neither may be followed by an honorific
+	// written in the template ("{to}さんへ"): a fan who wrote 「ゆいちゃん」
+	// would read 「ゆいちゃんさんへ」. Default "{to}へ".
 	Recipient string `json:"recipient"`
-	// Body is the letter used when the fan leaves message empty; {to} is
-	// the fan's name. A newline starts a paragraph. Required.
+	// Body is the letter used when the fan leaves message empty, with
+	// {to} and {name} as in Recipient. A newline starts a paragraph.
+	// Required. The fan's own message is printed as written.
 	Body string `json:"body"`
+	// Honorific is the 敬称 {to} adds to the fan's name, and the choice of
+	// it the fan is offered. Nil is a manifest from before honorifics: an
+	// honorific written after {to} in Recipient and Body ("{to}さんへ") is
+	// read as the default, added only to a name without one, and {to}
+	// written without one is the name alone; two different ones are an
+	// error. Without any, the name is printed as written.
+	Honorific *Honorific `json:"honorific"`
 	// Date is a line after the body, indented two cells; "" means none.
+	// {date} is the month the item was ordered, in Japan time, written in
+	// DateStyle; the line is left out when the order's date is unknown
+	// (render.Inputs.OrderedAt is zero). A fixed text ("二〇二四年　冬")
+	// is printed as written on every card, whenever it is ordered.
 	Date string `json:"date"`
+	// DateStyle is how {date} is written: "kanji" (二〇二六年十二月),
+	// "western" (2026年12月), "reiwa" (令和8年12月, 令和元年 for 2019) or
+	// "reiwa-kanji" (令和八年十二月). Default "kanji" for vertical cards,
+	// "western" for horizontal ones. Set only with {date} in Date.
+	DateStyle string `json:"date_style"`
 	// Signature is the idol's name, set flush with the end of the last
 	// line. Required unless SignatureImage is set.
 	Signature string `json:"signature"`
@@ -88,6 +110,9 @@ type config struct {
 	Spec
 	vertical         bool
 	paper, rule, ink color.NRGBA
+	// honor is the resolved honorific rule; Recipient and Body are
+	// rewritten from a manifest from before honorifics.
+	honor honorificRule
 }
 
 func parseSpec(raw json.RawMessage) (*config, error) {
@@ -112,9 +137,6 @@ func parseSpec(raw json.RawMessage) (*config, error) {
 	if c.PreviewDPI == 0 {
 		c.PreviewDPI = 150
 	}
-	if c.Recipient == "" {
-		c.Recipient = "{to}さんへ"
-	}
 	if c.ToMaxLength == 0 {
 		c.ToMaxLength = 20
 	}
@@ -127,6 +149,9 @@ func parseSpec(raw json.RawMessage) (*config, error) {
 	case "horizontal":
 	default:
 		return nil, fmt.Errorf("direction %q: want vertical or horizontal", c.Direction)
+	}
+	if err := c.resolveText(); err != nil {
+		return nil, err
 	}
 	switch c.Paper.Rules {
 	case "", "plain", "ruled":
@@ -168,10 +193,109 @@ func parseSpec(raw json.RawMessage) (*config, error) {
 		return nil, fmt.Errorf("signature or signature_image is required")
 	case c.SignatureImage != "" && (c.SignatureLengthMM < 5 || c.SignatureLengthMM > 100):
 		return nil, fmt.Errorf("signature_length_mm %g: want 5 to 100", c.SignatureLengthMM)
-	case !strings.Contains(c.Recipient, "{to}"):
-		return nil, fmt.Errorf("recipient %q must contain {to}", c.Recipient)
 	}
 	return c, nil
+}
+
+// placeholder matches what is meant as a placeholder in a template's text.
+var placeholder = regexp.MustCompile(`\{[A-Za-z_]+\}`)
+
+// resolveText checks the placeholders of Recipient, Body and Date,
+// rewrites the text of a manifest from before honorifics (see
+// Spec.Honorific) and resolves the honorific rule and DateStyle.
+func (c *config) resolveText() error {
+	h := Honorific{}
+	if c.Honorific != nil {
+		h = *c.Honorific
+		if c.Recipient == "" {
+			c.Recipient = "{to}へ"
+		}
+	} else {
+		if c.Recipient == "" {
+			c.Recipient = "{to}さんへ" // the default before honorifics
+		}
+		var err error
+		if h, err = legacyHonorific(&c.Recipient, &c.Body); err != nil {
+			return err
+		}
+	}
+	var err error
+	if c.honor, err = h.rule(); err != nil {
+		return err
+	}
+	for _, p := range []struct {
+		field, text string
+		allowed     []string
+	}{
+		{"recipient", c.Recipient, []string{"{to}", "{name}"}},
+		{"body", c.Body, []string{"{to}", "{name}"}},
+		{"date", c.Date, []string{"{date}"}},
+	} {
+		for _, loc := range placeholder.FindAllStringIndex(p.text, -1) {
+			ph := p.text[loc[0]:loc[1]]
+			if !slices.Contains(p.allowed, ph) {
+				return fmt.Errorf("%s %q: unknown placeholder %s: want %s", p.field, p.text, ph, strings.Join(p.allowed, " or "))
+			}
+			if hon := followingHonorific(p.text[loc[1]:], c.honor.known); hon != "" {
+				return fmt.Errorf("%s %q: %s is followed by the honorific %q, so a fan who wrote 「ゆいちゃん」 would read 「ゆいちゃん%s」: "+
+					"write {to} alone, it adds the honorific (\"honorific\": {\"default\": %q})", p.field, p.text, ph, hon, hon, hon)
+			}
+		}
+	}
+	if !strings.Contains(c.Recipient, "{to}") && !strings.Contains(c.Recipient, "{name}") {
+		return fmt.Errorf("recipient %q must contain {to} or {name}", c.Recipient)
+	}
+	switch c.DateStyle {
+	case "":
+		c.DateStyle = DateWestern
+		if c.Direction == "" || c.Direction == "vertical" {
+			c.DateStyle = DateKanji
+		}
+	case DateKanji, DateWestern, DateReiwa, DateReiwaKanji:
+		if !strings.Contains(c.Date, "{date}") {
+			return fmt.Errorf("date_style %q: date %q has no {date} to write", c.DateStyle, c.Date)
+		}
+	default:
+		return fmt.Errorf("date_style %q: want %s, %s, %s or %s", c.DateStyle, DateKanji, DateWestern, DateReiwa, DateReiwaKanji)
+	}
+	return nil
+}
+
+// legacyHonorific reads the honorific of a manifest from before
+// honorifics, where the template wrote it after {to}, and rewrites its
+// texts: {to} followed by that honorific becomes {to}, {to} without it
+// {name}. Two different honorifics after {to} are an error. Without any,
+// the honorific is none.
+func legacyHonorific(texts ...*string) (Honorific, error) {
+	found := ""
+	for _, t := range texts {
+		for _, after := range strings.Split(*t, "{to}")[1:] {
+			h := followingHonorific(after, honorifics)
+			if h != "" && found != "" && h != found {
+				return Honorific{}, fmt.Errorf("recipient and body write both %q and %q after {to}: declare \"honorific\" and write {to} alone", found, h)
+			}
+			if h != "" {
+				found = h
+			}
+		}
+	}
+	if found == "" {
+		return Honorific{Default: NoHonorific}, nil
+	}
+	for _, t := range texts {
+		parts := strings.Split(*t, "{to}")
+		var b strings.Builder
+		b.WriteString(parts[0])
+		for _, after := range parts[1:] {
+			if rest, ok := strings.CutPrefix(after, found); ok {
+				b.WriteString("{to}" + rest)
+			} else {
+				b.WriteString("{name}" + after)
+			}
+		}
+		*t = b.String()
+	}
+	return Honorific{Default: found}, nil
 }
 
 func parseColor(s string) (color.NRGBA, error) {
