@@ -69,7 +69,7 @@ func TestLint(t *testing.T) {
 			edit: func(m map[string]any) { m["body"] = m["body"].(string) + "🌸" },
 			want: []string{"card.body||warning|「🌸」(U+1F338) is drawn by the fallback font fonts/Symbola_hint.ttf"}},
 		{scenario: "a character whose glyph is empty", id: "card-letter-yoko",
-			edit: func(m map[string]any) { m["date"] = "2024年\u2800冬" },
+			edit: func(m map[string]any) { m["date"] = "{date}\u2800"; delete(m, "date_style") },
 			want: []string{"card.date||error|the glyph of 「\u2800」(U+2800) in fonts/KleeOne-Regular.ttf and fonts/Symbola_hint.ttf is empty", "card.date||warning|「\u2800」(U+2800) is drawn by the fallback font"}},
 		{scenario: "a character no font has", id: "card-letter-tate",
 			after: func(tpl *Template) { tpl.c.Signature = "ひかり" + string(privateUse) },
