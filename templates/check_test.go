@@ -185,7 +185,7 @@ func TestCheckNamesTheField(t *testing.T) {
 			edit:  func(m, s map[string]any) { s["name"].(map[string]any)["default"] = "🌸" },
 			field: "photo.name.default", message: "U+1F338"},
 		{scenario: "no name calls", from: "voice-alarm-morning",
-			edit:  func(m, s map[string]any) { s["names"] = []any{} },
+			edit:  func(m, s map[string]any) { delete(s, "names_file"); s["names"] = []any{} },
 			field: "voice.names", message: "want at least one name call"},
 		{scenario: "background music louder than the voice", from: "voice-alarm-morning",
 			edit:  func(m, s map[string]any) { s["bgm"].(map[string]any)["gain_db"] = 3 },
