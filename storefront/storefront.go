@@ -194,7 +194,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 // the page's scripts add exactly as the server splits the page.
 func (s *Server) phraseModel(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-	w.Header().Set("Cache-Control", fmt.Sprintf("public, max-age=%d", int((24 * time.Hour).Seconds())))
+	w.Header().Set("Cache-Control", fmt.Sprintf("public, max-age=%d", int((24*time.Hour).Seconds())))
 	io.WriteString(w, "'use strict';\n// The phrase model ("+phrase.ModelVersion()+", Apache-2.0, Google LLC) for common.js.\nwindow.oshiPhraseModel = ")
 	w.Write(phrase.ModelJSON())
 	io.WriteString(w, ";\n")

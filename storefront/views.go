@@ -18,8 +18,8 @@ type productView struct {
 	// Spec is the printed size, or what the fan receives, in a fan's
 	// words: "89 × 127 mm", "スマホ・目覚まし時計で使える音声". Never the
 	// resolution or the file format: those are the print shop's.
-	Spec        string
-	Fields      []fieldView
+	Spec   string
+	Fields []fieldView
 	// Physical is true for goods that are printed and sent; a voice clip is
 	// downloaded, so it has no quantity.
 	Physical    bool

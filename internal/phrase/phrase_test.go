@@ -67,7 +67,9 @@ func TestNoSplitInsideASCIIWords(t *testing.T) {
 	}
 }
 
-func isAlnum(r rune) bool { return r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
+func isAlnum(r rune) bool {
+	return r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+}
 
 // TestHTML: text becomes HTML with a <wbr> between phrases, none beside a
 // space; a heart or a note joins the phrase before it in a no-break span;
