@@ -81,7 +81,8 @@ func mustModel() *model {
 // that the model knows are added to a base of minus half of all its
 // weights, and the gap is a boundary when the sum is positive. Spaces
 // and ASCII words follow simpler rules the model was not trained on: a
-// phrase ends after a run of spaces and nowhere else beside one, two
+// phrase ends after a run of spaces and nowhere else beside one, and
+// after a Japanese comma, full stop or middle dot (separators), two
 // ASCII letters or digits ("Stripe", "2024") are never split, and the
 // line-breaking rules of Japanese (禁則) hold: no phrase ends with an
 // opening bracket or quote, and none starts with a closing one, a comma,
@@ -100,6 +101,10 @@ func Boundaries(s string) []int {
 		}
 		if asciiAlnum(r[i-1]) && asciiAlnum(r[i]) || unicode.IsSpace(r[i-1]) || unicode.IsSpace(r[i]) ||
 			noLineEnd(r[i-1]) || noLineStart(r[i]) {
+			continue
+		}
+		if strings.ContainsRune(separators, r[i-1]) {
+			out = append(out, i) // a list item or a clause ends at its mark
 			continue
 		}
 		score := m.base
@@ -124,6 +129,11 @@ const closers = "、。，．・：；！？!?,.:;…‥ーぁぃぅぇぉっゃ
 func noLineStart(r rune) bool {
 	return unicode.In(r, unicode.Pe, unicode.Pf) || r == '"' || r == '\'' || strings.ContainsRune(closers, r)
 }
+
+// separators end a phrase wherever the model would go on: after 、 。 ・
+// and the like a browser may break the line anyway, and the word before
+// is whole ("名称・住所・電話番号", "iPhone・Android").
+const separators = "、。，．・：；！？"
 
 // noLineEnd: a line does not end with an opening bracket or quote (行末禁則).
 func noLineEnd(r rune) bool {

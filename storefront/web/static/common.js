@@ -204,6 +204,7 @@
   const asciiAlnum = /^[A-Za-z0-9]$/;
   const closers = '、。，．・：；！？!?,.:;…‥ーぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ々ゝゞヽヾ゛゜';
   const noLineStart = c => /^[\p{Pe}\p{Pf}"']$/u.test(c) || closers.includes(c);
+  const separators = '、。，．・：；！？';
   const noLineEnd = c => /^[\p{Ps}\p{Pi}"']$/u.test(c);
   const attached = '♡♥♪';
 
@@ -221,6 +222,8 @@
         cut = true; // a phrase ends with the spaces after it
       } else if ((asciiAlnum.test(a) && asciiAlnum.test(b)) || space.test(a) || space.test(b) || noLineEnd(a) || noLineStart(b)) {
         cut = false;
+      } else if (separators.includes(a)) {
+        cut = true; // a list item or a clause ends at its mark
       } else {
         let score = base;
         windows.forEach(([, from, to], k) => {
