@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 	"unicode"
 
@@ -487,7 +488,8 @@ func TestPhraseBreaks(t *testing.T) {
 		"ご注文には、内容をご確認のうえ同意のチェックが必要です。", "郵便番号は7桁の数字で入れてください（例：100-0001）。",
 		"お支払いをお待ちしています。お支払いの確認後に制作を始めます。", "おまたせしました！ グッズが完成しました ♡",
 		"写真が少し小さめなので、印刷すると少しぼやけるかもしれません。もう少し大きい写真だとよりきれいです。",
-		"Stripe のお支払いページでお支払い", "「ゆめかわちゃん」が並んで2ショットに。", "推しのInstagramとTikTokで2024年12月", "ABC", ""}
+		"Stripe のお支払いページでお支払い", "「ゆめかわちゃん」が並んで2ショットに。", "推しのInstagramとTikTokで2024年12月", "ABC", "",
+		"はなこちゃん", "推しからの手紙（縦書き便箋）", "はがきサイズ。推しと並んだ仕上がりになります。", "グッズ一覧にもどる", "名称・住所・お問い合わせ窓口"}
 	src, _ := json.Marshal(corpus)
 	var got [][]string
 	b.evalJSON(`JSON.stringify(`+string(src)+`.map(s => window.oshi.phrases(s)))`, &got)
@@ -495,6 +497,154 @@ func TestPhraseBreaks(t *testing.T) {
 		want := phrase.Phrases(s)
 		if strings.Join(want, "|") != strings.Join(got[i], "|") {
 			t.Errorf("%q: the browser splits %q, the server %q", s, got[i], want)
+		}
+	}
+	b.checkPageErrors()
+}
+
+// manyNames is a voice template whose name call is a choice of 30, as the
+// morning alarm's will be: kana names in hiragana and katakana, the same
+// recorded call for each (the test is about the list, not the sound).
+var manyNames = []string{"ゆいちゃん", "ユウキくん", "ゆかりちゃん", "まゆちゃん", "あゆみちゃん", "ユウタくん", "さくらちゃん", "たろうくん",
+	"はなこちゃん", "けんたくん", "まいちゃん", "ひかりちゃん", "そうたくん", "りんちゃん", "ハルトくん", "めいちゃん", "こはるちゃん", "リクくん",
+	"あおいちゃん", "しょうくん", "みおちゃん", "レンくん", "ひなたちゃん", "かいとくん", "つむぎちゃん", "だいちくん", "のぞみちゃん", "ミユちゃん",
+	"えまちゃん", "しゅんくん"}
+
+// clearFilter empties the name search box, as a fan selecting its text and
+// deleting it.
+var clearFilter = chromedp.Evaluate[chromedp.Void](`document.getElementById('f-name-filter').value = ''`)
+
+func manyNamesCatalog(t *testing.T) *templates.Catalog {
+	t.Helper()
+	var names []string
+	for i, label := range manyNames {
+		names = append(names, fmt.Sprintf(`{"id": "n%02d", "label": %q, "file": "voice-alarm-morning/name-yui.wav"}`, i, label))
+	}
+	spec := `{"id": "voice-many-names", "kind": "voice", "title": "推しの目覚まし（名前いろいろ）", "price": 660,
+  "description": "呼び名を30種類からえらべる目覚ましボイス。",
+  "voice": {"max_lines": 3, "gap_ms": 350, "repeat_gap_ms": 1200, "default_repeat": 1,
+    "names": [` + strings.Join(names, ",\n") + `],
+    "lines": [{"id": "ohayou", "text": "おはよう！", "file": "voice-alarm-morning/line-ohayou.wav"}]}}`
+	c, err := templates.Load(templates.Overlay(fstest.MapFS{"voice-many-names/template.json": {Data: []byte(spec)}}, templates.FS()), templates.Compilers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// kanaFold is the comparison the list's search makes: katakana as
+// hiragana, full-width as half-width, in lower case.
+func kanaFold(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'ァ' && r <= 'ヶ' {
+			return r - 0x60
+		}
+		return unicode.ToLower(r)
+	}, s)
+}
+
+// TestChoiceFilter: a choice of more than storefront.FilterAbove options
+// is a list the fan narrows by typing — 「ゆ」 keeps the names with ゆ or ユ,
+// those starting with it first, 「ユ」 the same, an unknown kana says so,
+// Enter picks the first — labelled for screen readers; without the
+// script it is the full list of radio buttons, the search box hidden. A
+// short choice has no search box.
+func TestChoiceFilter(t *testing.T) {
+	base := newShop(t, manyNamesCatalog(t))
+	_, body := get(t, base+"/goods/voice-many-names", "")
+	for _, s := range []string{`<fieldset class="field filterable" data-field="name"`, `<div class="filter" id="filter-name" hidden>`,
+		`<label for="f-name-filter">呼び名をさがす</label>`, `<input type="search" class="filter-input" id="f-name-filter"`, `aria-controls="f-name-chips"`,
+		`aria-describedby="f-name-count"`, `<p class="hint filter-count" id="f-name-count" aria-live="polite">`, "30種類から1つえらべます。"} {
+		if !strings.Contains(body, s) {
+			t.Errorf("page lacks %q", s)
+		}
+	}
+	if n := strings.Count(body, `type="radio" name="name"`); n != len(manyNames) {
+		t.Fatalf("%d name radios without the script, want all %d", n, len(manyNames))
+	}
+	if _, body := get(t, base+"/goods/voice-alarm-morning", ""); strings.Contains(body, "filter-input") || !strings.Contains(body, `type="radio" name="name"`) {
+		t.Fatal("the six-name voice: want plain choices, no search box")
+	}
+
+	b := newTab(t)
+	b.open(base+"/goods/voice-many-names", 375)
+	visible := `JSON.stringify(Array.from(document.querySelectorAll('#f-name-chips label.chip')).filter(c => !c.hidden).sort((a, b) => (+a.style.order || 0) - (+b.style.order || 0)).map(c => c.textContent.trim()))`
+	var shown []string
+	if b.evalJSON(visible, &shown); len(shown) != len(manyNames) || b.eval(`String(document.getElementById('filter-name').hidden)`) != "false" {
+		t.Fatalf("before typing: %d names shown, search box hidden %s", len(shown), b.eval(`String(document.getElementById('filter-name').hidden)`))
+	}
+	var want, prefixed []string
+	for _, n := range manyNames {
+		if strings.Contains(kanaFold(n), "ゆ") {
+			want = append(want, n)
+			if strings.HasPrefix(kanaFold(n), "ゆ") {
+				prefixed = append(prefixed, n)
+			}
+		}
+	}
+	for _, q := range []string{"ゆ", "ユ"} {
+		b.do("type "+q, clearFilter, chromedp.SendKeys(chromedp.CSS("#f-name-filter"), q))
+		b.evalJSON(visible, &shown)
+		if len(shown) != len(want) || len(want) >= len(manyNames) {
+			t.Fatalf("%s: shown %q, want the %d names with ゆ/ユ %q", q, shown, len(want), want)
+		}
+		for i, n := range shown {
+			if !strings.Contains(kanaFold(n), "ゆ") {
+				t.Fatalf("%s: %q shown", q, n)
+			}
+			if (i < len(prefixed)) != strings.HasPrefix(kanaFold(n), "ゆ") {
+				t.Fatalf("%s: shown %q, want the names starting with ゆ first", q, shown)
+			}
+		}
+		if got := b.eval(`document.getElementById('f-name-count').textContent`); got != fmt.Sprintf("%d件あります。", len(want)) {
+			t.Fatalf("%s: count %q", q, got)
+		}
+	}
+	b.do("type an unknown kana", clearFilter, chromedp.SendKeys(chromedp.CSS("#f-name-filter"), "ぬ"))
+	if b.evalJSON(visible, &shown); len(shown) != 0 || b.eval(`String(document.getElementById('f-name-none').hidden)`) != "false" {
+		t.Fatalf("ぬ: shown %q, the nothing-found note hidden %s", shown, b.eval(`String(document.getElementById('f-name-none').hidden)`))
+	}
+	b.do("pick さくら by Enter", clearFilter, chromedp.SendKeys(chromedp.CSS("#f-name-filter"), "さく\r"))
+	if got := b.eval(`document.querySelector('input[name=name]:checked').closest('label').textContent.trim() + '|' + document.getElementById('f-name-current').textContent + '|' + String(document.getElementById('added').hidden)`); got != "さくらちゃん|えらんでいる呼び名：さくらちゃん|true" {
+		t.Fatalf("after Enter: %q, want さくらちゃん picked and nothing added to the cart", got)
+	}
+	b.waitFor("the preview", `document.getElementById('order-form').dataset.preview === 'idle'`)
+	dir := screenshotDir(t)
+	b.do("clear the search", clearFilter, chromedp.SendKeys(chromedp.CSS("#f-name-filter"), "ゆ"))
+	b.shoot(dir, "choice-filter-375px")
+	b.checkPageErrors()
+}
+
+// screenshotDir is where the tests save screenshots for a person to look
+// at: OSHIGOODS_TEST_SCREENSHOTS, or a new temporary folder named in the
+// log.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("OSHIGOODS_TEST_SCREENSHOTS")
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "oshigoods-storefront-"); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", dir)
+	return dir
+}
+
+// TestScreenshots saves the home, a product and the checkout page at 375
+// and 1280 px, with the cart filled, for a person to look at.
+func TestScreenshots(t *testing.T) {
+	base := newShop(t, builtin(t))
+	b := newTab(t)
+	dir := screenshotDir(t)
+	b.open(base+"/", 375)
+	b.eval(putInCart + ` && ''`)
+	for _, w := range []int64{375, 1280} {
+		for _, p := range []struct{ name, path string }{{"home", "/"}, {"product-photo", "/goods/photo-2shot-l"}, {"product-card", "/goods/card-letter-tate"}, {"product-voice", "/goods/voice-alarm-morning"}, {"checkout", "/cart"}} {
+			b.open(base+p.path, w)
+			b.shoot(dir, fmt.Sprintf("%s-%dpx", p.name, w))
 		}
 	}
 	b.checkPageErrors()

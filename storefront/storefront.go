@@ -189,15 +189,17 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	io.WriteString(w, phrase.Document(b.String()))
 }
 
-// phraseModel serves the phrase model package phrase splits by, as a
-// script that sets window.oshiPhraseModel, so common.js splits the text
-// the page's scripts add exactly as the server splits the page.
+// phraseModel serves the phrase model package phrase splits by, and the
+// words it keeps whole, as a script that sets window.oshiPhraseModel and
+// window.oshiPhraseWords, so common.js splits the text the page's scripts
+// add exactly as the server splits the page.
 func (s *Server) phraseModel(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 	w.Header().Set("Cache-Control", fmt.Sprintf("public, max-age=%d", int((24*time.Hour).Seconds())))
 	io.WriteString(w, "'use strict';\n// The phrase model ("+phrase.ModelVersion()+", Apache-2.0, Google LLC) for common.js.\nwindow.oshiPhraseModel = ")
 	w.Write(phrase.ModelJSON())
-	io.WriteString(w, ";\n")
+	words, _ := json.Marshal(phrase.Words())
+	io.WriteString(w, ";\nwindow.oshiPhraseWords = "+string(words)+";\n")
 }
 
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {

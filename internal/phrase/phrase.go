@@ -86,10 +86,15 @@ func mustModel() *model {
 // ASCII letters or digits ("Stripe", "2024") are never split, and the
 // line-breaking rules of Japanese (禁則) hold: no phrase ends with an
 // opening bracket or quote, and none starts with a closing one, a comma,
-// a full stop, a small kana or a long vowel mark.
+// a full stop, a small kana or a long vowel mark. A text of up to
+// ShortText characters is one phrase, and a few words the model splits
+// (words: 縦書き, はがき, 仕上がり, …) are kept whole.
 func Boundaries(s string) []int {
 	r := []rune(s)
 	if len(r) < 2 {
+		return nil
+	}
+	if len(r) <= ShortText && !strings.ContainsFunc(s, func(c rune) bool { return unicode.IsSpace(c) || strings.ContainsRune(separators, c) }) {
 		return nil
 	}
 	m := mustModel()
@@ -115,11 +120,38 @@ func Boundaries(s string) []int {
 			}
 			score += 2 * m.weights[k][string(r[a:b])]
 		}
-		if score > 0 {
+		if score > 0 && !inWord(r, i) {
 			out = append(out, i)
 		}
 	}
 	return out
+}
+
+// ShortText is the length up to which a text with no space or separator
+// is one phrase: a name call or a label (はなこちゃん, お支払い待ち) reads
+// as one word, and the model splits short kana names badly (は|な|こちゃん).
+const ShortText = 6
+
+// words are words the model splits that the shop's copy uses; no phrase
+// boundary falls inside them. Add a word when a page shows it split.
+var words = []string{"縦書き", "横書き", "はがき", "仕上がり", "もどる", "しなおし", "もらおう", "お問い合わせ"}
+
+// Words returns the words no phrase boundary falls inside, besides the
+// model's: the browser-side segmenter needs them too.
+func Words() []string { return append([]string(nil), words...) }
+
+// inWord reports whether gap i of r is inside an occurrence of one of
+// words.
+func inWord(r []rune, i int) bool {
+	for _, w := range words {
+		wr := []rune(w)
+		for start := max(0, i-len(wr)+1); start < i && start+len(wr) <= len(r); start++ {
+			if string(r[start:start+len(wr)]) == w {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // closers are the characters a line of Japanese does not start with

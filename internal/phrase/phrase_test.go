@@ -33,6 +33,11 @@ func TestSplit(t *testing.T) {
 		{"a phrase ends after a space", "Stripe のお支払いページ", []string{"Stripe ", "の", "お支払い", "ページ"}},
 		{"spaces stay with the phrase before", "ございます ♡ この", []string{"ございます ", "♡ ", "この"}},
 		{"no Japanese: one phrase", "89 × 127 mm", []string{"89 × 127 mm"}},
+		{"a short name is one phrase (は|な|こちゃん)", "はなこちゃん", []string{"はなこちゃん"}},
+		{"kept whole: 縦書き (the model: （縦|書き便箋）)", "推しからの手紙（縦書き便箋）", []string{"推しからの", "手紙", "（縦書き便箋）"}},
+		{"kept whole: はがき, 仕上がり", "はがきサイズ。推しと並んだ仕上がりになります。", []string{"はがきサイズ。", "推しと", "並んだ", "仕上がりに", "なります。"}},
+		{"kept whole: もどる (the model: にも|どる)", "グッズ一覧にもどる", []string{"グッズ一覧にもどる"}},
+		{"a separator ends a phrase", "名称・住所・お問い合わせ窓口", []string{"名称・", "住所・", "お問い合わせ窓口"}},
 		{"one character", "あ", []string{"あ"}},
 		{"empty", "", nil},
 	}

@@ -208,11 +208,24 @@
   const noLineEnd = c => /^[\p{Ps}\p{Pi}"']$/u.test(c);
   const attached = '♡♥♪';
 
+  const words = (window.oshiPhraseWords || []).map(w => Array.from(w));
+  const shortText = 6;
+  // inWord: gap i of r is inside one of the words kept whole.
+  function inWord(r, i) {
+    return words.some(w => {
+      for (let s = Math.max(0, i - w.length + 1); s < i && s + w.length <= r.length; s++) {
+        if (w.every((c, k) => r[s + k] === c)) return true;
+      }
+      return false;
+    });
+  }
+
   // phrases splits text into its phrases; joined, they are the text.
   function phrases(text) {
     if (!text) return [];
     if (!model || !japanese.test(text)) return [text];
     const r = Array.from(text);
+    if (r.length <= shortText && !r.some(c => space.test(c) || separators.includes(c))) return [text];
     const out = [];
     let start = 0;
     for (let i = 1; i < r.length; i++) {
@@ -230,7 +243,7 @@
           if (i + from < 0 || i + to > r.length) return;
           score += 2 * (weights[k].get(r.slice(i + from, i + to).join('')) || 0);
         });
-        cut = score > 0;
+        cut = score > 0 && !inWord(r, i);
       }
       if (cut) { out.push(r.slice(start, i).join('')); start = i; }
     }
