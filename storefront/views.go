@@ -16,7 +16,7 @@ type productView struct {
 	Title       string
 	Description string
 	// Spec is the printed size, or what the fan receives, in a fan's
-	// words: "89 × 127 mm", "スマホ・目覚まし時計で使える音声". Never the
+	// words: "89×127 mm", "スマホ・目覚まし時計で使える音声". Never the
 	// resolution or the file format: those are the print shop's.
 	Spec   string
 	Fields []fieldView
@@ -62,7 +62,7 @@ func viewProduct(t orders.Template, lim orders.Limits) productView {
 	out := t.Output()
 	switch {
 	case out.WidthMM > 0:
-		p.Spec = fmt.Sprintf("%s × %s mm", mm(out.WidthMM), mm(out.HeightMM))
+		p.Spec = fmt.Sprintf("%s×%s mm", mm(out.WidthMM), mm(out.HeightMM))
 	case info.Kind == render.KindVoice:
 		p.Spec = "スマホ・目覚まし時計で使える音声"
 	}

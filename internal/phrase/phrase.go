@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"regexp"
 	"strings"
 	"sync"
 	"unicode"
@@ -241,10 +242,14 @@ func startsAttached(p string) bool {
 // style sheet's word-break: keep-all keeps every phrase whole; a phrase
 // with an attached mark is wrapped in <span class="nobr"> (NoBreakClass)
 // so the mark never starts a line, even after a space ("大好き ♡").
+//
+// A number stays with its unit: the space between a digit and an ASCII
+// letter ("127 mm", "30 MB") is written as a no-break space.
 func HTML(s string) string {
 	if !HasJapanese(s) && !strings.ContainsAny(s, attached) {
 		return html.EscapeString(s)
 	}
+	s = numberUnit.ReplaceAllString(s, "$1\u00a0$2")
 	var b strings.Builder
 	prev := ""
 	for i, p := range Phrases(s) {
@@ -265,6 +270,8 @@ func HTML(s string) string {
 	}
 	return b.String()
 }
+
+var numberUnit = regexp.MustCompile(`([0-9]) ([A-Za-z])`)
 
 func endsSpace(s string) bool {
 	r := []rune(s)

@@ -89,6 +89,7 @@ func TestHTML(t *testing.T) {
 		{"a heart stays with its word", "推しとの思い出、カタチにしよう♡", `推しとの<wbr>思い出、<wbr>カタチに<wbr><span class="nobr">しよう♡</span>`},
 		{"a heart after a space stays too", "注文を確定する（銀行振込） ♡", `注文を<wbr>確定する<wbr><span class="nobr">（銀行振込） ♡</span>`},
 		{"text goes on after the heart", "ございます ♡ このページ", `<span class="nobr">ございます ♡</span> この<wbr>ページ`},
+		{"a number keeps its unit", "はがきサイズ（100×148 mm）", "はがきサイズ<wbr>（100×148\u00a0mm）"},
 		{"escaped", "<b>「A&B」</b>を入れる", "&lt;b&gt;<wbr>「A&amp;B」<wbr>&lt;/b&gt;を<wbr>入れる"},
 		{"no Japanese: only escaped", `5 < 6 & "x"`, "5 &lt; 6 &amp; &#34;x&#34;"},
 	}

@@ -33,7 +33,7 @@
     [/^photo is required|is required: (give the id of an upload|upload)/, () => '写真をえらんでください。'],
     [/is required/, () => '入力してください。'],
     [/no upload with id/, () => '写真がみつかりません。もう一度えらび直してください。'],
-    [/larger than (\d+) MiB/, m => `ファイルが大きすぎます（${m[1]} MBまで）。`],
+    [/larger than (\d+) MiB/, m => `ファイルが大きすぎます（${m[1]}MBまで）。`],
     [/not a JPEG, PNG, WebP or HEIC|could not be read|is a \w+ image: upload/, () => 'この写真は読みこめませんでした。スマホやカメラで撮った写真（JPEG・PNG・HEIC・WebP）をえらんでください。'],
     [/damaged or truncated/, () => '写真のファイルが壊れているようです。別の写真をえらんでください。'],
     [/the image is (\d+)×(\d+) pixels; the limit/, () => '写真が大きすぎて読みこめません。スマホで撮った写真か、小さく保存しなおした写真をえらんでください。'],
@@ -263,6 +263,7 @@
   // <span class="nobr">.
   function phraseNodes(text) {
     const out = [];
+    text = text.replace(/([0-9]) ([A-Za-z])/g, '$1\u00a0$2'); // a number keeps its unit
     let prev = '';
     for (const p of phrases(text)) {
       if (prev && !/\s$/u.test(prev) && !/^\s/u.test(p)) out.push(document.createElement('wbr'));
