@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"io"
 	"log/slog"
 	"net/http"
@@ -237,6 +240,16 @@ func TestErrorsOnlyAfterTouch(t *testing.T) {
 		b.waitFor("the name's error", `!document.getElementById('err-to').hidden`)
 		if got := b.eval(`document.getElementById('err-to').textContent + '|' + document.getElementById('f-to').getAttribute('aria-invalid')`); got != "入力してください。|true" {
 			t.Fatalf("after leaving the name empty: %q", got)
+		}
+		// A photo too small to print sharp is said so at once, in a fan's
+		// words.
+		b.open(base+"/goods/photo-2shot-l", 375)
+		small := filepath.Join(t.TempDir(), "small.jpg")
+		writeJPEG(t, small, 300, 400)
+		b.do("choose a small photo", chromedp.SetUploadFiles(chromedp.CSS("#f-photo"), []string{small}))
+		b.waitFor("the photo's rating", `!!document.querySelector('#info-photo [data-quality=bad]') && document.getElementById('order-form').dataset.preview === 'idle'`)
+		if got := b.eval(`document.getElementById('info-photo').textContent + '|' + document.getElementById('preview-warnings').textContent`); !strings.Contains(got, "この写真は小さすぎて、きれいに印刷できません。") || strings.Contains(got, "dpi") || strings.Contains(got, "ピクセル") {
+			t.Fatalf("small photo: %q, want it called too small, without dpi or pixels", got)
 		}
 		// On a fresh page, the order button shows it at once.
 		b.open(base+"/goods/card-letter-tate", 375)
@@ -648,4 +661,23 @@ func TestScreenshots(t *testing.T) {
 		}
 	}
 	b.checkPageErrors()
+}
+
+// writeJPEG writes a w×h JPEG of a gradient to path.
+func writeJPEG(t *testing.T, path string, w, h int) {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{uint8(x), uint8(y), 160, 255})
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := jpeg.Encode(f, img, nil); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -61,17 +61,24 @@
     c.querySelectorAll('.req, .opt').forEach(x => x.remove());
     return c.textContent.replace(/（[^）]*）|\([^)]*\)/g, '').trim();
   }
-  // A field the fan typed in and left is touched: its pending error shows.
-  personalise.addEventListener('focusout', e => {
-    const f = e.target.closest('[data-field]');
-    if (!f || !f.dataset.typed) return;
-    const name = f.dataset.field;
+  // touch marks a field touched and shows its pending error.
+  function touch(name) {
     touched.add(name);
     if (pending[name]) {
       showError(name, pending[name]);
       delete pending[name];
       setStatus('入力を直すと、プレビューが更新されます。');
     }
+  }
+  // A field the fan typed in and left is touched; so is one whose value
+  // the fan set in one go — a photo, a choice, the list of lines.
+  personalise.addEventListener('focusout', e => {
+    const f = e.target.closest('[data-field]');
+    if (f && f.dataset.typed && !e.target.classList.contains('filter-input')) touch(f.dataset.field);
+  });
+  personalise.addEventListener('change', e => {
+    const f = e.target.closest('[data-field]');
+    if (f && (e.target.type === 'file' || e.target.type === 'radio')) touch(f.dataset.field);
   });
   function imageFieldName() {
     const f = personalise.querySelector('[data-type=image]');
@@ -185,6 +192,7 @@
     let values = hidden.value ? hidden.value.split(',').filter(v => labels[v]) : [];
 
     function commit(message, focusIndex, focusAction) {
+      touch(name);
       hidden.value = values.join(',');
       draw();
       if (message) live.textContent = message;
