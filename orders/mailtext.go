@@ -264,9 +264,9 @@ func (s *Service) downloadBlock(ctx context.Context, o *Order, now time.Time) (m
 			label := s.title(it) + "　" + f.Name
 			switch f.ContentType {
 			case "audio/mpeg":
-				label += "（MP3形式）"
+				label += "（スマホ向けの軽いファイル）"
 			case "audio/wav":
-				label += "（WAV形式）"
+				label += "（高音質）"
 			}
 			b.Links = append(b.Links, mailLink{label, u})
 		}

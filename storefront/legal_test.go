@@ -156,7 +156,7 @@ func TestCartPage(t *testing.T) {
 		`id="err-shipping_address.postal_code"`, `id="err-terms_accepted"`,
 		`<a href="/legal/tokushoho" target="_blank" rel="noopener">特定商取引法に基づく表記</a>・<a href="/legal/terms" target="_blank" rel="noopener">利用規約</a>・<a href="/privacy" target="_blank" rel="noopener">プライバシーポリシー</a>に同意します`,
 		`value="nekopos" checked`, "￥300（5,000円以上で送料無料・20点まで）", "小計", "送料", "合計", "うち消費税10%",
-		"お支払い方法は、ご注文のあとにショップからご案内します。", "注文を確定する",
+		"お支払い方法は、ご注文のあとにショップからご案内します。",
 	} {
 		if !strings.Contains(body, s) {
 			t.Errorf("cart page lacks %q", s)
@@ -165,13 +165,17 @@ func TestCartPage(t *testing.T) {
 	if strings.Contains(body, "<script>") {
 		t.Error("inline script on the cart page")
 	}
+	if got := submitText(body); got != "注文を確定する ♡" {
+		t.Errorf("order button %q", got)
+	}
 
 	for _, tc := range []struct {
-		mode orders.PaymentMode
-		want []string
+		mode   orders.PaymentMode
+		want   []string
+		button string
 	}{
-		{orders.PaymentBankTransfer, []string{"銀行振込（前払い）。ご注文日から7日後の23:59", "注文を確定する（銀行振込）", `data-payment="bank_transfer"`}},
-		{orders.PaymentStripe, []string{"Stripe", "お支払いへ進む", `data-payment="stripe"`}},
+		{orders.PaymentBankTransfer, []string{"銀行振込（前払い）。ご注文日から7日後の23:59", `data-payment="bank_transfer"`}, "注文を確定する（銀行振込） ♡"},
+		{orders.PaymentStripe, []string{"Stripe", `data-payment="stripe"`}, "お支払いへ進む ♡"},
 	} {
 		t.Run(string(tc.mode), func(t *testing.T) {
 			srv, _ := newServerWith(t, func(svc *orders.Service, _ *storefront.Config) {
@@ -182,6 +186,9 @@ func TestCartPage(t *testing.T) {
 				if !strings.Contains(body, s) {
 					t.Errorf("cart page lacks %q", s)
 				}
+			}
+			if got := submitText(body); got != tc.button {
+				t.Errorf("order button %q, want %q", got, tc.button)
 			}
 		})
 	}
@@ -201,4 +208,18 @@ func writeLegal(t *testing.T, dir, name, text string) {
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+var (
+	submitRE = regexp.MustCompile(`(?s)<button type="submit" class="primary" id="submit">(.*?)</button>`)
+	tagRE    = regexp.MustCompile(`<[^>]*>`)
+)
+
+// submitText is the text of a page's submit button, without its markup.
+func submitText(body string) string {
+	m := submitRE.FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return tagRE.ReplaceAllString(m[1], "")
 }

@@ -1,7 +1,9 @@
 package storefront
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"oshigoods/httperr"
+	"oshigoods/internal/phrase"
 	"oshigoods/internal/webkit"
 	"oshigoods/orders"
 	"oshigoods/render"
@@ -96,7 +99,10 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.version = version
+	// The phrase model is served beside the static files (phraseModel):
+	// a new model is a new version too.
+	sum := sha256.Sum256(append([]byte(version+"\x00"), phrase.ModelJSON()...))
+	s.version = hex.EncodeToString(sum[:])[:12]
 	fm := template.FuncMap{"static": s.static}
 	for k, v := range funcs {
 		fm[k] = v
@@ -108,6 +114,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.pages[name] = t
 	}
+	s.mux.HandleFunc("GET /static/phrase-model.js", s.phraseModel)
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(24*time.Hour, httperr.Plain(http.FileServerFS(static), cfg.Logger))))
 	s.mux.HandleFunc("GET /{$}", s.index)
 	s.mux.HandleFunc("GET /goods/{id}", s.product)
@@ -175,7 +182,24 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		return
 	}
 	w.WriteHeader(status)
-	io.WriteString(w, b.String())
+	// Every text node with Japanese gets a <wbr> between its phrases:
+	// the static copy, the templates' titles, descriptions and labels,
+	// the operator's legal text alike (see phrase.Document and the
+	// body's word-break in style.css).
+	io.WriteString(w, phrase.Document(b.String()))
+}
+
+// phraseModel serves the phrase model package phrase splits by, and the
+// words it keeps whole, as a script that sets window.oshiPhraseModel and
+// window.oshiPhraseWords, so common.js splits the text the page's scripts
+// add exactly as the server splits the page.
+func (s *Server) phraseModel(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", fmt.Sprintf("public, max-age=%d", int((24*time.Hour).Seconds())))
+	io.WriteString(w, "'use strict';\n// The phrase model ("+phrase.ModelVersion()+", Apache-2.0, Google LLC) for common.js.\nwindow.oshiPhraseModel = ")
+	w.Write(phrase.ModelJSON())
+	words, _ := json.Marshal(phrase.Words())
+	io.WriteString(w, ";\nwindow.oshiPhraseWords = "+string(words)+";\n")
 }
 
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {

@@ -2,11 +2,13 @@ package storefront_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -62,7 +64,20 @@ func newServerWith(t *testing.T, configure func(*orders.Service, *storefront.Con
 	return srv, svc
 }
 
+// get fetches url. A page's body comes back as its text reads, without
+// the <wbr> the storefront puts between phrases (TestPhraseBreaks tests
+// those), so tests look for whole sentences.
 func get(t *testing.T, url, token string) (*http.Response, string) {
+	t.Helper()
+	resp, body := getRaw(t, url, token)
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		body = strings.ReplaceAll(body, "<wbr>", "")
+	}
+	return resp, body
+}
+
+// getRaw fetches url and returns its body as it came.
+func getRaw(t *testing.T, url, token string) (*http.Response, string) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", url, nil)
 	if token != "" {
@@ -192,5 +207,49 @@ func TestFiles(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	if _, err := storefront.New(storefront.Config{}); err == nil {
 		t.Fatal("New without a Service: no error")
+	}
+}
+
+// jargon are words a fan should not have to read: resolutions, sample
+// rates, file formats, print margins. The print shop and the operator
+// keep them (claim manifests, the console, the CLI).
+var jargon = regexp.MustCompile(`(?i)\bdpi\b|\bppi\b|khz|\bwav\b|\bmp3\b|bleed|モノラル|ステレオ|解像度|ピクセル|画素`)
+
+// TestNoJargon: no page a fan sees — the catalogue, every product, the
+// cart, the order page, the legal pages — says dpi, kHz, WAV and the like,
+// in its text or in the data its scripts show; nor does any message the
+// scripts can show.
+func TestNoJargon(t *testing.T) {
+	srv, _ := newServer(t)
+	catalog, err := templates.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{"/", "/cart", "/orders/ord_abc", "/privacy", "/legal/tokushoho", "/legal/terms", "/nope"}
+	for _, tpl := range catalog.Templates() {
+		paths = append(paths, "/goods/"+tpl.Info().ID)
+	}
+	tags := regexp.MustCompile(`(?s)<script.*?</script>|<[^>]*>`)
+	attrs := regexp.MustCompile(`(?:data-[a-z-]+|placeholder|aria-label|title|alt)="([^"]*)"`)
+	for _, p := range paths {
+		_, body := get(t, srv.URL+p, "")
+		text := html.UnescapeString(tags.ReplaceAllString(body, " "))
+		for _, a := range attrs.FindAllStringSubmatch(body, -1) {
+			text += " " + html.UnescapeString(a[1])
+		}
+		if m := jargon.FindAllString(text, -1); m != nil {
+			t.Errorf("%s says %q", p, m)
+		}
+	}
+	// The scripts' Japanese strings: what they show.
+	literal := regexp.MustCompile("'[^'\\n]*'|`[^`]*`")
+	japanese := regexp.MustCompile(`[ぁ-んァ-ヶ一-龯]`)
+	for _, f := range []string{"common.js", "cart.js", "product.js", "checkout.js", "order.js"} {
+		_, src := get(t, srv.URL+"/static/"+f, "")
+		for _, s := range literal.FindAllString(src, -1) {
+			if japanese.MatchString(s) && jargon.MatchString(s) {
+				t.Errorf("%s shows %s", f, s)
+			}
+		}
 	}
 }

@@ -15,8 +15,11 @@ type productView struct {
 	Kind        render.Kind
 	Title       string
 	Description string
-	Spec        string // size and resolution, or what the fan receives
-	Fields      []fieldView
+	// Spec is the printed size, or what the fan receives, in a fan's
+	// words: "89×127 mm", "スマホ・目覚まし時計で使える音声". Never the
+	// resolution or the file format: those are the print shop's.
+	Spec   string
+	Fields []fieldView
 	// Physical is true for goods that are printed and sent; a voice clip is
 	// downloaded, so it has no quantity.
 	Physical    bool
@@ -27,6 +30,11 @@ type productView struct {
 	MaxUploadMB int64
 }
 
+// FilterAbove is the number of choices above which a choice field is
+// shown with a box to narrow its list by what the fan types (「ゆ」 shows
+// ゆいちゃん, ユウキくん, …): a voice's name calls run to dozens.
+const FilterAbove = 8
+
 // fieldView is one input of a template as the product page shows it.
 type fieldView struct {
 	render.Field
@@ -34,6 +42,9 @@ type fieldView struct {
 	Placeholder string
 	Selected    []choiceView // a list field's initial values, in order
 	Choices     []choiceView
+	// Filterable is true for a choice field of more than FilterAbove
+	// choices.
+	Filterable bool
 }
 
 type choiceView struct {
@@ -50,12 +61,10 @@ func viewProduct(t orders.Template, lim orders.Limits) productView {
 	}
 	out := t.Output()
 	switch {
-	case out.WidthMM > 0 && out.Format == "pdf":
-		p.Spec = fmt.Sprintf("%s × %s mm", mm(out.WidthMM), mm(out.HeightMM))
 	case out.WidthMM > 0:
-		p.Spec = fmt.Sprintf("%s × %s mm・%d dpi", mm(out.WidthMM), mm(out.HeightMM), out.DPI)
+		p.Spec = fmt.Sprintf("%s×%s mm", mm(out.WidthMM), mm(out.HeightMM))
 	case info.Kind == render.KindVoice:
-		p.Spec = "WAV（スマホ・目覚まし時計用）"
+		p.Spec = "スマホ・目覚まし時計で使える音声"
 	}
 	for _, f := range t.Fields() {
 		p.Fields = append(p.Fields, viewField(f))
@@ -70,7 +79,7 @@ func mm(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 // its first choice, so the first preview can be made before the fan
 // touches anything.
 func viewField(f render.Field) fieldView {
-	v := fieldView{Field: f, ID: "f-" + f.Name}
+	v := fieldView{Field: f, ID: "f-" + f.Name, Filterable: f.Type == render.FieldChoice && len(f.Choices) > FilterAbove}
 	if f.Type == render.FieldText && f.Default != "" {
 		v.Placeholder = "空欄なら「" + f.Default + "」"
 	}

@@ -278,7 +278,8 @@ func TestStorefront(t *testing.T) {
 	f := newFan(t, chromium)
 	photoPath := filepath.Join(t.TempDir(), "me.jpg")
 	// 1600×900: about 233 dpi in photo-2shot-l's window, so the fan is
-	// warned it may print soft, and the order page says so when ready.
+	// warned it may print soft (in a fan's words, no dpi), and the order
+	// page says so when ready.
 	writeFile(t, photoPath, softPhoto(t, 1600, 900))
 
 	f.do("open the catalogue", 20*time.Second, viewport(375), chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(".catalog")))
@@ -305,9 +306,10 @@ func TestStorefront(t *testing.T) {
 		// A message longer than the field takes: the live preview says so
 		// beside the field, in Japanese, and so does adding it to the cart.
 		long := strings.Repeat("いつもありがとう。", 50) // 450 characters; the limit is 400
-		f.do("type a too-long message", 10*time.Second,
+		f.do("type a too-long message and leave the field", 10*time.Second,
 			chromedp.SetValue(chromedp.CSS("#f-message"), long),
 			chromedp.Evaluate[chromedp.Void](`document.getElementById('f-message').dispatchEvent(new Event('input', {bubbles: true}))`),
+			chromedp.Evaluate[chromedp.Void](`document.getElementById('f-message').dispatchEvent(new FocusEvent('focusout', {bubbles: true}))`),
 		)
 		f.waitFor("the too-long error beside the message", `(() => { const e = document.getElementById('err-message'); return !e.hidden && e.textContent.includes('400文字までです'); })()`, 20*time.Second)
 		if got := f.eval(`document.getElementById('err-message').textContent`); !strings.Contains(got, "50文字オーバー") {
@@ -344,7 +346,8 @@ func TestStorefront(t *testing.T) {
 			chromedp.SetUploadFiles(chromedp.CSS("#f-photo"), []string{photoPath}),
 		)
 		f.waitFor("the upload", `document.querySelector('input[name=photo]').value.startsWith('upl_')`, 30*time.Second)
-		if got := f.eval(`document.getElementById('info-photo').textContent`); !strings.Contains(got, "1600×900") {
+		// In a fan's words: received, and a little small to print sharp.
+		if got := f.eval(`document.getElementById('info-photo').textContent`); !strings.Contains(got, "写真を受けとりました") || !strings.Contains(got, "もう少し大きい写真だとよりきれいです") || strings.Contains(got, "dpi") {
 			t.Fatalf("upload info %q", got)
 		}
 		f.do("name the photo, two prints", 10*time.Second,
@@ -439,8 +442,8 @@ func TestStorefront(t *testing.T) {
 			t.Fatalf("payment shown, payment step shown or cart not emptied: %q", got)
 		}
 		// The warning given at order time, beside the finished photo.
-		if got := f.eval(`(document.querySelector('.kind-photo .item-warnings') || {}).textContent || ''`); !strings.Contains(got, "ご注意") || !strings.Contains(got, "233 dpi") {
-			t.Fatalf("order page warnings %q, want ご注意 with the 233 dpi warning", got)
+		if got := f.eval(`(document.querySelector('.kind-photo .item-warnings') || {}).textContent || ''`); !strings.Contains(got, "ご注意") || !strings.Contains(got, "もう少し大きい写真だとよりきれいです") || strings.Contains(got, "dpi") {
+			t.Fatalf("order page warnings %q, want ご注意 with the soft-photo warning in a fan's words", got)
 		}
 		f.shoot("8-order")
 		if got := f.eval(`Array.from(document.querySelectorAll('#steps li:not([hidden])')).map(li => li.querySelector('.step-name').textContent + (li.classList.contains('done') ? '✓' : '') + (li.classList.contains('current') ? '←' : '')).join(' ')`); got != "受付✓ 制作✓ 印刷← 発送" {

@@ -325,8 +325,8 @@ func (t *Template) buildFields() []render.Field {
 }
 
 var presetLabels = map[string]string{
-	"phone":  "スマホのアラーム音（WAV・MP3、30秒まで）",
-	"module": "目覚まし時計の音声モジュール（WAV 22.05 kHz モノラル）",
+	"phone":  "スマホのアラーム音（iPhone・Android で使えます。30秒まで）",
+	"module": "目覚まし時計の音声モジュール用（60秒まで）",
 }
 
 // Kind returns render.KindVoice.

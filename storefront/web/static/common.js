@@ -33,12 +33,12 @@
     [/^photo is required|is required: (give the id of an upload|upload)/, () => '写真をえらんでください。'],
     [/is required/, () => '入力してください。'],
     [/no upload with id/, () => '写真がみつかりません。もう一度えらび直してください。'],
-    [/larger than (\d+) MiB/, m => `ファイルが大きすぎます（${m[1]} MBまで）。`],
-    [/not a JPEG, PNG, WebP or HEIC|could not be read|is a \w+ image: upload/, () => 'JPEG・PNG・HEIC・WebP の写真をえらんでください。'],
+    [/larger than (\d+) MiB/, m => `ファイルが大きすぎます（${m[1]}MBまで）。`],
+    [/not a JPEG, PNG, WebP or HEIC|could not be read|is a \w+ image: upload/, () => 'この写真は読みこめませんでした。スマホやカメラで撮った写真（JPEG・PNG・HEIC・WebP）をえらんでください。'],
     [/damaged or truncated/, () => '写真のファイルが壊れているようです。別の写真をえらんでください。'],
-    [/the image is (\d+)×(\d+) pixels; the limit/, m => `写真が大きすぎます（${m[1]}×${m[2]}ピクセル）。小さくしてからえらんでください。`],
+    [/the image is (\d+)×(\d+) pixels; the limit/, () => '写真が大きすぎて読みこめません。スマホで撮った写真か、小さく保存しなおした写真をえらんでください。'],
     [/is empty/, () => 'ファイルが空です。別の写真をえらんでください。'],
-    [/(dpi|resolution|pixels per inch)/i, () => '写真の解像度が足りません。もっと画素数の多い（大きな）写真をえらんでください。'],
+    [/(dpi|resolution|pixels per inch)/i, () => 'この写真は小さすぎて、きれいに印刷できません。もっと大きい写真をえらんでください。'],
   ];
   const byCode = {
     unprocessable: '入力内容をご確認ください。',
@@ -62,14 +62,17 @@
     return { text: byCode[err && err.code] || byCode.internal, detail: msg };
   }
 
+  // Warnings are said in a fan's words; the server's own (which name
+  // sizes in points and resolutions in dpi, for the print shop) are not
+  // shown when a rule knows them.
   const warningRules = [
     [/set at [\d.]+ pt instead of/, () => '枠に収まるよう、文字を少し小さめにしました。'],
-    [/mp3 was not made/i, () => 'MP3 版は用意できません（WAV 版をお使いください）。'],
-    [/(dpi|resolution|pixels per inch)/i, () => '写真の解像度が低めです。印刷すると少しぼやけるかもしれません。'],
+    [/mp3 was not made/i, () => 'スマホ向けの軽いファイルは作れませんでした。ダウンロードできるファイルをそのままお使いください。'],
+    [/(dpi|resolution|pixels per inch)/i, () => '写真が少し小さめなので、印刷すると少しぼやけるかもしれません。もう少し大きい写真だとよりきれいです。'],
   ];
   function jaWarning(w) {
     for (const [re, f] of warningRules) {
-      if (re.test(w)) return { text: f(), detail: w };
+      if (re.test(w)) return { text: f(), detail: '' };
     }
     return { text: w, detail: '' };
   }
@@ -178,5 +181,139 @@
     return true;
   }
 
-  window.oshi = { ja, jaWarning, apiField, call, date, el, yen, jst, newKey, saveToken, loadToken, showFieldError };
+  // ---- phrases ------------------------------------------------------------
+  // Japanese breaks between phrases, never inside a word. The server puts a
+  // <wbr> between the phrases of the page it sends (internal/phrase); text
+  // the scripts add gets the same here, split by the same model
+  // (phrase-model.js, served from the server's copy) and the same rules,
+  // so a message or a title reads the same wherever it comes from.
+  const model = window.oshiPhraseModel;
+  const windows = [['UW1', -3, -2], ['UW2', -2, -1], ['UW3', -1, 0], ['UW4', 0, 1], ['UW5', 1, 2], ['UW6', 2, 3],
+    ['BW1', -2, 0], ['BW2', -1, 1], ['BW3', 0, 2], ['TW1', -3, 0], ['TW2', -2, 1], ['TW3', -1, 2], ['TW4', 0, 3]];
+  const weights = [];
+  let base = 0; // doubled, as the server keeps it: 2·score = -Σ all + 2·Σ matched
+  if (model) {
+    for (const [name] of windows) {
+      const m = new Map(Object.entries(model[name] || {}));
+      for (const v of m.values()) base -= v;
+      weights.push(m);
+    }
+  }
+  const japanese = /[\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Han}]/u;
+  const space = /^\s$/u;
+  const asciiAlnum = /^[A-Za-z0-9]$/;
+  const closers = '、。，．・：；！？!?,.:;…‥ーぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ々ゝゞヽヾ゛゜';
+  const noLineStart = c => /^[\p{Pe}\p{Pf}"']$/u.test(c) || closers.includes(c);
+  const separators = '、。，．・：；！？';
+  const noLineEnd = c => /^[\p{Ps}\p{Pi}"']$/u.test(c);
+  const attached = '♡♥♪';
+
+  const words = (window.oshiPhraseWords || []).map(w => Array.from(w));
+  const shortText = 6;
+  // inWord: gap i of r is inside one of the words kept whole.
+  function inWord(r, i) {
+    return words.some(w => {
+      for (let s = Math.max(0, i - w.length + 1); s < i && s + w.length <= r.length; s++) {
+        if (w.every((c, k) => r[s + k] === c)) return true;
+      }
+      return false;
+    });
+  }
+
+  // phrases splits text into its phrases; joined, they are the text.
+  function phrases(text) {
+    if (!text) return [];
+    if (!model || !japanese.test(text)) return [text];
+    const r = Array.from(text);
+    if (r.length <= shortText && !r.some(c => space.test(c) || separators.includes(c))) return [text];
+    const out = [];
+    let start = 0;
+    for (let i = 1; i < r.length; i++) {
+      const a = r[i - 1], b = r[i];
+      let cut;
+      if (space.test(a) && !space.test(b)) {
+        cut = true; // a phrase ends with the spaces after it
+      } else if ((asciiAlnum.test(a) && asciiAlnum.test(b)) || space.test(a) || space.test(b) || noLineEnd(a) || noLineStart(b)) {
+        cut = false;
+      } else if (separators.includes(a)) {
+        cut = true; // a list item or a clause ends at its mark
+      } else {
+        let score = base;
+        windows.forEach(([, from, to], k) => {
+          if (i + from < 0 || i + to > r.length) return;
+          score += 2 * (weights[k].get(r.slice(i + from, i + to).join('')) || 0);
+        });
+        cut = score > 0 && !inWord(r, i);
+      }
+      if (cut) { out.push(r.slice(start, i).join('')); start = i; }
+    }
+    out.push(r.slice(start).join(''));
+    // A heart or a note, and the spaces before it, join the phrase before.
+    const joined = [];
+    for (const p of out) {
+      const t = p.trimStart();
+      if (joined.length && t && attached.includes(Array.from(t)[0])) joined[joined.length - 1] += p;
+      else joined.push(p);
+    }
+    return joined;
+  }
+
+  // phraseNodes returns text as nodes: the phrases, a <wbr> between two
+  // unless a space is there already, and a phrase with its ♡ in a
+  // <span class="nobr">.
+  function phraseNodes(text) {
+    const out = [];
+    text = text.replace(/([0-9]) ([A-Za-z])/g, '$1\u00a0$2'); // a number keeps its unit
+    let prev = '';
+    for (const p of phrases(text)) {
+      if (prev && !/\s$/u.test(prev) && !/^\s/u.test(p)) out.push(document.createElement('wbr'));
+      const lead = p.length - p.trimStart().length;
+      const core = p.slice(lead).trimEnd();
+      const tail = p.slice(lead + core.length);
+      if (Array.from(attached).some(c => core.includes(c))) {
+        if (lead) out.push(document.createTextNode(p.slice(0, lead)));
+        const span = document.createElement('span');
+        span.className = 'nobr';
+        span.textContent = core;
+        out.push(span);
+        if (tail) out.push(document.createTextNode(tail));
+      } else {
+        out.push(document.createTextNode(p));
+      }
+      prev = p;
+    }
+    return out;
+  }
+
+  // Every text node a script adds is split as it is added, before the page
+  // is drawn again (a MutationObserver's records arrive before then).
+  const skip = 'script, style, textarea, title, option, .nobr';
+  const done = new WeakSet();
+  function phraseText(node) {
+    if (done.has(node) || !node.parentNode || node.parentElement && node.parentElement.closest(skip)) return;
+    const text = node.data;
+    if (!japanese.test(text) && !Array.from(attached).some(c => text.includes(c))) return;
+    const nodes = phraseNodes(text);
+    if (nodes.length === 1 && nodes[0].nodeType === Node.TEXT_NODE) { done.add(node); return; }
+    for (const n of nodes) {
+      if (n.nodeType === Node.TEXT_NODE) done.add(n);
+      else if (n.firstChild) done.add(n.firstChild);
+    }
+    node.replaceWith(...nodes);
+  }
+  function phraseTree(root) {
+    if (root.nodeType === Node.TEXT_NODE) { phraseText(root); return; }
+    if (root.nodeType !== Node.ELEMENT_NODE || root.closest(skip)) return;
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    const texts = [];
+    while (walker.nextNode()) texts.push(walker.currentNode);
+    texts.forEach(phraseText);
+  }
+  if (model && document.body) {
+    new MutationObserver(records => {
+      for (const r of records) r.addedNodes.forEach(phraseTree);
+    }).observe(document.body, { childList: true, subtree: true });
+  }
+
+  window.oshi = { ja, jaWarning, apiField, call, date, el, yen, jst, newKey, saveToken, loadToken, showFieldError, phrases };
 })();

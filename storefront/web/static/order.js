@@ -217,8 +217,8 @@
 
   // showWarnings puts a ready item's warnings beside it under 「ご注意」: what
   // the fan was told when ordering (a soft photo, a shrunk name) and what the
-  // render added, in Japanese with the server's words (naming the dpi) as
-  // detail. Text only, never HTML.
+  // render added, in a fan's words (jaWarning); a warning no rule knows is
+  // shown as the server wrote it. Text only, never HTML.
   function showWarnings(it, box) {
     const list = it.warnings || [];
     let note = box.querySelector('.item-warnings');
@@ -370,10 +370,13 @@
           const url = await fileURL(o, it, wav);
           parts.push(el('audio', { controls: true, src: url, class: 'clip', 'aria-label': '完成したボイス' }));
           const links = el('p', { class: 'downloads' });
+          // Named by what they are for, not by their format: the light
+          // file (MP3) for phones, the full one (WAV) beside it.
+          const light = outs.some(f => f.content_type === 'audio/mpeg');
           for (const f of outs) {
             const u = f === wav ? url : await fileURL(o, it, f);
-            const ext = f.name.split('.').pop().toUpperCase();
-            links.append(el('a', { class: 'button download', href: u, download: f.name }, `${ext} をダウンロード（${kb(f.size)}）`));
+            const what = f.content_type === 'audio/mpeg' ? 'スマホ向け（軽いファイル）を' : light ? '高音質版を' : '';
+            links.append(el('a', { class: 'button download', href: u, download: f.name }, `${what}ダウンロード（${kb(f.size)}）`));
           }
           parts.push(links, el('p', { class: 'small' }, 'スマホのアラーム音に設定して、推しに起こしてもらおう！'));
         }

@@ -18,6 +18,14 @@
   const added = document.getElementById('added');
 
   // ---- field errors ----------------------------------------------------
+  // An error shows beside its field only once the fan has touched the
+  // field (typed, then left it) or pressed 「カートに入れる」: never on
+  // first load, where the live preview already asks the server about
+  // every empty required field. Until then the preview says what to fill
+  // in, and the error waits (pending) for the fan to leave the field.
+  const touched = new Set();
+  let attempted = false;
+  const pending = {}; // field name → the API error not shown yet
   function errorBox(name) { return document.getElementById('err-' + name); }
   const showError = window.oshi.showFieldError;
   function clearErrors(scope) {
@@ -31,13 +39,47 @@
     formError.replaceChildren(...[el('span', {}, t.text), t.detail && el('small', { class: 'detail', lang: 'en' }, t.detail)].filter(Boolean));
     formError.hidden = false;
   }
-  // showAPIError puts an API error beside its field, or at the top.
-  function showAPIError(err) {
+  // showAPIError puts an API error beside its field, or at the top; an
+  // error of a field the fan has not touched is kept pending instead
+  // (unless shown is true). It returns the field's name and whether the
+  // error is now shown.
+  function showAPIError(err, shown) {
     let name = apiField(err.field);
     if (name === 'file') name = imageFieldName();
+    if (name && errorBox(name) && !shown && !attempted && !touched.has(name)) {
+      pending[name] = err;
+      return { name, shown: false };
+    }
     if (!name || !showError(name, err)) showFormError(err);
-    return name;
+    return { name, shown: true };
   }
+  function labelOf(name) {
+    const f = personalise.querySelector(`[data-field="${CSS.escape(name)}"]`);
+    const l = f && f.querySelector('label, legend');
+    if (!l) return '';
+    const c = l.cloneNode(true);
+    c.querySelectorAll('.req, .opt').forEach(x => x.remove());
+    return c.textContent.replace(/（[^）]*）|\([^)]*\)/g, '').trim();
+  }
+  // touch marks a field touched and shows its pending error.
+  function touch(name) {
+    touched.add(name);
+    if (pending[name]) {
+      showError(name, pending[name]);
+      delete pending[name];
+      setStatus('入力を直すと、プレビューが更新されます。');
+    }
+  }
+  // A field the fan typed in and left is touched; so is one whose value
+  // the fan set in one go — a photo, a choice, the list of lines.
+  personalise.addEventListener('focusout', e => {
+    const f = e.target.closest('[data-field]');
+    if (f && f.dataset.typed && !e.target.classList.contains('filter-input')) touch(f.dataset.field);
+  });
+  personalise.addEventListener('change', e => {
+    const f = e.target.closest('[data-field]');
+    if (f && (e.target.type === 'file' || e.target.type === 'radio')) touch(f.dataset.field);
+  });
   function imageFieldName() {
     const f = personalise.querySelector('[data-type=image]');
     return f ? f.dataset.field : '';
@@ -82,6 +124,61 @@
     update();
   });
 
+  // ---- long choice lists: narrow by typing --------------------------------
+  // A choice of many (a voice's name calls) gets a search box: 「ゆ」 keeps
+  // the choices whose label has ゆ or ユ in it, those that start with it
+  // first. Without the script every choice is simply listed.
+  const fold = s => s.normalize('NFKC').toLowerCase()
+    .replace(/[\u30a1-\u30f6\u30fd\u30fe]/g, c => String.fromCharCode(c.charCodeAt(0) - 0x60));
+  personalise.querySelectorAll('.filterable[data-type=choice]').forEach(f => {
+    const box = f.querySelector('.filter');
+    const input = box.querySelector('input');
+    const count = f.querySelector('.filter-count');
+    const current = f.querySelector('.filter-current');
+    const none = f.querySelector('.filter-none');
+    const chips = Array.from(f.querySelectorAll('label.chip'));
+    const keys = chips.map(c => fold(c.textContent.trim()));
+    const legend = f.querySelector('legend').cloneNode(true);
+    legend.querySelectorAll('.opt').forEach(x => x.remove());
+    const label = legend.textContent.trim();
+    box.hidden = false;
+    f.querySelectorAll('.js-only').forEach(x => { x.hidden = false; });
+    function matches() {
+      const q = fold(input.value.trim());
+      return chips.map((c, i) => !q ? 1 : keys[i].startsWith(q) ? 0 : keys[i].includes(q) ? 1 : -1);
+    }
+    function apply() {
+      const m = matches();
+      const n = m.filter(x => x >= 0).length;
+      chips.forEach((c, i) => {
+        c.hidden = m[i] < 0;
+        c.style.order = String(Math.max(m[i], 0));
+      });
+      const q = input.value.trim();
+      count.textContent = q && n ? `${n}件あります。` : '';
+      none.hidden = !q || n > 0;
+    }
+    function showCurrent() {
+      const r = f.querySelector('input[type=radio]:checked');
+      current.textContent = r ? `えらんでいる${label}：${r.closest('label').textContent.trim()}` : '';
+    }
+    input.addEventListener('input', apply);
+    // Enter picks the first choice shown, rather than adding to the cart.
+    input.addEventListener('keydown', e => {
+      if (e.key !== 'Enter') return;
+      e.preventDefault();
+      const m = matches();
+      const best = chips.map((c, i) => [m[i], i]).filter(([x]) => x >= 0).sort((a, b) => a[0] - b[0] || a[1] - b[1])[0];
+      if (!best) return;
+      const radio = chips[best[1]].querySelector('input');
+      radio.checked = true;
+      radio.dispatchEvent(new Event('change', { bubbles: true }));
+      radio.focus();
+    });
+    f.addEventListener('change', e => { if (e.target.type === 'radio') showCurrent(); });
+    showCurrent();
+  });
+
   // ---- ordered list picker ----------------------------------------------
   personalise.querySelectorAll('[data-type=list]').forEach(f => {
     const name = f.dataset.field;
@@ -95,6 +192,7 @@
     let values = hidden.value ? hidden.value.split(',').filter(v => labels[v]) : [];
 
     function commit(message, focusIndex, focusAction) {
+      touch(name);
       hidden.value = values.join(',');
       draw();
       if (message) live.textContent = message;
@@ -174,10 +272,11 @@
     });
   });
 
-  // uploadInfo describes an upload: its size and, where the API reports
-  // them, its effective resolution in this template's slots.
+  // uploadInfo says an upload arrived and, where the API rates it for
+  // this template's slots, how well it will print: in a fan's words, never
+  // in pixels or dpi (those are the print shop's).
   function uploadInfo(up, field) {
-    const out = [el('p', { class: 'ok' }, `✓ ${up.width}×${up.height} ピクセルの写真を受けとりました。`)];
+    const out = [el('p', { class: 'ok' }, '✓ 写真を受けとりました。')];
     for (const s of slotsOf(up)) {
       if (s.template && s.template !== template) continue;
       const slotField = s.field || s.slot;
@@ -190,11 +289,11 @@
       const cls = /^ok|good|fine/.test(level) ? 'ok' : /refus|error|fail/.test(level) ? 'bad' : /warn/.test(level) ? 'warn'
         : dpi < min ? 'bad' : dpi < good ? 'warn' : 'ok';
       const text = {
-        ok: `印刷解像度は約${dpi} dpi。きれいに印刷できます。`,
-        warn: `印刷解像度が約${dpi} dpiで少し低めです。印刷すると少しぼやけるかもしれません（${good} dpi以上がおすすめ）。`,
-        bad: `印刷解像度が約${dpi} dpiで足りません。もっと画素数の多い写真をえらんでください。`,
+        ok: 'きれいに印刷できます。',
+        warn: '少し小さめの写真です。印刷すると少しぼやけるかもしれません。もう少し大きい写真だとよりきれいです。',
+        bad: 'この写真は小さすぎて、きれいに印刷できません。もっと大きい写真をえらんでください。',
       }[cls];
-      out.push(el('p', { class: cls + ' dpi' }, text));
+      out.push(el('p', { class: cls + ' quality', 'data-quality': cls }, text));
     }
     return out;
   }
@@ -275,8 +374,16 @@
       if (err && err.name === 'AbortError') return;
       if (mine !== seq) return;
       clearErrors(personalise);
-      const name = showAPIError(err);
-      setStatus(name && errorBox(name) ? '入力を直すと、プレビューが更新されます。' : 'プレビューを作れませんでした。');
+      for (const k of Object.keys(pending)) delete pending[k];
+      const { name, shown } = showAPIError(err);
+      if (name && errorBox(name) && !shown) {
+        const label = labelOf(name);
+        setStatus(!values[name] && /is required/.test(err.message || '')
+          ? `${label}を入れると、ここに仕上がりが表示されます。`
+          : `${label}の内容をご確認ください。`);
+      } else {
+        setStatus(name && errorBox(name) ? '入力を直すと、プレビューが更新されます。' : 'プレビューを作れませんでした。');
+      }
       last = { key, ok: false, blob: null };
       form.dataset.preview = 'idle';
     } finally {
@@ -294,7 +401,9 @@
     warningsList.hidden = list.length === 0;
   }
   personalise.addEventListener('input', e => {
-    if (e.target.type !== 'file') schedulePreview();
+    const f = e.target.closest('[data-field]');
+    if (f) f.dataset.typed = 'true';
+    if (e.target.type !== 'file' && !e.target.classList.contains('filter-input')) schedulePreview();
   });
   personalise.addEventListener('change', e => {
     if (e.target.type === 'radio' || e.target.type === 'number') schedulePreview(0);
@@ -306,6 +415,7 @@
   // or failed, so its errors show beside their fields).
   form.addEventListener('submit', async e => {
     e.preventDefault();
+    attempted = true;
     added.hidden = true;
     clearErrors(form);
     const values = fields();
