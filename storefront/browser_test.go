@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -518,10 +519,26 @@ func TestPhraseBreaks(t *testing.T) {
 // manyNames is a voice template whose name call is a choice of 30, as the
 // morning alarm's will be: kana names in hiragana and katakana, the same
 // recorded call for each (the test is about the list, not the sound).
-var manyNames = []string{"ゆいちゃん", "ユウキくん", "ゆかりちゃん", "まゆちゃん", "あゆみちゃん", "ユウタくん", "さくらちゃん", "たろうくん",
+var manyNames = []string{"結衣ちゃん", "ユウキくん", "ゆかりちゃん", "まゆちゃん", "あゆみちゃん", "ユウタくん", "さくらちゃん", "たろうくん",
 	"はなこちゃん", "けんたくん", "まいちゃん", "ひかりちゃん", "そうたくん", "りんちゃん", "ハルトくん", "めいちゃん", "こはるちゃん", "リクくん",
 	"あおいちゃん", "しょうくん", "みおちゃん", "レンくん", "ひなたちゃん", "かいとくん", "つむぎちゃん", "だいちくん", "のぞみちゃん", "ミユちゃん",
 	"えまちゃん", "しゅんくん"}
+
+// manyReadings are the readings the template gives (a name in kanji is
+// found by its kana).
+var manyReadings = map[string]string{"結衣ちゃん": "ゆいちゃん"}
+
+// searchKeys are what the list's search matches: the label and its
+// reading, folded.
+func searchKeys(n string) []string {
+	keys := []string{kanaFold(n)}
+	if r := manyReadings[n]; r != "" {
+		keys = append(keys, kanaFold(r))
+	}
+	return keys
+}
+
+func anyKey(n string, f func(string) bool) bool { return slices.ContainsFunc(searchKeys(n), f) }
 
 // clearFilter empties the name search box, as a fan selecting its text and
 // deleting it.
@@ -531,7 +548,7 @@ func manyNamesCatalog(t *testing.T) *templates.Catalog {
 	t.Helper()
 	var names []string
 	for i, label := range manyNames {
-		names = append(names, fmt.Sprintf(`{"id": "n%02d", "label": %q, "file": "voice-alarm-morning/name-yui.wav"}`, i, label))
+		names = append(names, fmt.Sprintf(`{"id": "n%02d", "label": %q, "reading": %q, "file": "voice-alarm-morning/name-yui.wav"}`, i, label, manyReadings[label]))
 	}
 	spec := `{"id": "voice-many-names", "kind": "voice", "title": "推しの目覚まし（名前いろいろ）", "price": 660,
   "description": "呼び名を30種類からえらべる目覚ましボイス。",
@@ -575,8 +592,8 @@ func TestChoiceFilter(t *testing.T) {
 	if n := strings.Count(body, `type="radio" name="name"`); n != len(manyNames) {
 		t.Fatalf("%d name radios without the script, want all %d", n, len(manyNames))
 	}
-	if _, body := get(t, base+"/goods/voice-alarm-morning", ""); strings.Contains(body, "filter-input") || !strings.Contains(body, `type="radio" name="name"`) {
-		t.Fatal("the six-name voice: want plain choices, no search box")
+	if _, body := get(t, base+"/goods/card-letter-tate", ""); strings.Contains(body, "filter-input") || !strings.Contains(body, `type="radio" name="honorific"`) {
+		t.Fatal("the five honorifics of a card: want plain choices, no search box")
 	}
 
 	b := newTab(t)
@@ -588,9 +605,9 @@ func TestChoiceFilter(t *testing.T) {
 	}
 	var want, prefixed []string
 	for _, n := range manyNames {
-		if strings.Contains(kanaFold(n), "ゆ") {
+		if anyKey(n, func(k string) bool { return strings.Contains(k, "ゆ") }) {
 			want = append(want, n)
-			if strings.HasPrefix(kanaFold(n), "ゆ") {
+			if anyKey(n, func(k string) bool { return strings.HasPrefix(k, "ゆ") }) {
 				prefixed = append(prefixed, n)
 			}
 		}
@@ -602,10 +619,10 @@ func TestChoiceFilter(t *testing.T) {
 			t.Fatalf("%s: shown %q, want the %d names with ゆ/ユ %q", q, shown, len(want), want)
 		}
 		for i, n := range shown {
-			if !strings.Contains(kanaFold(n), "ゆ") {
+			if !anyKey(n, func(k string) bool { return strings.Contains(k, "ゆ") }) {
 				t.Fatalf("%s: %q shown", q, n)
 			}
-			if (i < len(prefixed)) != strings.HasPrefix(kanaFold(n), "ゆ") {
+			if (i < len(prefixed)) != anyKey(n, func(k string) bool { return strings.HasPrefix(k, "ゆ") }) {
 				t.Fatalf("%s: shown %q, want the names starting with ゆ first", q, shown)
 			}
 		}

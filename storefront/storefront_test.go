@@ -109,7 +109,7 @@ func TestPages(t *testing.T) {
 		{"card message is a textarea with a counter, no hard limit", "/goods/card-letter-tate", 200,
 			[]string{`<textarea id="f-message" name="message"`, `data-max="400"`}, []string{"maxlength"}},
 		{"voice has choices and an ordered list, and no quantity", "/goods/voice-alarm-morning", 200,
-			[]string{`type="radio" name="name"`, `value="aoi" checked`, `data-type="list"`, `name="lines" value="ohayou"`, `data-value="daisuki"`, "大好き！"}, []string{`id="f-quantity"`}},
+			[]string{`type="radio" name="name"`, `value="aoi"><span>`, `data-type="list"`, `name="lines" value="ohayou"`, `data-value="daisuki"`, "大好き！"}, []string{`id="f-quantity"`, `value="aoi" checked`}},
 		{"order page carries no token", "/orders/ord_abc", 200, []string{`data-order="ord_abc"`, `src="/static/order.js?v=`}, []string{"otk_"}},
 		{"an order id is escaped", "/orders/%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E", 200, []string{`data-order="&#34;&gt;&lt;script&gt;`}, []string{"<script>alert"}},
 		{"unknown template", "/goods/nope", 404, []string{"ページが見つかりません"}, nil},

@@ -77,14 +77,16 @@ func mm(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 // viewField prepares a field's initial state: a choice starts at its
 // default or, when it has none, its first choice, and a required list at
 // its first choice, so the first preview can be made before the fan
-// touches anything.
+// touches anything. A filterable choice (more than FilterAbove options,
+// such as the name calls) without a default starts with none picked: a
+// fan who did not look must not be sent the first name of a long list.
 func viewField(f render.Field) fieldView {
 	v := fieldView{Field: f, ID: "f-" + f.Name, Filterable: f.Type == render.FieldChoice && len(f.Choices) > FilterAbove}
 	if f.Type == render.FieldText && f.Default != "" {
 		v.Placeholder = "空欄なら「" + f.Default + "」"
 	}
 	initial := f.Default
-	if initial == "" && len(f.Choices) > 0 && (f.Type == render.FieldChoice || f.Type == render.FieldList && f.MinItems > 0) {
+	if initial == "" && len(f.Choices) > 0 && !v.Filterable && (f.Type == render.FieldChoice || f.Type == render.FieldList && f.MinItems > 0) {
 		initial = f.Choices[0].Value
 	}
 	for _, c := range f.Choices {

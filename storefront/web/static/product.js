@@ -137,7 +137,8 @@
     const current = f.querySelector('.filter-current');
     const none = f.querySelector('.filter-none');
     const chips = Array.from(f.querySelectorAll('label.chip'));
-    const keys = chips.map(c => fold(c.textContent.trim()));
+    // A choice is found by its label or its reading (結衣ちゃん by ゆ).
+    const keys = chips.map(c => [c.textContent.trim(), c.dataset.reading || ''].filter(Boolean).map(fold));
     const legend = f.querySelector('legend').cloneNode(true);
     legend.querySelectorAll('.opt').forEach(x => x.remove());
     const label = legend.textContent.trim();
@@ -145,7 +146,7 @@
     f.querySelectorAll('.js-only').forEach(x => { x.hidden = false; });
     function matches() {
       const q = fold(input.value.trim());
-      return chips.map((c, i) => !q ? 1 : keys[i].startsWith(q) ? 0 : keys[i].includes(q) ? 1 : -1);
+      return chips.map((c, i) => !q ? 1 : keys[i].some(k => k.startsWith(q)) ? 0 : keys[i].some(k => k.includes(q)) ? 1 : -1);
     }
     function apply() {
       const m = matches();
