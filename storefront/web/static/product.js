@@ -380,7 +380,7 @@
       if (name && errorBox(name) && !shown) {
         const label = labelOf(name);
         setStatus(!values[name] && /is required/.test(err.message || '')
-          ? `${label}を入れると、ここに仕上がりが表示されます。`
+          ? `${label}を${errorBox(name).closest('[data-type=choice],[data-type=list],[data-type=image]') ? 'えらぶ' : '入れる'}と、ここに仕上がりが表示されます。`
           : `${label}の内容をご確認ください。`);
       } else {
         setStatus(name && errorBox(name) ? '入力を直すと、プレビューが更新されます。' : 'プレビューを作れませんでした。');
