@@ -110,7 +110,8 @@ func (r Renders) Validate() error {
 
 // RenderItem renders an item with its template, at the version the item
 // records (Catalog.TemplateAt: from its bundle in the file store when the
-// catalogue has moved on), and Profile, stores its files
+// catalogue has moved on; the bundle is kept first if the order could not
+// keep it), and Profile, stores its files
 // under FileKey and marks it ready, recording the fan's order-time warnings
 // merged with the render's (MergeWarnings) and the renderer's preflight
 // record with those warnings copied in. An item already settled (ready,
@@ -175,6 +176,13 @@ func (s *Service) render(ctx context.Context, item *Item) (delay string, err err
 	tpl, err := s.itemTemplate(ctx, item)
 	if err != nil {
 		return DelayUnavailable, err
+	}
+	// The version is kept before the item is ready, if the order could not
+	// keep it, so that the item can be made again.
+	if item.TemplateVersion != "" {
+		if err := s.keepTemplates(ctx, []Template{tpl}); err != nil {
+			return DelayUnavailable, err
+		}
 	}
 	in := Inputs{Fields: item.Fields, Profile: s.Profile, Decodes: s.Decodes}
 	if in.Images, err = LoadImages(ctx, s.Store, s.Files, tpl.Fields(), item.Fields); err != nil {

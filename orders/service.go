@@ -207,8 +207,9 @@ type NewItem struct {
 }
 
 // CreateOrder validates every item against its template, keeps the
-// bundles of the template versions its items record (keepTemplates), then
-// stores the order and enqueues its items. With an idempotency key, a repeat of the
+// bundles of the template versions its items record (keepTemplates; a
+// failure is logged, and the render keeps them), then stores the order and
+// enqueues its items. With an idempotency key, a repeat of the
 // same request in the key's scope (Idempotency) within IdempotencyTTL
 // returns the stored order (created false) and a different request with
 // the same key is ECONFLICT. Validation errors are
@@ -265,10 +266,12 @@ func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idem Idempotenc
 		return nil, "", false, err
 	}
 	o.ShopID = Route(keys, o.Items)
-	// The versions the items record are kept before any order records
-	// them, so that each can be rendered again once the catalogue moves on.
+	// The versions the items record are kept before the order is stored,
+	// so that each can be made again once the catalogue moves on. A file
+	// store that cannot take one now does not refuse the order (orders are
+	// taken during an S3 outage): the item's render keeps it.
 	if err := s.keepTemplates(ctx, tpls); err != nil {
-		return nil, "", false, err
+		s.log().Warn("template version not kept; the render keeps it", "err", err)
 	}
 	stored, created, err := s.Store.CreateOrder(ctx, o)
 	if err != nil {

@@ -17,8 +17,12 @@ import (
 // the shop's folder and reloaded changes new orders only, and an old order
 // made again (an operator's retry) gives the same files. So that an old
 // version can be compiled again, its files are kept in the file store, as
-// one archive (Template.Bundle) under TemplateBundleKey, before the first
-// order that records it is stored.
+// one archive (Template.Bundle) under TemplateBundleKey, when an order that
+// records it is taken; if the file store cannot take them then (an outage:
+// the order is taken all the same), the item's render keeps them before the
+// item is ready. The one gap: an order taken during such an outage whose
+// version every process has reloaded away before rendering it finds no
+// bundle (ErrBundleMissing).
 
 // TemplateBundleKey returns the file store key of a template version's
 // bundle: templates/<id>/<version>.zip.
@@ -34,8 +38,8 @@ func TemplateBundleKey(id, version string) string {
 var ErrBundleMissing = errors.New("the template version's bundle is not in the file store")
 
 // keepTemplates makes sure the file store holds the bundle of each
-// template version items record, before their order is stored: checked
-// with Exists first, put (Template.Bundle) only when missing. A bundle's
+// template version items record: checked with Exists first, put
+// (Template.Bundle) only when missing. A bundle's
 // bytes depend only on its version, so processes putting the same one at
 // once write the same object. A template without a version is skipped.
 func (s *Service) keepTemplates(ctx context.Context, tpls []Template) error {

@@ -271,20 +271,37 @@ func TestPinnedTemplateVersions(t *testing.T) {
 			files.FileStore.Put(t.Context(), key, bundle, "application/zip")
 			rendered(t, svc, files, it.ID)
 		}},
-		{"a bundle that cannot be kept: no order is stored", func(t *testing.T, f *shopFolder, db string) {
-			files := &brokenFiles{FileStore: testenv.NewMemFiles()}
+		{"a bundle the file store cannot take when ordering: the order is taken, the render keeps it", func(t *testing.T, f *shopFolder, db string) {
+			mem := testenv.NewMemFiles()
+			files := &brokenFiles{FileStore: mem}
 			files.broken.Store(true)
-			svc, _ := pinnedService(t, f.dir, db, files)
-			_, _, _, err := svc.CreateOrder(t.Context(), orders.NewOrder{TermsAccepted: true, ShippingAddress: testAddress(),
-				Customer: orders.Customer{Name: "山田 花子", Email: "hanako@example.com"},
-				Items:    []orders.NewItem{{Template: "card-shop-thanks", Fields: map[string]string{"to": "さくら"}}},
-			}, orders.Idempotency{})
-			if oshigoods.ErrorCode(err) != oshigoods.EUNAVAILABLE {
-				t.Fatalf("CreateOrder: %v, want EUNAVAILABLE", err)
+			svc, live := pinnedService(t, f.dir, db, files)
+			it := orderThanks(t, svc)
+			key := orders.TemplateBundleKey("card-shop-thanks", it.TemplateVersion)
+			if _, found := mem.Object(key); found {
+				t.Fatal("bundle stored during the outage")
 			}
-			page, err := svc.Store.SearchOrders(t.Context(), orders.OrderQuery{})
-			if err != nil || len(page) != 0 {
-				t.Fatalf("%d orders stored (%v), want none", len(page), err)
+			err := svc.RenderItem(t.Context(), it.ID)
+			if oshigoods.ErrorCode(err) != oshigoods.EUNAVAILABLE || orders.Permanent(err) {
+				t.Fatalf("RenderItem during the outage: %v, want EUNAVAILABLE", err)
+			}
+			files.broken.Store(false)
+			before := rendered(t, svc, files, it.ID)
+			if _, found := mem.Object(key); !found {
+				t.Fatal("the render did not keep the bundle")
+			}
+			// So the item can be made again once the folder changed.
+			f.repaint(t)
+			if _, _, err := live.Reload(); err != nil {
+				t.Fatal(err)
+			}
+			svc.Store.TransitionItem(t.Context(), it.ID, []orders.Status{orders.StatusReady}, orders.StatusFailed, "test")
+			op, _ := svc.Operator(t.Context(), "env-key-0123456789")
+			if _, err := svc.RetryItem(t.Context(), op, it.ID); err != nil {
+				t.Fatal(err)
+			}
+			if again := rendered(t, svc, files, it.ID); !sameFiles(again, before) {
+				t.Fatal("made again, the item differs")
 			}
 		}},
 	} {

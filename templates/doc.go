@@ -1,8 +1,15 @@
 // Package templates is the product catalogue: declarative manifests
-// (templates/<id>/template.json) and their assets, embedded in the binary,
+// (templates/<id>/template.json) and their assets, embedded in the binary
+// or read from a shop's folder laid over them (Folder, LoadFolder),
 // compiled once at load into typed, validated renderers.
 //
 // A manifest names the template, its kind, and a kind-specific spec under
 // the key of its kind ("photo", "card" or "voice"). Asset paths in a spec are
 // relative to this folder, so templates share fonts in fonts/.
+//
+// Each template has a version, a hash of exactly the files it was compiled
+// from (version.go), and a bundle of those files (Template.Bundle) from
+// which LoadBundle compiles it again, so that an order renders with the
+// version it was taken with. Live is the catalogue in use, reloaded
+// without a restart.
 package templates
