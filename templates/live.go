@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -86,6 +87,9 @@ func (c *versionCache) get(key string, load func() (*Template, error)) (*Templat
 	c.loading[key] = l
 	c.mu.Unlock()
 	defer func() {
+		if l.t == nil && l.err == nil { // load panicked: its waiters get an error
+			l.err = fmt.Errorf("template %s: compile did not finish", key)
+		}
 		c.mu.Lock()
 		delete(c.loading, key)
 		if l.err == nil && l.t != nil {
