@@ -265,6 +265,10 @@ type TemplateInfo struct {
 	Price Yen
 	// Delivery is how it reaches the fan (DeliveryOf its kind).
 	Delivery DeliveryMode
+	// Version names the files the template was compiled from (its
+	// manifest and every asset, hashed): an item records the version it
+	// was taken with (Item.TemplateVersion) and is rendered with it.
+	Version string
 }
 
 // Template is a compiled product template as the service uses it: it
@@ -293,14 +297,27 @@ type Template interface {
 	// image fields, in field order; nil when it prints no image at a
 	// physical size.
 	RateImage(w, h int) []ImageRating
+	// Bundle returns the files this version was compiled from, as one
+	// archive, the same bytes every time: what the file store keeps under
+	// TemplateBundleKey so that Catalog.TemplateAt can compile it again
+	// once the catalogue has moved on.
+	Bundle() ([]byte, error)
 }
 
 // Catalog is the set of templates a service offers. templates.Catalog
-// implements it.
+// and templates.Live implement it.
 type Catalog interface {
 	// Template returns the template with the given id; an ENOTFOUND
 	// *oshigoods.Error on the field "template" if there is none.
 	Template(id string) (Template, error)
+	// TemplateAt returns the template with the given id as it was at
+	// version, for an item taken with it: the current template when
+	// version is "" (an item from before versions were recorded) or the
+	// current one's; otherwise the template compiled again from the
+	// archive bundle returns (Template.Bundle's bytes, from the file
+	// store), which is called only then and whose error is returned. A
+	// bounded number of old versions are kept compiled.
+	TemplateAt(id, version string, bundle func() ([]byte, error)) (Template, error)
 	// Templates returns every template, in catalogue order.
 	Templates() []Template
 	// ProbeImage reads an upload's header, decoding no pixel, as the
@@ -309,6 +326,17 @@ type Catalog interface {
 	// ErrImageFormat when the bytes are not an image format they take;
 	// any other error means the file is damaged or cut off.
 	ProbeImage(data []byte) (ImageInfo, error)
+}
+
+// CatalogReloader is a Catalog that loads its templates again from where
+// they came from (a shop's template folder) and swaps them in without a
+// restart: templates.Live.
+type CatalogReloader interface {
+	// ReloadCatalog loads the catalogue again and returns its templates
+	// before and after. On error the catalogue in use stays, and the error
+	// (an EUNPROCESSABLE *oshigoods.Error) names the template and what is
+	// wrong with it.
+	ReloadCatalog() (before, after []TemplateInfo, err error)
 }
 
 // ImageInfo is what an upload's header says, read without decoding a

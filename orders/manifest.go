@@ -49,6 +49,9 @@ type ManifestItem struct {
 	TrimMM   [2]float64        `json:"trim_mm"`
 	DPI      int               `json:"dpi,omitempty"`
 	Fields   map[string]string `json:"fields,omitempty"`
+	// TemplateVersion is the template version the item was made with;
+	// absent for an item taken before versions were recorded.
+	TemplateVersion string `json:"template_version,omitempty"`
 	// Warnings are the item's warnings as the fan was told them (a soft
 	// photo, a shrunk name), with the render's.
 	Warnings []string `json:"warnings,omitempty"`
@@ -76,7 +79,9 @@ func FilePath(orderID, itemID, name string) string {
 }
 
 // NewManifest describes a claim. Cancelled items are left out; the
-// catalogue gives each item's trim size (zero when the template is gone).
+// catalogue gives each item's trim size and resolution, or, for an item
+// made with another version of its template, its preflight record gives
+// the trim size (zero when neither has it).
 func NewManifest(c *Claim, catalog Catalog) *Manifest {
 	m := &Manifest{ClaimID: c.ID, CreatedAt: c.CreatedAt, ExpiresAt: c.ExpiresAt, Orders: []ManifestOrder{}}
 	for _, o := range c.Orders {
@@ -93,11 +98,18 @@ func NewManifest(c *Claim, catalog Catalog) *Manifest {
 				continue
 			}
 			mi := ManifestItem{ID: it.ID, Seq: it.Seq, Template: it.Template, Kind: it.Kind, Quantity: it.Quantity,
-				Status: it.Status, Fields: it.Fields, Warnings: it.Warnings, Preflight: it.Preflight, Files: []ManifestFile{}}
+				Status: it.Status, Fields: it.Fields, Warnings: it.Warnings, Preflight: it.Preflight, Files: []ManifestFile{},
+				TemplateVersion: it.TemplateVersion}
 			if catalog != nil {
-				if t, err := catalog.Template(it.Template); err == nil {
+				t, err := catalog.Template(it.Template)
+				switch {
+				case err == nil && (it.TemplateVersion == "" || t.Info().Version == it.TemplateVersion):
 					out := t.Output()
 					mi.TrimMM, mi.DPI = [2]float64{out.WidthMM, out.HeightMM}, out.DPI
+				case it.Preflight != nil:
+					// Made with another version: its print file's check
+					// has the size it was made at.
+					mi.TrimMM = it.Preflight.TrimMM
 				}
 			}
 			for _, f := range it.Files {

@@ -160,6 +160,12 @@ type Item struct {
 	Template string
 	Kind     Kind
 	Quantity int
+	// TemplateVersion is the version of the template the item was
+	// validated and priced with (TemplateInfo.Version), and so the one it
+	// is rendered with, however the catalogue changes after; "" for an
+	// item taken before versions were recorded, rendered with the current
+	// template.
+	TemplateVersion string
 	// UnitPrice is the template's price when the item was ordered, tax
 	// included; the order's totals are computed from it.
 	UnitPrice Yen

@@ -108,7 +108,10 @@ func (r Renders) Validate() error {
 	return errors.Join(errs...)
 }
 
-// RenderItem renders an item with its template and Profile, stores its files
+// RenderItem renders an item with its template, at the version the item
+// records (Catalog.TemplateAt: from its bundle in the file store when the
+// catalogue has moved on; the bundle is kept first if the order could not
+// keep it), and Profile, stores its files
 // under FileKey and marks it ready, recording the fan's order-time warnings
 // merged with the render's (MergeWarnings) and the renderer's preflight
 // record with those warnings copied in. An item already settled (ready,
@@ -170,9 +173,16 @@ func Permanent(err error) bool {
 // store the files, complete the item. On an error it also returns the
 // delay reason that fits the step that failed.
 func (s *Service) render(ctx context.Context, item *Item) (delay string, err error) {
-	tpl, err := s.Catalog.Template(item.Template)
+	tpl, err := s.itemTemplate(ctx, item)
 	if err != nil {
 		return DelayUnavailable, err
+	}
+	// The version is kept before the item is ready, if the order could not
+	// keep it, so that the item can be made again.
+	if item.TemplateVersion != "" {
+		if err := s.keepTemplates(ctx, []Template{tpl}); err != nil {
+			return DelayUnavailable, err
+		}
 	}
 	in := Inputs{Fields: item.Fields, Profile: s.Profile, Decodes: s.Decodes, OrderedAt: item.CreatedAt}
 	if in.Images, err = LoadImages(ctx, s.Store, s.Files, tpl.Fields(), item.Fields); err != nil {
@@ -202,7 +212,7 @@ func (s *Service) render(ctx context.Context, item *Item) (delay string, err err
 	if err != nil {
 		return DelayUnavailable, fmt.Errorf("complete item: %w", err)
 	}
-	s.log().Info("item rendered", "item", item.ID, "template", item.Template, "files", len(done.Files),
+	s.log().Info("item rendered", "item", item.ID, "template", item.Template, "version", item.TemplateVersion, "files", len(done.Files),
 		"warnings", len(done.Warnings), "attempt", item.Attempts, "recorded", changed)
 	return "", nil
 }

@@ -206,8 +206,10 @@ type NewItem struct {
 	Fields   map[string]string `json:"fields"`
 }
 
-// CreateOrder validates every item against its template, then stores the
-// order and enqueues its items. With an idempotency key, a repeat of the
+// CreateOrder validates every item against its template, keeps the
+// bundles of the template versions its items record (keepTemplates; a
+// failure is logged, and the render keeps them), then stores the order and
+// enqueues its items. With an idempotency key, a repeat of the
 // same request in the key's scope (Idempotency) within IdempotencyTTL
 // returns the stored order (created false) and a different request with
 // the same key is ECONFLICT. Validation errors are
@@ -239,11 +241,13 @@ func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idem Idempotenc
 		UpdatedAt:       now,
 		TermsAcceptedAt: now,
 	}
+	var tpls []Template
 	for i, ni := range req.Items {
 		item, err := s.newItem(ctx, i, ni, lim, now)
 		if err != nil {
 			return nil, "", false, err
 		}
+		tpls = append(tpls, item.tpl)
 		item.OrderID, item.CreatedAt, item.UpdatedAt = o.ID, now, now
 		o.Items = append(o.Items, item.Item)
 		for _, f := range item.uploads {
@@ -262,6 +266,13 @@ func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idem Idempotenc
 		return nil, "", false, err
 	}
 	o.ShopID = Route(keys, o.Items)
+	// The versions the items record are kept before the order is stored,
+	// so that each can be made again once the catalogue moves on. A file
+	// store that cannot take one now does not refuse the order (orders are
+	// taken during an S3 outage): the item's render keeps it.
+	if err := s.keepTemplates(ctx, tpls); err != nil {
+		s.log().Warn("template version not kept; the render keeps it", "err", err)
+	}
 	stored, created, err := s.Store.CreateOrder(ctx, o)
 	if err != nil {
 		return nil, "", false, err
@@ -305,10 +316,12 @@ func (s *Service) enqueueItems(ctx context.Context, o *Order) {
 	}
 }
 
-// newItemResult is a validated item with the ids of the uploads it uses.
+// newItemResult is a validated item with the ids of the uploads it uses
+// and the template it was validated with.
 type newItemResult struct {
 	*Item
 	uploads []string
+	tpl     Template
 }
 
 // newItem validates item i of an order made at now (a card is checked
@@ -374,9 +387,9 @@ func (s *Service) newItem(ctx context.Context, i int, ni NewItem, lim Limits, no
 	}
 	warnings = append(imageWarnings, warnings...)
 	return &newItemResult{Item: &Item{
-		ID: NewID("itm"), Seq: i, Template: info.ID, Kind: info.Kind, Quantity: ni.Quantity, UnitPrice: info.Price,
-		Fields: fields, Status: StatusReceived, Warnings: warnings,
-	}, uploads: uploads}, nil
+		ID: NewID("itm"), Seq: i, Template: info.ID, TemplateVersion: info.Version, Kind: info.Kind, Quantity: ni.Quantity,
+		UnitPrice: info.Price, Fields: fields, Status: StatusReceived, Warnings: warnings,
+	}, uploads: uploads, tpl: tpl}, nil
 }
 
 // UploadSlot is an upload's effective resolution in one image field of one

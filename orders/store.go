@@ -387,12 +387,16 @@ type Completion struct {
 	Preflight *Preflight
 }
 
-// FileStore keeps blobs: uploads and rendered files. Put of the same key
+// FileStore keeps blobs: uploads, rendered files and the bundles of
+// template versions orders were taken with. Put of the same key
 // with the same bytes is idempotent.
 type FileStore interface {
 	Put(ctx context.Context, key string, data []byte, contentType string) error
 	// Get returns the object's bytes; ENOTFOUND if there is none.
 	Get(ctx context.Context, key string) ([]byte, error)
+	// Exists reports whether there is an object under key, without
+	// reading it.
+	Exists(ctx context.Context, key string) (bool, error)
 	// Delete removes the object. Deleting a key that does not exist is not
 	// an error, so a deletion that failed halfway can simply be repeated.
 	Delete(ctx context.Context, key string) error

@@ -185,6 +185,22 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	return data, nil
 }
 
+// Exists reports whether there is an object under key, with a HEAD
+// request; EUNAVAILABLE if the server cannot be reached.
+func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
+	_, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: &key})
+	if err != nil {
+		var nf *types.NotFound
+		var nsk *types.NoSuchKey
+		var api smithy.APIError
+		if errors.As(err, &nf) || errors.As(err, &nsk) || errors.As(err, &api) && (api.ErrorCode() == "NotFound" || api.ErrorCode() == "NoSuchKey") {
+			return false, nil
+		}
+		return false, fmt.Errorf("head %s: %w", key, classify(err))
+	}
+	return true, nil
+}
+
 // Delete removes the object under key. A key that does not exist is not an
 // error (S3 itself answers 204 to it; a server that says NoSuchKey is
 // taken at its word). EUNAVAILABLE if the server cannot be reached.

@@ -44,6 +44,11 @@ func TestStoreOnMinIO(t *testing.T) {
 	if _, err := st.Get(ctx, "missing"); oshigoods.ErrorCode(err) != oshigoods.ENOTFOUND {
 		t.Fatalf("missing key: %v, want ENOTFOUND", err)
 	}
+	for key, want := range map[string]bool{"a/b/c.bin": true, "missing": false, "a/b": false} {
+		if found, err := st.Exists(ctx, key); err != nil || found != want {
+			t.Fatalf("Exists(%s) = %v, %v; want %v", key, found, err, want)
+		}
+	}
 	url, err := st.PresignGet(ctx, "a/b/c.bin", "photo.jpg", time.Minute)
 	if err != nil {
 		t.Fatal(err)
@@ -163,12 +168,18 @@ func TestOutageIsUnavailable(t *testing.T) {
 		{"get from a server that went away", gone, srv.Endpoint(), true, "connection refused"},
 		{"put to a server that is overloaded", slow, busy.URL, false, "503"},
 		{"get from a server that is overloaded", slow, busy.URL, true, "503"},
+		{"look up on a server that went away", gone, srv.Endpoint(), false, "connection refused"},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			t.Parallel() // each waits out the SDK's retries
-			err := tc.st.Put(ctx, "after", []byte("x"), "text/plain")
-			if tc.get {
+			var err error
+			switch {
+			case strings.HasPrefix(tc.scenario, "look up"):
+				_, err = tc.st.Exists(ctx, "before")
+			case tc.get:
 				_, err = tc.st.Get(ctx, "before")
+			default:
+				err = tc.st.Put(ctx, "after", []byte("x"), "text/plain")
 			}
 			if oshigoods.ErrorCode(err) != oshigoods.EUNAVAILABLE {
 				t.Fatalf("got %v, want EUNAVAILABLE", err)

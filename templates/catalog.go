@@ -29,7 +29,16 @@ type Template struct {
 	Description string
 	// Price is what one piece costs in yen, tax included.
 	Price orders.Yen
+	// Version names the files the template was compiled from: its
+	// manifest and every asset its compiler read, shared fonts too
+	// (VersionLength hex digits; see version.go). Orders record it, so an
+	// item renders with the template it was taken with (Catalog.TemplateAt).
+	Version string
 	render.Renderer
+
+	// files are what the template was compiled from, sorted by path: what
+	// Bundle archives.
+	files []*asset
 }
 
 // Validate checks a fan's inputs against the template: the generic field
@@ -43,10 +52,13 @@ func (t *Template) Validate(ctx context.Context, in render.Inputs) ([]string, er
 }
 
 // Catalog holds compiled templates by id. It is immutable and safe for
-// concurrent use.
+// concurrent use. Its old versions (TemplateAt) are compiled from their
+// bundles with the compilers it was loaded with, and cached.
 type Catalog struct {
-	byID map[string]*Template
-	list []*Template
+	byID      map[string]*Template
+	list      []*Template
+	compilers map[render.Kind]Compiler
+	old       *versionCache
 }
 
 type manifest struct {
@@ -73,7 +85,7 @@ func Load(fsys fs.FS, compilers map[render.Kind]Compiler) (*Catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list templates: %w", err)
 	}
-	c := &Catalog{byID: make(map[string]*Template)}
+	c := &Catalog{byID: make(map[string]*Template), compilers: compilers, old: newVersionCache(OldVersions)}
 	for _, p := range paths {
 		t, err := compile(fsys, p, compilers)
 		if err != nil {
@@ -89,8 +101,11 @@ func Load(fsys fs.FS, compilers map[render.Kind]Compiler) (*Catalog, error) {
 	return c, nil
 }
 
+// compile compiles the template of the manifest p, reading the manifest
+// and the assets through a recorder, whose files make its version.
 func compile(fsys fs.FS, p string, compilers map[render.Kind]Compiler) (*Template, error) {
-	data, err := fs.ReadFile(fsys, p)
+	rec := newRecorder(fsys)
+	data, err := fs.ReadFile(rec, p)
 	if err != nil {
 		return nil, err
 	}
@@ -122,14 +137,16 @@ func compile(fsys fs.FS, p string, compilers map[render.Kind]Compiler) (*Templat
 	if compiler == nil {
 		return nil, fmt.Errorf("no renderer for kind %s", m.Kind)
 	}
-	r, err := compiler(spec, fsys)
+	r, err := compiler(spec, rec)
 	if err != nil {
 		return nil, err
 	}
 	if r.Kind() != m.Kind {
 		return nil, fmt.Errorf("renderer kind %s, manifest kind %s", r.Kind(), m.Kind)
 	}
-	return &Template{ID: m.ID, Kind: m.Kind, Title: m.Title, Description: m.Description, Price: m.Price, Renderer: r}, nil
+	files, version := rec.freeze()
+	return &Template{ID: m.ID, Kind: m.Kind, Title: m.Title, Description: m.Description, Price: m.Price, Version: version,
+		Renderer: r, files: files}, nil
 }
 
 // Get returns the template with the given id, or ENOTFOUND.
@@ -206,10 +223,11 @@ func ProbeImage(data []byte) (orders.ImageInfo, error) {
 	return orders.ImageInfo{Format: info.Format, Width: w, Height: h, DecodeBytes: info.DecodeBytes()}, nil
 }
 
-// Info returns the template's id, kind, title, description, price and
-// delivery mode (orders.DeliveryOf its kind).
+// Info returns the template's id, kind, title, description, price,
+// delivery mode (orders.DeliveryOf its kind) and version.
 func (t *Template) Info() orders.TemplateInfo {
-	return orders.TemplateInfo{ID: t.ID, Kind: t.Kind, Title: t.Title, Description: t.Description, Price: t.Price, Delivery: orders.DeliveryOf(t.Kind)}
+	return orders.TemplateInfo{ID: t.ID, Kind: t.Kind, Title: t.Title, Description: t.Description, Price: t.Price,
+		Delivery: orders.DeliveryOf(t.Kind), Version: t.Version}
 }
 
 // Preview returns the preview of validated inputs: the renderer's own when

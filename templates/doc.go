@@ -1,5 +1,6 @@
 // Package templates is the product catalogue: declarative manifests
-// (templates/<id>/template.json) and their assets, embedded in the binary,
+// (templates/<id>/template.json) and their assets, embedded in the binary
+// or read from a shop's folder laid over them (Folder, LoadFolder),
 // compiled once at load into typed, validated renderers.
 //
 // A manifest names the template, its kind, and a kind-specific spec under
@@ -11,4 +12,10 @@
 // and the manifest field, and render a sample of each; New writes a
 // starting template that passes. README.md is the shop's guide to making
 // templates.
+//
+// Each template has a version, a hash of exactly the files it was compiled
+// from (version.go), and a bundle of those files (Template.Bundle) from
+// which LoadBundle compiles it again, so that an order renders with the
+// version it was taken with. Live is the catalogue in use, reloaded
+// without a restart.
 package templates

@@ -2,6 +2,7 @@ package templates
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -20,6 +21,24 @@ func Overlay(top, base fs.FS) fs.FS { return overlay{top: top, base: base} }
 // Folder returns the catalogue tree of the template folder dir laid over
 // the built-in catalogue (Overlay of os.DirFS(dir) over FS).
 func Folder(dir string) fs.FS { return Overlay(os.DirFS(dir), FS()) }
+
+// LoadFolder loads the catalogue of the template folder dir laid over the
+// built-in one (Folder), with every kind's compiler. It fails when dir is
+// not a readable folder (rather than quietly loading the built-ins alone),
+// or on the first bad template, naming it.
+func LoadFolder(dir string) (*Catalog, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("%s is not a folder", dir)
+	}
+	if _, err := os.ReadDir(dir); err != nil {
+		return nil, err
+	}
+	return Load(Folder(dir), Compilers())
+}
 
 type overlay struct{ top, base fs.FS }
 

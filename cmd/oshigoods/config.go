@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,6 +25,7 @@ import (
 	"oshigoods/s3store"
 	"oshigoods/storefront"
 	"oshigoods/stripepay"
+	"oshigoods/templates"
 	"oshigoods/worker"
 )
 
@@ -110,6 +112,9 @@ type config struct {
 	// LegalDir is the folder of the legal pages (storefront.LoadLegal);
 	// empty shows placeholders.
 	LegalDir string
+	// TemplatesDir is the shop's template folder, laid over the built-in
+	// templates (templates.LoadFolder); empty offers the built-in ones.
+	TemplatesDir string
 	// SMTPURL is the mail server the fans' e-mails go to; empty writes
 	// them as .eml files under DATA_DIR/mail. MailFrom is the shop's
 	// sender address; Mails the shop's name and the retry delay; and
@@ -412,6 +417,15 @@ var settings = []setting{
 		c.LegalDir = v
 		return nil
 	}},
+	{env: "OSHIGOODS_TEMPLATES_DIR", flag: "templates-dir", help: "folder of the shop's own templates (<id>/template.json and its assets), laid over the built-in ones: it adds templates, replaces a built-in one of the same id, and may use the built-in fonts/…; reloaded on SIGHUP and by POST /v1/admin/templates/reload; empty offers the built-in templates only", parse: func(c *config, v string) error {
+		if v != "" {
+			if info, err := os.Stat(v); err != nil || !info.IsDir() {
+				return problem("is not a folder; give the folder of the shop's templates, or leave it empty for the built-in ones")
+			}
+		}
+		c.TemplatesDir = v
+		return nil
+	}},
 	{env: "OSHIGOODS_SHOP_POSTAL_CODE", key: "fulfil.Shop.PostalCode", help: "the sender's 〒 on packing slips and labels, e.g. 150-0001", parse: senderSetting(func(s *fulfil.Shop) *string { return &s.PostalCode })},
 	{env: "OSHIGOODS_SHOP_ADDRESS", key: "fulfil.Shop.Address", help: "the sender's address, prefecture first, building included", parse: senderSetting(func(s *fulfil.Shop) *string { return &s.Address })},
 	{env: "OSHIGOODS_SHOP_PHONE", key: "fulfil.Shop.Phone", help: "the sender's phone number, e.g. 03-1234-5678", parse: senderSetting(func(s *fulfil.Shop) *string { return &s.Phone })},
@@ -701,6 +715,29 @@ func editDistance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
+}
+
+// catalogLoader returns how the catalogue is loaded, at the start and at
+// each reload: the built-in templates, or OSHIGOODS_TEMPLATES_DIR laid
+// over them. Its errors name the variable, the folder and the template.
+func (c *config) catalogLoader() func() (*templates.Catalog, error) {
+	dir := c.TemplatesDir
+	if dir == "" {
+		return func() (*templates.Catalog, error) {
+			cat, err := templates.Builtin()
+			if err != nil {
+				return nil, fmt.Errorf("load templates: %w", err)
+			}
+			return cat, nil
+		}
+	}
+	return func() (*templates.Catalog, error) {
+		cat, err := templates.LoadFolder(dir)
+		if err != nil {
+			return nil, fmt.Errorf("OSHIGOODS_TEMPLATES_DIR (--templates-dir) %q: %w", dir, err)
+		}
+		return cat, nil
+	}
 }
 
 // publicURL is OSHIGOODS_PUBLIC_URL, or the listen address as a URL

@@ -51,6 +51,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer sys.close()
+	defer sys.reloadOnHangup(ctx)()
 	return sys.serve(ctx)
 }
 
@@ -184,6 +185,7 @@ func cmdWorker(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer stopMetrics()
+	defer sys.reloadOnHangup(ctx)()
 	return sys.runWorker(ctx)
 }
 

@@ -15,7 +15,6 @@ import (
 	"oshigoods"
 	"oshigoods/orders"
 	"oshigoods/orders/sqlstore"
-	"oshigoods/templates"
 )
 
 const shopKeysUsage = `usage:
@@ -178,9 +177,9 @@ func operatorServiceConfig(ctx context.Context, fs *flag.FlagSet, args []string,
 		}
 		dbURL = filepath.Join(cfg.DataDir, "oshigoods.db")
 	}
-	catalog, err := templates.Builtin()
+	catalog, err := cfg.catalogLoader()()
 	if err != nil {
-		return nil, nil, fmt.Errorf("load templates: %w", err)
+		return nil, nil, err
 	}
 	store, err := sqlstore.OpenConfig(ctx, dbURL, cfg.DB)
 	if err != nil {

@@ -7,11 +7,14 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/hibiken/asynq"
 
+	"oshigoods"
 	"oshigoods/budget"
 	"oshigoods/embedded"
 	"oshigoods/fulfil"
@@ -30,7 +33,7 @@ import (
 type system struct {
 	cfg      config
 	logger   *slog.Logger
-	catalog  *templates.Catalog
+	catalog  *templates.Live
 	store    *sqlstore.Store
 	files    *s3store.Store
 	queue    *worker.Queue
@@ -52,8 +55,8 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 			s.close()
 		}
 	}()
-	if s.catalog, err = templates.Builtin(); err != nil {
-		return nil, fmt.Errorf("load templates: %w", err)
+	if s.catalog, err = templates.NewLive(cfg.catalogLoader()); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
@@ -163,8 +166,47 @@ func openSystem(ctx context.Context, cfg config, logger *slog.Logger, allowEmbed
 	if err := s.openMetrics(); err != nil {
 		return nil, err
 	}
+	if cfg.TemplatesDir != "" {
+		backends = append(backends, "templates_dir", cfg.TemplatesDir)
+	}
+	backends = append(backends, "templates", len(s.catalog.Templates()))
 	logger.Info("backends", backends...)
 	return s, nil
+}
+
+// reloadOnHangup reloads the templates (orders.Service.ReloadTemplates)
+// each time the process gets SIGHUP, until ctx ends, logging what changed
+// or, when a template is bad, its name and reason: the templates in use
+// then stay. It returns once it listens for the signal; stop stops it.
+func (s *system) reloadOnHangup(ctx context.Context) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+			}
+			res, err := s.svc.ReloadTemplates(ctx, orders.ActorOperator)
+			if err != nil {
+				s.logger.Error("SIGHUP: templates not reloaded; the ones in use stay", "err", oshigoods.ErrorMessage(err))
+				continue
+			}
+			for _, c := range res.Changes {
+				s.logger.Info("SIGHUP: template reloaded", "template", c.ID, "from", c.From, "to", c.To)
+			}
+			s.logger.Info("SIGHUP: templates reloaded", "templates", len(res.Templates), "changed", len(res.Changes))
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		cancel()
+		<-done
+	}
 }
 
 // secret returns OSHIGOODS_SECRET, or one kept in the data folder (made on

@@ -34,6 +34,11 @@ func (m *MemFiles) Get(_ context.Context, key string) ([]byte, error) {
 	return nil, oshigoods.Errorf(oshigoods.ENOTFOUND, "no such object.")
 }
 
+func (m *MemFiles) Exists(_ context.Context, key string) (bool, error) {
+	_, ok := m.Object(key)
+	return ok, nil
+}
+
 func (m *MemFiles) Delete(_ context.Context, key string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -63,11 +63,14 @@ type adminItemView struct {
 	Task      *orders.RenderTask `json:"task,omitempty"`
 	CreatedAt time.Time          `json:"created_at"`
 	UpdatedAt time.Time          `json:"updated_at"`
+	// TemplateVersion is the template version the item was taken and is
+	// made with; absent for an item taken before versions were recorded.
+	TemplateVersion string `json:"template_version,omitempty"`
 }
 
 func viewAdminItem(it *orders.Item, task *orders.RenderTask) adminItemView {
 	return adminItemView{ID: it.ID, OrderID: it.OrderID, Template: it.Template, Kind: it.Kind, Quantity: it.Quantity,
-		Status: it.Status, Error: it.Error, Task: task, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt}
+		Status: it.Status, Error: it.Error, Task: task, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, TemplateVersion: it.TemplateVersion}
 }
 
 func (s *Server) viewAdminSummary(o *orders.Order) adminOrderSummary {
@@ -231,4 +234,29 @@ func (s *Server) adminItemAction(w http.ResponseWriter, r *http.Request, it *ord
 		return
 	}
 	writeJSON(w, http.StatusOK, viewAdminItem(it, nil))
+}
+
+// templateVersionView is a template as a reload reports it.
+type templateVersionView struct {
+	ID      string      `json:"id"`
+	Kind    render.Kind `json:"kind"`
+	Title   string      `json:"title"`
+	Version string      `json:"version"`
+}
+
+// adminReloadTemplates loads the templates again from the shop's folder
+// (OSHIGOODS_TEMPLATES_DIR) and swaps them in: 200 with
+// {"templates":[{id,kind,title,version}], "changes":[{id,from,to}]}. A bad
+// template is 422 naming it and what is wrong; the templates in use stay.
+func (s *Server) adminReloadTemplates(w http.ResponseWriter, r *http.Request, op *orders.Operator) {
+	res, err := s.svc.ReloadTemplates(r.Context(), op.Actor())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	list := make([]templateVersionView, 0, len(res.Templates))
+	for _, t := range res.Templates {
+		list = append(list, templateVersionView{t.ID, t.Kind, t.Title, t.Version})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"templates": list, "changes": res.Changes})
 }

@@ -60,6 +60,7 @@ func New(svc *orders.Service, logger *slog.Logger, ready map[string]Pinger) *Ser
 	s.mux.HandleFunc("GET /v1/admin/items", s.admin(s.adminItems))
 	s.mux.HandleFunc("POST /v1/admin/items/{id}/retry", s.admin(s.adminRetryItem))
 	s.mux.HandleFunc("POST /v1/admin/items/{id}/cancel", s.admin(s.adminCancelItem))
+	s.mux.HandleFunc("POST /v1/admin/templates/reload", s.admin(s.adminReloadTemplates))
 	s.mux.HandleFunc("GET /v1/shop/orders", s.shop(s.listShopOrders))
 	s.mux.HandleFunc("POST /v1/shop/orders/{id}/printed", s.shop(s.markPrinted))
 	s.mux.HandleFunc("POST /v1/shop/orders/{id}/shipped", s.shop(s.markShipped))
@@ -152,13 +153,17 @@ type templateView struct {
 	Delivery orders.DeliveryMode `json:"delivery"`
 	Fields   []render.Field      `json:"fields"`
 	Output   render.Output       `json:"output"`
+	// Version names the template's files (manifest and assets); an order
+	// records the version it was taken with.
+	Version string `json:"version"`
 }
 
 // viewTemplate describes t, with its output as the configured print
 // profile finishes it (bleed, photo format).
 func (s *Server) viewTemplate(t orders.Template) templateView {
 	info := t.Info()
-	return templateView{info.ID, info.Kind, info.Title, info.Description, orders.JPY(info.Price), info.Delivery, t.Fields(), s.svc.Profile.Finish(info.Kind, t.Output())}
+	return templateView{info.ID, info.Kind, info.Title, info.Description, orders.JPY(info.Price), info.Delivery, t.Fields(),
+		s.svc.Profile.Finish(info.Kind, t.Output()), info.Version}
 }
 
 func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) {

@@ -49,6 +49,9 @@ type itemView struct {
 	Fields    map[string]string `json:"fields"`
 	Status    orders.Status     `json:"status"`
 	Error     string            `json:"error,omitempty"`
+	// TemplateVersion is the template version the item was taken and is
+	// made with; absent for an item taken before versions were recorded.
+	TemplateVersion string `json:"template_version,omitempty"`
 	// Delayed is true while the item waits on a retry after a render
 	// failed for a reason that passes; DelayReason says why, in plain
 	// words. Both clear when a render completes it.
@@ -94,7 +97,7 @@ func (s *Server) viewOrder(ctx context.Context, o *orders.Order) (orderView, err
 	}
 	v.Timeline = tl
 	for _, it := range o.Items {
-		iv := itemView{ID: it.ID, Template: it.Template, Kind: it.Kind, Quantity: it.Quantity, UnitPrice: orders.JPY(it.UnitPrice), Fields: it.Fields, Status: it.Status, Error: it.Error, Warnings: it.Warnings, Preflight: it.Preflight}
+		iv := itemView{ID: it.ID, Template: it.Template, Kind: it.Kind, Quantity: it.Quantity, UnitPrice: orders.JPY(it.UnitPrice), Fields: it.Fields, Status: it.Status, Error: it.Error, Warnings: it.Warnings, Preflight: it.Preflight, TemplateVersion: it.TemplateVersion}
 		if it.Delayed() {
 			iv.Delayed, iv.DelayReason = true, it.DelayReason
 		}

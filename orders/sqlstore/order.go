@@ -24,7 +24,7 @@ const (
 		shipping_address, shipping_method, items_total, shipping_fee, total, tax,
 		payment_mode, payment_status, payment_ref, checkout_url, payment_due_at, paid_at, terms_accepted_at,
 		carrier, tracking_number, shipped_at`
-	itemColumns = `id, order_id, seq, template, kind, quantity, unit_price, fields,
+	itemColumns = `id, order_id, seq, template, template_version, kind, quantity, unit_price, fields,
 		status, error_message, warnings, preflight, created_at, updated_at`
 	fileColumns = `item_id, name, role, content_type, size, sha256, storage_key`
 	// itemRenderColumns are read with itemColumns, and written by the
@@ -152,8 +152,8 @@ func insertOrder(ctx context.Context, r runner, o *orders.Order) error {
 			return err
 		}
 		if _, err := r.exec(ctx, `INSERT INTO items (`+itemColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			it.ID, o.ID, it.Seq, it.Template, string(it.Kind), it.Quantity, int64(it.UnitPrice), string(fields),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			it.ID, o.ID, it.Seq, it.Template, it.TemplateVersion, string(it.Kind), it.Quantity, int64(it.UnitPrice), string(fields),
 			string(it.Status), it.Error, string(warnings), preflight, it.CreatedAt, it.UpdatedAt); err != nil {
 			return fmt.Errorf("insert item: %w", err)
 		}
@@ -282,7 +282,7 @@ func loadItems(ctx context.Context, r runner, where string, args ...any) ([]*ord
 		it := &orders.Item{}
 		var fields, warnings string
 		var preflight sql.NullString
-		if err := rows.Scan(&it.ID, &it.OrderID, &it.Seq, &it.Template, &it.Kind, &it.Quantity, &it.UnitPrice, &fields,
+		if err := rows.Scan(&it.ID, &it.OrderID, &it.Seq, &it.Template, &it.TemplateVersion, &it.Kind, &it.Quantity, &it.UnitPrice, &fields,
 			&it.Status, &it.Error, &warnings, &preflight, scanTime(&it.CreatedAt), scanTime(&it.UpdatedAt),
 			&it.Attempts, &it.TaskSeq, &it.DelayReason); err != nil {
 			rows.Close()

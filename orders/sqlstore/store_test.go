@@ -229,6 +229,9 @@ func testRoundTrip(t *testing.T, dsn string) {
 	o.IdempotencyKey, o.RequestHash = "key-1", "hash-1"
 	o.Items[0].Warnings = []string{"画像の解像度が低めです"}
 	o.Items[0].Error = "reason kept"
+	// The first item records its template's version; the second has none,
+	// as items taken before versions were recorded.
+	o.Items[0].TemplateVersion = "0f1e2d3c4b5a69788796"
 	o.Items[1].UpdatedAt = t0.Add(90 * time.Minute)
 	o.Items[1].Fields = map[string]string{}
 	// Given print.pdf first; files come back by name, preview.png first.

@@ -38,10 +38,12 @@ type textBox struct {
 // embedded in the binary is parsed in place, through ReadAt: it is in
 // memory already, and reading Klee One (21 MB) whole cost a render's
 // process 60 ms of copying and page faults for the few tables and glyphs
-// it uses. Other file systems' fonts are read whole, so that no file is
-// left open.
+// it uses. So is a font of a file system that says its files stay in
+// memory unchanged (an InMemory method returning true, as the template
+// loader's has). Other file systems' fonts are read whole, so that no file
+// is left open.
 func readFont(fsys fs.FS, name string) (*opentype.Font, error) {
-	if _, ok := fsys.(embed.FS); ok {
+	if inMemory(fsys) {
 		f, err := fsys.Open(name)
 		if err != nil {
 			return nil, err
@@ -286,4 +288,17 @@ func inkBounds(m *image.Alpha) image.Rectangle {
 		r = r.Union(image.Rect(b.Min.X+first, y, b.Min.X+last+1, y+1))
 	}
 	return r
+}
+
+// inMemory reports whether fsys's files stay in memory, unchanged, while
+// the process runs: an embed.FS, or a file system whose InMemory method
+// says so.
+func inMemory(fsys fs.FS) bool {
+	switch f := fsys.(type) {
+	case embed.FS:
+		return true
+	case interface{ InMemory() bool }:
+		return f.InMemory()
+	}
+	return false
 }
