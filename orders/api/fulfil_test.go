@@ -96,7 +96,10 @@ func TestMarkShipped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyB, _, err := a.svc.CreateShopKey(ctx, orders.NewShopKey{Name: "B印刷", Kinds: []orders.Kind{orders.KindCard}})
+	// B makes photos only, so the card order goes to A whatever order the
+	// two keys were made in (made in one millisecond, their order is the
+	// random ids').
+	keyB, _, err := a.svc.CreateShopKey(ctx, orders.NewShopKey{Name: "B印刷", Kinds: []orders.Kind{orders.KindPhoto}})
 	if err != nil {
 		t.Fatal(err)
 	}
