@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "worker":
 		return cmdWorker(ctx, args[1:], getenv, stderr)
 	case "render":
-		return cmdRender(ctx, args[1:], stdout, stderr)
+		return cmdRender(ctx, args[1:], getenv, stdout, stderr)
 	case "pull":
 		return cmdPull(ctx, args[1:], getenv, stdout, stderr)
 	case "shop-keys":

@@ -45,12 +45,15 @@ type manifest struct {
 
 // cmdRender renders one item offline, with no services, into --out and
 // prints a JSON manifest of the files on stdout. The item is rendered as
-// ordered now: a card is dated this month in Japan.
-func cmdRender(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// ordered now: a card is dated this month in Japan. The template comes from
+// --templates-dir (default $OSHIGOODS_TEMPLATES_DIR) laid over the built-in
+// catalogue, as serve loads it; without one, from the built-ins.
+func cmdRender(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("render", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	id := fs.String("template", "", "template id (see GET /v1/templates)")
 	out := fs.String("out", "", "folder to write the files into (created if missing)")
+	dir := fs.String("templates-dir", getenv("OSHIGOODS_TEMPLATES_DIR"), "the shop's template folder, over the built-ins (default $OSHIGOODS_TEMPLATES_DIR; none: the built-ins)")
 	profileName := fs.String("profile", render.DefaultProfileName, "print profile: "+strings.Join(render.ProfileNames(), ", "))
 	fields, files := pairs{}, pairs{}
 	fs.Var(fields, "field", "a field value, name=value (repeatable)")
@@ -65,7 +68,11 @@ func cmdRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	// Only this template is compiled: the catalogue's other fonts, art
 	// and sounds would cost more than the render.
-	tpl, err := templates.BuiltinOne(*id)
+	fsys := templates.FS()
+	if *dir != "" {
+		fsys = templates.Folder(*dir)
+	}
+	tpl, err := templates.LoadOne(fsys, *id, templates.Compilers())
 	if oshigoods.ErrorCode(err) == oshigoods.ENOTFOUND {
 		return userError(err)
 	} else if err != nil {

@@ -18,7 +18,8 @@ import (
 const templatesUsage = `usage:
   oshigoods templates check [--out DIR] [--profile NAME] [TEMPLATE_DIR | --builtin]
       check a template folder (or one template's folder) laid over the
-      built-in catalogue, or the built-in catalogue itself; render a sample
+      built-in catalogue (without one: $OSHIGOODS_TEMPLATES_DIR, when set),
+      or the built-in catalogue itself; render a sample
       of each template into --out (default: a new temporary folder)
   oshigoods templates new --kind card|photo|voice [--title T] [--price YEN] TEMPLATE_DIR/ID
   oshigoods templates new --kind card|photo|voice --id ID [--title T] [--price YEN] TEMPLATE_DIR
@@ -50,7 +51,7 @@ func cmdTemplates(ctx context.Context, args []string, getenv func(string) string
 func cmdTemplatesCheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("templates check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	builtin := fs.Bool("builtin", false, "check the built-in catalogue (the default without TEMPLATE_DIR)")
+	builtin := fs.Bool("builtin", false, "check the built-in catalogue (the default without TEMPLATE_DIR and $OSHIGOODS_TEMPLATES_DIR)")
 	out := fs.String("out", "", "folder to write the sample renders into, one folder per template (default: a new temporary folder)")
 	defProfile := getenv("OSHIGOODS_PRINT_PROFILE")
 	if defProfile == "" {
@@ -79,8 +80,12 @@ func cmdTemplatesCheck(ctx context.Context, args []string, getenv func(string) s
 	}
 	opts := templates.CheckOptions{Out: *out, Profile: profile}
 	var report *templates.Report
-	if fs.NArg() == 1 {
-		dir := fs.Arg(0)
+	dir := fs.Arg(0)
+	if dir == "" && !*builtin {
+		// The folder serve would load, when the operator has one.
+		dir = getenv("OSHIGOODS_TEMPLATES_DIR")
+	}
+	if dir != "" {
 		fmt.Fprintf(stdout, "checking %s over the built-in catalogue; print profile %s\n\n", dir, profile.Name)
 		report, err = templates.CheckFolder(ctx, dir, opts)
 	} else {

@@ -103,4 +103,38 @@ func TestTemplatesCommand(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(tmp, "oshigoods-templates-check-*")); len(left) != 2 {
 		t.Errorf("temporary sample folders left: %v, want the two with samples", left)
 	}
+
+	// The operator's folder, as serve would load it: check without a
+	// folder checks it, --builtin the built-ins; render takes its template.
+	env := func(k string) string {
+		if k == "OSHIGOODS_TEMPLATES_DIR" {
+			return broken
+		}
+		return ""
+	}
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"templates", "check", "--out", t.TempDir()}, env, &out, &errb); !errors.Is(err, errTemplatesFailed) || !strings.Contains(out.String(), "checking "+broken) {
+		t.Errorf("check with $OSHIGOODS_TEMPLATES_DIR of a broken folder: %v, want it checked and failed\n%s%s", err, &out, &errb)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"templates", "check", "--builtin", "--out", t.TempDir()}, env, &out, &errb); err != nil || !strings.Contains(out.String(), "checking the built-in catalogue") {
+		t.Errorf("check --builtin with $OSHIGOODS_TEMPLATES_DIR: %v, want the built-ins checked\n%s%s", err, &out, &errb)
+	}
+	shopEnv := func(k string) string {
+		if k == "OSHIGOODS_TEMPLATES_DIR" {
+			return shop
+		}
+		return ""
+	}
+	rendered := t.TempDir()
+	out.Reset()
+	if err := run(context.Background(), []string{"render", "--template", "by-id", "--field", "to=さくら", "--out", rendered}, shopEnv, &out, &errb); err != nil {
+		t.Fatalf("render of the shop's template: %v\n%s%s", err, &out, &errb)
+	}
+	if _, err := os.Stat(filepath.Join(rendered, "card.pdf")); err != nil {
+		t.Errorf("render of the shop's template: %v", err)
+	}
+	if err := run(context.Background(), []string{"render", "--template", "by-id", "--out", rendered}, noEnv, &out, &errb); err == nil {
+		t.Error("render of a shop template without its folder: no error")
+	}
 }
