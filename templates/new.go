@@ -122,9 +122,11 @@ func starter(o NewOptions) ([]newFile, error) {
     "chars_per_line": 27,
     "lines": 10,
     "text_color": "#3b2a26",
-    "recipient": "{to}さんへ",
-    "body": "いつも応援してくれて、本当にありがとう。\nここに、推しからの手紙を書きます。{to}さんの名前も入れられます。\nこれからも、ずっとよろしくね。",
-    "date": "",
+    "recipient": "{to}へ",
+    "honorific": {"default": "さん", "choices": ["さん", "ちゃん", "くん", "様", "none"]},
+    "body": "いつも応援してくれて、本当にありがとう。\nここに、推しからの手紙を書きます。{to}の名前も入れられます。\nこれからも、ずっとよろしくね。",
+    "date": "{date}",
+    "date_style": "kanji",
     "signature": "（推しの名前）より"
   }
 }
@@ -227,9 +229,11 @@ var starterReadme = map[render.Kind]string{
 		"| `card.line_pitch` | line spacing in em (1.8 = 行送り 1.8倍) |\n" +
 		"| `card.chars_per_line`, `card.lines` | the text box, in characters per line and lines; it must stay 3 mm inside the trim |\n" +
 		"| `card.text_color` | the ink colour |\n" +
-		"| `card.recipient` | the first line; `{to}` is the fan's name |\n" +
-		"| `card.body` | the letter, used when the fan writes no message; `{to}` is the fan's name; a line break (`\\n`) starts a paragraph |\n" +
-		"| `card.date` | a line after the body; empty for none |\n" +
+		"| `card.recipient` | the first line; `{to}` is the fan's name with its honorific, `{name}` the name as typed |\n" +
+		"| `card.honorific` | `default` is added to the name only when the fan did not write one (ゆいちゃん stays ゆいちゃん); `choices` are offered in the form (`none`: the name alone) |\n" +
+		"| `card.body` | the letter, used when the fan writes no message; `{to}` as in `recipient`; a line break (`\\n`) starts a paragraph; write nothing that dates it |\n" +
+		"| `card.date` | a line after the body: `{date}` is the order's month in Japan time, or a fixed text, or empty for none |\n" +
+		"| `card.date_style` | how `{date}` is written: `kanji` 二〇二六年十二月, `western` 2026年12月, `reiwa` 令和8年12月, `reiwa-kanji` 令和八年十二月 |\n" +
 		"| `card.signature` | the idol's name at the end (署名) |\n" +
 		"| `card.signature_image`, `card.signature_length_mm` | optional: a PNG of a handwritten サイン on a transparent background, and its length along the line |\n",
 	render.KindPhoto: "# {id} — {title}\n\n" +
