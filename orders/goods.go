@@ -297,11 +297,28 @@ type Template interface {
 	// image fields, in field order; nil when it prints no image at a
 	// physical size.
 	RateImage(w, h int) []ImageRating
-	// Bundle returns the files this version was compiled from, as one
-	// archive, the same bytes every time: what the file store keeps under
-	// TemplateBundleKey so that Catalog.TemplateAt can compile it again
-	// once the catalogue has moved on.
-	Bundle() ([]byte, error)
+	// Manifest returns the record of this version the file store keeps
+	// under TemplateManifestKey: a small JSON listing, sorted by path, of
+	// every file it was compiled from with its SHA-256 and size, the same
+	// bytes every time. With the files' blobs (Blobs) it is what
+	// Catalog.TemplateAt compiles the version again from once the
+	// catalogue has moved on. A template with no files recorded is an
+	// error.
+	Manifest() ([]byte, error)
+	// Blobs returns the files the manifest lists, one per distinct
+	// SHA-256, each stored once under TemplateBlobKey whichever templates
+	// and versions read it (the shared fonts).
+	Blobs() []TemplateBlob
+}
+
+// TemplateBlob is one file a template version was compiled from, as the
+// file store keeps it: by the SHA-256 of its bytes.
+type TemplateBlob struct {
+	// SHA256 is the lower-case hex SHA-256 of the file's bytes.
+	SHA256 string
+	Size   int64
+	// Data returns the file's bytes, which the caller must not modify.
+	Data func() ([]byte, error)
 }
 
 // Catalog is the set of templates a service offers. templates.Catalog
@@ -313,11 +330,12 @@ type Catalog interface {
 	// TemplateAt returns the template with the given id as it was at
 	// version, for an item taken with it: the current template when
 	// version is "" (an item from before versions were recorded) or the
-	// current one's; otherwise the template compiled again from the
-	// archive bundle returns (Template.Bundle's bytes, from the file
-	// store), which is called only then and whose error is returned. A
+	// current one's; otherwise the template compiled again from its
+	// manifest (TemplateManifestKey) and the blobs it lists
+	// (TemplateBlobKey), which fetch returns by key from the file store.
+	// fetch is called only then, and its error is returned as it is. A
 	// bounded number of old versions are kept compiled.
-	TemplateAt(id, version string, bundle func() ([]byte, error)) (Template, error)
+	TemplateAt(id, version string, fetch func(key string) ([]byte, error)) (Template, error)
 	// Templates returns every template, in catalogue order.
 	Templates() []Template
 	// ProbeImage reads an upload's header, decoding no pixel, as the

@@ -109,9 +109,9 @@ func (r Renders) Validate() error {
 }
 
 // RenderItem renders an item with its template, at the version the item
-// records (Catalog.TemplateAt: from its bundle in the file store when the
-// catalogue has moved on; the bundle is kept first if the order could not
-// keep it), and Profile, stores its files
+// records (Catalog.TemplateAt: from its files in the file store when the
+// catalogue has moved on; they are kept first if the order could not
+// keep them), and Profile, stores its files
 // under FileKey and marks it ready, recording the fan's order-time warnings
 // merged with the render's (MergeWarnings) and the renderer's preflight
 // record with those warnings copied in. An item already settled (ready,

@@ -207,7 +207,7 @@ type NewItem struct {
 }
 
 // CreateOrder validates every item against its template, keeps the
-// bundles of the template versions its items record (keepTemplates; a
+// files of the template versions its items record (keepTemplates; a
 // failure is logged, and the render keeps them), then stores the order and
 // enqueues its items. With an idempotency key, a repeat of the
 // same request in the key's scope (Idempotency) within IdempotencyTTL

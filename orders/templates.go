@@ -16,72 +16,101 @@ import (
 // that version however the catalogue changes after: a template edited in
 // the shop's folder and reloaded changes new orders only, and an old order
 // made again (an operator's retry) gives the same files. So that an old
-// version can be compiled again, its files are kept in the file store, as
-// one archive (Template.Bundle) under TemplateBundleKey, when an order that
-// records it is taken; if the file store cannot take them then (an outage:
-// the order is taken all the same), the item's render keeps them before the
-// item is ready. The one gap: an order taken during such an outage whose
-// version every process has reloaded away before rendering it finds no
-// bundle (ErrBundleMissing).
+// version can be compiled again, its files are kept in the file store when
+// an order that records it is taken: each file once by its content
+// (TemplateBlobKey), shared by every template and version that read it
+// (the fonts), then the version's manifest (TemplateManifestKey) listing
+// them. If the file store cannot take them then (an outage: the order is
+// taken all the same), the item's render keeps them before the item is
+// ready. The one gap: an order taken during such an outage whose version
+// every process has reloaded away before rendering it finds no manifest
+// (ErrBundleMissing).
 
-// TemplateBundleKey returns the file store key of a template version's
-// bundle: templates/<id>/<version>.zip.
-func TemplateBundleKey(id, version string) string {
-	return path.Join("templates", id, version+".zip")
+// TemplateManifestKey returns the file store key of a template version's
+// manifest (Template.Manifest): templates/<id>/<version>.json.
+func TemplateManifestKey(id, version string) string {
+	return path.Join("templates", id, version+".json")
+}
+
+// TemplateBlobKey returns the file store key of a file a template was
+// compiled from, by the lower-case hex SHA-256 of its bytes:
+// templates/files/<sha256>.
+func TemplateBlobKey(sha256 string) string {
+	return path.Join("templates", "files", sha256)
 }
 
 // ErrBundleMissing is wrapped by a render whose item's template version is
-// no longer the catalogue's and whose bundle is not in the file store
-// (deleted by hand, or a bucket restored without it). The item waits on
-// retries, with the reason in its task's last error for the operator,
-// until the bundle is put back or its attempts run out.
-var ErrBundleMissing = errors.New("the template version's bundle is not in the file store")
+// no longer the catalogue's and whose manifest or one of whose files is
+// not in the file store (deleted by hand, or a bucket restored without
+// it). The item waits on retries, with the missing key in its task's last
+// error for the operator, until it is put back or its attempts run out.
+var ErrBundleMissing = errors.New("the template version's files are not in the file store")
 
-// keepTemplates makes sure the file store holds the bundle of each
-// template version items record: checked with Exists first, put
-// (Template.Bundle) only when missing. A bundle's
-// bytes depend only on its version, so processes putting the same one at
-// once write the same object. A template without a version is skipped.
+// keepTemplates makes sure the file store holds each template version
+// items record: if its manifest is missing (Exists), each file it lists
+// that is missing is put, then the manifest, last, so that a manifest
+// present means its files are there. A file's and a manifest's bytes
+// depend only on their key, so processes putting the same one at once
+// write the same object. A template without a version is skipped.
 func (s *Service) keepTemplates(ctx context.Context, tpls []Template) error {
 	seen := map[string]bool{}
 	for _, tpl := range tpls {
 		info := tpl.Info()
-		key := TemplateBundleKey(info.ID, info.Version)
+		key := TemplateManifestKey(info.ID, info.Version)
 		if info.Version == "" || seen[key] {
 			continue
 		}
 		seen[key] = true
 		found, err := s.Files.Exists(ctx, key)
 		if err != nil {
-			return fmt.Errorf("look up template bundle %s: %w", key, err)
+			return fmt.Errorf("look up template manifest %s: %w", key, err)
 		}
 		if found {
 			continue
 		}
-		data, err := tpl.Bundle()
+		manifest, err := tpl.Manifest()
 		if err != nil {
-			return fmt.Errorf("bundle template %s version %s: %w", info.ID, info.Version, err)
+			return fmt.Errorf("template %s version %s: %w", info.ID, info.Version, err)
 		}
-		if err := s.Files.Put(ctx, key, data, "application/zip"); err != nil {
-			return fmt.Errorf("store template bundle %s: %w", key, err)
+		var put int64
+		for _, b := range tpl.Blobs() {
+			blobKey := TemplateBlobKey(b.SHA256)
+			if seen[blobKey] {
+				continue
+			}
+			if found, err := s.Files.Exists(ctx, blobKey); err != nil {
+				return fmt.Errorf("look up template file %s: %w", blobKey, err)
+			} else if !found {
+				data, err := b.Data()
+				if err != nil {
+					return fmt.Errorf("template %s version %s: read %s: %w", info.ID, info.Version, blobKey, err)
+				}
+				if err := s.Files.Put(ctx, blobKey, data, "application/octet-stream"); err != nil {
+					return fmt.Errorf("store template file %s: %w", blobKey, err)
+				}
+				put += int64(len(data))
+			}
+			seen[blobKey] = true
 		}
-		s.log().Info("template version kept", "template", info.ID, "version", info.Version, "key", key, "bytes", len(data))
+		if err := s.Files.Put(ctx, key, manifest, "application/json"); err != nil {
+			return fmt.Errorf("store template manifest %s: %w", key, err)
+		}
+		s.log().Info("template version kept", "template", info.ID, "version", info.Version, "key", key, "file_bytes_put", put)
 	}
 	return nil
 }
 
 // itemTemplate returns the template an item is rendered with: the version
-// it was taken with (Catalog.TemplateAt), from its bundle in the file store
-// when the catalogue has moved on. A bundle not found wraps
-// ErrBundleMissing.
+// it was taken with (Catalog.TemplateAt), from its manifest and files in
+// the file store when the catalogue has moved on. A manifest or file not
+// found wraps ErrBundleMissing, naming its key.
 func (s *Service) itemTemplate(ctx context.Context, item *Item) (Template, error) {
-	return s.Catalog.TemplateAt(item.Template, item.TemplateVersion, func() ([]byte, error) {
-		key := TemplateBundleKey(item.Template, item.TemplateVersion)
+	return s.Catalog.TemplateAt(item.Template, item.TemplateVersion, func(key string) ([]byte, error) {
 		data, err := s.Files.Get(ctx, key)
 		if oshigoods.ErrorCode(err) == oshigoods.ENOTFOUND {
 			return nil, fmt.Errorf("template %s version %s (%s): %w", item.Template, item.TemplateVersion, key, ErrBundleMissing)
 		} else if err != nil {
-			return nil, fmt.Errorf("fetch template bundle %s: %w", key, err)
+			return nil, fmt.Errorf("fetch template file %s: %w", key, err)
 		}
 		return data, nil
 	})

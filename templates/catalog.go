@@ -37,7 +37,7 @@ type Template struct {
 	render.Renderer
 
 	// files are what the template was compiled from, sorted by path: what
-	// Bundle archives.
+	// Manifest lists and Blobs returns.
 	files []*asset
 }
 
@@ -52,8 +52,8 @@ func (t *Template) Validate(ctx context.Context, in render.Inputs) ([]string, er
 }
 
 // Catalog holds compiled templates by id. It is immutable and safe for
-// concurrent use. Its old versions (TemplateAt) are compiled from their
-// bundles with the compilers it was loaded with, and cached.
+// concurrent use. Its old versions (TemplateAt) are compiled from the file
+// store (LoadStored) with the compilers it was loaded with, and cached.
 type Catalog struct {
 	byID      map[string]*Template
 	list      []*Template

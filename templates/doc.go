@@ -14,8 +14,9 @@
 // templates.
 //
 // Each template has a version, a hash of exactly the files it was compiled
-// from (version.go), and a bundle of those files (Template.Bundle) from
-// which LoadBundle compiles it again, so that an order renders with the
+// from (version.go), kept in the file store as a manifest of those files
+// (Template.Manifest) and each file once by its SHA-256 (Template.Blobs),
+// from which LoadStored compiles it again, so that an order renders with the
 // version it was taken with. Live is the catalogue in use, reloaded
 // without a restart.
 package templates

@@ -17,13 +17,13 @@ const OldVersions = 4
 // TemplateAt returns the template with the given id as it was at version,
 // for an item taken with it (orders.Catalog): the current template when
 // version is "" (an item taken before versions were recorded) or is the
-// current one's; otherwise the template compiled again (LoadBundle) from
-// the bytes bundle returns, which are its bundle (Template.Bundle) as the
-// service keeps it in the file store. bundle is called only then; its error
-// is returned as it is. The last OldVersions old versions compiled are
+// current one's; otherwise the template compiled again (LoadStored) from
+// its manifest and files as the service keeps them in the file store,
+// which fetch returns by key. fetch is called only then; its error is
+// returned as it is. The last OldVersions old versions compiled are
 // kept, and one version is compiled once however many renders ask for it at
 // a time. An unknown id with no version is ENOTFOUND.
-func (c *Catalog) TemplateAt(id, version string, bundle func() ([]byte, error)) (orders.Template, error) {
+func (c *Catalog) TemplateAt(id, version string, fetch func(key string) ([]byte, error)) (orders.Template, error) {
 	cur, err := c.Get(id)
 	if version == "" || (err == nil && cur.Version == version) {
 		if err != nil {
@@ -32,11 +32,7 @@ func (c *Catalog) TemplateAt(id, version string, bundle func() ([]byte, error)) 
 		return cur, nil
 	}
 	t, err := c.old.get(id+"@"+version, func() (*Template, error) {
-		data, err := bundle()
-		if err != nil {
-			return nil, err
-		}
-		return LoadBundle(data, id, version, c.compilers)
+		return LoadStored(id, version, fetch, c.compilers)
 	})
 	if err != nil {
 		return nil, err
@@ -122,7 +118,7 @@ func (c *versionCache) touch(key string) {
 // an orders.Catalog whose every call reads the catalogue current at that
 // moment, swapped atomically. A render that has its template keeps it to
 // the end: templates never change, a reload replaces them. Old versions
-// compiled from bundles (TemplateAt) are kept across reloads. Safe for
+// compiled from the file store (TemplateAt) are kept across reloads. Safe for
 // concurrent use.
 type Live struct {
 	load func() (*Catalog, error)
@@ -202,8 +198,8 @@ func (l *Live) Template(id string) (orders.Template, error) { return l.Current()
 func (l *Live) Templates() []orders.Template { return l.Current().Templates() }
 
 // TemplateAt returns the template as it was at version (Catalog.TemplateAt).
-func (l *Live) TemplateAt(id, version string, bundle func() ([]byte, error)) (orders.Template, error) {
-	return l.Current().TemplateAt(id, version, bundle)
+func (l *Live) TemplateAt(id, version string, fetch func(key string) ([]byte, error)) (orders.Template, error) {
+	return l.Current().TemplateAt(id, version, fetch)
 }
 
 // ProbeImage reads an upload's header as the current catalogue's renderers

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"oshigoods"
+	"oshigoods/orders"
 	"oshigoods/render"
 	"oshigoods/templates"
 )
@@ -75,13 +76,13 @@ func renderText(t *testing.T, tmpl interface {
 }
 
 // TestTemplateAt: an item's version is the current template when it is
-// the current one's (or none), and otherwise compiled from its bundle, once
+// the current one's (or none), and otherwise compiled from the store, once
 // however many ask at a time, a bounded number kept.
 func TestTemplateAt(t *testing.T) {
 	var compiles atomic.Int32
 	compilers := textCompilers(&compiles)
-	// Versions 1 to 6 of one card, each a bundle.
-	bundles := map[string][]byte{}
+	// Versions 1 to 6 of one card, each kept in the store.
+	store := stored{}
 	var order []string
 	for i := 1; i <= 6; i++ {
 		c, err := templates.Load(textTree(map[string]string{"card": fmt.Sprintf("version %d", i)}), compilers)
@@ -89,9 +90,7 @@ func TestTemplateAt(t *testing.T) {
 			t.Fatal(err)
 		}
 		tmpl, _ := c.Get("card")
-		if bundles[tmpl.Version], err = tmpl.Bundle(); err != nil {
-			t.Fatal(err)
-		}
+		store.keep(t, tmpl)
 		order = append(order, tmpl.Version)
 	}
 	current, err := templates.Load(textTree(map[string]string{"card": "version 7"}), compilers)
@@ -99,17 +98,19 @@ func TestTemplateAt(t *testing.T) {
 		t.Fatal(err)
 	}
 	var fetches atomic.Int32
-	fetch := func(version string) func() ([]byte, error) {
-		return func() ([]byte, error) {
-			fetches.Add(1)
-			if b, ok := bundles[version]; ok {
-				return b, nil
+	// fetch fetches from the store, counting manifests fetched; asked
+	// for version's manifest, it gives stored's.
+	fetch := func(stored string) func(string) ([]byte, error) {
+		return func(key string) ([]byte, error) {
+			if strings.HasSuffix(key, ".json") {
+				fetches.Add(1)
+				key = orders.TemplateManifestKey("card", stored)
 			}
-			return nil, errors.New("no such bundle")
+			return store.fetch(key)
 		}
 	}
 	cur, _ := current.Get("card")
-	never := func() ([]byte, error) { t.Fatal("bundle fetched for the current version"); return nil, nil }
+	never := func(key string) ([]byte, error) { t.Fatalf("%s fetched for the current version", key); return nil, nil }
 
 	for _, tc := range []struct {
 		scenario string
@@ -132,12 +133,12 @@ func TestTemplateAt(t *testing.T) {
 				t.Fatalf("err %v, want ENOTFOUND", err)
 			}
 		}},
-		{"an old version from its bundle, compiled once for many renders at once", func(t *testing.T) {
+		{"an old version from the store, compiled once for many renders at once", func(t *testing.T) {
 			compiles.Store(0)
 			fetches.Store(0)
 			// The fetch takes a while, as from S3: the other renders ask
 			// while it runs.
-			slow := func() ([]byte, error) { time.Sleep(100 * time.Millisecond); return fetch(order[0])() }
+			slow := func(key string) ([]byte, error) { time.Sleep(100 * time.Millisecond); return fetch(order[0])(key) }
 			var wg sync.WaitGroup
 			texts := make([]string, 8)
 			for i := range texts {
@@ -160,8 +161,8 @@ func TestTemplateAt(t *testing.T) {
 				t.Fatalf("%d compiles, %d fetches; want one each", compiles.Load(), fetches.Load())
 			}
 		}},
-		{"a bundle that cannot be fetched: its error, and tried again next time", func(t *testing.T) {
-			missing := func() ([]byte, error) { return nil, errMissing }
+		{"a version that cannot be fetched: its error, and tried again next time", func(t *testing.T) {
+			missing := func(string) ([]byte, error) { return nil, errMissing }
 			if _, err := current.TemplateAt("card", "0123456789abcdef0123", missing); !errors.Is(err, errMissing) {
 				t.Fatalf("err %v, want the fetch's", err)
 			}
@@ -171,9 +172,9 @@ func TestTemplateAt(t *testing.T) {
 				t.Fatal("a failed fetch was remembered")
 			}
 		}},
-		{"a bundle of another version is refused", func(t *testing.T) {
+		{"a manifest of another version is refused", func(t *testing.T) {
 			if _, err := current.TemplateAt("card", order[1], fetch(order[2])); err == nil || !strings.Contains(err.Error(), order[2]) {
-				t.Fatalf("err %v, want one naming the version the bundle holds", err)
+				t.Fatalf("err %v, want one naming the version the manifest lists", err)
 			}
 		}},
 		{"the last few old versions stay compiled", func(t *testing.T) {
@@ -249,7 +250,9 @@ func TestLiveReload(t *testing.T) {
 			if before[1].Version != after[1].Version {
 				t.Fatalf("the unchanged template's version changed: %s → %s", before[1].Version, after[1].Version)
 			}
-			old, err := live.TemplateAt("card", first.Info().Version, func() ([]byte, error) { return first.Bundle() })
+			store := stored{}
+			store.keep(t, first.(*templates.Template))
+			old, err := live.TemplateAt("card", first.Info().Version, store.fetch)
 			if err != nil || renderText(t, old) != "first" {
 				t.Fatalf("the first version after the reload: %v", err)
 			}

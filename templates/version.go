@@ -1,19 +1,21 @@
 package templates
 
 import (
-	"archive/zip"
 	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"slices"
 	"sync"
+	"testing/fstest"
 	"time"
 
+	"oshigoods/orders"
 	"oshigoods/render"
 )
 
@@ -26,8 +28,9 @@ import (
 //
 // The compiler reads its files through a recorder, which also snapshots
 // each file that may change (a shop's folder), so the template compiled,
-// its version and its bundle (Template.Bundle) are all of the same bytes,
-// even if the folder is edited while it loads.
+// its version and what the file store keeps of it (Template.Manifest and
+// Template.Blobs) are all of the same bytes, even if the folder is edited
+// while it loads.
 
 // VersionLength is how many hex digits of the SHA-256 a version keeps (80
 // bits).
@@ -223,12 +226,12 @@ func (r *recorder) freeze() ([]*asset, string) {
 		}
 		return 0
 	})
-	return list, version(list)
+	return list, versionOf(list)
 }
 
-// version hashes the listing of sorted assets: "<path>\x00<hex sum>\n"
+// versionOf hashes the listing of sorted assets: "<path>\x00<hex sum>\n"
 // each.
-func version(list []*asset) string {
+func versionOf(list []*asset) string {
 	h := sha256.New()
 	for _, a := range list {
 		fmt.Fprintf(h, "%s\x00%x\n", a.path, a.sum)
@@ -236,73 +239,135 @@ func version(list []*asset) string {
 	return hex.EncodeToString(h.Sum(nil))[:VersionLength]
 }
 
-// bundleTime is the modification time of every file in a bundle, so that
-// a bundle depends only on the files' paths and bytes.
-var bundleTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+// storedManifest is a version's record in the file store
+// (Template.Manifest): the template, its version, and every file it was
+// compiled from, sorted by path, with the SHA-256 (lower-case hex) and size
+// of its bytes, each kept under orders.TemplateBlobKey.
+type storedManifest struct {
+	ID      string       `json:"id"`
+	Version string       `json:"version"`
+	Files   []storedFile `json:"files"`
+}
 
-// Bundle returns the files the template was compiled from as one zip
-// archive: its manifest and every asset, shared fonts too, by path from
-// the catalogue's root, sorted, stored uncompressed with one fixed time.
-// The same version always gives the same bytes. LoadBundle compiles it
-// again. A template with no recorded files (not made by Load, LoadOne or
-// LoadBundle) has no bundle: an error.
-func (t *Template) Bundle() ([]byte, error) {
+type storedFile struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// Manifest returns the version's record as the file store keeps it under
+// orders.TemplateManifestKey: JSON of the template's id, version, and
+// files sorted by path, each with its SHA-256 and size. The same version
+// always gives the same bytes; LoadStored compiles it again. A template
+// with no recorded files (not made by Load, LoadOne or LoadStored) has no
+// manifest: an error.
+func (t *Template) Manifest() ([]byte, error) {
 	if len(t.files) == 0 {
-		return nil, fmt.Errorf("template %s: no files recorded to bundle", t.ID)
+		return nil, fmt.Errorf("template %s: no files recorded", t.ID)
 	}
-	var size int64
+	m := storedManifest{ID: t.ID, Version: t.Version, Files: make([]storedFile, 0, len(t.files))}
 	for _, a := range t.files {
-		size += a.size + 128 + 2*int64(len(a.path))
+		m.Files = append(m.Files, storedFile{Path: a.path, SHA256: hex.EncodeToString(a.sum[:]), Size: a.size})
 	}
-	var buf bytes.Buffer
-	buf.Grow(int(size) + 1024)
-	zw := zip.NewWriter(&buf)
-	for _, a := range t.files {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: a.path, Method: zip.Store, Modified: bundleTime})
-		if err != nil {
-			return nil, fmt.Errorf("bundle %s: %w", a.path, err)
-		}
-		if a.data != nil {
-			_, err = w.Write(a.data)
-		} else {
-			err = copyEmbedded(w, a)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("bundle %s: %w", a.path, err)
-		}
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("template %s: manifest: %w", t.ID, err)
 	}
-	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("bundle: %w", err)
-	}
-	return buf.Bytes(), nil
+	return append(data, '\n'), nil
 }
 
-func copyEmbedded(w io.Writer, a *asset) error {
-	f, err := a.src.Open(a.path)
-	if err != nil {
-		return err
+// Blobs returns the files the manifest lists, one per distinct SHA-256, in
+// the manifest's order: what the file store keeps under
+// orders.TemplateBlobKey. Data returns a snapshot's bytes as they are, or
+// an embedded file's read again.
+func (t *Template) Blobs() []orders.TemplateBlob {
+	out := make([]orders.TemplateBlob, 0, len(t.files))
+	seen := map[[sha256.Size]byte]bool{}
+	for _, a := range t.files {
+		if seen[a.sum] {
+			continue
+		}
+		seen[a.sum] = true
+		out = append(out, orders.TemplateBlob{SHA256: hex.EncodeToString(a.sum[:]), Size: a.size, Data: a.bytes})
 	}
-	defer f.Close()
-	_, err = io.Copy(w, f)
-	return err
+	return out
 }
 
-// LoadBundle compiles the template id from a bundle (Template.Bundle) with
-// the given compilers, and checks that it is the version asked for: the
-// template as it was when orders were taken with that version. It fails on
-// an archive that is not a bundle, a template that does not compile, or
-// files of another version.
-func LoadBundle(bundle []byte, id, version string, compilers map[render.Kind]Compiler) (*Template, error) {
-	zr, err := zip.NewReader(bytes.NewReader(bundle), int64(len(bundle)))
-	if err != nil {
-		return nil, fmt.Errorf("template %s version %s: read bundle: %w", id, version, err)
+// bytes returns the asset's bytes: its snapshot, or the embedded file.
+func (a *asset) bytes() ([]byte, error) {
+	if a.data != nil {
+		return a.data, nil
 	}
-	t, err := LoadOne(zr, id, compilers)
+	return a.src.ReadFile(a.path)
+}
+
+// LoadStored compiles the template id as it was at version from the file
+// store, through fetch, which returns an object's bytes by key: the
+// version's manifest (orders.TemplateManifestKey, Template.Manifest), then
+// each file it lists (orders.TemplateBlobKey). It checks that the manifest
+// is of that template and lists the files of that version, that each
+// file's bytes have the SHA-256 and size listed, and that the compiled
+// template is that version: the template as it was when orders were taken
+// with it. A fetch error is returned as it is; any other error names the
+// key of the manifest or file at fault.
+func LoadStored(id, version string, fetch func(key string) ([]byte, error), compilers map[render.Kind]Compiler) (*Template, error) {
+	key := orders.TemplateManifestKey(id, version)
+	data, err := fetch(key)
+	if err != nil {
+		return nil, err
+	}
+	var m storedManifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("template %s version %s: manifest %s: %w", id, version, key, err)
+	}
+	if m.ID != id {
+		return nil, fmt.Errorf("template %s version %s: manifest %s is of template %q", id, version, key, m.ID)
+	}
+	list := make([]*asset, 0, len(m.Files))
+	for i, f := range m.Files {
+		sum, err := hex.DecodeString(f.SHA256)
+		if err != nil || len(sum) != sha256.Size || f.SHA256 != hex.EncodeToString(sum) {
+			return nil, fmt.Errorf("template %s version %s: manifest %s: files[%d].sha256 %q is not 64 lower-case hex digits", id, version, key, i, f.SHA256)
+		}
+		if !fs.ValidPath(f.Path) || f.Size < 0 || (i > 0 && f.Path <= m.Files[i-1].Path) {
+			return nil, fmt.Errorf("template %s version %s: manifest %s: files[%d] (%q, %d bytes) is not a valid path in order with a size", id, version, key, i, f.Path, f.Size)
+		}
+		a := &asset{path: f.Path, size: f.Size}
+		copy(a.sum[:], sum)
+		list = append(list, a)
+	}
+	// The listing's version first: a wrong manifest costs no blob.
+	if listed := versionOf(list); listed != version || m.Version != version {
+		return nil, fmt.Errorf("template %s version %s: manifest %s lists the files of version %s (it says %s)", id, version, key, listed, m.Version)
+	}
+	tree := make(fstest.MapFS, len(list))
+	blobs := map[[sha256.Size]byte][]byte{}
+	for _, a := range list {
+		b, ok := blobs[a.sum]
+		if !ok {
+			blobKey := orders.TemplateBlobKey(hex.EncodeToString(a.sum[:]))
+			if b, err = fetch(blobKey); err != nil {
+				return nil, err
+			}
+			if got := sha256.Sum256(b); got != a.sum || int64(len(b)) != a.size {
+				return nil, fmt.Errorf("template %s version %s: file %s (%s) is damaged: %d bytes of SHA-256 %x, want %d bytes of the SHA-256 it is stored under",
+					id, version, blobKey, a.path, len(b), got, a.size)
+			}
+			blobs[a.sum] = b
+		}
+		tree[a.path] = &fstest.MapFile{Data: b, ModTime: storedTime}
+	}
+	t, err := LoadOne(tree, id, compilers)
 	if err != nil {
 		return nil, fmt.Errorf("template %s version %s: %w", id, version, err)
 	}
 	if t.Version != version {
-		return nil, fmt.Errorf("template %s version %s: the bundle holds version %s", id, version, t.Version)
+		return nil, fmt.Errorf("template %s version %s: compiled from manifest %s it is version %s", id, version, key, t.Version)
 	}
 	return t, nil
 }
+
+// storedTime is the modification time of every file compiled from the
+// file store, so that a compile depends only on the files' paths and
+// bytes.
+var storedTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)

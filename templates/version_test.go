@@ -1,10 +1,14 @@
 package templates_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +17,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"oshigoods/orders"
 	"oshigoods/render"
 	"oshigoods/templates"
 )
@@ -116,11 +121,51 @@ func TestVersions(t *testing.T) {
 	}
 }
 
-// TestBundle: a template's bundle holds exactly the files it was compiled
-// from, sorted, the same bytes on every load; compiled again it is the same
-// version and renders the same bytes; another version or a damaged archive
-// is refused.
-func TestBundle(t *testing.T) {
+// stored is a file store's objects by key, as the service keeps template
+// versions in it: each blob once, then the manifest.
+type stored map[string][]byte
+
+// keep puts a template version into the store as keepTemplates does:
+// blobs missing, then the manifest. It returns the keys it put.
+func (s stored) keep(t *testing.T, tmpl *templates.Template) []string {
+	t.Helper()
+	manifest, err := tmpl.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var put []string
+	for _, b := range tmpl.Blobs() {
+		key := orders.TemplateBlobKey(b.SHA256)
+		if _, ok := s[key]; ok {
+			continue
+		}
+		data, err := b.Data()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s[key] = data
+		put = append(put, key)
+	}
+	key := orders.TemplateManifestKey(tmpl.ID, tmpl.Version)
+	s[key] = manifest
+	return append(put, key)
+}
+
+// fetch returns the store's objects by key, a missing one an error
+// naming it.
+func (s stored) fetch(key string) ([]byte, error) {
+	if b, ok := s[key]; ok {
+		return b, nil
+	}
+	return nil, fmt.Errorf("%s: %w", key, fs.ErrNotExist)
+}
+
+// TestStored: a template's manifest lists exactly the files it was
+// compiled from, sorted, with their SHA-256 and size, the same bytes on
+// every load; compiled again from the manifest and its blobs it is the same
+// version and renders the same bytes; another version, a damaged manifest
+// or a damaged blob is refused, naming its key.
+func TestStored(t *testing.T) {
 	first, second := mustLoad(t, templates.FS()), mustLoad(t, templates.FS())
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -137,41 +182,53 @@ func TestBundle(t *testing.T) {
 		t.Run(tc.id, func(t *testing.T) {
 			a, _ := first.Get(tc.id)
 			b, _ := second.Get(tc.id)
-			bundle, err := a.Bundle()
+			manifest, err := a.Manifest()
 			if err != nil {
 				t.Fatal(err)
 			}
-			again, err := b.Bundle()
-			if err != nil || !bytes.Equal(bundle, again) {
-				t.Fatalf("bundles of two loads differ (%d and %d bytes, %v)", len(bundle), len(again), err)
+			again, err := b.Manifest()
+			if err != nil || !bytes.Equal(manifest, again) {
+				t.Fatalf("manifests of two loads differ (%d and %d bytes, %v)", len(manifest), len(again), err)
 			}
-			zr, err := zip.NewReader(bytes.NewReader(bundle), int64(len(bundle)))
-			if err != nil {
+			var m struct {
+				ID, Version string
+				Files       []struct {
+					Path, SHA256 string
+					Size         int64
+				}
+			}
+			if err := json.Unmarshal(manifest, &m); err != nil {
 				t.Fatal(err)
+			}
+			if m.ID != tc.id || m.Version != a.Version {
+				t.Fatalf("manifest of %s version %s, want %s %s", m.ID, m.Version, tc.id, a.Version)
 			}
 			var names []string
-			for _, f := range zr.File {
-				names = append(names, f.Name)
-				if f.Method != zip.Store {
-					t.Errorf("%s: method %d, want stored", f.Name, f.Method)
+			for _, f := range m.Files {
+				names = append(names, f.Path)
+				data := builtinFile(t, f.Path)
+				if sum := sha256.Sum256(data); f.SHA256 != hex.EncodeToString(sum[:]) || f.Size != int64(len(data)) {
+					t.Errorf("%s listed as %s, %d bytes; it is %x, %d bytes", f.Path, f.SHA256, f.Size, sum, len(data))
 				}
 			}
 			if tc.files != nil && !slices.Equal(names, tc.files) {
-				t.Fatalf("bundle holds %q, want %q", names, tc.files)
+				t.Fatalf("manifest lists %q, want %q", names, tc.files)
 			}
 			if !slices.IsSorted(names) || !slices.Contains(names, tc.id+"/template.json") {
-				t.Fatalf("bundle holds %q: want them sorted, with the manifest", names)
+				t.Fatalf("manifest lists %q: want them sorted, with the template's", names)
 			}
 
-			c, err := templates.LoadBundle(bundle, tc.id, a.Version, templates.Compilers())
+			store := stored{}
+			store.keep(t, a)
+			c, err := templates.LoadStored(tc.id, a.Version, store.fetch, templates.Compilers())
 			if err != nil {
 				t.Fatal(err)
 			}
 			if c.Version != a.Version || c.Title != a.Title || c.Price != a.Price {
-				t.Fatalf("from the bundle: %s %q %d, want %s %q %d", c.Version, c.Title, c.Price, a.Version, a.Title, a.Price)
+				t.Fatalf("from the store: %s %q %d, want %s %q %d", c.Version, c.Title, c.Price, a.Version, a.Title, a.Price)
 			}
-			if rebundled, _ := c.Bundle(); !bytes.Equal(rebundled, bundle) {
-				t.Fatal("the bundle of a template compiled from its bundle differs")
+			if remade, _ := c.Manifest(); !bytes.Equal(remade, manifest) {
+				t.Fatal("the manifest of a template compiled from the store differs")
 			}
 			if tc.in.Fields != nil {
 				want, err := a.Render(ctx, tc.in)
@@ -187,23 +244,127 @@ func TestBundle(t *testing.T) {
 				}
 				for i := range want.Files {
 					if got.Files[i].Name != want.Files[i].Name || !bytes.Equal(got.Files[i].Data, want.Files[i].Data) {
-						t.Fatalf("%s from the bundle differs from the original's", want.Files[i].Name)
+						t.Fatalf("%s from the store differs from the original's", want.Files[i].Name)
 					}
 				}
 			}
 
-			if _, err := templates.LoadBundle(bundle, tc.id, "00000000000000000000", templates.Compilers()); err == nil || !strings.Contains(err.Error(), "holds version "+a.Version) {
-				t.Fatalf("LoadBundle of another version: %v, want an error naming the version it holds", err)
+			// Another version asked for: its manifest is this one's.
+			other := "00000000000000000000"
+			store[orders.TemplateManifestKey(tc.id, other)] = manifest
+			if _, err := templates.LoadStored(tc.id, other, store.fetch, templates.Compilers()); err == nil || !strings.Contains(err.Error(), "version "+a.Version) {
+				t.Fatalf("LoadStored of another version: %v, want an error naming the version listed", err)
 			}
-			if _, err := templates.LoadBundle(bundle[:len(bundle)/2], tc.id, a.Version, templates.Compilers()); err == nil {
-				t.Fatal("LoadBundle of half a bundle: no error")
+			manifestKey := orders.TemplateManifestKey(tc.id, a.Version)
+			store[manifestKey] = manifest[:len(manifest)/2]
+			if _, err := templates.LoadStored(tc.id, a.Version, store.fetch, templates.Compilers()); err == nil || !strings.Contains(err.Error(), manifestKey) {
+				t.Fatalf("LoadStored of half a manifest: %v, want an error naming %s", err, manifestKey)
+			}
+			store[manifestKey] = manifest
+		})
+	}
+}
+
+// TestStoredDamaged: a blob whose bytes are not those its key names, a
+// manifest whose sums are not hex, or a blob missing is refused, naming the
+// key at fault; put back, the version compiles.
+func TestStoredDamaged(t *testing.T) {
+	tmpl, err := mustLoad(t, templates.FS()).Get("card-letter-yoko")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var font, manifestKey string
+	for _, b := range tmpl.Blobs() {
+		if b.Size > 10<<20 {
+			font = orders.TemplateBlobKey(b.SHA256) // Klee One
+		}
+	}
+	manifestKey = orders.TemplateManifestKey(tmpl.ID, tmpl.Version)
+	for _, tc := range []struct {
+		scenario string
+		damage   func(s stored)
+		key      string // the error names it
+		want     string
+	}{
+		{"a corrupted font", func(s stored) {
+			b := bytes.Clone(s[font])
+			b[len(b)/2] ^= 0xff
+			s[font] = b
+		}, font, "damaged"},
+		{"a font cut short", func(s stored) { s[font] = s[font][:len(s[font])-1] }, font, "damaged"},
+		{"a font missing", func(s stored) { delete(s, font) }, font, "not exist"},
+		{"a manifest whose sum is a path", func(s stored) {
+			s[manifestKey] = bytes.Replace(s[manifestKey], []byte(strings.TrimPrefix(font, "templates/files/")), []byte("../../orders/secret"), 1)
+		}, manifestKey, "sha256"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			store := stored{}
+			store.keep(t, tmpl)
+			good := maps.Clone(store)
+			tc.damage(store)
+			_, err := templates.LoadStored(tmpl.ID, tmpl.Version, store.fetch, templates.Compilers())
+			if err == nil || !strings.Contains(err.Error(), tc.key) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("LoadStored: %v; want an error naming %s (%s)", err, tc.key, tc.want)
+			}
+			if _, err := templates.LoadStored(tmpl.ID, tmpl.Version, good.fetch, templates.Compilers()); err != nil {
+				t.Fatalf("put back: %v", err)
 			}
 		})
 	}
 }
 
+// TestStoredShared: two versions of a card share their fonts' blobs: the
+// second keeps only its changed template.json and its manifest.
+func TestStoredShared(t *testing.T) {
+	dir := t.TempDir()
+	manifest := builtinFile(t, "card-letter-yoko/template.json")
+	manifest = bytes.Replace(manifest, []byte(`"card-letter-yoko"`), []byte(`"card-shop-thanks"`), 1)
+	os.MkdirAll(filepath.Join(dir, "card-shop-thanks"), 0o755)
+	path := filepath.Join(dir, "card-shop-thanks", "template.json")
+	load := func(data []byte) *templates.Template {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tmpl, err := mustLoadFolder(t, dir).Get("card-shop-thanks")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tmpl
+	}
+	v1 := load(manifest)
+	v2 := load(bytes.Replace(manifest, []byte(`"price": 880`), []byte(`"price": 990`), 1))
+	if v1.Version == v2.Version {
+		t.Fatal("the edited card has the same version")
+	}
+	store := stored{}
+	if put := store.keep(t, v1); len(put) != 4 { // template.json, 2 fonts, manifest
+		t.Fatalf("the first version put %q, want its 3 files and manifest", put)
+	}
+	put := store.keep(t, v2)
+	sum := sha256.Sum256(bytes.Replace(manifest, []byte(`"price": 880`), []byte(`"price": 990`), 1))
+	want := []string{orders.TemplateBlobKey(hex.EncodeToString(sum[:])), orders.TemplateManifestKey("card-shop-thanks", v2.Version)}
+	if !slices.Equal(put, want) {
+		t.Fatalf("the second version put %q, want only %q", put, want)
+	}
+	for _, v := range []*templates.Template{v1, v2} {
+		got, err := templates.LoadStored(v.ID, v.Version, store.fetch, templates.Compilers())
+		if err != nil || got.Price != v.Price {
+			t.Fatalf("version %s from the store: %v, %v; want price %d", v.Version, got, err, v.Price)
+		}
+	}
+}
+
+func mustLoadFolder(t *testing.T, dir string) *templates.Catalog {
+	t.Helper()
+	c, err := templates.LoadFolder(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // TestFolderSnapshot: a folder's template is compiled, versioned and
-// bundled from the bytes read at load: editing the folder afterwards
+// kept (manifest and blobs) from the bytes read at load: editing the folder afterwards
 // changes none of them until it is loaded again.
 func TestFolderSnapshot(t *testing.T) {
 	dir := t.TempDir()
@@ -222,7 +383,7 @@ func TestFolderSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before, err := tmpl.Bundle()
+	before, err := tmpl.Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,13 +391,15 @@ func TestFolderSnapshot(t *testing.T) {
 	if err := os.WriteFile(path, edited, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	after, err := tmpl.Bundle()
+	after, err := tmpl.Manifest()
 	if err != nil || !bytes.Equal(before, after) {
-		t.Fatalf("the bundle changed with the folder (%v)", err)
+		t.Fatalf("the manifest changed with the folder (%v)", err)
 	}
-	old, err := templates.LoadBundle(after, "card-shop-thanks", tmpl.Version, templates.Compilers())
+	store := stored{} // its blobs taken after the edit
+	store.keep(t, tmpl)
+	old, err := templates.LoadStored("card-shop-thanks", tmpl.Version, store.fetch, templates.Compilers())
 	if err != nil || old.Price != 880 {
-		t.Fatalf("compiled from the bundle: %v, %v; want the price loaded, 880", old, err)
+		t.Fatalf("compiled from the store: %v, %v; want the price loaded, 880", old, err)
 	}
 	reloaded, err := templates.LoadFolder(dir)
 	if err != nil {
