@@ -3,14 +3,18 @@ package orders_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"io"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync/atomic"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 
 	"oshigoods"
@@ -55,38 +59,73 @@ func (f *shopFolder) repaint(t *testing.T) {
 	f.write(t, bytes.Replace(f.manifest, []byte(`"color": "#fff8ef"`), []byte(`"color": "#e8f4ff"`), 1))
 }
 
-// countingFiles is a file store that counts the puts and gets of each key.
+// countingFiles is a file store that counts the puts and gets of each key
+// and logs the keys put, in order.
 type countingFiles struct {
 	orders.FileStore
-	puts, gets map[string]*atomic.Int32
+	mu         sync.Mutex
+	puts, gets map[string]int
+	putLog     []string
 }
 
 func newCountingFiles() *countingFiles {
-	return &countingFiles{FileStore: testenv.NewMemFiles(), puts: map[string]*atomic.Int32{}, gets: map[string]*atomic.Int32{}}
-}
-
-func (c *countingFiles) count(m map[string]*atomic.Int32, key string) {
-	if m[key] == nil {
-		m[key] = &atomic.Int32{}
-	}
-	m[key].Add(1)
+	return &countingFiles{FileStore: testenv.NewMemFiles(), puts: map[string]int{}, gets: map[string]int{}}
 }
 
 func (c *countingFiles) Put(ctx context.Context, key string, data []byte, ct string) error {
-	c.count(c.puts, key)
+	c.mu.Lock()
+	c.puts[key]++
+	c.putLog = append(c.putLog, key)
+	c.mu.Unlock()
 	return c.FileStore.Put(ctx, key, data, ct)
 }
 
 func (c *countingFiles) Get(ctx context.Context, key string) ([]byte, error) {
-	c.count(c.gets, key)
+	c.mu.Lock()
+	c.gets[key]++
+	c.mu.Unlock()
 	return c.FileStore.Get(ctx, key)
 }
 
-func (c *countingFiles) n(m map[string]*atomic.Int32, key string) int32 {
-	if m[key] == nil {
-		return 0
+func (c *countingFiles) n(m map[string]int, key string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return m[key]
+}
+
+// templatePuts returns the keys put under templates/ since the log was
+// last taken, in order, and clears the log.
+func (c *countingFiles) templatePuts() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for _, k := range c.putLog {
+		if strings.HasPrefix(k, "templates/") {
+			out = append(out, k)
+		}
 	}
-	return m[key].Load()
+	c.putLog = nil
+	return out
+}
+
+// blobKey returns the key the file store keeps data under.
+func blobKey(data []byte) string {
+	sum := sha256.Sum256(data)
+	return orders.TemplateBlobKey(hex.EncodeToString(sum[:]))
+}
+
+// fontKeys returns the keys of the built-in fonts a card reads.
+func fontKeys(t *testing.T) []string {
+	t.Helper()
+	var keys []string
+	for _, name := range []string{"fonts/KleeOne-Regular.ttf", "fonts/Symbola_hint.ttf"} {
+		data, err := fs.ReadFile(templates.FS(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, blobKey(data))
+	}
+	return keys
 }
 
 // pinnedService is a service over SQLite whose catalogue is the shop's
@@ -155,7 +194,8 @@ func sameFiles(a, b map[string][]byte) bool {
 }
 
 // TestPinnedTemplateVersions: an item records the version of the template
-// it was taken with, whose bundle is kept before the order is stored, and
+// it was taken with, whose files and manifest are kept before the order is
+// stored (each file once, shared by versions), and
 // is made with that version after the folder changed and was reloaded —
 // by this process, or a worker started afterwards — while a new order gets
 // the new version.
@@ -164,25 +204,57 @@ func TestPinnedTemplateVersions(t *testing.T) {
 		scenario string
 		run      func(t *testing.T, f *shopFolder, db string)
 	}{
-		{"the version is recorded and its bundle kept once", func(t *testing.T, f *shopFolder, db string) {
+		{"the version is recorded and its files kept once, the manifest last", func(t *testing.T, f *shopFolder, db string) {
 			files := newCountingFiles()
 			svc, live := pinnedService(t, f.dir, db, files)
 			cur, _ := live.Template("card-shop-thanks")
 			v := cur.Info().Version
-			key := orders.TemplateBundleKey("card-shop-thanks", v)
+			key := orders.TemplateManifestKey("card-shop-thanks", v)
 			first, second := orderThanks(t, svc), orderThanks(t, svc)
 			if first.TemplateVersion != v || second.TemplateVersion != v {
 				t.Fatalf("items record %q and %q, want %q", first.TemplateVersion, second.TemplateVersion, v)
 			}
-			want, _ := cur.Bundle()
+			want, _ := cur.Manifest()
 			if got, err := files.FileStore.Get(t.Context(), key); err != nil || !bytes.Equal(got, want) {
-				t.Fatalf("bundle under %s: %d bytes, %v; want the template's %d", key, len(got), err, len(want))
+				t.Fatalf("manifest under %s: %q, %v; want the template's %q", key, got, err, want)
 			}
-			if n := files.n(files.puts, key); n != 1 {
-				t.Fatalf("bundle put %d times for two orders, want once", n)
+			// Its three files (template.json and two fonts), each once under
+			// its SHA-256, then the manifest: none put again by the second
+			// order.
+			put := files.templatePuts()
+			if len(put) != 4 || put[3] != key || !slices.Contains(put, blobKey(f.manifest)) {
+				t.Fatalf("put %q for two orders; want template.json and the fonts once, then %s", put, key)
+			}
+			for _, k := range fontKeys(t) {
+				if !slices.Contains(put, k) {
+					t.Fatalf("put %q, want the font %s among them", put, k)
+				}
 			}
 			if stored, _ := svc.Store.Item(t.Context(), first.ID); stored.TemplateVersion != v {
 				t.Fatalf("stored item records %q, want %q", stored.TemplateVersion, v)
+			}
+		}},
+		{"an edited card's first order puts only its changed template.json and manifest", func(t *testing.T, f *shopFolder, db string) {
+			files := newCountingFiles()
+			svc, live := pinnedService(t, f.dir, db, files)
+			old := orderThanks(t, svc)
+			files.templatePuts()
+			f.repaint(t)
+			if _, _, err := live.Reload(); err != nil {
+				t.Fatal(err)
+			}
+			fresh := orderThanks(t, svc)
+			edited, _ := os.ReadFile(filepath.Join(f.dir, "card-shop-thanks", "template.json"))
+			want := []string{blobKey(edited), orders.TemplateManifestKey("card-shop-thanks", fresh.TemplateVersion)}
+			if put := files.templatePuts(); fresh.TemplateVersion == old.TemplateVersion || !slices.Equal(put, want) {
+				t.Fatalf("the new version's order put %q; want only %q (the fonts are shared)", put, want)
+			}
+			// Both versions are made from the shared fonts.
+			for _, it := range []*orders.Item{old, fresh} {
+				rendered(t, svc, files, it.ID)
+			}
+			if put := files.templatePuts(); len(put) != 0 {
+				t.Fatalf("renders put %q, want nothing: both versions were kept", put)
 			}
 		}},
 		{"an old order made again after a reload: the same bytes; a new order: the new version", func(t *testing.T, f *shopFolder, db string) {
@@ -217,16 +289,16 @@ func TestPinnedTemplateVersions(t *testing.T) {
 			if _, err := svc.RetryItem(t.Context(), op, old.ID); err != nil {
 				t.Fatal(err)
 			}
-			key := orders.TemplateBundleKey("card-shop-thanks", old.TemplateVersion)
+			key := orders.TemplateManifestKey("card-shop-thanks", old.TemplateVersion)
 			if again := rendered(t, svc, files, old.ID); !sameFiles(again, before) {
 				t.Fatal("the old order made again differs from its first render")
 			}
-			if files.n(files.gets, key) != 1 {
-				t.Fatalf("old version's bundle read %d times, want once", files.n(files.gets, key))
+			if files.n(files.gets, key) != 1 || files.n(files.gets, blobKey(f.manifest)) != 1 {
+				t.Fatalf("old version's manifest read %d times, its template.json %d; want once each", files.n(files.gets, key), files.n(files.gets, blobKey(f.manifest)))
 			}
 
 			// A worker started after the change has never loaded the old
-			// version: it makes it from its bundle too.
+			// version: it makes it from the file store too.
 			worker, _ := pinnedService(t, f.dir, db, files)
 			svc.Store.TransitionItem(t.Context(), old.ID, []orders.Status{orders.StatusReady}, orders.StatusFailed, "test")
 			svc.RetryItem(t.Context(), op, old.ID)
@@ -250,36 +322,62 @@ func TestPinnedTemplateVersions(t *testing.T) {
 				t.Fatal("an item with no version was not made with the current template")
 			}
 		}},
-		{"a missing bundle: a reason that passes, retried until it is back", func(t *testing.T, f *shopFolder, db string) {
+		{"a missing manifest or file: a reason that passes naming its key, retried until it is back", func(t *testing.T, f *shopFolder, db string) {
 			files := newCountingFiles()
 			svc, live := pinnedService(t, f.dir, db, files)
 			it := orderThanks(t, svc)
-			key := orders.TemplateBundleKey("card-shop-thanks", it.TemplateVersion)
-			bundle, _ := files.FileStore.Get(t.Context(), key)
-			files.FileStore.Delete(t.Context(), key)
 			f.repaint(t)
 			if _, _, err := live.Reload(); err != nil {
 				t.Fatal(err)
 			}
-			err := svc.RenderItem(t.Context(), it.ID)
-			if !errors.Is(err, orders.ErrBundleMissing) || orders.Permanent(err) {
-				t.Fatalf("RenderItem: %v; want ErrBundleMissing, not permanent", err)
+			for _, key := range []string{orders.TemplateManifestKey("card-shop-thanks", it.TemplateVersion), fontKeys(t)[0]} {
+				saved, _ := files.FileStore.Get(t.Context(), key)
+				files.FileStore.Delete(t.Context(), key)
+				err := svc.RenderItem(t.Context(), it.ID)
+				if !errors.Is(err, orders.ErrBundleMissing) || orders.Permanent(err) || !strings.Contains(err.Error(), key) {
+					t.Fatalf("RenderItem without %s: %v; want ErrBundleMissing naming it, not permanent", key, err)
+				}
+				if got, _ := svc.Store.Item(t.Context(), it.ID); got.Status != orders.StatusQueued || !got.Delayed() {
+					t.Fatalf("item %s, delayed %v; want queued and delayed, to be retried", got.Status, got.Delayed())
+				}
+				files.FileStore.Put(t.Context(), key, saved, "application/octet-stream")
 			}
-			if got, _ := svc.Store.Item(t.Context(), it.ID); got.Status != orders.StatusQueued || !got.Delayed() {
-				t.Fatalf("item %s, delayed %v; want queued and delayed, to be retried", got.Status, got.Delayed())
-			}
-			files.FileStore.Put(t.Context(), key, bundle, "application/zip")
 			rendered(t, svc, files, it.ID)
 		}},
-		{"a bundle the file store cannot take when ordering: the order is taken, the render keeps it", func(t *testing.T, f *shopFolder, db string) {
+		{"a corrupted file is refused naming its key, retried until it is mended", func(t *testing.T, f *shopFolder, db string) {
+			files := newCountingFiles()
+			svc, live := pinnedService(t, f.dir, db, files)
+			it := orderThanks(t, svc)
+			before := rendered(t, svc, files, it.ID)
+			f.repaint(t)
+			if _, _, err := live.Reload(); err != nil {
+				t.Fatal(err)
+			}
+			key := blobKey(f.manifest)
+			files.FileStore.Put(t.Context(), key, bytes.Replace(f.manifest, []byte(`#fff8ef`), []byte(`#000000`), 1), "application/octet-stream")
+			svc.Store.TransitionItem(t.Context(), it.ID, []orders.Status{orders.StatusReady}, orders.StatusFailed, "test")
+			op, _ := svc.Operator(t.Context(), "env-key-0123456789")
+			if _, err := svc.RetryItem(t.Context(), op, it.ID); err != nil {
+				t.Fatal(err)
+			}
+			err := svc.RenderItem(t.Context(), it.ID)
+			if err == nil || orders.Permanent(err) || !strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), "damaged") {
+				t.Fatalf("RenderItem with %s corrupted: %v; want an error naming it, not permanent", key, err)
+			}
+			files.FileStore.Put(t.Context(), key, f.manifest, "application/octet-stream")
+			if again := rendered(t, svc, files, it.ID); !sameFiles(again, before) {
+				t.Fatal("mended, the item differs from its first render")
+			}
+		}},
+		{"a version the file store cannot take when ordering: the order is taken, the render keeps it", func(t *testing.T, f *shopFolder, db string) {
 			mem := testenv.NewMemFiles()
 			files := &brokenFiles{FileStore: mem}
 			files.broken.Store(true)
 			svc, live := pinnedService(t, f.dir, db, files)
 			it := orderThanks(t, svc)
-			key := orders.TemplateBundleKey("card-shop-thanks", it.TemplateVersion)
+			key := orders.TemplateManifestKey("card-shop-thanks", it.TemplateVersion)
 			if _, found := mem.Object(key); found {
-				t.Fatal("bundle stored during the outage")
+				t.Fatal("manifest stored during the outage")
 			}
 			err := svc.RenderItem(t.Context(), it.ID)
 			if oshigoods.ErrorCode(err) != oshigoods.EUNAVAILABLE || orders.Permanent(err) {
@@ -287,8 +385,10 @@ func TestPinnedTemplateVersions(t *testing.T) {
 			}
 			files.broken.Store(false)
 			before := rendered(t, svc, files, it.ID)
-			if _, found := mem.Object(key); !found {
-				t.Fatal("the render did not keep the bundle")
+			for _, k := range append(fontKeys(t), key, blobKey(f.manifest)) {
+				if _, found := mem.Object(k); !found {
+					t.Fatalf("the render did not keep %s", k)
+				}
 			}
 			// So the item can be made again once the folder changed.
 			f.repaint(t)

@@ -141,7 +141,7 @@ var versionPattern = regexp.MustCompile(`^[0-9a-f]{20}$`)
 // retry) gives byte-identical files; the claim manifest says which version
 // each item was made with. On the shared services the API process takes
 // the orders and a separate worker, never reloaded, makes them from the
-// bundles.
+// manifests and files the API process kept in S3.
 func TestShopTemplates(t *testing.T) {
 	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) {
