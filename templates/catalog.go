@@ -9,6 +9,7 @@ import (
 	"path"
 	"regexp"
 	"sort"
+	"strings"
 
 	"oshigoods"
 	"oshigoods/orders"
@@ -113,30 +114,12 @@ func compile(fsys fs.FS, p string, compilers map[render.Kind]Compiler) (*Templat
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
 	}
-	if !idPattern.MatchString(m.ID) {
-		return nil, fmt.Errorf("id %q: want lower-case letters, digits and dashes", m.ID)
+	for _, p := range m.problems(p, compilers) {
+		if !p.Warning {
+			return nil, errors.New(p.Message)
+		}
 	}
-	if dir := path.Dir(p); dir != m.ID {
-		return nil, fmt.Errorf("id %q does not match its folder %q", m.ID, dir)
-	}
-	if m.Title == "" {
-		return nil, fmt.Errorf("title is required")
-	}
-	if m.Price < 1 || m.Price > MaxPrice {
-		return nil, fmt.Errorf("price %d: give the price of one piece in whole yen, tax included, from 1 to %d", m.Price, MaxPrice)
-	}
-	specs := map[render.Kind]json.RawMessage{render.KindPhoto: m.Photo, render.KindCard: m.Card, render.KindVoice: m.Voice}
-	spec, ok := specs[m.Kind]
-	if !ok {
-		return nil, fmt.Errorf("unknown kind %q", m.Kind)
-	}
-	if len(spec) == 0 {
-		return nil, fmt.Errorf("kind %s needs a %q spec", m.Kind, m.Kind)
-	}
-	compiler := compilers[m.Kind]
-	if compiler == nil {
-		return nil, fmt.Errorf("no renderer for kind %s", m.Kind)
-	}
+	spec, compiler := m.specs()[m.Kind], compilers[m.Kind]
 	r, err := compiler(spec, rec)
 	if err != nil {
 		return nil, err
@@ -147,6 +130,53 @@ func compile(fsys fs.FS, p string, compilers map[render.Kind]Compiler) (*Templat
 	files, version := rec.freeze()
 	return &Template{ID: m.ID, Kind: m.Kind, Title: m.Title, Description: m.Description, Price: m.Price, Version: version,
 		Renderer: r, files: files}, nil
+}
+
+// specs returns the manifest's spec of each kind, nil where it has none.
+func (m manifest) specs() map[render.Kind]json.RawMessage {
+	return map[render.Kind]json.RawMessage{render.KindPhoto: m.Photo, render.KindCard: m.Card, render.KindVoice: m.Voice}
+}
+
+// problems returns what is wrong with the fields of the manifest file
+// (<folder>/template.json) before its spec is compiled, each naming its
+// field: the id (its form, and its folder), title, price, kind and the
+// kind's spec are errors; an empty description and another kind's spec,
+// ignored, are warnings. Load refuses the first error; Check reports them
+// all.
+func (m manifest) problems(file string, compilers map[render.Kind]Compiler) []render.Problem {
+	var ps []render.Problem
+	add := func(warning bool, field, format string, args ...any) {
+		ps = append(ps, render.Problem{File: file, Field: field, Warning: warning, Message: fmt.Sprintf(format, args...)})
+	}
+	switch dir := path.Dir(file); {
+	case m.ID == "":
+		add(false, "id", "id is required: the template's id, the same as its folder's name (%q).", dir)
+	case !idPattern.MatchString(m.ID):
+		add(false, "id", "id %q: want lower-case letters, digits and dashes, starting with a letter or digit, at most 63.", m.ID)
+	case m.ID != dir:
+		add(false, "id", "id %q does not match its folder %q: name the folder after the id.", m.ID, dir)
+	}
+	if strings.TrimSpace(m.Title) == "" {
+		add(false, "title", "title is required: the name fans see in the shop.")
+	}
+	if strings.TrimSpace(m.Description) == "" {
+		add(true, "description", "description is empty: the shop shows it under the title.")
+	}
+	if m.Price < 1 || m.Price > MaxPrice {
+		add(false, "price", "price %d: give the price of one piece in whole yen, tax included (総額表示), from 1 to %d.", m.Price, MaxPrice)
+	}
+	specs := m.specs()
+	if compilers[m.Kind] == nil {
+		add(false, "kind", "kind %q: want %s.", m.Kind, kindList(compilers))
+	} else if len(specs[m.Kind]) == 0 {
+		add(false, string(m.Kind), "kind %s needs its spec under the key %q.", m.Kind, m.Kind)
+	}
+	for k := range compilers {
+		if k != m.Kind && len(specs[k]) != 0 {
+			add(true, string(k), "ignored: this template's kind is %q.", m.Kind)
+		}
+	}
+	return ps
 }
 
 // Get returns the template with the given id, or ENOTFOUND.

@@ -306,33 +306,7 @@ func checkManifest(fsys fs.FS, id string, compilers map[render.Kind]Compiler) (m
 			add(true, k, "unknown key, ignored: the keys are id, kind, title, description, price and the kind's spec (%s); a key starting with _ is a comment.", kindList(compilers))
 		}
 	}
-	switch dir := path.Dir(file); {
-	case m.ID == "":
-		add(false, "id", "id is required: the template's id, the same as its folder's name (%q).", dir)
-	case !idPattern.MatchString(m.ID):
-		add(false, "id", "id %q: want lower-case letters, digits and dashes, starting with a letter or digit, at most 63.", m.ID)
-	case m.ID != dir:
-		add(false, "id", "id %q does not match its folder %q: name the folder after the id.", m.ID, dir)
-	}
-	if strings.TrimSpace(m.Title) == "" {
-		add(false, "title", "title is required: the name fans see in the shop.")
-	}
-	if strings.TrimSpace(m.Description) == "" {
-		add(true, "description", "description is empty: the shop shows it under the title.")
-	}
-	if m.Price < 1 || m.Price > MaxPrice {
-		add(false, "price", "price %d: give the price of one piece in whole yen, tax included (総額表示), from 1 to %d.", m.Price, MaxPrice)
-	}
-	if compilers[m.Kind] == nil {
-		add(false, "kind", "kind %q: want %s.", m.Kind, kindList(compilers))
-	} else if len(raw[string(m.Kind)]) == 0 {
-		add(false, string(m.Kind), "kind %s needs its spec under the key %q.", m.Kind, m.Kind)
-	}
-	for k := range compilers {
-		if k != m.Kind && raw[string(k)] != nil {
-			add(true, string(k), "ignored: this template's kind is %q.", m.Kind)
-		}
-	}
+	ps = append(ps, m.problems(file, compilers)...)
 	return m, raw, ps
 }
 
