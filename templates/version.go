@@ -187,6 +187,20 @@ func (r *recorder) ReadFile(name string) ([]byte, error) {
 	return bytes.Clone(a.data), nil
 }
 
+// Sum returns the SHA-256 of the file's bytes, recording it, without
+// copying them: a renderer that caches what it parses by content (the
+// card's fonts) looks there before reading the file.
+func (r *recorder) Sum(name string) ([sha256.Size]byte, error) {
+	if !fs.ValidPath(name) {
+		return [sha256.Size]byte{}, &fs.PathError{Op: "sum", Path: name, Err: fs.ErrInvalid}
+	}
+	a, err := r.read(name)
+	if err != nil {
+		return [sha256.Size]byte{}, err
+	}
+	return a.sum, nil
+}
+
 func (r *recorder) Stat(name string) (fs.FileInfo, error)      { return fs.Stat(r.base, name) }
 func (r *recorder) ReadDir(name string) ([]fs.DirEntry, error) { return fs.ReadDir(r.base, name) }
 

@@ -42,15 +42,35 @@ var faces = struct {
 }{m: map[[32]byte]*Face{}}
 
 func loadFace(fsys fs.FS, p string) (*Face, error) {
-	data, err := readAsset(fsys, p)
-	if err != nil {
-		return nil, err
+	var key [sha256.Size]byte
+	var data []byte
+	if s, ok := fsys.(interface {
+		Sum(string) ([sha256.Size]byte, error)
+	}); ok {
+		// The file system knows the sum (the template loader's): a font
+		// parsed before is not read again.
+		sum, err := s.Sum(p)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", p, err)
+		}
+		key = sum
+	} else {
+		var err error
+		if data, err = readAsset(fsys, p); err != nil {
+			return nil, err
+		}
+		key = sha256.Sum256(data)
 	}
-	key := sha256.Sum256(data)
 	faces.Lock()
 	defer faces.Unlock()
 	if f := faces.m[key]; f != nil {
 		return f, nil
+	}
+	if data == nil {
+		var err error
+		if data, err = readAsset(fsys, p); err != nil {
+			return nil, err
+		}
 	}
 	f, err := ParseFace(data)
 	if err != nil {
