@@ -3,7 +3,6 @@ package templates
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -20,6 +19,7 @@ import (
 
 	"oshigoods/render"
 	"oshigoods/render/pdfx"
+	"oshigoods/render/voice"
 )
 
 // SampleName is the name sample inputs give a name field ("name", "to").
@@ -271,48 +271,20 @@ func abs(n int) int { return max(n, -n) }
 // silentDBFS is the peak under which a clip is taken for silent.
 const silentDBFS = -40
 
-// checkWAV checks a rendered clip: RIFF/WAVE, 16-bit PCM, some audio, a
-// peak above silentDBFS.
+// checkWAV checks a rendered clip, read as the voice renderer reads WAV
+// (voice.InspectWAV): 16-bit PCM, some audio, a peak above silentDBFS.
 func checkWAV(data []byte) error {
-	if len(data) < 12 || string(data[:4]) != "RIFF" || string(data[8:12]) != "WAVE" {
-		return errors.New("is not a RIFF/WAVE file.")
-	}
-	var format, channels, bits int
-	var rate int
-	var samples []byte
-	le := binary.LittleEndian
-	for off := 12; off+8 <= len(data); {
-		id, size := string(data[off:off+4]), int(le.Uint32(data[off+4:]))
-		body := data[off+8:]
-		if size > len(body) {
-			return fmt.Errorf("is cut off: its %q chunk wants %d bytes, %d remain.", id, size, len(body))
-		}
-		switch id {
-		case "fmt ":
-			if size < 16 {
-				return errors.New("has a short fmt chunk.")
-			}
-			format, channels = int(le.Uint16(body)), int(le.Uint16(body[2:]))
-			rate, bits = int(le.Uint32(body[4:])), int(le.Uint16(body[14:]))
-		case "data":
-			samples = body[:size]
-		}
-		off += 8 + size + size&1
-	}
+	info, err := voice.InspectWAV(data)
 	switch {
-	case format != 1 || bits != 16:
-		return fmt.Errorf("is format %d with %d bits a sample; want 16-bit PCM.", format, bits)
-	case channels < 1 || rate < 8000:
-		return fmt.Errorf("has %d channels at %d Hz.", channels, rate)
-	case len(samples) < 2*channels:
+	case err != nil:
+		return fmt.Errorf("does not decode: %v.", err)
+	case info.Float || info.Bits != 16:
+		return fmt.Errorf("has %d-bit samples (float %t); want 16-bit PCM.", info.Bits, info.Float)
+	case info.Seconds == 0:
 		return errors.New("has no audio.")
 	}
-	peak := 0
-	for i := 0; i+1 < len(samples); i += 2 {
-		peak = max(peak, abs(int(int16(le.Uint16(samples[i:])))))
-	}
-	if db := 20 * math.Log10(float64(peak)/32768+1e-12); db < silentDBFS {
-		return fmt.Errorf("is silent: its peak is %.0f dBFS (%.1f s at %d Hz).", db, float64(len(samples)/(2*channels))/float64(rate), rate)
+	if db := 20 * math.Log10(info.Peak+1e-12); db < silentDBFS {
+		return fmt.Errorf("is silent: its peak is %.0f dBFS (%.1f s at %d Hz).", db, info.Seconds, info.Rate)
 	}
 	return nil
 }

@@ -280,3 +280,32 @@ func toInt16(ch [][]float32) []int16 {
 	}
 	return out
 }
+
+// WAVInfo is what InspectWAV reads of a WAV file.
+type WAVInfo struct {
+	// Float is true for IEEE float samples, false for integer PCM.
+	Float bool
+	// Rate is the sample rate in Hz; Channels and Bits (a sample's
+	// container) are as the fmt chunk says.
+	Rate, Channels, Bits int
+	// Seconds is the length; Peak the largest sample, full scale 1.
+	Seconds, Peak float64
+}
+
+// InspectWAV decodes a WAV file as the renderer reads its recordings (see
+// readWAV for what it accepts) and returns its format, length and peak.
+// The errors are readWAV's.
+func InspectWAV(data []byte) (WAVInfo, error) {
+	p, f, err := decodeWAV(data)
+	if err != nil {
+		return WAVInfo{}, err
+	}
+	info := WAVInfo{Float: f.tag == wavFormatFloat, Rate: f.rate, Channels: f.channels, Bits: f.bits}
+	info.Seconds = float64(p.frames()) / float64(p.rate)
+	for _, ch := range p.ch {
+		for _, v := range ch {
+			info.Peak = max(info.Peak, float64(v), -float64(v))
+		}
+	}
+	return info, nil
+}
