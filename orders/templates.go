@@ -7,6 +7,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"oshigoods"
 )
@@ -46,12 +47,23 @@ func TemplateBlobKey(sha256 string) string {
 // error for the operator, until it is put back or its attempts run out.
 var ErrBundleMissing = errors.New("the template version's files are not in the file store")
 
+// keptVersions remembers, per service, the manifest keys of template
+// versions the file store is known to hold: the store only ever adds them,
+// so a service asks it once per version, not on every order.
+var keptVersions sync.Map // keptKey → true
+
+type keptKey struct {
+	s   *Service
+	key string
+}
+
 // keepTemplates makes sure the file store holds each template version
 // items record: if its manifest is missing (Exists), each file it lists
 // that is missing is put, then the manifest, last, so that a manifest
 // present means its files are there. A file's and a manifest's bytes
 // depend only on their key, so processes putting the same one at once
-// write the same object. A template without a version is skipped.
+// write the same object. A template without a version is skipped, and so
+// is one this service kept or found before (keptVersions).
 func (s *Service) keepTemplates(ctx context.Context, tpls []Template) error {
 	seen := map[string]bool{}
 	for _, tpl := range tpls {
@@ -61,11 +73,16 @@ func (s *Service) keepTemplates(ctx context.Context, tpls []Template) error {
 			continue
 		}
 		seen[key] = true
+		kept := keptKey{s, key}
+		if _, ok := keptVersions.Load(kept); ok {
+			continue
+		}
 		found, err := s.Files.Exists(ctx, key)
 		if err != nil {
 			return fmt.Errorf("look up template manifest %s: %w", key, err)
 		}
 		if found {
+			keptVersions.Store(kept, true)
 			continue
 		}
 		manifest, err := tpl.Manifest()
@@ -95,6 +112,7 @@ func (s *Service) keepTemplates(ctx context.Context, tpls []Template) error {
 		if err := s.Files.Put(ctx, key, manifest, "application/json"); err != nil {
 			return fmt.Errorf("store template manifest %s: %w", key, err)
 		}
+		keptVersions.Store(kept, true)
 		s.log().Info("template version kept", "template", info.ID, "version", info.Version, "key", key, "file_bytes_put", put)
 	}
 	return nil
