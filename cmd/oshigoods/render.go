@@ -70,6 +70,10 @@ func cmdRender(ctx context.Context, args []string, getenv func(string) string, s
 	// and sounds would cost more than the render.
 	fsys := templates.FS()
 	if *dir != "" {
+		// A mistyped folder is named, not taken for a missing template.
+		if info, err := os.Stat(*dir); err != nil || !info.IsDir() {
+			return fmt.Errorf("--templates-dir (OSHIGOODS_TEMPLATES_DIR) %q: not a folder", *dir)
+		}
 		fsys = templates.Folder(*dir)
 	}
 	tpl, err := templates.LoadOne(fsys, *id, templates.Compilers())

@@ -134,6 +134,9 @@ func TestTemplatesCommand(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(rendered, "card.pdf")); err != nil {
 		t.Errorf("render of the shop's template: %v", err)
 	}
+	if err := run(context.Background(), []string{"render", "--template", "by-id", "--templates-dir", filepath.Join(shop, "nope"), "--out", rendered}, noEnv, &out, &errb); err == nil || !strings.Contains(err.Error(), "not a folder") {
+		t.Errorf("render with a mistyped --templates-dir: %v, want it named as not a folder", err)
+	}
 	if err := run(context.Background(), []string{"render", "--template", "by-id", "--out", rendered}, noEnv, &out, &errb); err == nil {
 		t.Error("render of a shop template without its folder: no error")
 	}
