@@ -284,7 +284,10 @@ func TestMailServerOutage(t *testing.T) {
 	to := testenv.MailAddress("outage")
 	o := placeOrder(t, srv.base, fanOrder(to))
 
-	// Two failed attempts, recorded in the outbox.
+	// A failed attempt recorded in the outbox and a retry begun. An
+	// attempt is counted when it is claimed, before its result is known,
+	// so attempts=2 with attempt 1's refusal may be the second attempt in
+	// flight: it may yet reach the server brought back below.
 	db, err := sql.Open("sqlite", filepath.Join(env["OSHIGOODS_DATA_DIR"], "oshigoods.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -332,7 +335,7 @@ func TestMailServerOutage(t *testing.T) {
 	if list, err := api.Search(t.Context(), "to:"+to); err != nil || len(list) != 1 {
 		t.Fatalf("%d copies (%v), want exactly one", len(list), err)
 	}
-	if status, attempts, lastError := outbox(); status != "sent" || attempts < 3 || lastError != "" {
+	if status, attempts, lastError := outbox(); status != "sent" || attempts < 2 || lastError != "" {
 		t.Fatalf("outbox %s, %d attempts, %q; want sent after the failed attempts", status, attempts, lastError)
 	}
 	srv.shutdown(t)
