@@ -55,7 +55,11 @@ func probePhoto(data []byte) (Info, error) {
 // that still covers the slot (shrink-on-load: a JPEG is decoded scaled by
 // the largest power of two in that factor, and the rest is a box filter
 // while converting to NRGBA, so no full-size copy is made) and turns it
-// upright by its EXIF orientation. s.photo is an *image.NRGBA.
+// upright by its EXIF orientation. s.photo is an *image.NRGBA, or the
+// decoder's *image.YCbCr as it is when it needs neither a further shrink
+// nor turning (a phone's 12 MP JPEG in the 2-shot slot): placePhoto reads
+// its rows converted to RGB on the way, as shrink would have made them,
+// and no full-size NRGBA copy (12 MB at 1512×2016) is made.
 func decodePhoto(s *state) error {
 	data := s.in.Images[FieldPhoto]
 	info, err := probePhoto(data)
@@ -79,7 +83,12 @@ func decodePhoto(s *state) error {
 	}
 	info.Width, info.Height = b.Dx(), b.Dy() // as decoded: a JPEG comes scaled
 	dw, dh := info.Upright()
-	s.photo = orient(shrink(img, shrinkFactor(dw, dh, s.t.slot.Size())), info.Orientation)
+	k := shrinkFactor(dw, dh, s.t.slot.Size())
+	if m, ok := img.(*image.YCbCr); ok && k == 1 && info.Orientation <= 1 {
+		s.photo = m
+		return nil
+	}
+	s.photo = orient(shrink(img, k), info.Orientation)
 	return nil
 }
 

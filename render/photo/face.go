@@ -35,7 +35,7 @@ const (
 // findFace returns the square around the largest confidently detected
 // face in img, in img's pixels, or false when there is none (a back
 // view, a pet, a face turned or too small).
-func findFace(img *image.NRGBA) (image.Rectangle, bool) {
+func findFace(img image.Image) (image.Rectangle, bool) {
 	cls, err := faceClassifier()
 	if err != nil { // the embedded cascade is tested to parse
 		return image.Rectangle{}, false
@@ -103,31 +103,40 @@ func runCascade(cls *pigo.Pigo, params pigo.CascadeParams) []pigo.Detection {
 }
 
 // grayForScan returns img as 8-bit luma shrunk by an integer factor k so
-// that its long edge is at most edge.
-func grayForScan(img *image.NRGBA, edge int) (pix []uint8, w, h, k int) {
+// that its long edge is at most edge. img's rows are read as pixelRows
+// gives them (an *image.YCbCr converted as shrink converts it).
+func grayForScan(img image.Image, edge int) (pix []uint8, w, h, k int) {
 	b := img.Bounds()
 	k = max(1, (max(b.Dx(), b.Dy())+edge-1)/edge)
 	w, h = b.Dx()/k, b.Dy()/k
 	pix = make([]uint8, w*h)
 	n := uint32(k * k)
-	parallelRows(h, func(y0, y1 int) { grayRows(img, pix, w, k, n, y0, y1) })
+	rows := pixelRows(img)
+	parallelRows(h, func(y0, y1 int) { grayRows(rows, b.Dx(), pix, w, k, n, y0, y1) })
 	return pix, w, h, k
 }
 
-// grayRows fills rows [y0, y1) of grayForScan's w-wide result.
-func grayRows(img *image.NRGBA, pix []uint8, w, k int, n uint32, y0, y1 int) {
-	b := img.Bounds()
+// grayRows fills rows [y0, y1) of grayForScan's w-wide result from the
+// rows of a srcW-wide image.
+func grayRows(rows func(y int, buf []uint8) []uint8, srcW int, pix []uint8, w, k int, n uint32, y0, y1 int) {
+	buf := make([]uint8, srcW*4)
+	sums := make([]uint32, w)
 	for y := y0; y < y1; y++ {
-		for x := range w {
-			var sum uint32
-			for yy := y * k; yy < y*k+k; yy++ {
-				row := img.Pix[img.PixOffset(b.Min.X+x*k, b.Min.Y+yy):]
-				for i := 0; i < k*4; i += 4 {
+		clear(sums)
+		for yy := y * k; yy < y*k+k; yy++ {
+			row := rows(yy, buf)
+			for x := range w {
+				px := row[x*k*4 : (x*k+k)*4]
+				var sum uint32
+				for i := 0; i < len(px); i += 4 {
 					// ITU-R BT.601 luma, as pigo's own conversion.
-					sum += (299*uint32(row[i]) + 587*uint32(row[i+1]) + 114*uint32(row[i+2])) / 1000
+					sum += (299*uint32(px[i]) + 587*uint32(px[i+1]) + 114*uint32(px[i+2])) / 1000
 				}
+				sums[x] += sum
 			}
-			pix[y*w+x] = uint8(sum / n)
+		}
+		for x := range w {
+			pix[y*w+x] = uint8(sums[x] / n)
 		}
 	}
 }

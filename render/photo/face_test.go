@@ -1,9 +1,11 @@
 package photo
 
 import (
+	"bytes"
 	"image"
 	"image/color"
 	"image/draw"
+	"image/jpeg"
 	"os"
 	"path/filepath"
 	"testing"
@@ -153,5 +155,49 @@ func TestCropForNoFaceUsesSmartcrop(t *testing.T) {
 	crop := tmpl.cropFor(photo)
 	if c := center(crop); c.X >= 900 {
 		t.Errorf("crop %v centred at %v; want it moved left towards the detail", crop, c)
+	}
+}
+
+// TestPlaceYCbCrAsNRGBA places a JPEG's YCbCr as decoded (the fast path
+// decodePhoto leaves it on) and as shrink converts it: the canvases must
+// be the same bytes, with and without a face, with a face box and without.
+func TestPlaceYCbCrAsNRGBA(t *testing.T) {
+	box := &Rect{XMM: 9, YMM: 22, WidthMM: 26, HeightMM: 28}
+	face := loadFace(t)
+	tests := []struct {
+		scenario string
+		t        *Template
+		photo    *image.NRGBA
+	}{
+		{"face, wide photo", faceTemplate(box), onGrey(face, 1800, 800, image.Pt(1000, 150))},
+		{"face, tall photo", faceTemplate(box), onGrey(face, 1000, 1400, image.Pt(300, 600))},
+		{"no face: smartcrop", faceTemplate(box), onGrey(image.NewNRGBA(image.Rect(0, 0, 1, 1)), 1000, 1400, image.Point{})},
+		{"no face box: centred", faceTemplate(nil), onGrey(face, 1800, 800, image.Pt(1000, 150))},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := jpeg.Encode(&buf, tc.photo, &jpeg.Options{Quality: 90}); err != nil {
+				t.Fatal(err)
+			}
+			img, err := decodePixels(buf.Bytes(), FormatJPEG, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ycc, ok := img.(*image.YCbCr)
+			if !ok {
+				t.Fatalf("decoded a %T", img)
+			}
+			canvas := func(photo image.Image) []uint8 {
+				s := &state{t: tc.t, photo: photo}
+				if err := placePhoto(s); err != nil {
+					t.Fatal(err)
+				}
+				return s.canvas.Pix
+			}
+			if !bytes.Equal(canvas(ycc), canvas(shrink(ycc, 1))) {
+				t.Error("the canvas placed from the YCbCr differs from the one placed from its NRGBA")
+			}
+		})
 	}
 }

@@ -13,7 +13,7 @@ type state struct {
 	ctx   context.Context
 	t     *Template
 	in    render.Inputs
-	photo image.Image // decoded and upright
+	photo image.Image // decoded and upright: *image.NRGBA or *image.YCbCr (decodePhoto)
 	// rating is the upload's resolution in the slot, upright, as
 	// RateImage gives it.
 	rating   render.ImageRating

@@ -18,15 +18,19 @@ func placePhoto(s *state) error {
 	t := s.t
 	s.canvas = image.NewRGBA(image.Rectangle{Max: t.size})
 	draw.Draw(s.canvas, s.canvas.Bounds(), image.NewUniform(t.background), image.Point{}, draw.Src)
-	photo, ok := s.photo.(*image.NRGBA)
-	if !ok {
-		photo = shrink(s.photo, 1)
+	photo := s.photo
+	if _, ok := photo.(*image.YCbCr); !ok {
+		photo = shrink(photo, 1) // an *image.NRGBA already, from decodePhoto
 	}
-	crop := photo.SubImage(t.cropFor(photo)).(*image.NRGBA)
-	if t.slot.In(s.canvas.Bounds()) && crop.Opaque() {
-		// The common case (every JPEG): resampled straight into the canvas.
+	crop := photo.(subImager).SubImage(t.cropFor(photo))
+	if t.slot.In(s.canvas.Bounds()) && crop.(opaquer).Opaque() {
+		// The common case (every JPEG): resampled straight into the
+		// canvas, a YCbCr's rows converted on the way.
 		resizeOpaqueInto(s.canvas, t.slot, crop)
 	} else {
+		if m, ok := crop.(*image.YCbCr); ok {
+			crop = shrink(m, 1) // imaging reads an NRGBA
+		}
 		fitted := imaging.Resize(crop, t.slot.Dx(), t.slot.Dy(), imaging.Lanczos)
 		draw.Draw(s.canvas, t.slot, fitted, image.Point{}, draw.Over)
 	}
@@ -34,9 +38,18 @@ func placePhoto(s *state) error {
 	return nil
 }
 
-// cropFor returns the part of photo that covers the slot: the slot's
-// aspect ratio, as large as the photo allows, placed as placePhoto says.
-func (t *Template) cropFor(photo *image.NRGBA) image.Rectangle {
+type subImager interface {
+	SubImage(image.Rectangle) image.Image
+}
+
+type opaquer interface {
+	Opaque() bool
+}
+
+// cropFor returns the part of photo (an *image.NRGBA or *image.YCbCr)
+// that covers the slot: the slot's aspect ratio, as large as the photo
+// allows, placed as placePhoto says.
+func (t *Template) cropFor(photo image.Image) image.Rectangle {
 	b := photo.Bounds()
 	w, h := float64(b.Dx()), float64(b.Dy())
 	sw, sh := float64(t.slot.Dx()), float64(t.slot.Dy())
@@ -67,9 +80,9 @@ func (t *Template) cropFor(photo *image.NRGBA) image.Rectangle {
 }
 
 // interestingCrop asks smartcrop (edges, skin tones, saturation) for the
-// best w×h crop of photo.
-func interestingCrop(photo *image.NRGBA, w, h int) (image.Rectangle, bool) {
-	r, err := smartcrop.NewAnalyzer(boxResizer{}).FindBestCrop(photo, w, h)
+// best w×h crop of photo, given it as an NRGBA.
+func interestingCrop(photo image.Image, w, h int) (image.Rectangle, bool) {
+	r, err := smartcrop.NewAnalyzer(boxResizer{}).FindBestCrop(shrink(photo, 1), w, h)
 	if err != nil || r.Empty() {
 		return image.Rectangle{}, false
 	}

@@ -164,7 +164,8 @@ func (pv *previewer) placed(ctx context.Context, t *Template, in render.Inputs) 
 	b, slot := s.photo.Bounds(), t.slot
 	scale := previewOversample * max(float64(slot.Dx())/float64(b.Dx()), float64(slot.Dy())/float64(b.Dy()))
 	if scale < 1 {
-		s.photo = imaging.Resize(s.photo, int(math.Round(float64(b.Dx())*scale)), int(math.Round(float64(b.Dy())*scale)), imaging.Linear)
+		// imaging reads an NRGBA: convert a YCbCr as shrink does.
+		s.photo = imaging.Resize(shrink(s.photo, 1), int(math.Round(float64(b.Dx())*scale)), int(math.Round(float64(b.Dy())*scale)), imaging.Linear)
 	}
 	if err := placePhoto(s); err != nil {
 		return nil, err

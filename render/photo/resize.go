@@ -131,20 +131,27 @@ func resizeOpaque(img image.Image, w, h int) (*image.RGBA, bool) {
 	return dst, true
 }
 
-// resizeOpaqueInto resamples src (every pixel opaque) to the size of r and
-// writes it into dst at r, which must lie inside dst's bounds.
-func resizeOpaqueInto(dst *image.RGBA, r image.Rectangle, src *image.NRGBA) {
+// resizeOpaqueInto resamples src (every pixel opaque: an opaque
+// *image.NRGBA, or an *image.YCbCr, whose rows are converted to RGB as
+// they are read, as pixelRows gives them) to the size of r and writes it
+// into dst at r, which must lie inside dst's bounds.
+func resizeOpaqueInto(dst *image.RGBA, r image.Rectangle, src image.Image) {
 	sb := src.Bounds()
 	sw, sh := sb.Dx(), sb.Dy()
 	dw, dh := r.Dx(), r.Dy()
 	hx := newLanczosTaps(dw, sw)
 	vy := newLanczosTaps(dh, sh)
+	rows := pixelRows(src)
 
 	// Horizontal pass: every source row to dw packed RGB pixels.
 	tmp := make([]uint8, sh*dw*3)
 	parallelRows(sh, func(y0, y1 int) {
+		var buf []uint8
+		if _, ok := src.(*image.NRGBA); !ok {
+			buf = make([]uint8, sw*4)
+		}
 		for y := y0; y < y1; y++ {
-			row := src.Pix[src.PixOffset(sb.Min.X, sb.Min.Y+y):][:sw*4]
+			row := rows(y, buf)
 			out := tmp[y*dw*3 : (y+1)*dw*3]
 			for x := range dw {
 				ws := hx.w[x*hx.width : x*hx.width+hx.n[x]]

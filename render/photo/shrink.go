@@ -188,6 +188,27 @@ func rowReader(img image.Image) func(y int, dst []uint8) {
 	}
 }
 
+// pixelRows returns a function that gives row y (from the top of img's
+// bounds) as non-premultiplied RGBA bytes, Dx()*4 of them: an
+// *image.NRGBA's own pixels, or buf filled by rowReader, the bytes
+// shrink(img, 1) would hold. buf must hold Dx()*4 bytes; the row returned
+// is only good until the next call with the same buf.
+func pixelRows(img image.Image) func(y int, buf []uint8) []uint8 {
+	b := img.Bounds()
+	w := b.Dx()
+	if m, ok := img.(*image.NRGBA); ok {
+		return func(y int, _ []uint8) []uint8 {
+			i := m.PixOffset(b.Min.X, b.Min.Y+y)
+			return m.Pix[i : i+w*4 : i+w*4]
+		}
+	}
+	read := rowReader(img)
+	return func(y int, buf []uint8) []uint8 {
+		read(y, buf[:w*4])
+		return buf[:w*4]
+	}
+}
+
 // unpremultiply writes 16-bit premultiplied channels as 8-bit NRGBA.
 func unpremultiply(d []uint8, r, g, b, a uint32) {
 	switch a {
