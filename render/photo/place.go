@@ -80,9 +80,12 @@ func (t *Template) cropFor(photo image.Image) image.Rectangle {
 }
 
 // interestingCrop asks smartcrop (edges, skin tones, saturation) for the
-// best w×h crop of photo, given it as an NRGBA.
+// best w×h crop of photo. A YCbCr is given as it is: smartcrop shrinks it
+// with boxResizer (imaging) and copies it into an RGBA (image/draw), and
+// both convert it to RGB as shrink does, so it finds the crop it finds
+// in the NRGBA, without a full-size copy.
 func interestingCrop(photo image.Image, w, h int) (image.Rectangle, bool) {
-	r, err := smartcrop.NewAnalyzer(boxResizer{}).FindBestCrop(shrink(photo, 1), w, h)
+	r, err := smartcrop.NewAnalyzer(boxResizer{}).FindBestCrop(photo, w, h)
 	if err != nil || r.Empty() {
 		return image.Rectangle{}, false
 	}
