@@ -1,10 +1,11 @@
-// Command photobench is the oshigoods side of bench/photo.sh.
+// Command photobench measures the photo renderer for bench/photo.sh.
 //
 // With -in it renders one photo into the shipped photo-2shot-l template and
 // writes photo.jpg and preview.jpg to -out: a whole process (load and
 // compile the photo template, read and check the upload, render, write),
-// timed against libvips and ImageMagick doing the same composite. It
-// compiles only the photo template, so other kinds' assets do not count.
+// the render steps of `oshigoods render` (which bench/photo.sh times),
+// here to profile with -cpuprofile. It compiles only the photo template,
+// so other kinds' assets do not count.
 //
 // With -rss it measures a worker's memory: it generates an -mp megapixel
 // phone-like JPEG (or takes -in) and renders -jobs copies of it, -concurrency at a
