@@ -3,8 +3,10 @@ package card
 import (
 	"context"
 	"crypto/sha256"
+	"embed"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"slices"
@@ -41,6 +43,15 @@ var faces = struct {
 	m map[[32]byte]*Face
 }{m: map[[32]byte]*Face{}}
 
+// loadFace returns the font at p parsed, from faces when a font of the
+// same bytes was parsed before.
+//
+// A font whose file stays in memory, unchanged, while the process runs
+// (see inMemory) is parsed in place through ReadAt: the face reads the
+// few hundred KB of tables it keeps and, later, the glyphs a page draws,
+// rather than a copy of the whole file (for Klee One, 21 MB copied and
+// paged in: most of a render's process). Other file systems' fonts are
+// read whole, so that no file is left open.
 func loadFace(fsys fs.FS, p string) (*Face, error) {
 	var key [sha256.Size]byte
 	var data []byte
@@ -66,18 +77,57 @@ func loadFace(fsys fs.FS, p string) (*Face, error) {
 	if f := faces.m[key]; f != nil {
 		return f, nil
 	}
-	if data == nil {
-		var err error
-		if data, err = readAsset(fsys, p); err != nil {
-			return nil, err
+	var f *Face
+	var err error
+	switch ra, size := inPlace(fsys, p); {
+	case data == nil && ra != nil:
+		f, err = parseFaceAt(ra, size)
+	default:
+		if data == nil {
+			if data, err = readAsset(fsys, p); err != nil {
+				return nil, err
+			}
 		}
+		f, err = ParseFace(data)
 	}
-	f, err := ParseFace(data)
 	if err != nil {
 		return nil, fmt.Errorf("font %s: %w", p, err)
 	}
 	faces.m[key] = f
 	return f, nil
+}
+
+// inPlace opens p to be read in place, when fsys's files stay in memory
+// and its file reads at an offset: the file, left open, and its size; nil
+// otherwise.
+func inPlace(fsys fs.FS, p string) (io.ReaderAt, int64) {
+	if !inMemory(fsys) {
+		return nil, 0
+	}
+	f, err := fsys.Open(p)
+	if err != nil {
+		return nil, 0 // readAsset says why
+	}
+	info, err := f.Stat()
+	ra, ok := f.(io.ReaderAt)
+	if err != nil || !ok || !info.Mode().IsRegular() {
+		f.Close()
+		return nil, 0
+	}
+	return ra, info.Size()
+}
+
+// inMemory reports whether fsys's files stay in memory, unchanged, while
+// the process runs: an embed.FS, or a file system whose InMemory method
+// says so (the template loader's).
+func inMemory(fsys fs.FS) bool {
+	switch f := fsys.(type) {
+	case embed.FS:
+		return true
+	case interface{ InMemory() bool }:
+		return f.InMemory()
+	}
+	return false
 }
 
 // Compile compiles a card spec, reading the fonts (the font and the
