@@ -33,7 +33,7 @@ import (
 type Face struct {
 	sf       *sfnt.Font
 	upem     float64
-	cmap     map[rune]uint16
+	cmap     *charMap
 	vert     map[uint16]uint16
 	advances []uint16        // by glyph ID, font units
 	pua      map[uint16]rune // private use code point by glyph ID
@@ -153,14 +153,14 @@ func parseFaceAt(r io.ReaderAt, size int64) (*Face, error) {
 }
 
 // Has reports whether the font has a glyph for r.
-func (f *Face) Has(r rune) bool { return f.cmap[r] != 0 }
+func (f *Face) Has(r rune) bool { return f.cmap.glyph(r) != 0 }
 
 // Advance is r's horizontal advance in em.
-func (f *Face) Advance(r rune) float64 { return float64(f.advances[f.cmap[r]]) / f.upem }
+func (f *Face) Advance(r rune) float64 { return float64(f.advances[f.cmap.glyph(r)]) / f.upem }
 
 // VertGlyph returns r's vertical form.
 func (f *Face) VertGlyph(r rune) (uint16, bool) {
-	g, ok := f.vert[f.cmap[r]]
+	g, ok := f.vert[f.cmap.glyph(r)]
 	return g, ok
 }
 
@@ -171,7 +171,7 @@ func (f *Face) pdfRune(r rune, gid uint16) rune {
 		if r <= 0xFFFF {
 			return r
 		}
-		gid = f.cmap[r]
+		gid = f.cmap.glyph(r)
 	}
 	return f.pua[gid]
 }
@@ -224,12 +224,42 @@ func tableDirectory(r io.ReaderAt, size int64) ([]byte, map[string]tableEntry, e
 	return head[:4], t, nil
 }
 
+// charMap is a font's character map: the glyph of each code point, 0 for
+// none. The BMP is a table, 128 KB, as a CJK font maps most of it; a
+// map of 20,000 code points cost a tenth of a render's process to build.
+type charMap struct {
+	bmp    []uint16        // by code point, U+0000 to U+FFFF
+	astral map[rune]uint16 // the code points above U+FFFF the font maps
+	n      int             // how many code points were set
+}
+
+func newCharMap() *charMap {
+	return &charMap{bmp: make([]uint16, 0x10000), astral: map[rune]uint16{}}
+}
+
+// glyph is the glyph of r, 0 for none.
+func (m *charMap) glyph(r rune) uint16 {
+	if r >= 0 && r <= 0xFFFF {
+		return m.bmp[r]
+	}
+	return m.astral[r]
+}
+
+func (m *charMap) set(r rune, g uint16) {
+	if r >= 0 && r <= 0xFFFF {
+		m.bmp[r] = g
+	} else {
+		m.astral[r] = g
+	}
+	m.n++
+}
+
 // parseCmap reads the Unicode subtables (formats 4 and 12) into one map.
-func parseCmap(b []byte) (map[rune]uint16, error) {
+func parseCmap(b []byte) (*charMap, error) {
 	if len(b) < 4 {
 		return nil, errors.New("too short")
 	}
-	m := make(map[rune]uint16)
+	m := newCharMap()
 	n := int(u16(b, 2))
 	for i := range n {
 		pid, eid, off := u16(b, 4+8*i), u16(b, 6+8*i), int(u32(b, 8+8*i))
@@ -260,7 +290,7 @@ func parseCmap(b []byte) (map[rune]uint16, error) {
 						}
 					}
 					if g != 0 {
-						m[rune(c)] = g
+						m.set(rune(c), g)
 					}
 				}
 			}
@@ -272,12 +302,12 @@ func parseCmap(b []byte) (map[rune]uint16, error) {
 			for k := range ng {
 				start, end, g := u32(st, 16+12*k), u32(st, 20+12*k), u32(st, 24+12*k)
 				for c := start; c <= end && c <= 0x10FFFF; c++ {
-					m[rune(c)] = uint16(g + c - start)
+					m.set(rune(c), uint16(g+c-start))
 				}
 			}
 		}
 	}
-	if len(m) == 0 {
+	if m.n == 0 {
 		return nil, errors.New("no Unicode subtable")
 	}
 	return m, nil
@@ -372,15 +402,13 @@ func coverage(b []byte) []uint16 {
 // privateUse gives a private use code point to every vertical form and
 // every glyph of a character outside the BMP, skipping code points the
 // font itself maps.
-func privateUse(cmap map[rune]uint16, vert map[uint16]uint16) (map[uint16]rune, error) {
+func privateUse(cmap *charMap, vert map[uint16]uint16) (map[uint16]rune, error) {
 	var need []uint16
 	for _, g := range vert {
 		need = append(need, g)
 	}
-	for c, g := range cmap {
-		if c > 0xFFFF {
-			need = append(need, g)
-		}
+	for _, g := range cmap.astral {
+		need = append(need, g)
 	}
 	sort.Slice(need, func(i, j int) bool { return need[i] < need[j] })
 	pua := make(map[uint16]rune)
@@ -389,7 +417,7 @@ func privateUse(cmap map[rune]uint16, vert map[uint16]uint16) (map[uint16]rune, 
 		if _, ok := pua[g]; ok {
 			continue
 		}
-		for cmap[next] != 0 {
+		for cmap.glyph(next) != 0 {
 			next++
 		}
 		if next > 0xF8FF {
@@ -426,7 +454,7 @@ func (f *Face) gidOf(r rune) uint16 {
 	if g, ok := f.puaGID[r]; ok {
 		return g
 	}
-	return f.cmap[r]
+	return f.cmap.glyph(r)
 }
 
 // cutTables are the tables gofpdf reads or copies into the PDF.

@@ -47,7 +47,7 @@ func (t *Template) png(pg *page) ([]byte, error) {
 			f := g.face
 			gid := g.gid
 			if gid == 0 {
-				gid = f.cmap[g.r]
+				gid = f.cmap.glyph(g.r)
 			}
 			upem := fixed.Int26_6(f.upem)
 			s := pg.sizeMM * k / f.upem / 64 // px per 26.6 font unit
