@@ -62,8 +62,8 @@ func newRecorder(base fs.FS) *recorder {
 
 // InMemory reports that every file Open returns stays in memory,
 // unchanged, for as long as the process runs (an embedded file, or the
-// snapshot of one that may change): the photo renderer parses fonts from it
-// in place rather than copying them.
+// snapshot of one that may change): the photo and card renderers parse
+// fonts from it in place rather than copying them.
 func (r *recorder) InMemory() bool { return true }
 
 // source returns the tree name is read from, looking through overlays
