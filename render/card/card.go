@@ -3,8 +3,10 @@ package card
 import (
 	"context"
 	"crypto/sha256"
+	"embed"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"slices"
@@ -36,11 +38,28 @@ const ptToMM = 25.4 / 72
 
 // faces shares parsed fonts between templates: a CJK font is 20 MB and
 // takes a tenth of a second to parse. Keyed by the SHA-256 of the file.
+// Two fonts are parsed at once; a font being parsed is waited for.
 var faces = struct {
 	sync.Mutex
-	m map[[32]byte]*Face
-}{m: map[[32]byte]*Face{}}
+	m map[[32]byte]*faceEntry
+}{m: map[[32]byte]*faceEntry{}}
 
+// faceEntry is a font parsed, or being parsed until done is closed.
+type faceEntry struct {
+	done chan struct{}
+	f    *Face
+	err  error
+}
+
+// loadFace returns the font at p parsed, from faces when a font of the
+// same bytes was parsed before.
+//
+// A font whose file stays in memory, unchanged, while the process runs
+// (see inMemory) is parsed in place through ReadAt: the face reads the
+// few hundred KB of tables it keeps and, later, the glyphs a page draws,
+// rather than a copy of the whole file (for Klee One, 21 MB copied and
+// paged in: most of a render's process). Other file systems' fonts are
+// read whole, so that no file is left open.
 func loadFace(fsys fs.FS, p string) (*Face, error) {
 	var key [sha256.Size]byte
 	var data []byte
@@ -62,22 +81,87 @@ func loadFace(fsys fs.FS, p string) (*Face, error) {
 		key = sha256.Sum256(data)
 	}
 	faces.Lock()
-	defer faces.Unlock()
-	if f := faces.m[key]; f != nil {
-		return f, nil
-	}
-	if data == nil {
-		var err error
-		if data, err = readAsset(fsys, p); err != nil {
-			return nil, err
+	if e := faces.m[key]; e != nil {
+		faces.Unlock()
+		<-e.done
+		if e.err == nil {
+			return e.f, nil
 		}
+		// Its parse failed: try again, as an error may be the reading's.
+		faces.Lock()
+		if faces.m[key] == e {
+			delete(faces.m, key)
+		}
+		faces.Unlock()
+		return loadFace(fsys, p)
 	}
-	f, err := ParseFace(data)
+	e := &faceEntry{done: make(chan struct{})}
+	faces.m[key] = e
+	faces.Unlock()
+	defer close(e.done)
+	e.f, e.err = parseFont(fsys, p, data)
+	if e.err != nil {
+		faces.Lock()
+		delete(faces.m, key)
+		faces.Unlock()
+		return nil, e.err
+	}
+	return e.f, nil
+}
+
+// parseFont parses the font at p: data when it was read, else in place
+// when it can be, else read whole.
+func parseFont(fsys fs.FS, p string, data []byte) (*Face, error) {
+	var f *Face
+	var err error
+	switch ra, size := inPlace(fsys, p); {
+	case data == nil && ra != nil:
+		f, err = parseFaceAt(ra, size)
+	default:
+		if data == nil {
+			if data, err = readAsset(fsys, p); err != nil {
+				return nil, err
+			}
+		}
+		f, err = ParseFace(data)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("font %s: %w", p, err)
 	}
-	faces.m[key] = f
 	return f, nil
+}
+
+// inPlace opens p to be read in place, when fsys's files stay in memory
+// and its file reads at an offset: the file, left open, and its size; nil
+// otherwise.
+func inPlace(fsys fs.FS, p string) (io.ReaderAt, int64) {
+	if !inMemory(fsys) {
+		return nil, 0
+	}
+	f, err := fsys.Open(p)
+	if err != nil {
+		return nil, 0 // readAsset says why
+	}
+	info, err := f.Stat()
+	ra, ok := f.(io.ReaderAt)
+	if err != nil || !ok || !info.Mode().IsRegular() {
+		f.Close()
+		return nil, 0
+	}
+	return ra, info.Size()
+}
+
+// inMemory reports whether fsys's files stay in memory, unchanged, while
+// the process runs: an embed.FS, or a file system whose InMemory method
+// says so (the template loader's).
+func inMemory(fsys fs.FS) bool {
+	switch f := fsys.(type) {
+	case embed.FS:
+		return true
+	case interface{ InMemory() bool }:
+		return f.InMemory()
+	}
+	return false
 }
 
 // Compile compiles a card spec, reading the fonts (the font and the
@@ -91,16 +175,20 @@ func Compile(spec json.RawMessage, fsys fs.FS) (render.Renderer, error) {
 		return nil, err
 	}
 	t := &Template{c: c, fonts: &fontSet{}}
-	if t.fonts.primary, err = loadFace(fsys, c.Font); err != nil {
-		return nil, err
-	}
+	// The fallback font and the signature image are read while the font
+	// is: each takes a few milliseconds of a one-card process.
+	var fallbackErr, sigErr error
+	var wg sync.WaitGroup
 	if c.FallbackFont != "" {
-		if t.fonts.fallback, err = loadFace(fsys, c.FallbackFont); err != nil {
-			return nil, err
-		}
+		wg.Go(func() { t.fonts.fallback, fallbackErr = loadFace(fsys, c.FallbackFont) })
 	}
 	if c.SignatureImage != "" {
-		if t.sig, err = loadSignature(fsys, c.SignatureImage, c.SignatureLengthMM, c.vertical); err != nil {
+		wg.Go(func() { t.sig, sigErr = loadSignature(fsys, c.SignatureImage, c.SignatureLengthMM, c.vertical) })
+	}
+	t.fonts.primary, err = loadFace(fsys, c.Font)
+	wg.Wait()
+	for _, err := range []error{err, fallbackErr, sigErr} {
+		if err != nil {
 			return nil, err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -32,30 +33,69 @@ import (
 type Face struct {
 	sf       *sfnt.Font
 	upem     float64
-	cmap     map[rune]uint16
+	cmap     *charMap
 	vert     map[uint16]uint16
 	advances []uint16        // by glyph ID, font units
 	pua      map[uint16]rune // private use code point by glyph ID
 	puaGID   map[rune]uint16 // the inverse of pua
-	tables   map[string][]byte
-	version  []byte // the sfnt version, the file's first 4 bytes
-	loca     []uint32
-	psName   string // PostScript name
+	// tables are the font's tables in memory (keptTables; of post, its
+	// header), by tag; glyf is read from glyf.
+	tables  map[string][]byte
+	glyf    *io.SectionReader
+	version []byte // the sfnt version, the file's first 4 bytes
+	loca    []uint32
+	psName  string // PostScript name
 	// ascent is the top of the ideographic em box above the baseline in em.
 	ascent float64
 }
 
 // ParseFace parses a TrueType font.
 func ParseFace(data []byte) (*Face, error) {
-	tables, err := tableDirectory(data)
+	return parseFaceAt(bytes.NewReader(data), int64(len(data)))
+}
+
+// keptTables are the tables a face reads into memory when parsed: those
+// ParseFace reads and those cut copies, but not glyf, by far the largest
+// (20 of Klee One's 21 MB), whose glyphs are read when a page draws them.
+var keptTables = map[string]bool{"GSUB": true, "OS/2": true, "cmap": true, "cvt ": true, "fpgm": true, "gasp": true,
+	"head": true, "hhea": true, "hmtx": true, "loca": true, "maxp": true, "name": true, "post": true, "prep": true}
+
+// postHeader is how much of the post table a face keeps: cut writes its
+// header alone (version 3, no glyph names).
+const postHeader = 32
+
+// parseFaceAt parses a TrueType font of size bytes read through r. It
+// reads the tables it uses except glyf, a few hundred KB of a CJK font,
+// and keeps r to read glyphs from when they are drawn: r must stay
+// readable, with the same bytes, for as long as the face is used (an
+// embedded file, or a file's bytes in memory), and allow concurrent
+// ReadAt calls.
+func parseFaceAt(r io.ReaderAt, size int64) (*Face, error) {
+	version, dir, err := tableDirectory(r, size)
 	if err != nil {
 		return nil, err
 	}
 	for _, tag := range []string{"cmap", "head", "hhea", "hmtx", "maxp", "glyf", "loca"} {
-		if tables[tag] == nil {
+		if _, ok := dir[tag]; !ok {
 			return nil, fmt.Errorf("font has no %s table: want TrueType outlines", tag)
 		}
 	}
+	tables := make(map[string][]byte, len(keptTables))
+	for tag, e := range dir {
+		if !keptTables[tag] {
+			continue
+		}
+		n := e.length
+		if tag == "post" {
+			n = min(n, postHeader)
+		}
+		b := make([]byte, n)
+		if err := readAt(r, b, int64(e.off)); err != nil {
+			return nil, fmt.Errorf("read table %s: %w", tag, err)
+		}
+		tables[tag] = b
+	}
+	glyf := dir["glyf"]
 	f := &Face{}
 	f.upem = float64(binary.BigEndian.Uint16(tables["head"][18:]))
 	if f.cmap, err = parseCmap(tables["cmap"]); err != nil {
@@ -91,11 +131,12 @@ func ParseFace(data []byte) (*Face, error) {
 	for g, r := range f.pua {
 		f.puaGID[r] = g
 	}
-	f.tables, f.version = tables, data[:4]
-	if f.loca, err = parseLoca(tables, numGlyphs); err != nil {
+	f.tables, f.version = tables, version
+	f.glyf = io.NewSectionReader(r, int64(glyf.off), int64(glyf.length))
+	if f.loca, err = parseLoca(tables, numGlyphs, glyf.length); err != nil {
 		return nil, err
 	}
-	if f.sf, err = sfnt.Parse(data); err != nil {
+	if f.sf, err = sfnt.ParseReaderAt(r); err != nil {
 		return nil, fmt.Errorf("parse outlines: %w", err)
 	}
 	name, _ := f.sf.Name(nil, sfnt.NameIDPostScript)
@@ -112,14 +153,14 @@ func ParseFace(data []byte) (*Face, error) {
 }
 
 // Has reports whether the font has a glyph for r.
-func (f *Face) Has(r rune) bool { return f.cmap[r] != 0 }
+func (f *Face) Has(r rune) bool { return f.cmap.glyph(r) != 0 }
 
 // Advance is r's horizontal advance in em.
-func (f *Face) Advance(r rune) float64 { return float64(f.advances[f.cmap[r]]) / f.upem }
+func (f *Face) Advance(r rune) float64 { return float64(f.advances[f.cmap.glyph(r)]) / f.upem }
 
 // VertGlyph returns r's vertical form.
 func (f *Face) VertGlyph(r rune) (uint16, bool) {
-	g, ok := f.vert[f.cmap[r]]
+	g, ok := f.vert[f.cmap.glyph(r)]
 	return g, ok
 }
 
@@ -130,41 +171,95 @@ func (f *Face) pdfRune(r rune, gid uint16) rune {
 		if r <= 0xFFFF {
 			return r
 		}
-		gid = f.cmap[r]
+		gid = f.cmap.glyph(r)
 	}
 	return f.pua[gid]
 }
 
-// tableDirectory returns the tables of a TrueType font by tag.
-func tableDirectory(data []byte) (map[string][]byte, error) {
-	if len(data) < 12 {
-		return nil, errors.New("font too short")
+// readAt fills b from r at off.
+func readAt(r io.ReaderAt, b []byte, off int64) error {
+	n, err := r.ReadAt(b, off)
+	if n == len(b) {
+		return nil // io.ReaderAt may give io.EOF with the last bytes
 	}
-	if v := binary.BigEndian.Uint32(data); v != 0x00010000 && v != 0x74727565 {
-		return nil, fmt.Errorf("font version %#x: want TrueType outlines", v)
+	if err == nil || err == io.EOF {
+		err = io.ErrUnexpectedEOF
 	}
-	n := int(binary.BigEndian.Uint16(data[4:]))
-	if len(data) < 12+16*n {
-		return nil, errors.New("table directory truncated")
+	return err
+}
+
+// tableEntry is where a table lies in a font file.
+type tableEntry struct{ off, length uint32 }
+
+// tableDirectory reads the sfnt version (the file's first 4 bytes) and
+// where each table of a TrueType font lies, by tag.
+func tableDirectory(r io.ReaderAt, size int64) ([]byte, map[string]tableEntry, error) {
+	if size < 12 {
+		return nil, nil, errors.New("font too short")
 	}
-	t := make(map[string][]byte, n)
+	head := make([]byte, 12)
+	if err := readAt(r, head, 0); err != nil {
+		return nil, nil, fmt.Errorf("read font: %w", err)
+	}
+	if v := binary.BigEndian.Uint32(head); v != 0x00010000 && v != 0x74727565 {
+		return nil, nil, fmt.Errorf("font version %#x: want TrueType outlines", v)
+	}
+	n := int(binary.BigEndian.Uint16(head[4:]))
+	if size < int64(12+16*n) {
+		return nil, nil, errors.New("table directory truncated")
+	}
+	recs := make([]byte, 16*n)
+	if err := readAt(r, recs, 12); err != nil {
+		return nil, nil, fmt.Errorf("read font: %w", err)
+	}
+	t := make(map[string]tableEntry, n)
 	for i := range n {
-		rec := data[12+16*i:]
+		rec := recs[16*i:]
 		off, length := binary.BigEndian.Uint32(rec[8:]), binary.BigEndian.Uint32(rec[12:])
-		if uint64(off)+uint64(length) > uint64(len(data)) {
-			return nil, fmt.Errorf("table %s out of bounds", rec[:4])
+		if uint64(off)+uint64(length) > uint64(size) {
+			return nil, nil, fmt.Errorf("table %s out of bounds", rec[:4])
 		}
-		t[string(rec[:4])] = data[off : off+length]
+		t[string(rec[:4])] = tableEntry{off, length}
 	}
-	return t, nil
+	return head[:4], t, nil
+}
+
+// charMap is a font's character map: the glyph of each code point, 0 for
+// none. The BMP is a table, 128 KB, as a CJK font maps most of it; a
+// map of 20,000 code points cost a tenth of a render's process to build.
+type charMap struct {
+	bmp    []uint16        // by code point, U+0000 to U+FFFF
+	astral map[rune]uint16 // the code points above U+FFFF the font maps
+	n      int             // how many code points were set
+}
+
+func newCharMap() *charMap {
+	return &charMap{bmp: make([]uint16, 0x10000), astral: map[rune]uint16{}}
+}
+
+// glyph is the glyph of r, 0 for none.
+func (m *charMap) glyph(r rune) uint16 {
+	if r >= 0 && r <= 0xFFFF {
+		return m.bmp[r]
+	}
+	return m.astral[r]
+}
+
+func (m *charMap) set(r rune, g uint16) {
+	if r >= 0 && r <= 0xFFFF {
+		m.bmp[r] = g
+	} else {
+		m.astral[r] = g
+	}
+	m.n++
 }
 
 // parseCmap reads the Unicode subtables (formats 4 and 12) into one map.
-func parseCmap(b []byte) (map[rune]uint16, error) {
+func parseCmap(b []byte) (*charMap, error) {
 	if len(b) < 4 {
 		return nil, errors.New("too short")
 	}
-	m := make(map[rune]uint16)
+	m := newCharMap()
 	n := int(u16(b, 2))
 	for i := range n {
 		pid, eid, off := u16(b, 4+8*i), u16(b, 6+8*i), int(u32(b, 8+8*i))
@@ -195,7 +290,7 @@ func parseCmap(b []byte) (map[rune]uint16, error) {
 						}
 					}
 					if g != 0 {
-						m[rune(c)] = g
+						m.set(rune(c), g)
 					}
 				}
 			}
@@ -207,12 +302,12 @@ func parseCmap(b []byte) (map[rune]uint16, error) {
 			for k := range ng {
 				start, end, g := u32(st, 16+12*k), u32(st, 20+12*k), u32(st, 24+12*k)
 				for c := start; c <= end && c <= 0x10FFFF; c++ {
-					m[rune(c)] = uint16(g + c - start)
+					m.set(rune(c), uint16(g+c-start))
 				}
 			}
 		}
 	}
-	if len(m) == 0 {
+	if m.n == 0 {
 		return nil, errors.New("no Unicode subtable")
 	}
 	return m, nil
@@ -307,15 +402,13 @@ func coverage(b []byte) []uint16 {
 // privateUse gives a private use code point to every vertical form and
 // every glyph of a character outside the BMP, skipping code points the
 // font itself maps.
-func privateUse(cmap map[rune]uint16, vert map[uint16]uint16) (map[uint16]rune, error) {
+func privateUse(cmap *charMap, vert map[uint16]uint16) (map[uint16]rune, error) {
 	var need []uint16
 	for _, g := range vert {
 		need = append(need, g)
 	}
-	for c, g := range cmap {
-		if c > 0xFFFF {
-			need = append(need, g)
-		}
+	for _, g := range cmap.astral {
+		need = append(need, g)
 	}
 	sort.Slice(need, func(i, j int) bool { return need[i] < need[j] })
 	pua := make(map[uint16]rune)
@@ -324,7 +417,7 @@ func privateUse(cmap map[rune]uint16, vert map[uint16]uint16) (map[uint16]rune, 
 		if _, ok := pua[g]; ok {
 			continue
 		}
-		for cmap[next] != 0 {
+		for cmap.glyph(next) != 0 {
 			next++
 		}
 		if next > 0xF8FF {
@@ -337,7 +430,7 @@ func privateUse(cmap map[rune]uint16, vert map[uint16]uint16) (map[uint16]rune, 
 }
 
 // parseLoca reads the glyph offsets into glyf, numGlyphs+1 of them.
-func parseLoca(tables map[string][]byte, numGlyphs int) ([]uint32, error) {
+func parseLoca(tables map[string][]byte, numGlyphs int, glyfLen uint32) ([]uint32, error) {
 	loca, long := tables["loca"], u16(tables["head"], 50) == 1
 	offs := make([]uint32, numGlyphs+1)
 	if long && len(loca) < 4*len(offs) || !long && len(loca) < 2*len(offs) {
@@ -349,7 +442,7 @@ func parseLoca(tables map[string][]byte, numGlyphs int) ([]uint32, error) {
 		} else {
 			offs[i] = 2 * uint32(u16(loca, 2*i))
 		}
-		if offs[i] > uint32(len(tables["glyf"])) || i > 0 && offs[i] < offs[i-1] {
+		if offs[i] > glyfLen || i > 0 && offs[i] < offs[i-1] {
 			return nil, fmt.Errorf("loca: glyph %d out of bounds", i)
 		}
 	}
@@ -361,7 +454,7 @@ func (f *Face) gidOf(r rune) uint16 {
 	if g, ok := f.puaGID[r]; ok {
 		return g
 	}
-	return f.cmap[r]
+	return f.cmap.glyph(r)
 }
 
 // cutTables are the tables gofpdf reads or copies into the PDF.
@@ -380,12 +473,12 @@ func (f *Face) cut(runes []rune) ([]byte, error) {
 		g uint16
 	}
 	pairs := make([]pair, 0, len(runes))
-	keep := map[uint16]bool{}
-	glyf := f.tables["glyf"]
-	glyph := func(g uint16) []byte { return glyf[f.loca[g]:f.loca[g+1]] }
+	// keep holds the data of each glyph kept, read from glyf.
+	keep := map[uint16][]byte{}
+	glyph := func(g uint16) []byte { return keep[g] }
 	var add func(g uint16, depth int) error
 	add = func(g uint16, depth int) error {
-		if keep[g] {
+		if _, ok := keep[g]; ok {
 			return nil
 		}
 		if int(g) >= len(f.loca)-1 {
@@ -394,9 +487,13 @@ func (f *Face) cut(runes []rune) ([]byte, error) {
 		if depth > 8 {
 			return fmt.Errorf("glyph %d: components nested too deep", g)
 		}
-		keep[g] = true
-		for _, at := range components(glyph(g)) {
-			if err := add(u16(glyph(g), at), depth+1); err != nil {
+		data := make([]byte, f.loca[g+1]-f.loca[g])
+		if err := readAt(f.glyf, data, int64(f.loca[g])); err != nil {
+			return fmt.Errorf("read glyph %d: %w", g, err)
+		}
+		keep[g] = data
+		for _, at := range components(data) {
+			if err := add(u16(data, at), depth+1); err != nil {
 				return err
 			}
 		}

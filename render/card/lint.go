@@ -112,7 +112,7 @@ func (t *Template) fontNames() string {
 // blank reports whether the glyph that draws r (its vertical form in
 // vertical text) has no outline.
 func (f *Face) blank(r rune, vertical bool) bool {
-	gid := f.cmap[r]
+	gid := f.cmap.glyph(r)
 	if vertical {
 		if g, ok := f.vert[gid]; ok {
 			gid = g

@@ -98,16 +98,37 @@ func (t *Template) compose(s *setting) *page {
 // zero profile gives the trim alone. A profile with a bleed outside 0 to
 // 10 mm is an error.
 func (t *Template) Render(ctx context.Context, in render.Inputs) (*render.Result, error) {
-	pdf, pg, warnings, err := t.print(ctx, in)
+	s, pg, warnings, err := t.layout(ctx, in)
 	if err != nil {
 		return nil, err
+	}
+	// The preview is drawn while the print file is written: neither
+	// changes the page, and each is most of a render's time.
+	type preview struct {
+		png []byte
+		err error
+	}
+	done := make(chan preview, 1)
+	go func() {
+		var p preview
+		defer func() {
+			if r := recover(); r != nil {
+				p.err = fmt.Errorf("panic: %v", r)
+			}
+			done <- p
+		}()
+		p.png, p.err = t.png(pg)
+	}()
+	pdf, err := t.pdf(pg, s.sizePt, in.Profile)
+	prev := <-done
+	if err != nil {
+		return nil, fmt.Errorf("write pdf: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	png, err := t.png(pg)
-	if err != nil {
-		return nil, fmt.Errorf("write preview: %w", err)
+	if prev.err != nil {
+		return nil, fmt.Errorf("write preview: %w", prev.err)
 	}
 	pf, err := printpdf.Preflight("card.pdf", pdf)
 	if err != nil {
@@ -117,7 +138,7 @@ func (t *Template) Render(ctx context.Context, in render.Inputs) (*render.Result
 	return &render.Result{
 		Files: []render.File{
 			{Name: "card.pdf", Role: render.RoleOutput, ContentType: "application/pdf", Data: pdf},
-			{Name: "preview.png", Role: render.RolePreview, ContentType: "image/png", Data: png},
+			{Name: "preview.png", Role: render.RolePreview, ContentType: "image/png", Data: prev.png},
 		},
 		Warnings:  warnings,
 		Preflight: pf,
@@ -128,12 +149,20 @@ func (t *Template) Render(ctx context.Context, in render.Inputs) (*render.Result
 // card.pdf, for a caller that needs no preview: a print file re-made for
 // another shop's profile, or a comparison with an HTML-to-PDF service.
 func (t *Template) RenderPDF(ctx context.Context, in render.Inputs) ([]byte, error) {
-	pdf, _, _, err := t.print(ctx, in)
-	return pdf, err
+	s, pg, _, err := t.layout(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	pdf, err := t.pdf(pg, s.sizePt, in.Profile)
+	if err != nil {
+		return nil, fmt.Errorf("write pdf: %w", err)
+	}
+	return pdf, nil
 }
 
-// print sets the letter and writes the print file.
-func (t *Template) print(ctx context.Context, in render.Inputs) ([]byte, *page, []string, error) {
+// layout checks the profile's bleed, sets the letter and places it on
+// the page.
+func (t *Template) layout(ctx context.Context, in render.Inputs) (*setting, *page, []string, error) {
 	if b := in.Profile.BleedMM; b < 0 || b > maxBleedMM {
 		return nil, nil, nil, fmt.Errorf("print profile %q: bleed %g mm: want 0 to %d", in.Profile.Name, b, maxBleedMM)
 	}
@@ -145,9 +174,5 @@ func (t *Template) print(ctx context.Context, in render.Inputs) ([]byte, *page, 
 	if err := ctx.Err(); err != nil {
 		return nil, nil, nil, err
 	}
-	pdf, err := t.pdf(pg, s.sizePt, in.Profile)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("write pdf: %w", err)
-	}
-	return pdf, pg, warnings, nil
+	return s, pg, warnings, nil
 }

@@ -24,8 +24,10 @@ func (t *Template) png(pg *page) ([]byte, error) {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(img, img.Bounds(), image.NewUniform(c.paper), image.Point{}, draw.Src)
 
+	// One rasterizer, reset between the rules and the text: its buffers
+	// are two floats a pixel, 4 MB for a postcard at 150 dpi.
+	z := vector.NewRasterizer(w, h)
 	if len(pg.rules) > 0 {
-		z := vector.NewRasterizer(w, h)
 		lw := math.Max(0.2*k, 1) / 2
 		for _, r := range pg.rules {
 			x0, y0, x1, y1 := r[0]*k, r[1]*k, r[2]*k, r[3]*k
@@ -36,16 +38,16 @@ func (t *Template) png(pg *page) ([]byte, error) {
 			}
 		}
 		z.Draw(img, img.Bounds(), image.NewUniform(c.rule), image.Point{})
+		z.Reset(w, h)
 	}
 
-	z := vector.NewRasterizer(w, h)
 	var buf sfnt.Buffer
 	for _, ln := range pg.lines {
 		for _, g := range ln.glyphs {
 			f := g.face
 			gid := g.gid
 			if gid == 0 {
-				gid = f.cmap[g.r]
+				gid = f.cmap.glyph(g.r)
 			}
 			upem := fixed.Int26_6(f.upem)
 			s := pg.sizeMM * k / f.upem / 64 // px per 26.6 font unit
