@@ -8,9 +8,10 @@
 //	e2eload drop-bucket -endpoint http://127.0.0.1:9123 -bucket NAME
 //
 // Times to ready come from the items' own rows: created_at when the API
-// took the order, updated_at when the worker recorded the item ready (an
-// item's row is not touched after that in the bench). Only loopback
-// addresses are expected.
+// took the order (or, with -phase ready, the start of the wait, when it is
+// later), updated_at when the worker recorded the item ready (an item's
+// row is not touched after that in the bench). Only loopback addresses
+// are expected.
 package main
 
 import (
@@ -69,6 +70,8 @@ func cmdRun(args []string) error {
 	n := fs.Int("n", 1000, "orders to place, one card each")
 	c := fs.Int("c", 32, "orders in flight at most")
 	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for every item to be ready")
+	phase := fs.String("phase", "all", "all: place the orders and wait for their items; place: only place them; "+
+		"ready: only wait for the items already placed, timed from now")
 	fs.Parse(args)
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
@@ -85,6 +88,9 @@ func cmdRun(args []string) error {
 	codes := map[string]int{}
 	start := time.Now()
 	var wg sync.WaitGroup
+	if *phase == "ready" {
+		*c = 0
+	}
 	for range *c {
 		wg.Go(func() {
 			for next.Add(1) <= int64(*n) {
@@ -108,6 +114,14 @@ func cmdRun(args []string) error {
 	wg.Wait()
 	placed := time.Since(start)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	if *phase == "place" {
+		fmt.Printf("orders=%d\norders_bad=%d\nplace_s=%.2f\nplace_p50_ms=%.1f\nplace_p99_ms=%.1f\n",
+			*n, bad.Load(), placed.Seconds(), ms(pct(lat, 0.5)), ms(pct(lat, 0.99)))
+		for k, v := range codes {
+			fmt.Printf("orders_bad_detail=%s × %d\n", k, v)
+		}
+		return nil
+	}
 
 	// Wait until every item the orders made is settled.
 	var total, ready, failed int
@@ -128,11 +142,11 @@ func cmdRun(args []string) error {
 	var p50, p99, max float64
 	var files, attempts, extra int
 	if err := db.QueryRow(ctx, `SELECT max(updated_at),
-		percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at)),
-		percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at)),
-		max(extract(epoch FROM updated_at - created_at)),
+		percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - greatest(created_at, $1))),
+		percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - greatest(created_at, $1))),
+		max(extract(epoch FROM updated_at - greatest(created_at, $1))),
 		sum(attempts)
-		FROM items WHERE status = 'ready'`).Scan(&last, &p50, &p99, &max, &attempts); err != nil {
+		FROM items WHERE status = 'ready'`, start).Scan(&last, &p50, &p99, &max, &attempts); err != nil {
 		return fmt.Errorf("time to ready: %w", err)
 	}
 	if err := db.QueryRow(ctx, `SELECT count(*) FROM files`).Scan(&files); err != nil {
@@ -144,14 +158,16 @@ func cmdRun(args []string) error {
 		return fmt.Errorf("check files: %w", err)
 	}
 	span := last.Sub(start).Seconds()
-	fmt.Printf("orders=%d\n", *n)
-	fmt.Printf("orders_bad=%d\n", bad.Load())
+	if *phase != "ready" {
+		fmt.Printf("orders=%d\n", *n)
+		fmt.Printf("orders_bad=%d\n", bad.Load())
+		fmt.Printf("place_s=%.2f\n", placed.Seconds())
+		fmt.Printf("place_p50_ms=%.1f\n", ms(pct(lat, 0.5)))
+		fmt.Printf("place_p99_ms=%.1f\n", ms(pct(lat, 0.99)))
+	}
 	for k, v := range codes {
 		fmt.Printf("orders_bad_detail=%s × %d\n", k, v)
 	}
-	fmt.Printf("place_s=%.2f\n", placed.Seconds())
-	fmt.Printf("place_p50_ms=%.1f\n", ms(pct(lat, 0.5)))
-	fmt.Printf("place_p99_ms=%.1f\n", ms(pct(lat, 0.99)))
 	fmt.Printf("items=%d\n", total)
 	fmt.Printf("ready=%d\n", ready)
 	fmt.Printf("failed=%d\n", failed)
