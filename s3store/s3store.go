@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -100,6 +101,22 @@ type Store struct {
 
 var _ orders.FileStore = (*Store)(nil)
 
+// MaxIdleConns is how many idle connections to the server a Store keeps
+// for reuse: as many as the SDK's default pool holds in all (100), rather
+// than its 10 per host, since a Store talks to one host. A worker running
+// more renders at once than the pool keeps (each stores two or more
+// files) would otherwise close connections after use and open new ones.
+const MaxIdleConns = 100
+
+// newHTTPClient returns the SDK's default HTTP client (timeouts, proxy
+// from the environment, TLS 1.2 or later) with MaxIdleConns kept per host.
+func newHTTPClient() *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.MaxIdleConns = MaxIdleConns
+		tr.MaxIdleConnsPerHost = MaxIdleConns
+	})
+}
+
 // New connects to the bucket, creating it if it does not exist.
 func New(ctx context.Context, cfg Config) (*Store, error) {
 	if err := cfg.Validate(); err != nil {
@@ -108,7 +125,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
-	opts := []func(*config.LoadOptions) error{config.WithRegion(cfg.Region)}
+	opts := []func(*config.LoadOptions) error{config.WithRegion(cfg.Region), config.WithHTTPClient(newHTTPClient())}
 	if cfg.AccessKey != "" {
 		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(cfg.AccessKey, cfg.SecretKey, "")))
 	}

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -261,5 +263,79 @@ func TestDelete(t *testing.T) {
 				t.Fatalf("other object: %q, %v", got, err)
 			}
 		})
+	}
+}
+
+// TestConnectionsReused: a Store keeps the connections of many requests
+// at once for the next ones (MaxIdleConns), rather than the SDK's 10 per
+// host, so a worker running more renders at once than that does not open
+// new connections for every file it stores.
+func TestConnectionsReused(t *testing.T) {
+	const inFlight = 32 // more than the SDK's 10 idle per host
+	var (
+		mu      sync.Mutex
+		opened  int
+		waiting int
+		all     = make(chan struct{})
+	)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPut {
+			return // HEAD bucket: it exists
+		}
+		// Every PUT of a round waits for the others, so each round holds
+		// inFlight connections at once.
+		mu.Lock()
+		waiting++
+		if waiting == inFlight {
+			close(all)
+		}
+		round := all
+		mu.Unlock()
+		select {
+		case <-round:
+		case <-time.After(10 * time.Second):
+		}
+	}))
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			mu.Lock()
+			opened++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	st, err := s3store.New(t.Context(), s3store.Config{Endpoint: srv.URL, Bucket: "reuse", AccessKey: "k", SecretKey: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	round := func() int {
+		mu.Lock()
+		waiting, all = 0, make(chan struct{})
+		before := opened
+		mu.Unlock()
+		var wg sync.WaitGroup
+		for i := range inFlight {
+			wg.Go(func() {
+				if err := st.Put(t.Context(), fmt.Sprintf("k%d", i), []byte("x"), "text/plain"); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		return opened - before
+	}
+	// The first round opens what the bucket's HEAD (in New) did not.
+	round()
+	mu.Lock()
+	first := opened
+	mu.Unlock()
+	if first < inFlight {
+		t.Fatalf("%d connections opened, want at least %d", first, inFlight)
+	}
+	if n := round(); n != 0 {
+		t.Errorf("second round opened %d new connections, want 0 (all %d kept from the first)", n, inFlight)
 	}
 }
