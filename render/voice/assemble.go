@@ -80,8 +80,9 @@ func (t *Template) parse(in render.Inputs) (order, error) {
 
 // segment is one clip placed in the timeline.
 type segment struct {
-	clip  *pcm
+	clip  *sound
 	start int     // frame
+	n     int     // frames played: the clip's, fewer where the preview cuts it
 	gain  float32 // linear
 	voice bool    // the music ducks under it
 }
@@ -102,7 +103,7 @@ func (t *Template) layout(o order, b *bank, repeats int) (segs []segment, total 
 			db = -riseDB + riseDB*float64(r)/float64(repeats-1)
 		}
 		g := float32(dbToGain(db))
-		clips := make([]*pcm, 0, 2+len(o.lines))
+		clips := make([]*sound, 0, 2+len(o.lines))
 		if b.chime != nil {
 			clips = append(clips, b.chime)
 		}
@@ -114,7 +115,7 @@ func (t *Template) layout(o order, b *bank, repeats int) (segs []segment, total 
 			if k > 0 {
 				pos += gap
 			}
-			segs = append(segs, segment{clip: c, start: pos, gain: g, voice: c != b.chime})
+			segs = append(segs, segment{clip: c, start: pos, n: c.frames(), gain: g, voice: c != b.chime})
 			pos += c.frames()
 		}
 	}
@@ -141,7 +142,7 @@ func (t *Template) mix(segs []segment, total, channels int, b *bank) [][]float32
 		fade[i] = float32(0.5 - 0.5*math.Cos(math.Pi*(float64(i)+0.5)/float64(fadeN)))
 	}
 	for _, s := range segs {
-		addClip(out, s.clip, s.start, s.gain, fade)
+		addClip(out, s.clip.pcm(), s.start, s.n, s.gain, fade)
 	}
 	if b.bgm != nil {
 		t.addBGM(out, segs, b)
@@ -149,9 +150,10 @@ func (t *Template) mix(segs []segment, total, channels int, b *bank) [][]float32
 	return out
 }
 
-// addClip adds clip at start with gain, faded in and out by fade.
-func addClip(out [][]float32, clip *pcm, start int, gain float32, fade []float32) {
-	n := min(clip.frames(), len(out[0])-start)
+// addClip adds the first frames of clip at start with gain, faded in and
+// out by fade.
+func addClip(out [][]float32, clip *pcm, start, frames int, gain float32, fade []float32) {
+	n := min(frames, len(out[0])-start)
 	f := min(len(fade), n/2)
 	for c := range out {
 		var src []float32
@@ -193,7 +195,7 @@ func (t *Template) addBGM(out [][]float32, segs []segment, b *bank) {
 		if !s.voice {
 			continue
 		}
-		end := min(s.start+s.clip.frames(), total)
+		end := min(s.start+s.n, total)
 		for i := max(s.start-att, 0); i < min(end+rel, total); i++ {
 			var v float32 = 1
 			if i < s.start {
@@ -221,7 +223,7 @@ func (t *Template) addBGM(out [][]float32, segs []segment, b *bank) {
 	}
 	// Loop: tiles of the music overlap by xf frames, each faded in and
 	// out with complementary raised cosines.
-	m := b.bgm
+	m := b.bgm.pcm()
 	n := m.frames()
 	xf := min(int(bgmXfade*rate), n/4)
 	period := n - xf

@@ -180,12 +180,8 @@ func layoutPreview(j *job) error {
 		if s.start >= limit {
 			break
 		}
-		if end := s.start + s.clip.frames(); end > limit {
-			short := &pcm{rate: s.clip.rate, ch: make([][]float32, len(s.clip.ch))}
-			for c, x := range s.clip.ch {
-				short.ch[c] = x[:limit-s.start]
-			}
-			s.clip = short
+		if s.start+s.n > limit {
+			s.n = limit - s.start
 		}
 		kept = append(kept, s)
 	}

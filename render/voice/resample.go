@@ -67,6 +67,14 @@ func (r *resampler) outLen(n int) int {
 	return int((int64(n)*r.l + r.m - 1) / r.m)
 }
 
+// resampledLen returns the number of frames n frames at rate in become at
+// rate out: what resamplePCM makes, without building a resampler.
+func resampledLen(n, in, out int) int {
+	g := gcd(in, out)
+	l, m := int64(out/g), int64(in/g)
+	return int((int64(n)*l + m - 1) / m)
+}
+
 // resample converts one channel.
 func (r *resampler) resample(x []float32) []float32 {
 	if r.l == r.m {
