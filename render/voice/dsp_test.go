@@ -53,7 +53,7 @@ func TestNormaliseLimits(t *testing.T) {
 					ch[c][i] = float32(tc.gen(i))
 				}
 			}
-			got, err := normalise(ch, rate, -16, -1)
+			got, err := normalise(ch, 1, rate, -16, -1)
 			if err != nil {
 				t.Fatal(err)
 			}

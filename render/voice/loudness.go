@@ -42,7 +42,13 @@ func kWeighting(fs float64) [2]biquad {
 
 // blockPowers returns the K-weighted mean square, summed over channels,
 // of every 100 ms step of ch (the last partial step is dropped).
-func blockPowers(ch [][]float32, rate int) []float64 {
+func blockPowers(ch [][]float32, rate int) []float64 { return blockPowersOf(ch, 1, rate) }
+
+// blockPowersOf is blockPowers of audio whose every channel in ch stands
+// for copies identical channels (a mono mix written to both channels of a
+// stereo file): each channel is filtered once and its power added copies
+// times, which gives the very sums filtering each copy would.
+func blockPowersOf(ch [][]float32, copies, rate int) []float64 {
 	step := rate / 10
 	if len(ch) == 0 || step == 0 {
 		return nil
@@ -63,15 +69,21 @@ func blockPowers(ch [][]float32, rate int) []float64 {
 				s2 = [4]float64{y, s2[0], z, s2[2]}
 				sum += z * z
 			}
-			pow[b] += sum / float64(step)
+			for range copies {
+				pow[b] += sum / float64(step)
+			}
 		}
 	}
 	return pow
 }
 
 // integratedLoudness returns the gated loudness of ch in LUFS, or silence.
-func integratedLoudness(ch [][]float32, rate int) float64 {
-	steps := blockPowers(ch, rate)
+func integratedLoudness(ch [][]float32, rate int) float64 { return integratedLoudnessOf(ch, 1, rate) }
+
+// integratedLoudnessOf is integratedLoudness of audio whose every channel
+// in ch stands for copies identical channels (see blockPowersOf).
+func integratedLoudnessOf(ch [][]float32, copies, rate int) float64 {
+	steps := blockPowersOf(ch, copies, rate)
 	if len(steps) < 4 {
 		return silence
 	}

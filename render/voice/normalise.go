@@ -27,9 +27,12 @@ const (
 var errSilent = errors.New("clip is silent: nothing to normalise")
 
 // normalise scales ch in place to targetLUFS and limits its true peak to
-// ceilingDBTP less limiterMargin. It returns the final loudness.
-func normalise(ch [][]float32, rate int, targetLUFS, ceilingDBTP float64) (float64, error) {
-	l0 := integratedLoudness(ch, rate)
+// ceilingDBTP less limiterMargin. Every channel of ch stands for copies
+// identical channels of the file to be written (2 for a mono mix written
+// as stereo, else 1); the loudness counts each that many times, the true
+// peak is the same. It returns the final loudness.
+func normalise(ch [][]float32, copies, rate int, targetLUFS, ceilingDBTP float64) (float64, error) {
+	l0 := integratedLoudnessOf(ch, copies, rate)
 	if l0 == silence {
 		return 0, errSilent
 	}
@@ -51,7 +54,7 @@ func normalise(ch [][]float32, rate int, targetLUFS, ceilingDBTP float64) (float
 				yc[i] = float32(float64(v) * g * float64(env[i]))
 			}
 		}
-		l = integratedLoudness(y, rate)
+		l = integratedLoudnessOf(y, copies, rate)
 		if math.Abs(l-targetLUFS) < 0.05 {
 			break
 		}
