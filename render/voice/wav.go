@@ -234,11 +234,15 @@ func decodeSamples(out [][]float32, b []byte, f wavFmt) error {
 
 // writeWAV16 encodes planar float32 samples as a 16-bit PCM WAV, rounding
 // to nearest and clipping at full scale. No dither: the result depends on
-// the input alone.
+// the input alone. Channels that share one slice (a mono mix spread to
+// stereo) are converted once.
 func writeWAV16(ch [][]float32, rate int) []byte {
-	pcm := toInt16(ch)
 	nch := len(ch)
-	dataLen := len(pcm) * 2
+	n := 0
+	if nch > 0 {
+		n = len(ch[0])
+	}
+	dataLen := n * nch * 2
 	b := make([]byte, 44+dataLen)
 	le := binary.LittleEndian
 	copy(b[0:], "RIFF")
@@ -253,8 +257,18 @@ func writeWAV16(ch [][]float32, rate int) []byte {
 	le.PutUint16(b[34:], 16)
 	copy(b[36:], "data")
 	le.PutUint32(b[40:], uint32(dataLen))
-	for i, s := range pcm {
-		le.PutUint16(b[44+2*i:], uint16(s))
+	data := b[44:]
+	if nch == 2 && n > 0 && &ch[0][0] == &ch[1][0] {
+		for i, v := range ch[0] {
+			u := uint32(uint16(sample16(v)))
+			le.PutUint32(data[4*i:], u|u<<16)
+		}
+		return b
+	}
+	for c, x := range ch {
+		for i, v := range x {
+			le.PutUint16(data[2*(i*nch+c):], uint16(sample16(v)))
+		}
 	}
 	return b
 }
@@ -269,16 +283,22 @@ func toInt16(ch [][]float32) []int16 {
 	out := make([]int16, n*nch)
 	for c, s := range ch {
 		for i, v := range s {
-			x := math.Round(float64(v) * 32768)
-			if x > 32767 {
-				x = 32767
-			} else if x < -32768 {
-				x = -32768
-			}
-			out[i*nch+c] = int16(x)
+			out[i*nch+c] = sample16(v)
 		}
 	}
 	return out
+}
+
+// sample16 is v (full scale ±1) as a 16-bit sample, rounded to nearest
+// and clipped.
+func sample16(v float32) int16 {
+	x := math.Round(float64(v) * 32768)
+	if x > 32767 {
+		x = 32767
+	} else if x < -32768 {
+		x = -32768
+	}
+	return int16(x)
 }
 
 // WAVInfo is what InspectWAV reads of a WAV file.
