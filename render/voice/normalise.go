@@ -29,14 +29,17 @@ const (
 // errSilent is returned when a clip has no audible block to measure.
 var errSilent = errors.New("clip is silent: nothing to normalise")
 
-// normalise scales ch to targetLUFS and limits its true peak to
-// ceilingDBTP less limiterMargin, replacing each channel's slice in ch
-// with the result. Every channel of ch stands for copies identical
-// channels of the file to be written (2 for a mono mix written as stereo,
-// else 1); the loudness counts each that many times, the true peak is the
-// same. It returns the final loudness, or errSilent.
+// normalise scales ch in place to targetLUFS and limits its true peak to
+// ceilingDBTP less limiterMargin. Every channel of ch stands for copies
+// identical channels of the file to be written (2 for a mono mix written
+// as stereo, else 1); the loudness counts each that many times, the true
+// peak is the same. It returns the final loudness, or errSilent.
+//
+// Each round measures the scaled signal as it goes (blockPowersOf) rather
+// than writing it out; it is written once, over ch, when the gain is
+// settled.
 func normalise(ch [][]float32, copies, rate int, targetLUFS, ceilingDBTP float64) (float64, error) {
-	l0 := integratedLoudnessOf(ch, copies, rate)
+	l0 := integratedLoudnessOf(ch, copies, rate, 1, nil)
 	if l0 == silence {
 		return 0, errSilent
 	}
@@ -45,27 +48,11 @@ func normalise(ch [][]float32, copies, rate int, targetLUFS, ceilingDBTP float64
 	ceiling := dbToGain(ceilingDBTP - limiterMargin)
 	g := dbToGain(targetLUFS - l0)
 	var env []float32 // nil: 1 throughout
-	y := make([][]float32, len(ch))
-	for c := range y {
-		y[c] = make([]float32, n)
-	}
-	var l float64
+	var l, gy float64 // gy: the gain of the last round measured, which the output takes
 	for round := 0; round < normaliseRounds; round++ {
 		env = limiterGain(env, peaks, g, ceiling, rate)
-		for c, x := range ch {
-			yc := y[c][:len(x)]
-			if env == nil {
-				for i, v := range x {
-					yc[i] = float32(float64(v) * g) // × 1 changes nothing
-				}
-				continue
-			}
-			e := env[:len(x)]
-			for i, v := range x {
-				yc[i] = float32(float64(v) * g * float64(e[i]))
-			}
-		}
-		l = integratedLoudnessOf(y, copies, rate)
+		gy = g
+		l = integratedLoudnessOf(ch, copies, rate, g, env)
 		if math.Abs(l-targetLUFS) < 0.05 {
 			break
 		}
@@ -73,12 +60,13 @@ func normalise(ch [][]float32, copies, rate int, targetLUFS, ceilingDBTP float64
 	}
 	// Final guard. Within one frame's interpolation window (±12 frames)
 	// the smoothed gain moves by a few percent at most, so a frame's true
-	// peak in y is within that of g·env·peaks; only frames within 3 dB of
-	// the ceiling by that estimate can reach it, and only those are
-	// measured again. Blocks whose bound is under that are passed over
-	// (the bound, scaled the same way, is at least the estimate).
-	var peak float32
+	// peak in the output is within that of g·env·peaks; only frames within
+	// 3 dB of the ceiling by that estimate can reach it, and only those
+	// are measured again. Blocks whose bound is under that are passed over
+	// (the bound, scaled the same way, is at least the estimate). The
+	// frames are chosen before ch is overwritten: peaks measures ch.
 	guard := ceiling * 0.7
+	var check []int
 	for b := range peaks.bound {
 		lo, hi := b*peakBlock, min((b+1)*peakBlock, n)
 		top := 1.0
@@ -94,22 +82,37 @@ func normalise(ch [][]float32, copies, rate int, targetLUFS, ceilingDBTP float64
 				e = float64(env[i])
 			}
 			if float64(peaks.at(i))*g*e > guard {
-				for _, yc := range y {
-					peak = max(peak, framePeak(yc, i))
-				}
+				check = append(check, i)
 			}
+		}
+	}
+	for _, x := range ch {
+		if env == nil {
+			for i, v := range x {
+				x[i] = float32(float64(v) * gy) // × 1 changes nothing
+			}
+			continue
+		}
+		e := env[:len(x)]
+		for i, v := range x {
+			x[i] = float32(float64(v) * gy * float64(e[i]))
+		}
+	}
+	var peak float32
+	for _, i := range check {
+		for _, x := range ch {
+			peak = max(peak, framePeak(x, i))
 		}
 	}
 	if tp := float64(peak); tp > ceiling {
 		s := float32(ceiling / tp)
-		for _, yc := range y {
-			for i := range yc {
-				yc[i] *= s
+		for _, x := range ch {
+			for i := range x {
+				x[i] *= s
 			}
 		}
 		l += gainToDB(float64(s))
 	}
-	copy(ch, y)
 	return l, nil
 }
 

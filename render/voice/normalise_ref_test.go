@@ -16,7 +16,7 @@ import (
 // as stereo, else 1); the loudness counts each that many times, the true
 // peak is the same. It returns the final loudness.
 func normaliseReference(ch [][]float32, copies, rate int, targetLUFS, ceilingDBTP float64) (float64, error) {
-	l0 := integratedLoudnessOf(ch, copies, rate)
+	l0 := integratedLoudnessOf(ch, copies, rate, 1, nil)
 	if l0 == silence {
 		return 0, errSilent
 	}
@@ -38,7 +38,7 @@ func normaliseReference(ch [][]float32, copies, rate int, targetLUFS, ceilingDBT
 				yc[i] = float32(float64(v) * g * float64(env[i]))
 			}
 		}
-		l = integratedLoudnessOf(y, copies, rate)
+		l = integratedLoudnessOf(y, copies, rate, 1, nil)
 		if math.Abs(l-targetLUFS) < 0.05 {
 			break
 		}

@@ -62,9 +62,8 @@ var tpGainBound = func() float64 {
 type peakMeter struct {
 	ch     [][]float32
 	frames int
-	bound  []float32 // per block
-	peaks  []float32 // per frame; valid where its block's done is set
-	done   []bool    // per block
+	bound  []float32   // per block
+	exact  [][]float32 // per block: its frames' peaks, nil until measured
 }
 
 // newPeakMeter returns the meter of ch, with its bounds computed.
@@ -76,8 +75,7 @@ func newPeakMeter(ch [][]float32) *peakMeter {
 	m.frames = len(ch[0])
 	nb := (m.frames + peakBlock - 1) / peakBlock
 	m.bound = make([]float32, nb)
-	m.peaks = make([]float32, m.frames)
-	m.done = make([]bool, nb)
+	m.exact = make([][]float32, nb)
 	top := make([]float32, nb) // largest absolute sample per block
 	for _, x := range ch {
 		for b := range top {
@@ -101,17 +99,17 @@ func newPeakMeter(ch [][]float32) *peakMeter {
 // time.
 func (m *peakMeter) at(i int) float32 {
 	b := i / peakBlock
-	if !m.done[b] {
-		for k := b * peakBlock; k < min((b+1)*peakBlock, m.frames); k++ {
-			var p float32
+	if m.exact[b] == nil {
+		lo := b * peakBlock
+		e := make([]float32, min(peakBlock, m.frames-lo))
+		for k := range e {
 			for _, x := range m.ch {
-				p = max(p, framePeak(x, k))
+				e[k] = max(e[k], framePeak(x, lo+k))
 			}
-			m.peaks[k] = p
 		}
-		m.done[b] = true
+		m.exact[b] = e
 	}
-	return m.peaks[i]
+	return m.exact[b][i%peakBlock]
 }
 
 func maxAbs(x []float32) float32 {
