@@ -184,65 +184,79 @@ func addClip(out [][]float32, clip *pcm, start, frames int, gain float32, fade [
 
 // addBGM loops the background music under the whole clip with a
 // crossfade at each loop, fades it in and out, and ducks it under every
-// voice segment.
+// voice segment. It works through the clip bgmChunk frames at a time, so
+// the duck envelope is never held whole.
 func (t *Template) addBGM(out [][]float32, segs []segment, b *bank) {
 	total := len(out[0])
 	rate := float64(b.rate)
-	// Duck envelope: 1 while the voice speaks, ramping around it.
-	duck := make([]float32, total)
 	att, rel := int(duckAttack*rate), int(duckRelease*rate)
-	for _, s := range segs {
-		if !s.voice {
-			continue
-		}
-		end := min(s.start+s.n, total)
-		for i := max(s.start-att, 0); i < min(end+rel, total); i++ {
-			var v float32 = 1
-			if i < s.start {
-				v = float32(i-(s.start-att)) / float32(att)
-			} else if i >= end {
-				v = 1 - float32(i-end)/float32(rel)
-			}
-			if v > duck[i] {
-				duck[i] = v
-			}
-		}
-	}
 	hi := float32(dbToGain(t.spec.BGM.GainDB))
 	lo := float32(dbToGain(t.spec.BGM.GainDB + t.spec.BGM.DuckDB))
 	fin, fout := int(bgmFadeIn*rate), int(bgmFadeOut*rate)
-	gainAt := func(i int) float32 {
-		g := hi + (lo-hi)*duck[i]
-		if i < fin {
-			g *= float32(i) / float32(fin)
-		}
-		if j := total - 1 - i; j < fout {
-			g *= float32(j) / float32(fout)
-		}
-		return g
-	}
-	// Loop: tiles of the music overlap by xf frames, each faded in and
-	// out with complementary raised cosines.
+	// Loop: tiles of the music every period frames, each n long, so a
+	// tile's last xf frames overlap the next one's first, faded out and in
+	// with complementary raised cosines.
 	m := b.bgm.pcm()
 	n := m.frames()
 	xf := min(int(bgmXfade*rate), n/4)
 	period := n - xf
-	for c := range out {
-		src := m.ch[min(c, len(m.ch)-1)]
-		dst := out[c]
-		for start := 0; start < total; start += period {
-			for i := 0; i < n && start+i < total; i++ {
-				w := float32(1)
-				if i < xf && start > 0 {
-					w = float32(0.5 - 0.5*math.Cos(math.Pi*float64(i)/float64(xf)))
-				} else if i >= period {
-					w = float32(0.5 + 0.5*math.Cos(math.Pi*float64(i-period)/float64(xf)))
+	rise, fall := make([]float32, xf), make([]float32, xf)
+	for i := range rise {
+		rise[i] = float32(0.5 - 0.5*math.Cos(math.Pi*float64(i)/float64(xf)))
+		fall[i] = float32(0.5 + 0.5*math.Cos(math.Pi*float64(i)/float64(xf)))
+	}
+	duck := make([]float32, bgmChunk)
+	for c0 := 0; c0 < total; c0 += bgmChunk {
+		c1 := min(c0+bgmChunk, total)
+		// Duck envelope: 1 while the voice speaks, ramping around it.
+		d := duck[:c1-c0]
+		clear(d)
+		for _, s := range segs {
+			if !s.voice {
+				continue
+			}
+			end := min(s.start+s.n, total)
+			for i := max(s.start-att, c0); i < min(end+rel, c1); i++ {
+				var v float32 = 1
+				if i < s.start {
+					v = float32(i-(s.start-att)) / float32(att)
+				} else if i >= end {
+					v = 1 - float32(i-end)/float32(rel)
 				}
-				dst[start+i] += src[i] * w * gainAt(start+i)
+				if v > d[i-c0] {
+					d[i-c0] = v
+				}
+			}
+		}
+		for c := range out {
+			src := m.ch[min(c, len(m.ch)-1)]
+			dst := out[c]
+			for k := c0; k < c1; k++ {
+				g := hi + (lo-hi)*d[k-c0]
+				if k < fin {
+					g *= float32(k) / float32(fin)
+				}
+				if j := total - 1 - k; j < fout {
+					g *= float32(j) / float32(fout)
+				}
+				// The tile k falls in, at i, and, in the first xf frames
+				// of all but the first, the previous tile's fading end,
+				// added first as when the tiles were added in turn.
+				tile := k / period
+				i := k - tile*period
+				if i < xf && tile > 0 {
+					dst[k] += src[i+period] * fall[i] * g
+					dst[k] += src[i] * rise[i] * g
+				} else {
+					dst[k] += src[i] * g
+				}
 			}
 		}
 	}
 }
+
+// bgmChunk is the frames addBGM works through at a time.
+const bgmChunk = 4096
 
 // addWatermark adds a short tone every markEvery seconds, markBelowVox
 // dB under the clip's loudness, faded so it does not click.
