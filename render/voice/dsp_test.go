@@ -164,8 +164,8 @@ func TestBGMDucked(t *testing.T) {
 	}
 	silent := &pcm{rate: rate, ch: [][]float32{make([]float32, rate)}}
 	tpl := &Template{spec: Spec{BGM: &BGMSpec{GainDB: -20, DuckDB: -10}}}
-	b := &bank{rate: rate, bgm: newSound(tone, rate)}
-	segs := []segment{{clip: newSound(silent, rate), start: 3 * rate, n: rate, gain: 1, voice: true}}
+	b := &bank{rate: rate, bgm: newSound(decoded(tone), rate)}
+	segs := []segment{{clip: newSound(decoded(silent), rate), start: 3 * rate, n: rate, gain: 1, voice: true}}
 	out := tpl.mix(segs, 7*rate, 1, b)
 	rmsDB := func(from, to float64) float64 {
 		var sum float64

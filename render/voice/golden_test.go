@@ -4,9 +4,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"io/fs"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+
+	"oshigoods/render"
 )
 
 // TestRenderGolden pins the bytes of the WAV files the shipped template
@@ -70,4 +76,62 @@ func TestRenderGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRenderConcurrent renders on a freshly compiled template from many
+// goroutines at once, so clips are decoded and resampled on first use by
+// renders racing for them (run it with -race), and checks every render
+// gives the bytes of the first.
+func TestRenderConcurrent(t *testing.T) {
+	fresh, err := compile(morningSpec(t), templatesFS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orders := []render.Inputs{
+		inputs("name", "sakura", "lines", "ohayou,asadayo,okite", "repeat", "2", "preset", "phone"),
+		inputs("name", "sakura", "lines", "okite", "repeat", "1", "preset", "module"),
+		inputs("name", "yui", "lines", "ohayou,daisuki", "repeat", "1", "preset", "phone"),
+	}
+	const each = 3
+	sums := make([][each][]string, len(orders))
+	var wg sync.WaitGroup
+	for o, in := range orders {
+		for k := range each {
+			wg.Go(func() {
+				res, err := fresh.Render(context.Background(), in)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for _, f := range res.Files {
+					sum := sha256.Sum256(f.Data)
+					sums[o][k] = append(sums[o][k], f.Name+" "+hex.EncodeToString(sum[:]))
+				}
+			})
+		}
+	}
+	wg.Wait()
+	for o := range orders {
+		for k := 1; k < each; k++ {
+			if !slices.Equal(sums[o][k], sums[o][0]) {
+				t.Errorf("order %d, render %d: %v; first render %v", o, k, sums[o][k], sums[o][0])
+			}
+		}
+	}
+}
+
+// rawSpec returns the voice spec of the shipped template's manifest.
+func morningSpec(t *testing.T) json.RawMessage {
+	t.Helper()
+	var m struct {
+		Voice json.RawMessage `json:"voice"`
+	}
+	b, err := fs.ReadFile(templatesFS, "voice-alarm-morning/template.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m.Voice
 }

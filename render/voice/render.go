@@ -204,11 +204,11 @@ func mixClip(j *job) error {
 
 // allMono reports whether every sound of segs and b's music is mono.
 func allMono(segs []segment, b *bank) bool {
-	if b.bgm != nil && len(b.bgm.src.ch) != 1 {
+	if b.bgm != nil && b.bgm.src.f.channels != 1 {
 		return false
 	}
 	for _, s := range segs {
-		if len(s.clip.src.ch) != 1 {
+		if s.clip.src.f.channels != 1 {
 			return false
 		}
 	}

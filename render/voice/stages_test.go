@@ -21,7 +21,7 @@ func BenchmarkStages(b *testing.B) {
 		}
 	}
 	b.Run("resample music", func(b *testing.B) {
-		src := j.bank.bgm.src
+		src := j.bank.bgm.src.pcm()
 		b.ReportAllocs()
 		for b.Loop() {
 			resamplePCM(src, 44100)

@@ -140,7 +140,7 @@ type bank struct {
 // many name calls resamples only those that are ordered. It is safe for
 // concurrent use.
 type sound struct {
-	src  *pcm
+	src  *recording
 	rate int
 	n    int // frames at rate
 	once sync.Once
@@ -148,8 +148,8 @@ type sound struct {
 }
 
 // newSound returns src as played at rate.
-func newSound(src *pcm, rate int) *sound {
-	return &sound{src: src, rate: rate, n: resampledLen(src.frames(), src.rate, rate)}
+func newSound(src *recording, rate int) *sound {
+	return &sound{src: src, rate: rate, n: resampledLen(src.n, src.f.rate, rate)}
 }
 
 // frames returns the clip's length at its rate, without resampling.
@@ -158,14 +158,14 @@ func (c *sound) frames() int { return c.n }
 // pcm returns the clip's samples at its rate, resampling them the first
 // time.
 func (c *sound) pcm() *pcm {
-	c.once.Do(func() { c.at = resamplePCM(c.src, c.rate) })
+	c.once.Do(func() { c.at = resamplePCM(c.src.pcm(), c.rate) })
 	return c.at
 }
 
 // Compile validates a voice spec, reads its names file if it has one, and
-// decodes every WAV it names once, so a bad file fails here and not in an
-// order. Each clip is resampled to a preset's rate the first time a render
-// plays it (see sound). Asset paths are relative to fsys. Errors name the
+// reads and checks every WAV it names once, so a bad file fails here and
+// not in an order. Each is decoded (see recording) and resampled to a
+// preset's rate (see sound) the first time a render plays it. Asset paths are relative to fsys. Errors name the
 // manifest field ("names[3]: ...") or the names file and line
 // ("voice-alarm-morning/names.tsv:12: ...").
 func Compile(spec json.RawMessage, fsys fs.FS) (render.Renderer, error) {
@@ -251,25 +251,25 @@ func compile(raw json.RawMessage, fsys fs.FS) (*Template, error) {
 	}
 
 	// Decode each file once, then resample to every rate we write.
-	decoded := map[string]*pcm{}
-	load := func(what, path string) (*pcm, error) {
-		if p := decoded[path]; p != nil {
-			return p, nil
+	read := map[string]*recording{}
+	load := func(what, path string) (*recording, error) {
+		if r := read[path]; r != nil {
+			return r, nil
 		}
 		b, err := fs.ReadFile(fsys, path)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		p, err := readWAV(b)
+		r, err := newRecording(b)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", what, path, err)
 		}
-		decoded[path] = p
-		return p, nil
+		read[path] = r
+		return r, nil
 	}
 	var src struct {
-		chime, bgm   *pcm
-		names, lines []*pcm
+		chime, bgm   *recording
+		names, lines []*recording
 	}
 	var err error
 	if s.Chime != "" {
@@ -302,11 +302,11 @@ func compile(raw json.RawMessage, fsys fs.FS) (*Template, error) {
 	}
 	// A file used twice (the same WAV as two lines) is one sound per rate.
 	type key struct {
-		p    *pcm
+		p    *recording
 		rate int
 	}
 	sounds := map[key]*sound{}
-	at := func(p *pcm, rate int) *sound {
+	at := func(p *recording, rate int) *sound {
 		if p == nil {
 			return nil
 		}
