@@ -185,7 +185,7 @@ func addClip(out [][]float32, clip *pcm, start, frames int, gain float32, fade [
 // addBGM loops the background music under the whole clip with a
 // crossfade at each loop, fades it in and out, and ducks it under every
 // voice segment. It works through the clip bgmChunk frames at a time, so
-// the duck envelope is never held whole.
+// the duck envelope is never held whole, the two halves at once (halves).
 func (t *Template) addBGM(out [][]float32, segs []segment, b *bank) {
 	total := len(out[0])
 	rate := float64(b.rate)
@@ -205,51 +205,69 @@ func (t *Template) addBGM(out [][]float32, segs []segment, b *bank) {
 		rise[i] = float32(0.5 - 0.5*math.Cos(math.Pi*float64(i)/float64(xf)))
 		fall[i] = float32(0.5 + 0.5*math.Cos(math.Pi*float64(i)/float64(xf)))
 	}
-	duck := make([]float32, bgmChunk)
-	for c0 := 0; c0 < total; c0 += bgmChunk {
-		c1 := min(c0+bgmChunk, total)
-		// Duck envelope: 1 while the voice speaks, ramping around it.
-		d := duck[:c1-c0]
-		clear(d)
-		for _, s := range segs {
-			if !s.voice {
-				continue
+	halves(total, bgmChunk, func(from, to int) {
+		duck := make([]float32, bgmChunk)
+		for c0 := from; c0 < to; c0 += bgmChunk {
+			bgmChunkAt(out, segs, m, duck, c0, min(c0+bgmChunk, to), bgmLevels{hi, lo, att, rel, fin, fout, xf, period, rise, fall})
+		}
+	})
+}
+
+// bgmLevels is what addBGM works out once for every chunk.
+type bgmLevels struct {
+	hi, lo     float32 // the music's gain, free and ducked
+	att, rel   int     // duck ramps, frames
+	fin, fout  int     // fades, frames
+	xf, period int     // loop crossfade and period, frames
+	rise, fall []float32
+}
+
+// bgmChunkAt adds the music to frames c0..c1-1 of out, using duck (at
+// least c1-c0 long) for the duck envelope.
+func bgmChunkAt(out [][]float32, segs []segment, m *pcm, duck []float32, c0, c1 int, lv bgmLevels) {
+	total := len(out[0])
+	hi, lo, att, rel, fin, fout, xf, period, rise, fall := lv.hi, lv.lo, lv.att, lv.rel, lv.fin, lv.fout, lv.xf, lv.period, lv.rise, lv.fall
+	// Duck envelope: 1 while the voice speaks, ramping around it.
+	d := duck[:c1-c0]
+	clear(d)
+	for _, s := range segs {
+		if !s.voice {
+			continue
+		}
+		end := min(s.start+s.n, total)
+		for i := max(s.start-att, c0); i < min(end+rel, c1); i++ {
+			var v float32 = 1
+			if i < s.start {
+				v = float32(i-(s.start-att)) / float32(att)
+			} else if i >= end {
+				v = 1 - float32(i-end)/float32(rel)
 			}
-			end := min(s.start+s.n, total)
-			for i := max(s.start-att, c0); i < min(end+rel, c1); i++ {
-				var v float32 = 1
-				if i < s.start {
-					v = float32(i-(s.start-att)) / float32(att)
-				} else if i >= end {
-					v = 1 - float32(i-end)/float32(rel)
-				}
-				if v > d[i-c0] {
-					d[i-c0] = v
-				}
+			if v > d[i-c0] {
+				d[i-c0] = v
 			}
 		}
-		for c := range out {
-			src := m.ch[min(c, len(m.ch)-1)]
-			dst := out[c]
-			for k := c0; k < c1; k++ {
-				g := hi + (lo-hi)*d[k-c0]
-				if k < fin {
-					g *= float32(k) / float32(fin)
-				}
-				if j := total - 1 - k; j < fout {
-					g *= float32(j) / float32(fout)
-				}
-				// The tile k falls in, at i, and, in the first xf frames
-				// of all but the first, the previous tile's fading end,
-				// added first as when the tiles were added in turn.
-				tile := k / period
-				i := k - tile*period
-				if i < xf && tile > 0 {
-					dst[k] += src[i+period] * fall[i] * g
-					dst[k] += src[i] * rise[i] * g
-				} else {
-					dst[k] += src[i] * g
-				}
+	}
+	for c := range out {
+		src := m.ch[min(c, len(m.ch)-1)]
+		dst := out[c]
+		for k := c0; k < c1; k++ {
+			g := hi + (lo-hi)*d[k-c0]
+			if k < fin {
+				g *= float32(k) / float32(fin)
+			}
+			if j := total - 1 - k; j < fout {
+				g *= float32(j) / float32(fout)
+			}
+			// The tile k falls in, at i, and, in the first xf frames
+			// of all but the first, the previous tile's fading end,
+			// added first as when the tiles were added in turn.
+			tile := k / period
+			i := k - tile*period
+			if i < xf && tile > 0 {
+				dst[k] += src[i+period] * fall[i] * g
+				dst[k] += src[i] * rise[i] * g
+			} else {
+				dst[k] += src[i] * g
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package voice
 import (
 	"errors"
 	"math"
+	"sync"
 )
 
 // Loudness normalisation with a true-peak limiter.
@@ -39,12 +40,18 @@ var errSilent = errors.New("clip is silent: nothing to normalise")
 // than writing it out; it is written once, over ch, when the gain is
 // settled.
 func normalise(ch [][]float32, copies, rate int, targetLUFS, ceilingDBTP float64) (float64, error) {
+	// The loudness and the peaks' bounds are independent: both at once.
+	var (
+		peaks *peakMeter
+		wg    sync.WaitGroup
+	)
+	wg.Go(func() { peaks = newPeakMeter(ch) })
 	l0 := integratedLoudnessOf(ch, copies, rate, 1, nil)
+	wg.Wait()
 	if l0 == silence {
 		return 0, errSilent
 	}
 	n := len(ch[0])
-	peaks := newPeakMeter(ch)
 	ceiling := dbToGain(ceilingDBTP - limiterMargin)
 	g := dbToGain(targetLUFS - l0)
 	var env []float32 // nil: 1 throughout
@@ -86,18 +93,22 @@ func normalise(ch [][]float32, copies, rate int, targetLUFS, ceilingDBTP float64
 			}
 		}
 	}
-	for _, x := range ch {
-		if env == nil {
-			for i, v := range x {
-				x[i] = float32(float64(v) * gy) // × 1 changes nothing
+	halves(n, 1, func(lo, hi int) {
+		for _, x := range ch {
+			x := x[lo:hi]
+			if env == nil {
+				for i, v := range x {
+					x[i] = float32(float64(v) * gy) // × 1 changes nothing
+				}
+				continue
 			}
-			continue
+			e := env[lo:hi]
+			e = e[:len(x)]
+			for i, v := range x {
+				x[i] = float32(float64(v) * gy * float64(e[i]))
+			}
 		}
-		e := env[:len(x)]
-		for i, v := range x {
-			x[i] = float32(float64(v) * gy * float64(e[i]))
-		}
-	}
+	})
 	var peak float32
 	for _, i := range check {
 		for _, x := range ch {

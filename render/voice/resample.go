@@ -78,13 +78,20 @@ func resampledLen(n, in, out int) int {
 // resample converts one channel. Output samples whose taps lie wholly
 // inside x are computed four at a time: four independent sums, each
 // added in the same order as alone, so the result is the same to the bit
-// and the processor overlaps their additions.
+// and the processor overlaps their additions. The two halves of the
+// outputs are computed at once (halves).
 func (r *resampler) resample(x []float32) []float32 {
 	if r.l == r.m {
 		return append([]float32(nil), x...)
 	}
-	n := r.outLen(len(x))
-	y := make([]float32, n)
+	y := make([]float32, r.outLen(len(x)))
+	halves(len(y), 1, func(lo, hi int) { r.resampleRange(x, y, lo, hi) })
+	return y
+}
+
+// resampleRange computes outputs lo..hi-1 of x into y.
+func (r *resampler) resampleRange(x, y []float32, lo, hi int) {
+	n := hi
 	w := r.width
 	// Output j lies at input position j·m/l: base + rem/l.
 	step, stepRem := r.m/r.l, r.m%r.l
@@ -92,8 +99,8 @@ func (r *resampler) resample(x []float32) []float32 {
 		start [4]int
 		row   [4][]float32
 	)
-	base, rem := int64(0), int64(0)
-	for j := 0; j < n; {
+	base, rem := int64(lo)*r.m/r.l, int64(lo)*r.m%r.l
+	for j := lo; j < n; {
 		// Gather up to four outputs whose windows are inside x.
 		k := 0
 		for ; k < 4 && j+k < n; k++ {
@@ -149,7 +156,6 @@ func (r *resampler) resample(x []float32) []float32 {
 		}
 		j++
 	}
-	return y
 }
 
 // phase returns the input sample an output at base + rem/l rests on and

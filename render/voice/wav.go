@@ -300,7 +300,8 @@ func decodeSamples(out [][]float32, b []byte, f wavFmt) error {
 // writeWAV16 encodes planar float32 samples as a 16-bit PCM WAV, rounding
 // to nearest and clipping at full scale. No dither: the result depends on
 // the input alone. Channels that share one slice (a mono mix spread to
-// stereo) are converted once.
+// stereo) are converted once; the two halves of the frames at once
+// (halves).
 func writeWAV16(ch [][]float32, rate int) []byte {
 	nch := len(ch)
 	n := 0
@@ -323,18 +324,21 @@ func writeWAV16(ch [][]float32, rate int) []byte {
 	copy(b[36:], "data")
 	le.PutUint32(b[40:], uint32(dataLen))
 	data := b[44:]
-	if nch == 2 && n > 0 && &ch[0][0] == &ch[1][0] {
-		for i, v := range ch[0] {
-			u := uint32(uint16(sample16(v)))
-			le.PutUint32(data[4*i:], u|u<<16)
+	dup := nch == 2 && n > 0 && &ch[0][0] == &ch[1][0]
+	halves(n, 1, func(lo, hi int) {
+		if dup {
+			for i, v := range ch[0][lo:hi] {
+				u := uint32(uint16(sample16(v)))
+				le.PutUint32(data[4*(lo+i):], u|u<<16)
+			}
+			return
 		}
-		return b
-	}
-	for c, x := range ch {
-		for i, v := range x {
-			le.PutUint16(data[2*(i*nch+c):], uint16(sample16(v)))
+		for c, x := range ch {
+			for i, v := range x[lo:hi] {
+				le.PutUint16(data[2*((lo+i)*nch+c):], uint16(sample16(v)))
+			}
 		}
-	}
+	})
 	return b
 }
 
