@@ -359,15 +359,23 @@ func toInt16(ch [][]float32) []int16 {
 }
 
 // sample16 is v (full scale ±1) as a 16-bit sample, rounded to nearest
-// and clipped.
+// (halves away from zero, as math.Round) and clipped. x = v·32768 is
+// exact and has v's 24 significant bits, so x ± 0.5 is exact unless
+// |x| < 2⁻³⁰, where it stays short of 1 anyway: truncating it rounds as
+// math.Round does, without math.Round's bit handling
+// (TestSample16Rounds).
 func sample16(v float32) int16 {
-	x := math.Round(float64(v) * 32768)
-	if x > 32767 {
-		x = 32767
-	} else if x < -32768 {
-		x = -32768
+	x := float64(v) * 32768
+	switch {
+	case x > 32767:
+		return 32767
+	case x < -32768:
+		return -32768
+	case x >= 0:
+		return int16(int64(x + 0.5))
+	default:
+		return int16(int64(x - 0.5))
 	}
-	return int16(x)
 }
 
 // WAVInfo is what InspectWAV reads of a WAV file.
