@@ -62,8 +62,9 @@ var tpGainBound = func() float64 {
 type peakMeter struct {
 	ch     [][]float32
 	frames int
-	bound  []float32   // per block
-	exact  [][]float32 // per block: its frames' peaks, nil until measured
+	bound  []float32 // per block
+	at1    []int32   // per block: 1 + where its frames' peaks start in exact; 0 until measured
+	exact  []float32 // the measured blocks' peaks, peakBlock a block
 }
 
 // newPeakMeter returns the meter of ch, with its bounds computed.
@@ -75,7 +76,7 @@ func newPeakMeter(ch [][]float32) *peakMeter {
 	m.frames = len(ch[0])
 	nb := (m.frames + peakBlock - 1) / peakBlock
 	m.bound = make([]float32, nb)
-	m.exact = make([][]float32, nb)
+	m.at1 = make([]int32, nb)
 	top := make([]float32, nb) // largest absolute sample per block
 	for _, x := range ch {
 		for b := range top {
@@ -99,17 +100,18 @@ func newPeakMeter(ch [][]float32) *peakMeter {
 // time.
 func (m *peakMeter) at(i int) float32 {
 	b := i / peakBlock
-	if m.exact[b] == nil {
-		lo := b * peakBlock
-		e := make([]float32, min(peakBlock, m.frames-lo))
-		for k := range e {
+	if m.at1[b] == 0 {
+		lo, off := b*peakBlock, len(m.exact)
+		m.exact = append(m.exact, make([]float32, peakBlock)...)
+		e := m.exact[off:]
+		for k := range min(peakBlock, m.frames-lo) {
 			for _, x := range m.ch {
 				e[k] = max(e[k], framePeak(x, lo+k))
 			}
 		}
-		m.exact[b] = e
+		m.at1[b] = int32(off + 1)
 	}
-	return m.exact[b][i%peakBlock]
+	return m.exact[int(m.at1[b])-1+i%peakBlock]
 }
 
 func maxAbs(x []float32) float32 {
