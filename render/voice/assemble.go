@@ -80,8 +80,9 @@ func (t *Template) parse(in render.Inputs) (order, error) {
 
 // segment is one clip placed in the timeline.
 type segment struct {
-	clip  *pcm
+	clip  *sound
 	start int     // frame
+	n     int     // frames played: the clip's, fewer where the preview cuts it
 	gain  float32 // linear
 	voice bool    // the music ducks under it
 }
@@ -102,7 +103,7 @@ func (t *Template) layout(o order, b *bank, repeats int) (segs []segment, total 
 			db = -riseDB + riseDB*float64(r)/float64(repeats-1)
 		}
 		g := float32(dbToGain(db))
-		clips := make([]*pcm, 0, 2+len(o.lines))
+		clips := make([]*sound, 0, 2+len(o.lines))
 		if b.chime != nil {
 			clips = append(clips, b.chime)
 		}
@@ -114,7 +115,7 @@ func (t *Template) layout(o order, b *bank, repeats int) (segs []segment, total 
 			if k > 0 {
 				pos += gap
 			}
-			segs = append(segs, segment{clip: c, start: pos, gain: g, voice: c != b.chime})
+			segs = append(segs, segment{clip: c, start: pos, n: c.frames(), gain: g, voice: c != b.chime})
 			pos += c.frames()
 		}
 	}
@@ -141,7 +142,7 @@ func (t *Template) mix(segs []segment, total, channels int, b *bank) [][]float32
 		fade[i] = float32(0.5 - 0.5*math.Cos(math.Pi*(float64(i)+0.5)/float64(fadeN)))
 	}
 	for _, s := range segs {
-		addClip(out, s.clip, s.start, s.gain, fade)
+		addClip(out, s.clip.pcm(), s.start, s.n, s.gain, fade)
 	}
 	if b.bgm != nil {
 		t.addBGM(out, segs, b)
@@ -149,9 +150,10 @@ func (t *Template) mix(segs []segment, total, channels int, b *bank) [][]float32
 	return out
 }
 
-// addClip adds clip at start with gain, faded in and out by fade.
-func addClip(out [][]float32, clip *pcm, start int, gain float32, fade []float32) {
-	n := min(clip.frames(), len(out[0])-start)
+// addClip adds the first frames of clip at start with gain, faded in and
+// out by fade.
+func addClip(out [][]float32, clip *pcm, start, frames int, gain float32, fade []float32) {
+	n := min(frames, len(out[0])-start)
 	f := min(len(fade), n/2)
 	for c := range out {
 		var src []float32
@@ -182,65 +184,97 @@ func addClip(out [][]float32, clip *pcm, start int, gain float32, fade []float32
 
 // addBGM loops the background music under the whole clip with a
 // crossfade at each loop, fades it in and out, and ducks it under every
-// voice segment.
+// voice segment. It works through the clip bgmChunk frames at a time, so
+// the duck envelope is never held whole, the two halves at once (halves).
 func (t *Template) addBGM(out [][]float32, segs []segment, b *bank) {
 	total := len(out[0])
 	rate := float64(b.rate)
-	// Duck envelope: 1 while the voice speaks, ramping around it.
-	duck := make([]float32, total)
 	att, rel := int(duckAttack*rate), int(duckRelease*rate)
+	hi := float32(dbToGain(t.spec.BGM.GainDB))
+	lo := float32(dbToGain(t.spec.BGM.GainDB + t.spec.BGM.DuckDB))
+	fin, fout := int(bgmFadeIn*rate), int(bgmFadeOut*rate)
+	// Loop: tiles of the music every period frames, each n long, so a
+	// tile's last xf frames overlap the next one's first, faded out and in
+	// with complementary raised cosines.
+	m := b.bgm.pcm()
+	n := m.frames()
+	xf := min(int(bgmXfade*rate), n/4)
+	period := n - xf
+	rise, fall := make([]float32, xf), make([]float32, xf)
+	for i := range rise {
+		rise[i] = float32(0.5 - 0.5*math.Cos(math.Pi*float64(i)/float64(xf)))
+		fall[i] = float32(0.5 + 0.5*math.Cos(math.Pi*float64(i)/float64(xf)))
+	}
+	halves(total, bgmChunk, func(from, to int) {
+		duck := make([]float32, bgmChunk)
+		for c0 := from; c0 < to; c0 += bgmChunk {
+			bgmChunkAt(out, segs, m, duck, c0, min(c0+bgmChunk, to), bgmLevels{hi, lo, att, rel, fin, fout, xf, period, rise, fall})
+		}
+	})
+}
+
+// bgmLevels is what addBGM works out once for every chunk.
+type bgmLevels struct {
+	hi, lo     float32 // the music's gain, free and ducked
+	att, rel   int     // duck ramps, frames
+	fin, fout  int     // fades, frames
+	xf, period int     // loop crossfade and period, frames
+	rise, fall []float32
+}
+
+// bgmChunkAt adds the music to frames c0..c1-1 of out, using duck (at
+// least c1-c0 long) for the duck envelope.
+func bgmChunkAt(out [][]float32, segs []segment, m *pcm, duck []float32, c0, c1 int, lv bgmLevels) {
+	total := len(out[0])
+	hi, lo, att, rel, fin, fout, xf, period, rise, fall := lv.hi, lv.lo, lv.att, lv.rel, lv.fin, lv.fout, lv.xf, lv.period, lv.rise, lv.fall
+	// Duck envelope: 1 while the voice speaks, ramping around it.
+	d := duck[:c1-c0]
+	clear(d)
 	for _, s := range segs {
 		if !s.voice {
 			continue
 		}
-		end := min(s.start+s.clip.frames(), total)
-		for i := max(s.start-att, 0); i < min(end+rel, total); i++ {
+		end := min(s.start+s.n, total)
+		for i := max(s.start-att, c0); i < min(end+rel, c1); i++ {
 			var v float32 = 1
 			if i < s.start {
 				v = float32(i-(s.start-att)) / float32(att)
 			} else if i >= end {
 				v = 1 - float32(i-end)/float32(rel)
 			}
-			if v > duck[i] {
-				duck[i] = v
+			if v > d[i-c0] {
+				d[i-c0] = v
 			}
 		}
 	}
-	hi := float32(dbToGain(t.spec.BGM.GainDB))
-	lo := float32(dbToGain(t.spec.BGM.GainDB + t.spec.BGM.DuckDB))
-	fin, fout := int(bgmFadeIn*rate), int(bgmFadeOut*rate)
-	gainAt := func(i int) float32 {
-		g := hi + (lo-hi)*duck[i]
-		if i < fin {
-			g *= float32(i) / float32(fin)
-		}
-		if j := total - 1 - i; j < fout {
-			g *= float32(j) / float32(fout)
-		}
-		return g
-	}
-	// Loop: tiles of the music overlap by xf frames, each faded in and
-	// out with complementary raised cosines.
-	m := b.bgm
-	n := m.frames()
-	xf := min(int(bgmXfade*rate), n/4)
-	period := n - xf
 	for c := range out {
 		src := m.ch[min(c, len(m.ch)-1)]
 		dst := out[c]
-		for start := 0; start < total; start += period {
-			for i := 0; i < n && start+i < total; i++ {
-				w := float32(1)
-				if i < xf && start > 0 {
-					w = float32(0.5 - 0.5*math.Cos(math.Pi*float64(i)/float64(xf)))
-				} else if i >= period {
-					w = float32(0.5 + 0.5*math.Cos(math.Pi*float64(i-period)/float64(xf)))
-				}
-				dst[start+i] += src[i] * w * gainAt(start+i)
+		for k := c0; k < c1; k++ {
+			g := hi + (lo-hi)*d[k-c0]
+			if k < fin {
+				g *= float32(k) / float32(fin)
+			}
+			if j := total - 1 - k; j < fout {
+				g *= float32(j) / float32(fout)
+			}
+			// The tile k falls in, at i, and, in the first xf frames
+			// of all but the first, the previous tile's fading end,
+			// added first as when the tiles were added in turn.
+			tile := k / period
+			i := k - tile*period
+			if i < xf && tile > 0 {
+				dst[k] += src[i+period] * fall[i] * g
+				dst[k] += src[i] * rise[i] * g
+			} else {
+				dst[k] += src[i] * g
 			}
 		}
 	}
 }
+
+// bgmChunk is the frames addBGM works through at a time.
+const bgmChunk = 4096
 
 // addWatermark adds a short tone every markEvery seconds, markBelowVox
 // dB under the clip's loudness, faded so it does not click.

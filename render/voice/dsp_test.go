@@ -53,7 +53,7 @@ func TestNormaliseLimits(t *testing.T) {
 					ch[c][i] = float32(tc.gen(i))
 				}
 			}
-			got, err := normalise(ch, rate, -16, -1)
+			got, err := normalise(ch, 1, rate, -16, -1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -164,8 +164,8 @@ func TestBGMDucked(t *testing.T) {
 	}
 	silent := &pcm{rate: rate, ch: [][]float32{make([]float32, rate)}}
 	tpl := &Template{spec: Spec{BGM: &BGMSpec{GainDB: -20, DuckDB: -10}}}
-	b := &bank{rate: rate, bgm: tone}
-	segs := []segment{{clip: silent, start: 3 * rate, gain: 1, voice: true}}
+	b := &bank{rate: rate, bgm: newSound(decoded(tone), rate)}
+	segs := []segment{{clip: newSound(decoded(silent), rate), start: 3 * rate, n: rate, gain: 1, voice: true}}
 	out := tpl.mix(segs, 7*rate, 1, b)
 	rmsDB := func(from, to float64) float64 {
 		var sum float64

@@ -42,7 +42,16 @@ func kWeighting(fs float64) [2]biquad {
 
 // blockPowers returns the K-weighted mean square, summed over channels,
 // of every 100 ms step of ch (the last partial step is dropped).
-func blockPowers(ch [][]float32, rate int) []float64 {
+func blockPowers(ch [][]float32, rate int) []float64 { return blockPowersOf(ch, 1, rate, 1, nil) }
+
+// blockPowersOf is blockPowers of audio whose every channel in ch stands
+// for copies identical channels (a mono mix written to both channels of a
+// stereo file), each sample scaled first as the normaliser scales it,
+// float32(x·g·env[i]) (env nil: float32(x·g)), so the normaliser measures
+// a gain without writing the scaled signal out; g = 1 with env nil is the
+// signal itself. Each channel is filtered once and its power added copies
+// times, which gives the very sums filtering each copy would.
+func blockPowersOf(ch [][]float32, copies, rate int, g float64, env []float32) []float64 {
 	step := rate / 10
 	if len(ch) == 0 || step == 0 {
 		return nil
@@ -50,20 +59,36 @@ func blockPowers(ch [][]float32, rate int) []float64 {
 	n := len(ch[0]) / step
 	pow := make([]float64, n)
 	kw := kWeighting(float64(rate))
+	f1, f2 := kw[0], kw[1]
 	for _, x := range ch {
-		var s1, s2 [4]float64 // direct form I state per stage: x1, x2, y1, y2
-		f1, f2 := kw[0], kw[1]
+		// Direct form I state of each stage: inputs x1, x2, outputs y1, y2.
+		var p1, p2, q1, q2 float64 // stage 1
+		var r1, r2, u1, u2 float64 // stage 2
 		for b := 0; b < n; b++ {
 			var sum float64
-			for _, v := range x[b*step : (b+1)*step] {
-				in := float64(v)
-				y := f1.b0*in + f1.b1*s1[0] + f1.b2*s1[1] - f1.a1*s1[2] - f1.a2*s1[3]
-				s1 = [4]float64{in, s1[0], y, s1[2]}
-				z := f2.b0*y + f2.b1*s2[0] + f2.b2*s2[1] - f2.a1*s2[2] - f2.a2*s2[3]
-				s2 = [4]float64{y, s2[0], z, s2[2]}
+			lo, hi := b*step, (b+1)*step
+			xs := x[lo:hi]
+			var e []float32
+			if env != nil {
+				e = env[lo:hi]
+				e = e[:len(xs)]
+			}
+			for i, v := range xs {
+				var in float64
+				if e == nil {
+					in = float64(float32(float64(v) * g))
+				} else {
+					in = float64(float32(float64(v) * g * float64(e[i])))
+				}
+				y := f1.b0*in + f1.b1*p1 + f1.b2*p2 - f1.a1*q1 - f1.a2*q2
+				p1, p2, q1, q2 = in, p1, y, q1
+				z := f2.b0*y + f2.b1*r1 + f2.b2*r2 - f2.a1*u1 - f2.a2*u2
+				r1, r2, u1, u2 = y, r1, z, u1
 				sum += z * z
 			}
-			pow[b] += sum / float64(step)
+			for range copies {
+				pow[b] += sum / float64(step)
+			}
 		}
 	}
 	return pow
@@ -71,7 +96,14 @@ func blockPowers(ch [][]float32, rate int) []float64 {
 
 // integratedLoudness returns the gated loudness of ch in LUFS, or silence.
 func integratedLoudness(ch [][]float32, rate int) float64 {
-	steps := blockPowers(ch, rate)
+	return integratedLoudnessOf(ch, 1, rate, 1, nil)
+}
+
+// integratedLoudnessOf is integratedLoudness of audio whose every channel
+// in ch stands for copies identical channels, each sample scaled as the
+// normaliser scales it (see blockPowersOf).
+func integratedLoudnessOf(ch [][]float32, copies, rate int, g float64, env []float32) float64 {
+	steps := blockPowersOf(ch, copies, rate, g, env)
 	if len(steps) < 4 {
 		return silence
 	}

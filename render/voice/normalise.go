@@ -3,6 +3,7 @@ package voice
 import (
 	"errors"
 	"math"
+	"sync"
 )
 
 // Loudness normalisation with a true-peak limiter.
@@ -11,10 +12,13 @@ import (
 // limiter pulls down the few frames whose true peak would exceed the
 // ceiling. Limiting lowers the loudness a little, so the gain is corrected
 // and the limiter recomputed until the loudness is within 0.05 LU of the
-// target (a few rounds). The 4× oversampled frame peaks are computed once
-// at unit gain and scaled, so each round costs only the gain curve and one
-// loudness measurement. A final true-peak measurement of the limited
-// signal guards the ceiling against what the smoothing let through.
+// target (a few rounds). Frame peaks are taken at unit gain and scaled, so
+// each round costs only the gain curve and one loudness measurement; and
+// they are measured (4× oversampled, see truepeak.go) only where a cheap
+// bound says they could reach the ceiling (peakMeter). When no frame
+// needs limiting, the gain curve is 1 throughout and is not computed. A
+// final true-peak measurement of the limited signal guards the ceiling
+// against what the smoothing let through.
 
 const (
 	limiterLookahead = 0.003 // s: half-width of the window the gain curve anticipates
@@ -27,31 +31,35 @@ const (
 var errSilent = errors.New("clip is silent: nothing to normalise")
 
 // normalise scales ch in place to targetLUFS and limits its true peak to
-// ceilingDBTP less limiterMargin. It returns the final loudness.
-func normalise(ch [][]float32, rate int, targetLUFS, ceilingDBTP float64) (float64, error) {
-	l0 := integratedLoudness(ch, rate)
+// ceilingDBTP less limiterMargin. Every channel of ch stands for copies
+// identical channels of the file to be written (2 for a mono mix written
+// as stereo, else 1); the loudness counts each that many times, the true
+// peak is the same. It returns the final loudness, or errSilent.
+//
+// Each round measures the scaled signal as it goes (blockPowersOf) rather
+// than writing it out; it is written once, over ch, when the gain is
+// settled.
+func normalise(ch [][]float32, copies, rate int, targetLUFS, ceilingDBTP float64) (float64, error) {
+	// The loudness and the peaks' bounds are independent: both at once.
+	var (
+		peaks *peakMeter
+		wg    sync.WaitGroup
+	)
+	wg.Go(func() { peaks = newPeakMeter(ch) })
+	l0 := integratedLoudnessOf(ch, copies, rate, 1, nil)
+	wg.Wait()
 	if l0 == silence {
 		return 0, errSilent
 	}
 	n := len(ch[0])
-	peaks := framePeaks(ch)
 	ceiling := dbToGain(ceilingDBTP - limiterMargin)
 	g := dbToGain(targetLUFS - l0)
-	env := make([]float32, n)
-	y := make([][]float32, len(ch))
-	for c := range y {
-		y[c] = make([]float32, n)
-	}
-	var l float64
+	var env []float32 // nil: 1 throughout
+	var l, gy float64 // gy: the gain of the last round measured, which the output takes
 	for round := 0; round < normaliseRounds; round++ {
-		limiterGain(env, peaks, g, ceiling, rate)
-		for c, x := range ch {
-			yc := y[c]
-			for i, v := range x {
-				yc[i] = float32(float64(v) * g * float64(env[i]))
-			}
-		}
-		l = integratedLoudness(y, rate)
+		env = limiterGain(env, peaks, g, ceiling, rate)
+		gy = g
+		l = integratedLoudnessOf(ch, copies, rate, g, env)
 		if math.Abs(l-targetLUFS) < 0.05 {
 			break
 		}
@@ -59,48 +67,100 @@ func normalise(ch [][]float32, rate int, targetLUFS, ceilingDBTP float64) (float
 	}
 	// Final guard. Within one frame's interpolation window (±12 frames)
 	// the smoothed gain moves by a few percent at most, so a frame's true
-	// peak in y is within that of g·env·peaks; only frames within 3 dB of
-	// the ceiling by that estimate can reach it, and only those are
-	// measured again.
-	var peak float32
-	for i, p := range peaks {
-		if float64(p)*g*float64(env[i]) > ceiling*0.7 {
-			for _, yc := range y {
-				peak = max(peak, framePeak(yc, i))
+	// peak in the output is within that of g·env·peaks; only frames within
+	// 3 dB of the ceiling by that estimate can reach it, and only those
+	// are measured again. Blocks whose bound is under that are passed over
+	// (the bound, scaled the same way, is at least the estimate). The
+	// frames are chosen before ch is overwritten: peaks measures ch.
+	guard := ceiling * 0.7
+	var check []int
+	for b := range peaks.bound {
+		lo, hi := b*peakBlock, min((b+1)*peakBlock, n)
+		top := 1.0
+		if env != nil {
+			top = float64(maxOf(env[lo:hi]))
+		}
+		if float64(peaks.bound[b])*g*top <= guard {
+			continue
+		}
+		for i := lo; i < hi; i++ {
+			e := 1.0
+			if env != nil {
+				e = float64(env[i])
 			}
+			if float64(peaks.at(i))*g*e > guard {
+				check = append(check, i)
+			}
+		}
+	}
+	halves(n, 1, func(lo, hi int) {
+		for _, x := range ch {
+			x := x[lo:hi]
+			if env == nil {
+				for i, v := range x {
+					x[i] = float32(float64(v) * gy) // × 1 changes nothing
+				}
+				continue
+			}
+			e := env[lo:hi]
+			e = e[:len(x)]
+			for i, v := range x {
+				x[i] = float32(float64(v) * gy * float64(e[i]))
+			}
+		}
+	})
+	var peak float32
+	for _, i := range check {
+		for _, x := range ch {
+			peak = max(peak, framePeak(x, i))
 		}
 	}
 	if tp := float64(peak); tp > ceiling {
 		s := float32(ceiling / tp)
-		for _, yc := range y {
-			for i := range yc {
-				yc[i] *= s
+		for _, x := range ch {
+			for i := range x {
+				x[i] *= s
 			}
 		}
 		l += gainToDB(float64(s))
 	}
-	for c := range ch {
-		copy(ch[c], y[c])
-	}
 	return l, nil
 }
 
-// limiterGain fills env with the gain curve that keeps g·peaks under
-// ceiling: the required gain per frame, spread by a sliding minimum over
-// ±lookahead, recovered with a one-pole release, then smoothed by a moving
-// average over the same ±lookahead. Every frame's window in the average
-// lies within its minimum's reach, so the smoothed curve never exceeds the
-// gain any frame requires.
-func limiterGain(env []float32, peaks []float32, g, ceiling float64, rate int) {
-	n := len(env)
-	w := int(limiterLookahead * float64(rate))
-	req := make([]float64, n)
-	for i, p := range peaks {
-		req[i] = 1
-		if v := float64(p) * g; v > ceiling {
-			req[i] = ceiling / v
+// limiterGain returns the gain curve that keeps g·peaks under ceiling, in
+// env (allocated if nil), or nil when no frame needs less than unit gain,
+// which is the curve the steps below would give: the required gain per
+// frame, spread by a sliding minimum over ±lookahead, recovered with a
+// one-pole release, then smoothed by a moving average over the same
+// ±lookahead. Every frame's window in the average lies within its
+// minimum's reach, so the smoothed curve never exceeds the gain any frame
+// requires.
+func limiterGain(env []float32, peaks *peakMeter, g, ceiling float64, rate int) []float32 {
+	n := peaks.frames
+	var req []float64
+	for b, bound := range peaks.bound {
+		if float64(bound)*g <= ceiling {
+			continue // no frame of the block is over: its peaks need not be known
+		}
+		for i := b * peakBlock; i < min((b+1)*peakBlock, n); i++ {
+			if v := float64(peaks.at(i)) * g; v > ceiling {
+				if req == nil {
+					req = make([]float64, n)
+					for k := range req {
+						req[k] = 1
+					}
+				}
+				req[i] = ceiling / v
+			}
 		}
 	}
+	if req == nil {
+		return nil
+	}
+	if env == nil {
+		env = make([]float32, n)
+	}
+	w := int(limiterLookahead * float64(rate))
 	h := slidingMin(req, w)
 	a := 1 - math.Exp(-1/(limiterRelease*float64(rate)))
 	for i := 1; i < n; i++ {
@@ -116,6 +176,7 @@ func limiterGain(env []float32, peaks []float32, g, ceiling float64, rate int) {
 		lo, hi := max(i-w, 0), min(i+w+1, n)
 		env[i] = float32((prefix[hi] - prefix[lo]) / float64(hi-lo))
 	}
+	return env
 }
 
 // slidingMin returns m[i] = min(x[i-w .. i+w]) using a monotonic deque.
@@ -135,6 +196,14 @@ func slidingMin(x []float64, w int) []float64 {
 			dq = dq[1:]
 		}
 		m[i] = x[dq[0]]
+	}
+	return m
+}
+
+func maxOf(x []float32) float32 {
+	var m float32
+	for _, v := range x {
+		m = max(m, v)
 	}
 	return m
 }

@@ -56,7 +56,7 @@ type job struct {
 	bank     *bank
 	segs     []segment
 	total    int
-	audio    [][]float32
+	audio    [][]float32 // the mix; see mixClip for when it has fewer channels than the preset
 	files    []render.File
 	warnings []string
 }
@@ -69,8 +69,8 @@ type step func(*job) error
 type pipeline []step
 
 var (
-	alarmPipeline   = pipeline{layoutClip, mixClip, normaliseClip, encodeWAV, encodeMP3}
-	previewPipeline = pipeline{layoutPreview, mixClip, watermark, normaliseClip, encodePreview}
+	alarmPipeline   = pipeline{layoutClip, mixClip, normaliseClip, spreadChannels, encodeWAV, encodeMP3}
+	previewPipeline = pipeline{layoutPreview, mixClip, watermark, normaliseClip, spreadChannels, encodePreview}
 )
 
 func (p pipeline) run(ctx context.Context, j *job) error {
@@ -180,12 +180,8 @@ func layoutPreview(j *job) error {
 		if s.start >= limit {
 			break
 		}
-		if end := s.start + s.clip.frames(); end > limit {
-			short := &pcm{rate: s.clip.rate, ch: make([][]float32, len(s.clip.ch))}
-			for c, x := range s.clip.ch {
-				short.ch[c] = x[:limit-s.start]
-			}
-			s.clip = short
+		if s.start+s.n > limit {
+			s.n = limit - s.start
 		}
 		kept = append(kept, s)
 	}
@@ -193,8 +189,38 @@ func layoutPreview(j *job) error {
 	return nil
 }
 
+// mixClip mixes the clip. When every sound in it is mono and the preset
+// is stereo, its two channels would hold the same samples: it is mixed
+// once, normalised as the stereo file it stands for, and written to both
+// channels (spreadChannels), which gives the same bytes for half the work.
 func mixClip(j *job) error {
-	j.audio = j.t.mix(j.segs, j.total, j.preset.Channels, j.bank)
+	width := j.preset.Channels
+	if width == 2 && allMono(j.segs, j.bank) {
+		width = 1
+	}
+	j.audio = j.t.mix(j.segs, j.total, width, j.bank)
+	return nil
+}
+
+// allMono reports whether every sound of segs and b's music is mono.
+func allMono(segs []segment, b *bank) bool {
+	if b.bgm != nil && b.bgm.src.f.channels != 1 {
+		return false
+	}
+	for _, s := range segs {
+		if s.clip.src.f.channels != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// spreadChannels writes a mono mix to every channel of the preset. The
+// channels then share one slice, so nothing may change them after.
+func spreadChannels(j *job) error {
+	for len(j.audio) < j.preset.Channels {
+		j.audio = append(j.audio, j.audio[0])
+	}
 	return nil
 }
 
@@ -204,7 +230,8 @@ func watermark(j *job) error {
 }
 
 func normaliseClip(j *job) error {
-	if _, err := normalise(j.audio, j.bank.rate, j.preset.TargetLUFS, j.preset.CeilingTP); err != nil {
+	copies := j.preset.Channels / len(j.audio)
+	if _, err := normalise(j.audio, copies, j.bank.rate, j.preset.TargetLUFS, j.preset.CeilingTP); err != nil {
 		return fmt.Errorf("normalise %s: %w", j.name, err)
 	}
 	return nil

@@ -67,45 +67,119 @@ func (r *resampler) outLen(n int) int {
 	return int((int64(n)*r.l + r.m - 1) / r.m)
 }
 
-// resample converts one channel.
+// resampledLen returns the number of frames n frames at rate in become at
+// rate out: what resamplePCM makes, without building a resampler.
+func resampledLen(n, in, out int) int {
+	g := gcd(in, out)
+	l, m := int64(out/g), int64(in/g)
+	return int((int64(n)*l + m - 1) / m)
+}
+
+// resample converts one channel. Output samples whose taps lie wholly
+// inside x are computed four at a time: four independent sums, each
+// added in the same order as alone, so the result is the same to the bit
+// and the processor overlaps their additions. The two halves of the
+// outputs are computed at once (halves).
 func (r *resampler) resample(x []float32) []float32 {
 	if r.l == r.m {
 		return append([]float32(nil), x...)
 	}
-	n := r.outLen(len(x))
-	y := make([]float32, n)
-	for j := range y {
-		pos := int64(j) * r.m
-		base := int(pos / r.l)
-		var p int64
-		if r.phases == r.l {
-			p = pos % r.l
-		} else {
-			p = (pos%r.l*r.phases + r.l/2) / r.l
-			if p == r.phases {
-				p, base = 0, base+1
-			}
-		}
-		row := r.taps[int(p)*r.width : int(p+1)*r.width]
-		start := base - r.half
-		lo, hi := 0, r.width
-		if start < 0 {
-			lo = -start
-		}
-		if start+hi > len(x) {
-			hi = len(x) - start
-		}
-		var acc float32
-		if lo < hi {
-			xs := x[start+lo : start+hi]
-			ts := row[lo:hi]
-			for i, v := range xs {
-				acc += v * ts[i]
-			}
-		}
-		y[j] = acc
-	}
+	y := make([]float32, r.outLen(len(x)))
+	halves(len(y), 1, func(lo, hi int) { r.resampleRange(x, y, lo, hi) })
 	return y
+}
+
+// resampleRange computes outputs lo..hi-1 of x into y.
+func (r *resampler) resampleRange(x, y []float32, lo, hi int) {
+	n := hi
+	w := r.width
+	// Output j lies at input position j·m/l: base + rem/l.
+	step, stepRem := r.m/r.l, r.m%r.l
+	var (
+		start [4]int
+		row   [4][]float32
+	)
+	base, rem := int64(lo)*r.m/r.l, int64(lo)*r.m%r.l
+	for j := lo; j < n; {
+		// Gather up to four outputs whose windows are inside x.
+		k := 0
+		for ; k < 4 && j+k < n; k++ {
+			b, p := r.phase(base, rem)
+			s := b - r.half
+			if s < 0 || s+w > len(x) {
+				break
+			}
+			start[k], row[k] = s, r.taps[p*w:p*w+w]
+			base, rem = base+step, rem+stepRem
+			if rem >= r.l {
+				base, rem = base+1, rem-r.l
+			}
+		}
+		if k == 4 {
+			x0, x1, x2, x3 := x[start[0]:start[0]+w], x[start[1]:start[1]+w], x[start[2]:start[2]+w], x[start[3]:start[3]+w]
+			t0, t1, t2, t3 := row[0], row[1][:len(row[0])], row[2][:len(row[0])], row[3][:len(row[0])]
+			x0, x1, x2, x3 = x0[:len(t0)], x1[:len(t0)], x2[:len(t0)], x3[:len(t0)]
+			var a0, a1, a2, a3 float32
+			for i, t := range t0 {
+				a0 += x0[i] * t
+				a1 += x1[i] * t1[i]
+				a2 += x2[i] * t2[i]
+				a3 += x3[i] * t3[i]
+			}
+			y[j], y[j+1], y[j+2], y[j+3] = a0, a1, a2, a3
+			j += 4
+			continue
+		}
+		// Fewer than four: finish those one by one, then one more near
+		// an edge, where the taps are cut to x.
+		for i := 0; i < k; i++ {
+			y[j+i] = dot(x[start[i]:start[i]+w], row[i])
+		}
+		j += k
+		if j == n {
+			break
+		}
+		b, p := r.phase(base, rem)
+		lo, hi, s := 0, w, b-r.half
+		if s < 0 {
+			lo = -s
+		}
+		if s+hi > len(x) {
+			hi = len(x) - s
+		}
+		if lo < hi {
+			y[j] = dot(x[s+lo:s+hi], r.taps[p*w+lo:p*w+hi])
+		}
+		base, rem = base+step, rem+stepRem
+		if rem >= r.l {
+			base, rem = base+1, rem-r.l
+		}
+		j++
+	}
+}
+
+// phase returns the input sample an output at base + rem/l rests on and
+// the row of taps for its fraction: rem itself, or rem quantised to
+// r.phases steps (rounding up to the next sample's phase 0).
+func (r *resampler) phase(base, rem int64) (b, p int) {
+	if r.phases == r.l {
+		return int(base), int(rem)
+	}
+	q := (rem*r.phases + r.l/2) / r.l
+	if q == r.phases {
+		return int(base) + 1, 0
+	}
+	return int(base), int(q)
+}
+
+// dot returns the sum of x[i]·t[i], added in order.
+func dot(x, t []float32) float32 {
+	t = t[:len(x)]
+	var acc float32
+	for i, v := range x {
+		acc += v * t[i]
+	}
+	return acc
 }
 
 // resamplePCM converts every channel of p to rate.

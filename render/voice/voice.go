@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"regexp"
 	"strconv"
+	"sync"
 
 	"oshigoods/render"
 )
@@ -114,7 +115,7 @@ type Template struct {
 	fields []render.Field
 	names  map[string]int
 	lines  map[string]int
-	banks  map[int]*bank // the template's audio resampled to each output rate
+	banks  map[int]*bank // the template's audio at each output rate
 	fsys   fs.FS         // the catalogue, read again by Lint
 	clips  []clipRef     // every file the template plays, for Lint
 }
@@ -128,15 +129,43 @@ var (
 // bank is every clip of a template at one sample rate.
 type bank struct {
 	rate  int
-	chime *pcm // nil without a chime
-	bgm   *pcm // nil without BGM
-	names []*pcm
-	lines []*pcm
+	chime *sound // nil without a chime
+	bgm   *sound // nil without BGM
+	names []*sound
+	lines []*sound
+}
+
+// sound is one recording at one output rate. Its length is known at once;
+// its samples are resampled on first use and kept, so a template with
+// many name calls resamples only those that are ordered. It is safe for
+// concurrent use.
+type sound struct {
+	src  *recording
+	rate int
+	n    int // frames at rate
+	once sync.Once
+	at   *pcm
+}
+
+// newSound returns src as played at rate.
+func newSound(src *recording, rate int) *sound {
+	return &sound{src: src, rate: rate, n: resampledLen(src.n, src.f.rate, rate)}
+}
+
+// frames returns the clip's length at its rate, without resampling.
+func (c *sound) frames() int { return c.n }
+
+// pcm returns the clip's samples at its rate, resampling them the first
+// time.
+func (c *sound) pcm() *pcm {
+	c.once.Do(func() { c.at = resamplePCM(c.src.pcm(), c.rate) })
+	return c.at
 }
 
 // Compile validates a voice spec, reads its names file if it has one, and
-// decodes every WAV it names once, resampled to each preset's rate, so
-// renders only mix. Asset paths are relative to fsys. Errors name the
+// reads and checks every WAV it names once, so a bad file fails here and
+// not in an order. Each is decoded (see recording) and resampled to a
+// preset's rate (see sound) the first time a render plays it. Asset paths are relative to fsys. Errors name the
 // manifest field ("names[3]: ...") or the names file and line
 // ("voice-alarm-morning/names.tsv:12: ...").
 func Compile(spec json.RawMessage, fsys fs.FS) (render.Renderer, error) {
@@ -222,23 +251,26 @@ func compile(raw json.RawMessage, fsys fs.FS) (*Template, error) {
 	}
 
 	// Decode each file once, then resample to every rate we write.
-	decoded := map[string]*pcm{}
-	load := func(what, path string) (*pcm, error) {
-		if p := decoded[path]; p != nil {
-			return p, nil
+	read := map[string]*recording{}
+	load := func(what, path string) (*recording, error) {
+		if r := read[path]; r != nil {
+			return r, nil
 		}
 		b, err := fs.ReadFile(fsys, path)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		p, err := readWAV(b)
+		r, err := newRecording(b)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", what, path, err)
 		}
-		decoded[path] = p
-		return p, nil
+		read[path] = r
+		return r, nil
 	}
-	src := &bank{}
+	var src struct {
+		chime, bgm   *recording
+		names, lines []*recording
+	}
 	var err error
 	if s.Chime != "" {
 		if src.chime, err = load("chime", s.Chime); err != nil {
@@ -268,20 +300,22 @@ func compile(raw json.RawMessage, fsys fs.FS) (*Template, error) {
 		src.lines = append(src.lines, p)
 		t.clips = append(t.clips, clipRef{role: roleLine, path: l.File, field: fmt.Sprintf("voice.lines[%d].file", i)})
 	}
-	resampled := map[*pcm]map[int]*pcm{}
-	at := func(p *pcm, rate int) *pcm {
+	// A file used twice (the same WAV as two lines) is one sound per rate.
+	type key struct {
+		p    *recording
+		rate int
+	}
+	sounds := map[key]*sound{}
+	at := func(p *recording, rate int) *sound {
 		if p == nil {
 			return nil
 		}
-		if resampled[p] == nil {
-			resampled[p] = map[int]*pcm{}
+		c := sounds[key{p, rate}]
+		if c == nil {
+			c = newSound(p, rate)
+			sounds[key{p, rate}] = c
 		}
-		if q := resampled[p][rate]; q != nil {
-			return q
-		}
-		q := resamplePCM(p, rate)
-		resampled[p][rate] = q
-		return q
+		return c
 	}
 	for _, pr := range append([]Preset{previewPreset}, Presets...) {
 		if t.banks[pr.Rate] != nil {

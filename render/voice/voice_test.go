@@ -297,7 +297,7 @@ func TestNoClicks(t *testing.T) {
 			w := int(clickWindow * float64(audio.rate))
 			var worst float32
 			for _, s := range segs {
-				for _, cut := range []int{s.start, s.start + s.clip.frames()} {
+				for _, cut := range []int{s.start, s.start + s.n} {
 					for _, x := range audio.ch {
 						for i := max(cut-w, 1); i < min(cut+w, len(x)); i++ {
 							worst = max(worst, abs32(x[i]-x[i-1]))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 )
 
 // WAV reading.
@@ -41,6 +42,50 @@ var ksdataformatSuffix = []byte{0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 
 // errWAV is wrapped by every error readWAV returns.
 var errWAV = errors.New("bad WAV")
 
+// recording is a template's WAV file, checked (parseWAV) and decoded on
+// first use: a template with many name calls decodes only those ordered.
+// A float file is decoded when it is read, as its samples may be out of
+// range (an error); integer samples always decode. It is safe for
+// concurrent use.
+type recording struct {
+	f    wavFmt
+	body []byte // the data chunk, whole frames
+	n    int    // frames
+	once sync.Once
+	p    *pcm
+	err  error
+}
+
+// newRecording checks a WAV file held in memory, which it keeps, with
+// readWAV's errors.
+func newRecording(data []byte) (*recording, error) {
+	f, body, n, err := parseWAV(data)
+	if err != nil {
+		return nil, err
+	}
+	r := &recording{f: f, body: body, n: n}
+	if f.tag == wavFormatFloat {
+		if r.pcm(); r.err != nil {
+			return nil, r.err
+		}
+	}
+	return r, nil
+}
+
+// decoded returns p as a recording.
+func decoded(p *pcm) *recording {
+	r := &recording{f: wavFmt{rate: p.rate, channels: len(p.ch)}, n: p.frames()}
+	r.once.Do(func() { r.p = p })
+	return r
+}
+
+// pcm returns the samples, decoding them the first time. Only a float
+// file can fail, and newRecording has decoded it.
+func (r *recording) pcm() *pcm {
+	r.once.Do(func() { r.p, r.err = decodeBody(r.body, r.n, r.f); r.body = nil })
+	return r.p
+}
+
 // pcm is decoded audio: one float32 slice per channel, full scale ±1.
 type pcm struct {
 	rate int
@@ -75,8 +120,35 @@ func readWAV(data []byte) (*pcm, error) {
 
 // decodeWAV is readWAV that also returns the file's format, for Lint.
 func decodeWAV(data []byte) (*pcm, wavFmt, error) {
+	f, body, n, err := parseWAV(data)
+	if err != nil {
+		return nil, wavFmt{}, err
+	}
+	p, err := decodeBody(body, n, f)
+	if err != nil {
+		return nil, wavFmt{}, err
+	}
+	return p, f, nil
+}
+
+// decodeBody decodes n frames of a data chunk in format f.
+func decodeBody(body []byte, n int, f wavFmt) (*pcm, error) {
+	p := &pcm{rate: f.rate, ch: make([][]float32, f.channels)}
+	for c := range p.ch {
+		p.ch[c] = make([]float32, n)
+	}
+	if err := decodeSamples(p.ch, body, f); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// parseWAV makes every check readWAV makes but those of the samples
+// themselves, and returns the format, the data chunk cut to whole frames,
+// and the number of frames.
+func parseWAV(data []byte) (wavFmt, []byte, int, error) {
 	if len(data) < 12 || string(data[0:4]) != "RIFF" || string(data[8:12]) != "WAVE" {
-		return nil, wavFmt{}, wavErrorf("not a RIFF/WAVE file")
+		return wavFmt{}, nil, 0, wavErrorf("not a RIFF/WAVE file")
 	}
 	var (
 		fmtChunk, dataChunk []byte
@@ -96,18 +168,18 @@ func decodeWAV(data []byte) (*pcm, wavFmt, error) {
 			size = remain
 		}
 		if size > remain {
-			return nil, wavFmt{}, wavErrorf("%q chunk at byte %d declares %d bytes but only %d remain (truncated file or lying size)", id, off, size, remain)
+			return wavFmt{}, nil, 0, wavErrorf("%q chunk at byte %d declares %d bytes but only %d remain (truncated file or lying size)", id, off, size, remain)
 		}
 		chunk := data[body : body+int(size)]
 		switch id {
 		case "fmt ":
 			if haveFmt {
-				return nil, wavFmt{}, wavErrorf("two fmt chunks")
+				return wavFmt{}, nil, 0, wavErrorf("two fmt chunks")
 			}
 			fmtChunk, haveFmt = chunk, true
 		case "data":
 			if haveData {
-				return nil, wavFmt{}, wavErrorf("two data chunks")
+				return wavFmt{}, nil, 0, wavErrorf("two data chunks")
 			}
 			dataChunk, haveData = chunk, true
 		}
@@ -118,30 +190,23 @@ func decodeWAV(data []byte) (*pcm, wavFmt, error) {
 		off = int(next)
 	}
 	if !haveFmt {
-		return nil, wavFmt{}, wavErrorf("no fmt chunk")
+		return wavFmt{}, nil, 0, wavErrorf("no fmt chunk")
 	}
 	if !haveData {
-		return nil, wavFmt{}, wavErrorf("no data chunk")
+		return wavFmt{}, nil, 0, wavErrorf("no data chunk")
 	}
 	f, err := parseFmt(fmtChunk)
 	if err != nil {
-		return nil, wavFmt{}, err
+		return wavFmt{}, nil, 0, err
 	}
 	n := len(dataChunk) / f.blockAlign
 	if n == 0 {
-		return nil, wavFmt{}, wavErrorf("no samples")
+		return wavFmt{}, nil, 0, wavErrorf("no samples")
 	}
 	if n > wavMaxSeconds*f.rate {
-		return nil, wavFmt{}, wavErrorf("%.0f s long; the limit is %d s", float64(n)/float64(f.rate), wavMaxSeconds)
+		return wavFmt{}, nil, 0, wavErrorf("%.0f s long; the limit is %d s", float64(n)/float64(f.rate), wavMaxSeconds)
 	}
-	p := &pcm{rate: f.rate, ch: make([][]float32, f.channels)}
-	for c := range p.ch {
-		p.ch[c] = make([]float32, n)
-	}
-	if err := decodeSamples(p.ch, dataChunk[:n*f.blockAlign], f); err != nil {
-		return nil, wavFmt{}, err
-	}
-	return p, f, nil
+	return f, dataChunk[:n*f.blockAlign], n, nil
 }
 
 type wavFmt struct {
@@ -234,11 +299,16 @@ func decodeSamples(out [][]float32, b []byte, f wavFmt) error {
 
 // writeWAV16 encodes planar float32 samples as a 16-bit PCM WAV, rounding
 // to nearest and clipping at full scale. No dither: the result depends on
-// the input alone.
+// the input alone. Channels that share one slice (a mono mix spread to
+// stereo) are converted once; the two halves of the frames at once
+// (halves).
 func writeWAV16(ch [][]float32, rate int) []byte {
-	pcm := toInt16(ch)
 	nch := len(ch)
-	dataLen := len(pcm) * 2
+	n := 0
+	if nch > 0 {
+		n = len(ch[0])
+	}
+	dataLen := n * nch * 2
 	b := make([]byte, 44+dataLen)
 	le := binary.LittleEndian
 	copy(b[0:], "RIFF")
@@ -253,9 +323,22 @@ func writeWAV16(ch [][]float32, rate int) []byte {
 	le.PutUint16(b[34:], 16)
 	copy(b[36:], "data")
 	le.PutUint32(b[40:], uint32(dataLen))
-	for i, s := range pcm {
-		le.PutUint16(b[44+2*i:], uint16(s))
-	}
+	data := b[44:]
+	dup := nch == 2 && n > 0 && &ch[0][0] == &ch[1][0]
+	halves(n, 1, func(lo, hi int) {
+		if dup {
+			for i, v := range ch[0][lo:hi] {
+				u := uint32(uint16(sample16(v)))
+				le.PutUint32(data[4*(lo+i):], u|u<<16)
+			}
+			return
+		}
+		for c, x := range ch {
+			for i, v := range x[lo:hi] {
+				le.PutUint16(data[2*((lo+i)*nch+c):], uint16(sample16(v)))
+			}
+		}
+	})
 	return b
 }
 
@@ -269,16 +352,30 @@ func toInt16(ch [][]float32) []int16 {
 	out := make([]int16, n*nch)
 	for c, s := range ch {
 		for i, v := range s {
-			x := math.Round(float64(v) * 32768)
-			if x > 32767 {
-				x = 32767
-			} else if x < -32768 {
-				x = -32768
-			}
-			out[i*nch+c] = int16(x)
+			out[i*nch+c] = sample16(v)
 		}
 	}
 	return out
+}
+
+// sample16 is v (full scale ±1) as a 16-bit sample, rounded to nearest
+// (halves away from zero, as math.Round) and clipped. x = v·32768 is
+// exact and has v's 24 significant bits, so x ± 0.5 is exact unless
+// |x| < 2⁻³⁰, where it stays short of 1 anyway: truncating it rounds as
+// math.Round does, without math.Round's bit handling
+// (TestSample16Rounds).
+func sample16(v float32) int16 {
+	x := float64(v) * 32768
+	switch {
+	case x > 32767:
+		return 32767
+	case x < -32768:
+		return -32768
+	case x >= 0:
+		return int16(int64(x + 0.5))
+	default:
+		return int16(int64(x - 0.5))
+	}
 }
 
 // WAVInfo is what InspectWAV reads of a WAV file.

@@ -328,3 +328,36 @@ func TestFuzzSeedCorpus(t *testing.T) {
 		t.Fatalf("seed corpus in %s: %d files, %v; run go test -run TestFuzzSeedCorpus -update-seeds", dir, len(entries), err)
 	}
 }
+
+// TestSample16Rounds checks sample16 rounds and clips as math.Round does,
+// on every exact half step of the 16-bit grid, the float32 neighbours of
+// each, and a spread of other values.
+func TestSample16Rounds(t *testing.T) {
+	want := func(v float32) int16 {
+		return int16(max(-32768, min(32767, math.Round(float64(v)*32768))))
+	}
+	check := func(v float32) {
+		if got := sample16(v); got != want(v) {
+			t.Fatalf("sample16(%v) = %d; math.Round gives %d", v, got, want(v))
+		}
+	}
+	for k := -32780; k <= 32780; k++ {
+		for _, v := range []float32{float32(k) / 32768, (float32(k) + 0.5) / 32768} {
+			check(v)
+			check(math.Nextafter32(v, 2))
+			check(math.Nextafter32(v, -2))
+		}
+	}
+	for _, v := range []float32{0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, 1e-45, 3, -3, 16, -16, math.MaxFloat32, -math.MaxFloat32} {
+		check(v)
+	}
+	x := uint32(1)
+	for range 1 << 20 {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		if v := math.Float32frombits(x); !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) {
+			check(v)
+		}
+	}
+}
