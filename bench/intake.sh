@@ -28,7 +28,9 @@ ensure_postgres
 
 tmp=$(mktemp -d)
 schema=bench_intake_$$
-pg="postgres://postgres@127.0.0.1:5432/test?sslmode=disable&search_path=$schema"
+# The server's sessions are named after the schema (application_name), so
+# that they are told apart from other oshigoods processes on this database.
+pg="postgres://postgres@127.0.0.1:5432/test?sslmode=disable&search_path=$schema&application_name=$schema"
 psql -qX -h 127.0.0.1 -U postgres -d test -c "CREATE SCHEMA $schema" >/dev/null
 server=
 cleanup() {
@@ -58,8 +60,8 @@ OSHIGOODS_DATA_DIR="$tmp/data" OSHIGOODS_DATABASE_URL="$pg" OSHIGOODS_REDIS_URL=
 server=$!
 for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break; sleep 0.2; done
 
-# The server's sessions, by backend pid (its pool names them oshigoods).
-pids() { psql -qtAX -h 127.0.0.1 -U postgres -d test -c "SELECT string_agg(pid::text, ' ') FROM pg_stat_activity WHERE application_name = 'oshigoods'"; }
+# The server's sessions, by backend pid.
+pids() { psql -qtAX -h 127.0.0.1 -U postgres -d test -c "SELECT string_agg(pid::text, ' ') FROM pg_stat_activity WHERE application_name = '$schema'"; }
 # cputicks sums the user and system CPU ticks of the processes given.
 cputicks() { local n=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && n=$((n + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$n"; }
 # Warm up the pool, then measure, sampling the server's sessions twice a

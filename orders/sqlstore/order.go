@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"time"
+	"unicode/utf8"
 
 	"oshigoods"
 	"oshigoods/orders"
@@ -59,11 +61,75 @@ func (s *Store) CreateOrder(ctx context.Context, o *orders.Order) (*orders.Order
 		}
 		return nil, false, err
 	}
+	if w, ok := written(o); ok {
+		return w, true, nil
+	}
 	stored, err := s.Order(ctx, o.ID)
 	if err != nil {
 		return nil, false, err
 	}
 	return stored, true, nil
+}
+
+// written returns the order insertOrder stored for o, as Order would read
+// it back, so that a new order is not read again: times as the database
+// keeps them (UTC, whole milliseconds), the payment's defaults, the
+// totals' currency, no uploads (they are not read back), and the items'
+// render columns at their defaults. It shares no map, slice or pointer
+// with o. It reports false for an order whose stored form it does not
+// mirror — an item with files or a preflight record (a new order has
+// neither), or text in a JSON column that is not valid UTF-8 (which JSON
+// stores replaced) — and the caller reads that one back.
+func written(o *orders.Order) (*orders.Order, bool) {
+	at := func(t time.Time) time.Time {
+		if t.IsZero() {
+			return t
+		}
+		return t.UTC().Truncate(time.Millisecond)
+	}
+	w := &orders.Order{ID: o.ID, TokenHash: o.TokenHash, Status: o.Status, Customer: o.Customer,
+		IdempotencyKey: o.IdempotencyKey, RequestHash: o.RequestHash, ShopID: o.ShopID,
+		CreatedAt: at(o.CreatedAt), UpdatedAt: at(o.UpdatedAt), ShippingMethod: o.ShippingMethod,
+		Totals: o.Totals, Payment: o.Payment, TermsAcceptedAt: at(o.TermsAcceptedAt)}
+	if o.ShippingAddress != nil {
+		a := *o.ShippingAddress
+		w.ShippingAddress = &a
+	}
+	if w.Payment.Mode == "" {
+		w.Payment.Mode, w.Payment.Status = orders.PaymentNone, orders.PaymentNotRequired
+	}
+	w.Payment.DueAt, w.Payment.PaidAt = at(w.Payment.DueAt), at(w.Payment.PaidAt)
+	w.Totals.Currency = orders.Currency
+	w.Payment.Amount = w.Totals.Total
+	for _, it := range o.Items {
+		c := &orders.Item{ID: it.ID, OrderID: o.ID, Seq: it.Seq, Template: it.Template, TemplateVersion: it.TemplateVersion,
+			Kind: it.Kind, Quantity: it.Quantity, UnitPrice: it.UnitPrice, Fields: maps.Clone(it.Fields), Status: it.Status,
+			Error: it.Error, Warnings: slices.Clone(it.Warnings), CreatedAt: at(it.CreatedAt), UpdatedAt: at(it.UpdatedAt)}
+		if it.Preflight != nil || len(it.Files) > 0 || !validText(it.Warnings, it.Fields) {
+			return nil, false
+		}
+		w.Items = append(w.Items, c)
+	}
+	if a := o.ShippingAddress; a != nil && !validText([]string{a.PostalCode, a.Prefecture, a.City, a.Line1, a.Line2, a.Name, a.Phone}, nil) {
+		return nil, false
+	}
+	return w, true
+}
+
+// validText reports whether every string of list and every key and value
+// of m is valid UTF-8.
+func validText(list []string, m map[string]string) bool {
+	for _, v := range list {
+		if !utf8.ValidString(v) {
+			return false
+		}
+	}
+	for k, v := range m {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return false
+		}
+	}
+	return true
 }
 
 // orderByKey looks up the order with o's idempotency key. It returns it if

@@ -32,6 +32,7 @@ var scenarios = []struct {
 	run      func(t *testing.T, dsn string)
 }{
 	{"create and read round trip", testRoundTrip},
+	{"a new order is returned as it reads back", testCreateReturnsWritten},
 	{"idempotency key with the same request returns the order", testIdempotentSame},
 	{"idempotency key with another request conflicts", testIdempotentOther},
 	{"orders without idempotency key do not clash", testNoKey},
@@ -257,6 +258,63 @@ func testRoundTrip(t *testing.T, dsn string) {
 	}
 	if d := s.Dialect(); d != "sqlite" && d != "postgres" {
 		t.Fatalf("Dialect %q, want sqlite or postgres", d)
+	}
+}
+
+// testCreateReturnsWritten: CreateOrder returns a new order without
+// reading it back, the same as Order reads it: times to the millisecond in
+// UTC, defaults filled in, no uploads, nil and empty fields and warnings
+// as they were; and an order it does not mirror (an item with files, text
+// that is not UTF-8) is read back.
+func testCreateReturnsWritten(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	at := time.Date(2025, 3, 1, 9, 30, 15, 123_456_789, jst)
+	if err := s.CreateUpload(t.Context(), &orders.Upload{ID: "up1", Format: "jpeg", Width: 10, Height: 10, Size: 1,
+		SHA256: "abc", Key: "uploads/up1.jpeg", CreatedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	for i, tc := range []struct {
+		scenario string
+		change   func(o *orders.Order)
+	}{
+		{"queued items, nanosecond times, an upload, nil and empty fields and warnings", func(o *orders.Order) {
+			o.Status = orders.StatusQueued
+			for _, it := range o.Items {
+				it.Status = orders.StatusQueued
+			}
+			o.Uploads = []string{"up1"}
+			o.Items[0].Fields, o.Items[0].Warnings = nil, []string{}
+			o.Items[1].Fields, o.Items[1].Warnings = map[string]string{}, []string{"暗めの写真です"}
+			o.Items[2].TemplateVersion = "0f1e2d3c4b5a69788796"
+		}},
+		{"a bank transfer, no shop, no shipping address, payment mode unset", func(o *orders.Order) {
+			o.ShopID, o.ShippingAddress, o.ShippingMethod = "", nil, ""
+			o.Payment = orders.Payment{Mode: orders.PaymentBankTransfer, Status: orders.PaymentPending, DueAt: at.Add(72 * time.Hour)}
+			o.TermsAcceptedAt = time.Time{}
+		}},
+		{"no payment mode: the store's default", func(o *orders.Order) { o.Payment = orders.Payment{} }},
+		{"an item with files is read back", func(o *orders.Order) { o.Items[0].Files = files(o.Items[0].ID, 10) }},
+		{"text that is not UTF-8 is read back", func(o *orders.Order) { o.Items[1].Fields["to"] = "\xff\xfe" }},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			o := newOrder(fmt.Sprintf("o%d", i), 3)
+			o.IdempotencyKey = "key-" + o.ID
+			o.CreatedAt, o.UpdatedAt, o.TermsAcceptedAt = at, at.Add(time.Nanosecond), at
+			for _, it := range o.Items {
+				it.CreatedAt, it.UpdatedAt = at, at
+			}
+			tc.change(o)
+			stored := create(t, s, o)
+			if got := mustOrder(t, s, o.ID); !reflect.DeepEqual(stored, got) {
+				t.Fatalf("CreateOrder returned\n%s\nOrder reads\n%s", dump(stored), dump(got))
+			}
+			if len(o.Items[1].Fields) > 0 {
+				stored.Items[1].Fields["to"] = "changed"
+				if o.Items[1].Fields["to"] == "changed" {
+					t.Fatal("the order returned shares its items' fields with the order given")
+				}
+			}
+		})
 	}
 }
 
