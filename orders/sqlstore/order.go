@@ -50,7 +50,7 @@ func (s *Store) CreateOrder(ctx context.Context, o *orders.Order) (*orders.Order
 			return stored, false, err
 		}
 	}
-	err := s.write(ctx, func(r runner) error { return insertOrder(ctx, r, o) })
+	err := s.writeBatch(ctx, func(e execer) error { return insertOrder(ctx, e, o) })
 	if err != nil {
 		if o.IdempotencyKey != "" && s.d.uniqueViolation(err) {
 			// Another request with this key committed first.
@@ -166,7 +166,10 @@ func (s *Store) orderByKey(ctx context.Context, o *orders.Order) (*orders.Order,
 	return stored, true, nil
 }
 
-func insertOrder(ctx context.Context, r runner, o *orders.Order) error {
+// insertOrder writes o, its mail owed, its uploads, its items and their
+// files. Its statements read nothing, so that they can be sent at once
+// (writeBatch).
+func insertOrder(ctx context.Context, r execer, o *orders.Order) error {
 	var key, shop any
 	if o.IdempotencyKey != "" {
 		key = o.IdempotencyKey
@@ -186,7 +189,7 @@ func insertOrder(ctx context.Context, r runner, o *orders.Order) error {
 	if p.Mode == "" {
 		p.Mode, p.Status = orders.PaymentNone, orders.PaymentNotRequired
 	}
-	if _, err := r.exec(ctx, `INSERT INTO orders (`+
+	if err := r.do(ctx, `INSERT INTO orders (`+
 		`id, token_hash, status, customer_name, customer_email, idempotency_key, request_hash, shop_id, created_at, updated_at,
 		shipping_address, shipping_method, items_total, shipping_fee, total, tax,
 		payment_mode, payment_status, payment_ref, checkout_url, payment_due_at, paid_at, terms_accepted_at)
@@ -200,7 +203,7 @@ func insertOrder(ctx context.Context, r runner, o *orders.Order) error {
 		return err
 	}
 	for _, id := range o.Uploads {
-		if _, err := r.exec(ctx, `INSERT INTO order_uploads (order_id, upload_id) VALUES (?, ?)`, o.ID, id); err != nil {
+		if err := r.do(ctx, `INSERT INTO order_uploads (order_id, upload_id) VALUES (?, ?)`, o.ID, id); err != nil {
 			return fmt.Errorf("insert order upload: %w", err)
 		}
 	}
@@ -217,7 +220,7 @@ func insertOrder(ctx context.Context, r runner, o *orders.Order) error {
 		if err != nil {
 			return err
 		}
-		if _, err := r.exec(ctx, `INSERT INTO items (`+itemColumns+`)
+		if err := r.do(ctx, `INSERT INTO items (`+itemColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			it.ID, o.ID, it.Seq, it.Template, it.TemplateVersion, string(it.Kind), it.Quantity, int64(it.UnitPrice), string(fields),
 			string(it.Status), it.Error, string(warnings), preflight, it.CreatedAt, it.UpdatedAt); err != nil {
@@ -231,9 +234,9 @@ func insertOrder(ctx context.Context, r runner, o *orders.Order) error {
 }
 
 // upsertFiles records files of an item, replacing those of the same name.
-func upsertFiles(ctx context.Context, r runner, itemID string, files []orders.File) error {
+func upsertFiles(ctx context.Context, r execer, itemID string, files []orders.File) error {
 	for _, f := range files {
-		if _, err := r.exec(ctx, `INSERT INTO files (`+fileColumns+`)
+		if err := r.do(ctx, `INSERT INTO files (`+fileColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (item_id, name) DO UPDATE SET
 				role = excluded.role, content_type = excluded.content_type, size = excluded.size,

@@ -33,6 +33,7 @@ var scenarios = []struct {
 }{
 	{"create and read round trip", testRoundTrip},
 	{"a new order is returned as it reads back", testCreateReturnsWritten},
+	{"an order whose last row fails is not stored at all", testCreateAllOrNothing},
 	{"idempotency key with the same request returns the order", testIdempotentSame},
 	{"idempotency key with another request conflicts", testIdempotentOther},
 	{"orders without idempotency key do not clash", testNoKey},
@@ -316,6 +317,32 @@ func testCreateReturnsWritten(t *testing.T, dsn string) {
 			}
 		})
 	}
+}
+
+// testCreateAllOrNothing: the order, its mail, its uploads and its items
+// are stored in one transaction (on PostgreSQL one batch, one implicit
+// transaction): when the last item cannot be stored, nothing is, and the
+// connection serves the next order.
+func testCreateAllOrNothing(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	if err := s.CreateUpload(t.Context(), &orders.Upload{ID: "up1", Format: "jpeg", Width: 10, Height: 10, Size: 1,
+		SHA256: "abc", Key: "uploads/up1.jpeg", CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	o := newOrder("o1", 3)
+	o.Uploads = []string{"up1"}
+	o.Items[2].ID = o.Items[0].ID // the last insert breaks the items' key
+	if _, _, err := s.CreateOrder(t.Context(), o); err == nil {
+		t.Fatal("CreateOrder stored two items of one id")
+	}
+	wantCode(t, "the order not stored", func() error { _, err := s.Order(t.Context(), "o1"); return err }(), oshigoods.ENOTFOUND)
+	for _, table := range []string{"orders", "items", "mail_outbox", "order_uploads"} {
+		var n int
+		if err := s.db.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("%s holds %d rows (%v) after the failed order, want none", table, n, err)
+		}
+	}
+	create(t, s, newOrder("o2", 1))
 }
 
 func dump(o *orders.Order) string {
