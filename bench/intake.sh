@@ -43,12 +43,12 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # PROFILE=file.pprof builds the server with net/http/pprof (the build tag
-# pprofhook, never in a default build) and writes a CPU profile of the
+# pprof, cmd/oshigoods/pprof.go, never in a default build) and writes a CPU profile of the
 # measured run to that file.
 profile=${PROFILE:-}
 tags=; pprof_port=
 if [ -n "$profile" ]; then
-  tags=pprofhook
+  tags=pprof
   pprof_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 fi
 go build -tags "$tags" -o "$tmp/oshigoods" ./cmd/oshigoods
@@ -56,7 +56,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 redis-cli -h 127.0.0.1 -p 6379 -n 14 FLUSHDB >/dev/null
 OSHIGOODS_DATA_DIR="$tmp/data" OSHIGOODS_DATABASE_URL="$pg" OSHIGOODS_REDIS_URL=redis://127.0.0.1:6379/14 \
   OSHIGOODS_SECRET=bench-intake-secret-0123456789 OSHIGOODS_RATE_ORDERS=100000 \
-  env ${pprof_port:+BENCH_PPROF_ADDR=127.0.0.1:$pprof_port} "$tmp/oshigoods" serve --worker=false --addr "127.0.0.1:$port" 2>"$tmp/serve.log" &
+  env ${pprof_port:+PPROF_ADDR=127.0.0.1:$pprof_port} "$tmp/oshigoods" serve --worker=false --addr "127.0.0.1:$port" 2>"$tmp/serve.log" &
 server=$!
 for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break; sleep 0.2; done
 
