@@ -43,8 +43,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # PROFILE=file.pprof builds the server with net/http/pprof (the build tag
-# pprof, cmd/oshigoods/pprof.go, never in a default build) and writes a CPU profile of the
-# measured run to that file.
+# pprof, cmd/oshigoods/pprof.go; never in a default build) and writes a CPU
+# profile of the measured run to that file.
 profile=${PROFILE:-}
 tags=; pprof_port=
 if [ -n "$profile" ]; then
