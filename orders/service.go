@@ -264,7 +264,7 @@ func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idem Idempotenc
 	// Only physical items are routed (Route): an order of downloads
 	// reads no keys.
 	if slices.ContainsFunc(o.Items, Physical) {
-		keys, err := s.Store.ShopKeys(ctx)
+		keys, err := s.Store.RoutingKeys(ctx)
 		if err != nil {
 			return nil, "", false, err
 		}

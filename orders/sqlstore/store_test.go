@@ -894,6 +894,18 @@ func testShopKeys(t *testing.T, dsn string) {
 	}
 	dup := &orders.ShopKey{ID: "shop2", Name: "other", Hash: "hash-of-key", CreatedAt: t0}
 	wantCode(t, "CreateShopKey with a used hash", s.CreateShopKey(t.Context(), dup), oshigoods.ECONFLICT)
+	// The operator's list counts the shop's open orders; routing reads
+	// the same keys without counting.
+	create(t, s, newOrder("o1", 1))
+	listed, err := s.ShopKeys(t.Context())
+	if err != nil || len(listed) != 1 || listed[0].OpenOrders != 1 {
+		t.Fatalf("ShopKeys = %+v, %v; want shop1 with 1 open order", listed, err)
+	}
+	routing, err := s.RoutingKeys(t.Context())
+	want.OpenOrders = 0
+	if err != nil || len(routing) != 1 || !reflect.DeepEqual(*routing[0], want) {
+		t.Fatalf("RoutingKeys = %+v, %v; want %+v", routing, err, want)
+	}
 }
 
 func migrationCount(t *testing.T, s *Store) int {
