@@ -81,7 +81,8 @@ fi
 wrk -t2 -c"$conns" -d"$duration" --latency -s bench/intake.lua "http://127.0.0.1:$port/v1/orders" >"$tmp/wrk.txt"
 kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
 srv1=$(cputicks "$server")
-for p in $(pids); do echo "$p $(cputicks "$p")"; done >>"$tmp/pids"; echo >>"$tmp/pids"
+# The sampler may have been stopped within a sample: end it before the last.
+{ echo; for p in $(pids); do echo "$p $(cputicks "$p")"; done; echo; } >>"$tmp/pids"
 [ -n "$profiler" ] && wait "$profiler"
 # Each sample is "pid ticks" lines, one per session, then a blank line.
 peak=$(awk 'NF {n++} !NF {if (n > m) m = n; n = 0} END {print m + 0}' "$tmp/pids")

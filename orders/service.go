@@ -318,8 +318,11 @@ func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idem Idempotenc
 // enqueueNew enqueues the render tasks of an order CreateOrder has just
 // stored with its items queued. An item whose enqueue fails goes back to
 // received, as it was never handed over, for the reconciler to enqueue;
-// the failure is logged. It reports whether every item was enqueued.
+// the failure is logged. It reports whether every item was enqueued. The
+// order is stored: its tasks are handed over even when the client has
+// gone meanwhile (ctx's cancellation is not passed on).
 func (s *Service) enqueueNew(ctx context.Context, o *Order) bool {
+	ctx = context.WithoutCancel(ctx)
 	ok := true
 	for _, item := range o.Items {
 		if err := s.Queue.EnqueueRender(ctx, item); err != nil {
