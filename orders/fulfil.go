@@ -146,11 +146,16 @@ type TimelineStep struct {
 
 // Timeline returns the steps o has taken, in order: received when it was
 // stored, paid when its payment was confirmed, and the first time it
-// became ready, printed, shipped or delivered (its events).
+// became ready, printed, shipped or delivered (its events). The order
+// CreateOrder has just stored has no events yet: its timeline is made
+// without the store.
 func (s *Service) Timeline(ctx context.Context, o *Order) ([]TimelineStep, error) {
 	steps := []TimelineStep{{Step: "received", At: o.CreatedAt}}
 	if !o.Payment.PaidAt.IsZero() {
 		steps = append(steps, TimelineStep{Step: "paid", At: o.Payment.PaidAt})
+	}
+	if o.created {
+		return steps, nil // CreateOrder's: no event yet
 	}
 	events, err := s.Store.Events(ctx, o.ID)
 	if err != nil {

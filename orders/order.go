@@ -19,7 +19,7 @@ type Status string
 const (
 	StatusAwaitingPayment Status = "awaiting_payment" // stored, waiting for payment; nothing renders yet
 	StatusReceived        Status = "received"         // stored (and paid, if payment is taken), not yet handed to the queue
-	StatusQueued          Status = "queued"           // a render task was enqueued
+	StatusQueued          Status = "queued"           // a render task was enqueued (an order taken is stored queued, its tasks enqueued just after)
 	StatusRendering       Status = "rendering"        // a worker is rendering it
 	StatusReady           Status = "ready"            // every file is rendered and stored
 	StatusPrinted         Status = "printed"          // a print shop marked it printed
@@ -150,6 +150,10 @@ type Order struct {
 	// its ids, items' templates, kinds, quantities, statuses and dates; its
 	// customer, fields, warnings, errors and files are gone.
 	ErasedAt time.Time
+
+	// created is set on the order CreateOrder has just stored: it has no
+	// events yet (Timeline).
+	created bool
 }
 
 // Item is one good in an order, rendered by one task.

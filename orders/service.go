@@ -261,17 +261,33 @@ func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idem Idempotenc
 	}
 	token = OrderToken(s.Secret, o.ID)
 	o.TokenHash = Hash(token)
-	keys, err := s.Store.ShopKeys(ctx)
-	if err != nil {
-		return nil, "", false, err
+	// Only physical items are routed (Route): an order of downloads
+	// reads no keys.
+	if slices.ContainsFunc(o.Items, Physical) {
+		keys, err := s.Store.RoutingKeys(ctx)
+		if err != nil {
+			return nil, "", false, err
+		}
+		o.ShopID = Route(keys, o.Items)
 	}
-	o.ShopID = Route(keys, o.Items)
 	// The versions the items record are kept before the order is stored,
 	// so that each can be made again once the catalogue moves on. A file
 	// store that cannot take one now does not refuse the order (orders are
 	// taken during an S3 outage): the item's render keeps it.
 	if err := s.keepTemplates(ctx, tpls); err != nil {
 		s.log().Warn("template version not kept; the render keeps it", "err", err)
+	}
+	// An order that proceeds at once is stored with its items queued, in
+	// the one transaction that stores it, and its tasks are enqueued after
+	// (enqueueNew): a task never names an item that is not stored, and an
+	// item whose task does not arrive (the broker is down, the process
+	// dies) is one the reconciler finds stale and hands over again.
+	enqueue := s.Queue != nil && (o.Payment.Mode == PaymentNone || o.Payment.Mode == "")
+	if enqueue {
+		for _, it := range o.Items {
+			it.Status = StatusQueued
+		}
+		o.Status = StatusQueued
 	}
 	stored, created, err := s.Store.CreateOrder(ctx, o)
 	if err != nil {
@@ -280,19 +296,44 @@ func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idem Idempotenc
 	if !created {
 		return stored, OrderToken(s.Secret, stored.ID), false, nil
 	}
-	switch stored.Payment.Mode {
-	case PaymentStripe:
+	switch {
+	case stored.Payment.Mode == PaymentStripe:
 		if _, err := s.openCheckout(ctx, stored); err != nil {
 			// The fan opens it again from the order page (Checkout).
 			s.log().Warn("open checkout failed; the fan can retry from the order page", "order", stored.ID, "err", err)
+		} else if fresh, err := s.Store.Order(ctx, stored.ID); err == nil {
+			stored = fresh // with its checkout
 		}
-	case PaymentNone, "":
-		s.enqueueItems(ctx, stored)
+	case enqueue:
+		if !s.enqueueNew(ctx, stored) {
+			if fresh, err := s.Store.Order(ctx, stored.ID); err == nil {
+				stored = fresh
+			}
+		}
 	}
-	if fresh, err := s.Store.Order(ctx, stored.ID); err == nil {
-		stored = fresh
-	}
+	stored.created = true
 	return stored, token, true, nil
+}
+
+// enqueueNew enqueues the render tasks of an order CreateOrder has just
+// stored with its items queued. An item whose enqueue fails goes back to
+// received, as it was never handed over, for the reconciler to enqueue;
+// the failure is logged. It reports whether every item was enqueued. The
+// order is stored: its tasks are handed over even when the client has
+// gone meanwhile (ctx's cancellation is not passed on).
+func (s *Service) enqueueNew(ctx context.Context, o *Order) bool {
+	ctx = context.WithoutCancel(ctx)
+	ok := true
+	for _, item := range o.Items {
+		if err := s.Queue.EnqueueRender(ctx, item); err != nil {
+			ok = false
+			s.log().Warn("enqueue failed; the reconciler will retry", "item", item.ID, "err", err)
+			if _, err := s.Store.TransitionItem(ctx, item.ID, []Status{StatusQueued}, StatusReceived, ""); err != nil {
+				s.log().Warn("mark received", "item", item.ID, "err", err)
+			}
+		}
+	}
+	return ok
 }
 
 // enqueueItems hands an order's received items to the queue and marks

@@ -172,6 +172,11 @@ type ShopKeyStore interface {
 	// id, with OpenOrders set.
 	ShopKeys(ctx context.Context) ([]*ShopKey, error)
 
+	// RoutingKeys returns every key, revoked ones too, by creation time
+	// then id, without OpenOrders (0): what Route reads, without counting
+	// each shop's orders.
+	RoutingKeys(ctx context.Context) ([]*ShopKey, error)
+
 	// RevokeShopKey marks the key revoked at now (again: a no-op) and, in
 	// the same transaction, unroutes the shop's open orders (not printed,
 	// failed or cancelled) and ends their leases, so that they can be

@@ -52,9 +52,23 @@ var ErrBundleMissing = errors.New("the template version's files are not in the f
 // so a service asks it once per version, not on every order.
 var keptVersions sync.Map // keptKey → true
 
+// keeping holds the keeps in flight, per service and manifest key: an
+// order whose version another order is keeping waits for that keep and
+// shares its outcome, rather than putting the same files again. (A burst
+// of orders right after a start, or after a reload, would otherwise put
+// every file of the version once per order, megabytes of fonts each.)
+var keeping sync.Map // keptKey → *keepCall
+
 type keptKey struct {
 	s   *Service
 	key string
+}
+
+// keepCall is one keep in flight: done is closed when it ends, with err
+// its outcome.
+type keepCall struct {
+	done chan struct{}
+	err  error
 }
 
 // keepTemplates makes sure the file store holds each template version
@@ -63,7 +77,9 @@ type keptKey struct {
 // present means its files are there. A file's and a manifest's bytes
 // depend only on their key, so processes putting the same one at once
 // write the same object. A template without a version is skipped, and so
-// is one this service kept or found before (keptVersions).
+// is one this service kept or found before (keptVersions); one this
+// service is keeping now is waited for (until ctx ends), and its error is
+// this call's.
 func (s *Service) keepTemplates(ctx context.Context, tpls []Template) error {
 	seen := map[string]bool{}
 	for _, tpl := range tpls {
@@ -77,44 +93,71 @@ func (s *Service) keepTemplates(ctx context.Context, tpls []Template) error {
 		if _, ok := keptVersions.Load(kept); ok {
 			continue
 		}
-		found, err := s.Files.Exists(ctx, key)
-		if err != nil {
-			return fmt.Errorf("look up template manifest %s: %w", key, err)
+		call := &keepCall{done: make(chan struct{})}
+		if other, busy := keeping.LoadOrStore(kept, call); busy {
+			other := other.(*keepCall)
+			select {
+			case <-other.done:
+				if other.err != nil {
+					return other.err
+				}
+				continue
+			case <-ctx.Done():
+				return fmt.Errorf("wait for template manifest %s: %w", key, ctx.Err())
+			}
 		}
-		if found {
+		call.err = s.keepTemplate(ctx, tpl, key, seen)
+		if call.err == nil {
 			keptVersions.Store(kept, true)
+		}
+		keeping.Delete(kept)
+		close(call.done)
+		if call.err != nil {
+			return call.err
+		}
+	}
+	return nil
+}
+
+// keepTemplate keeps one template version whose manifest is at key (see
+// keepTemplates); seen holds the blob keys this call has seen.
+func (s *Service) keepTemplate(ctx context.Context, tpl Template, key string, seen map[string]bool) error {
+	info := tpl.Info()
+	found, err := s.Files.Exists(ctx, key)
+	if err != nil {
+		return fmt.Errorf("look up template manifest %s: %w", key, err)
+	}
+	if found {
+		return nil
+	}
+	manifest, err := tpl.Manifest()
+	if err != nil {
+		return fmt.Errorf("template %s version %s: %w", info.ID, info.Version, err)
+	}
+	var put int64
+	for _, b := range tpl.Blobs() {
+		blobKey := TemplateBlobKey(b.SHA256)
+		if seen[blobKey] {
 			continue
 		}
-		manifest, err := tpl.Manifest()
-		if err != nil {
-			return fmt.Errorf("template %s version %s: %w", info.ID, info.Version, err)
-		}
-		var put int64
-		for _, b := range tpl.Blobs() {
-			blobKey := TemplateBlobKey(b.SHA256)
-			if seen[blobKey] {
-				continue
+		if found, err := s.Files.Exists(ctx, blobKey); err != nil {
+			return fmt.Errorf("look up template file %s: %w", blobKey, err)
+		} else if !found {
+			data, err := b.Data()
+			if err != nil {
+				return fmt.Errorf("template %s version %s: read %s: %w", info.ID, info.Version, blobKey, err)
 			}
-			if found, err := s.Files.Exists(ctx, blobKey); err != nil {
-				return fmt.Errorf("look up template file %s: %w", blobKey, err)
-			} else if !found {
-				data, err := b.Data()
-				if err != nil {
-					return fmt.Errorf("template %s version %s: read %s: %w", info.ID, info.Version, blobKey, err)
-				}
-				if err := s.Files.Put(ctx, blobKey, data, "application/octet-stream"); err != nil {
-					return fmt.Errorf("store template file %s: %w", blobKey, err)
-				}
-				put += int64(len(data))
+			if err := s.Files.Put(ctx, blobKey, data, "application/octet-stream"); err != nil {
+				return fmt.Errorf("store template file %s: %w", blobKey, err)
 			}
-			seen[blobKey] = true
+			put += int64(len(data))
 		}
-		if err := s.Files.Put(ctx, key, manifest, "application/json"); err != nil {
-			return fmt.Errorf("store template manifest %s: %w", key, err)
-		}
-		keptVersions.Store(kept, true)
-		s.log().Info("template version kept", "template", info.ID, "version", info.Version, "key", key, "file_bytes_put", put)
+		seen[blobKey] = true
 	}
+	if err := s.Files.Put(ctx, key, manifest, "application/json"); err != nil {
+		return fmt.Errorf("store template manifest %s: %w", key, err)
+	}
+	s.log().Info("template version kept", "template", info.ID, "version", info.Version, "key", key, "file_bytes_put", put)
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"oshigoods"
 	"oshigoods/internal/testenv"
@@ -108,6 +109,15 @@ func (c *countingFiles) templatePuts() []string {
 	return out
 }
 
+// slowPuts is a countingFiles whose puts take a while, as an S3 put of a
+// font does, so that orders taken at once overlap with the keep.
+type slowPuts struct{ *countingFiles }
+
+func (s *slowPuts) Put(ctx context.Context, key string, data []byte, ct string) error {
+	time.Sleep(20 * time.Millisecond)
+	return s.countingFiles.Put(ctx, key, data, ct)
+}
+
 // blobKey returns the key the file store keeps data under.
 func blobKey(data []byte) string {
 	sum := sha256.Sum256(data)
@@ -146,13 +156,18 @@ func pinnedService(t *testing.T, dir, db string, files orders.FileStore) (*order
 		AdminKeyHash: orders.Hash("env-key-0123456789")}, live
 }
 
+// thanksOrder is an order of one card-shop-thanks.
+func thanksOrder() orders.NewOrder {
+	return orders.NewOrder{TermsAccepted: true, ShippingAddress: testAddress(),
+		Customer: orders.Customer{Name: "山田 花子", Email: "hanako@example.com"},
+		Items:    []orders.NewItem{{Template: "card-shop-thanks", Fields: map[string]string{"to": "さくら", "message": "いつもありがとう！"}}},
+	}
+}
+
 // orderThanks orders one card-shop-thanks and returns its item.
 func orderThanks(t *testing.T, svc *orders.Service) *orders.Item {
 	t.Helper()
-	o, _, _, err := svc.CreateOrder(t.Context(), orders.NewOrder{TermsAccepted: true, ShippingAddress: testAddress(),
-		Customer: orders.Customer{Name: "山田 花子", Email: "hanako@example.com"},
-		Items:    []orders.NewItem{{Template: "card-shop-thanks", Fields: map[string]string{"to": "さくら", "message": "いつもありがとう！"}}},
-	}, orders.Idempotency{})
+	o, _, _, err := svc.CreateOrder(t.Context(), thanksOrder(), orders.Idempotency{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,6 +247,24 @@ func TestPinnedTemplateVersions(t *testing.T) {
 			}
 			if stored, _ := svc.Store.Item(t.Context(), first.ID); stored.TemplateVersion != v {
 				t.Fatalf("stored item records %q, want %q", stored.TemplateVersion, v)
+			}
+		}},
+		{"first orders at once put the version's files once: one keeps, the others wait for it", func(t *testing.T, f *shopFolder, db string) {
+			files := &slowPuts{countingFiles: newCountingFiles()}
+			svc, live := pinnedService(t, f.dir, db, files)
+			cur, _ := live.Template("card-shop-thanks")
+			var wg sync.WaitGroup
+			for range 8 {
+				wg.Go(func() {
+					if _, _, _, err := svc.CreateOrder(t.Context(), thanksOrder(), orders.Idempotency{}); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			put := files.templatePuts()
+			if len(put) != 4 || put[3] != orders.TemplateManifestKey("card-shop-thanks", cur.Info().Version) {
+				t.Fatalf("8 orders at once put %q; want template.json and the fonts once, then the manifest", put)
 			}
 		}},
 		{"an edited card's first order puts only its changed template.json and manifest", func(t *testing.T, f *shopFolder, db string) {

@@ -217,7 +217,7 @@ func (s *Service) UnroutedOrders(ctx context.Context) ([]*Order, error) {
 // RouteWaiting routes the waiting orders (UnroutedOrders) that a key now
 // makes, and reports how many it routed.
 func (s *Service) RouteWaiting(ctx context.Context) (int, error) {
-	keys, err := s.Store.ShopKeys(ctx)
+	keys, err := s.Store.RoutingKeys(ctx)
 	if err != nil {
 		return 0, err
 	}

@@ -13,8 +13,8 @@ var _ orders.MailStore = (*Store)(nil)
 // queueMail owes the order's fan the mail of the given kind, once: a
 // second call for the same order and kind does nothing. It runs in the
 // caller's transaction.
-func queueMail(ctx context.Context, r runner, orderID string, kind orders.MailKind, now time.Time) error {
-	if _, err := r.exec(ctx, `INSERT INTO mail_outbox (id, order_id, kind, status, attempts, next_attempt_at, created_at)
+func queueMail(ctx context.Context, r execer, orderID string, kind orders.MailKind, now time.Time) error {
+	if err := r.do(ctx, `INSERT INTO mail_outbox (id, order_id, kind, status, attempts, next_attempt_at, created_at)
 		VALUES (?, ?, ?, ?, 0, ?, ?) ON CONFLICT (order_id, kind) DO NOTHING`,
 		orders.NewID("mail"), orderID, string(kind), string(orders.MailPending), now, now); err != nil {
 		return fmt.Errorf("queue mail: %w", err)

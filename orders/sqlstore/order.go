@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"time"
+	"unicode/utf8"
 
 	"oshigoods"
 	"oshigoods/orders"
@@ -48,7 +50,7 @@ func (s *Store) CreateOrder(ctx context.Context, o *orders.Order) (*orders.Order
 			return stored, false, err
 		}
 	}
-	err := s.write(ctx, func(r runner) error { return insertOrder(ctx, r, o) })
+	err := s.writeBatch(ctx, func(e execer) error { return insertOrder(ctx, e, o) })
 	if err != nil {
 		if o.IdempotencyKey != "" && s.d.uniqueViolation(err) {
 			// Another request with this key committed first.
@@ -59,11 +61,75 @@ func (s *Store) CreateOrder(ctx context.Context, o *orders.Order) (*orders.Order
 		}
 		return nil, false, err
 	}
+	if w, ok := written(o); ok {
+		return w, true, nil
+	}
 	stored, err := s.Order(ctx, o.ID)
 	if err != nil {
 		return nil, false, err
 	}
 	return stored, true, nil
+}
+
+// written returns the order insertOrder stored for o, as Order would read
+// it back, so that a new order is not read again: times as the database
+// keeps them (UTC, whole milliseconds), the payment's defaults, the
+// totals' currency, no uploads (they are not read back), and the items'
+// render columns at their defaults. It shares no map, slice or pointer
+// with o. It reports false for an order whose stored form it does not
+// mirror — an item with files or a preflight record (a new order has
+// neither), or text in a JSON column that is not valid UTF-8 (which JSON
+// stores replaced) — and the caller reads that one back.
+func written(o *orders.Order) (*orders.Order, bool) {
+	at := func(t time.Time) time.Time {
+		if t.IsZero() {
+			return t
+		}
+		return t.UTC().Truncate(time.Millisecond)
+	}
+	w := &orders.Order{ID: o.ID, TokenHash: o.TokenHash, Status: o.Status, Customer: o.Customer,
+		IdempotencyKey: o.IdempotencyKey, RequestHash: o.RequestHash, ShopID: o.ShopID,
+		CreatedAt: at(o.CreatedAt), UpdatedAt: at(o.UpdatedAt), ShippingMethod: o.ShippingMethod,
+		Totals: o.Totals, Payment: o.Payment, TermsAcceptedAt: at(o.TermsAcceptedAt)}
+	if o.ShippingAddress != nil {
+		a := *o.ShippingAddress
+		w.ShippingAddress = &a
+	}
+	if w.Payment.Mode == "" {
+		w.Payment.Mode, w.Payment.Status = orders.PaymentNone, orders.PaymentNotRequired
+	}
+	w.Payment.DueAt, w.Payment.PaidAt = at(w.Payment.DueAt), at(w.Payment.PaidAt)
+	w.Totals.Currency = orders.Currency
+	w.Payment.Amount = w.Totals.Total
+	for _, it := range o.Items {
+		c := &orders.Item{ID: it.ID, OrderID: o.ID, Seq: it.Seq, Template: it.Template, TemplateVersion: it.TemplateVersion,
+			Kind: it.Kind, Quantity: it.Quantity, UnitPrice: it.UnitPrice, Fields: maps.Clone(it.Fields), Status: it.Status,
+			Error: it.Error, Warnings: slices.Clone(it.Warnings), CreatedAt: at(it.CreatedAt), UpdatedAt: at(it.UpdatedAt)}
+		if it.Preflight != nil || len(it.Files) > 0 || !validText(it.Warnings, it.Fields) {
+			return nil, false
+		}
+		w.Items = append(w.Items, c)
+	}
+	if a := o.ShippingAddress; a != nil && !validText([]string{a.PostalCode, a.Prefecture, a.City, a.Line1, a.Line2, a.Name, a.Phone}, nil) {
+		return nil, false
+	}
+	return w, true
+}
+
+// validText reports whether every string of list and every key and value
+// of m is valid UTF-8.
+func validText(list []string, m map[string]string) bool {
+	for _, v := range list {
+		if !utf8.ValidString(v) {
+			return false
+		}
+	}
+	for k, v := range m {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return false
+		}
+	}
+	return true
 }
 
 // orderByKey looks up the order with o's idempotency key. It returns it if
@@ -100,7 +166,10 @@ func (s *Store) orderByKey(ctx context.Context, o *orders.Order) (*orders.Order,
 	return stored, true, nil
 }
 
-func insertOrder(ctx context.Context, r runner, o *orders.Order) error {
+// insertOrder writes o, its mail owed, its uploads, its items and their
+// files. Its statements read nothing, so that they can be sent at once
+// (writeBatch).
+func insertOrder(ctx context.Context, r execer, o *orders.Order) error {
 	var key, shop any
 	if o.IdempotencyKey != "" {
 		key = o.IdempotencyKey
@@ -120,7 +189,7 @@ func insertOrder(ctx context.Context, r runner, o *orders.Order) error {
 	if p.Mode == "" {
 		p.Mode, p.Status = orders.PaymentNone, orders.PaymentNotRequired
 	}
-	if _, err := r.exec(ctx, `INSERT INTO orders (`+
+	if err := r.do(ctx, `INSERT INTO orders (`+
 		`id, token_hash, status, customer_name, customer_email, idempotency_key, request_hash, shop_id, created_at, updated_at,
 		shipping_address, shipping_method, items_total, shipping_fee, total, tax,
 		payment_mode, payment_status, payment_ref, checkout_url, payment_due_at, paid_at, terms_accepted_at)
@@ -134,7 +203,7 @@ func insertOrder(ctx context.Context, r runner, o *orders.Order) error {
 		return err
 	}
 	for _, id := range o.Uploads {
-		if _, err := r.exec(ctx, `INSERT INTO order_uploads (order_id, upload_id) VALUES (?, ?)`, o.ID, id); err != nil {
+		if err := r.do(ctx, `INSERT INTO order_uploads (order_id, upload_id) VALUES (?, ?)`, o.ID, id); err != nil {
 			return fmt.Errorf("insert order upload: %w", err)
 		}
 	}
@@ -151,7 +220,7 @@ func insertOrder(ctx context.Context, r runner, o *orders.Order) error {
 		if err != nil {
 			return err
 		}
-		if _, err := r.exec(ctx, `INSERT INTO items (`+itemColumns+`)
+		if err := r.do(ctx, `INSERT INTO items (`+itemColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			it.ID, o.ID, it.Seq, it.Template, it.TemplateVersion, string(it.Kind), it.Quantity, int64(it.UnitPrice), string(fields),
 			string(it.Status), it.Error, string(warnings), preflight, it.CreatedAt, it.UpdatedAt); err != nil {
@@ -165,9 +234,9 @@ func insertOrder(ctx context.Context, r runner, o *orders.Order) error {
 }
 
 // upsertFiles records files of an item, replacing those of the same name.
-func upsertFiles(ctx context.Context, r runner, itemID string, files []orders.File) error {
+func upsertFiles(ctx context.Context, r execer, itemID string, files []orders.File) error {
 	for _, f := range files {
-		if _, err := r.exec(ctx, `INSERT INTO files (`+fileColumns+`)
+		if err := r.do(ctx, `INSERT INTO files (`+fileColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (item_id, name) DO UPDATE SET
 				role = excluded.role, content_type = excluded.content_type, size = excluded.size,

@@ -32,6 +32,8 @@ var scenarios = []struct {
 	run      func(t *testing.T, dsn string)
 }{
 	{"create and read round trip", testRoundTrip},
+	{"a new order is returned as it reads back", testCreateReturnsWritten},
+	{"an order whose last row fails is not stored at all", testCreateAllOrNothing},
 	{"idempotency key with the same request returns the order", testIdempotentSame},
 	{"idempotency key with another request conflicts", testIdempotentOther},
 	{"orders without idempotency key do not clash", testNoKey},
@@ -258,6 +260,89 @@ func testRoundTrip(t *testing.T, dsn string) {
 	if d := s.Dialect(); d != "sqlite" && d != "postgres" {
 		t.Fatalf("Dialect %q, want sqlite or postgres", d)
 	}
+}
+
+// testCreateReturnsWritten: CreateOrder returns a new order without
+// reading it back, the same as Order reads it: times to the millisecond in
+// UTC, defaults filled in, no uploads, nil and empty fields and warnings
+// as they were; and an order it does not mirror (an item with files, text
+// that is not UTF-8) is read back.
+func testCreateReturnsWritten(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	at := time.Date(2025, 3, 1, 9, 30, 15, 123_456_789, jst)
+	if err := s.CreateUpload(t.Context(), &orders.Upload{ID: "up1", Format: "jpeg", Width: 10, Height: 10, Size: 1,
+		SHA256: "abc", Key: "uploads/up1.jpeg", CreatedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	for i, tc := range []struct {
+		scenario string
+		change   func(o *orders.Order)
+	}{
+		{"queued items, nanosecond times, an upload, nil and empty fields and warnings", func(o *orders.Order) {
+			o.Status = orders.StatusQueued
+			for _, it := range o.Items {
+				it.Status = orders.StatusQueued
+			}
+			o.Uploads = []string{"up1"}
+			o.Items[0].Fields, o.Items[0].Warnings = nil, []string{}
+			o.Items[1].Fields, o.Items[1].Warnings = map[string]string{}, []string{"暗めの写真です"}
+			o.Items[2].TemplateVersion = "0f1e2d3c4b5a69788796"
+		}},
+		{"a bank transfer, no shop, no shipping address, payment mode unset", func(o *orders.Order) {
+			o.ShopID, o.ShippingAddress, o.ShippingMethod = "", nil, ""
+			o.Payment = orders.Payment{Mode: orders.PaymentBankTransfer, Status: orders.PaymentPending, DueAt: at.Add(72 * time.Hour)}
+			o.TermsAcceptedAt = time.Time{}
+		}},
+		{"no payment mode: the store's default", func(o *orders.Order) { o.Payment = orders.Payment{} }},
+		{"an item with files is read back", func(o *orders.Order) { o.Items[0].Files = files(o.Items[0].ID, 10) }},
+		{"text that is not UTF-8 is read back", func(o *orders.Order) { o.Items[1].Fields["to"] = "\xff\xfe" }},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			o := newOrder(fmt.Sprintf("o%d", i), 3)
+			o.IdempotencyKey = "key-" + o.ID
+			o.CreatedAt, o.UpdatedAt, o.TermsAcceptedAt = at, at.Add(time.Nanosecond), at
+			for _, it := range o.Items {
+				it.CreatedAt, it.UpdatedAt = at, at
+			}
+			tc.change(o)
+			stored := create(t, s, o)
+			if got := mustOrder(t, s, o.ID); !reflect.DeepEqual(stored, got) {
+				t.Fatalf("CreateOrder returned\n%s\nOrder reads\n%s", dump(stored), dump(got))
+			}
+			if len(o.Items[1].Fields) > 0 {
+				stored.Items[1].Fields["to"] = "changed"
+				if o.Items[1].Fields["to"] == "changed" {
+					t.Fatal("the order returned shares its items' fields with the order given")
+				}
+			}
+		})
+	}
+}
+
+// testCreateAllOrNothing: the order, its mail, its uploads and its items
+// are stored in one transaction (on PostgreSQL one batch, one implicit
+// transaction): when the last item cannot be stored, nothing is, and the
+// connection serves the next order.
+func testCreateAllOrNothing(t *testing.T, dsn string) {
+	s := openStore(t, dsn)
+	if err := s.CreateUpload(t.Context(), &orders.Upload{ID: "up1", Format: "jpeg", Width: 10, Height: 10, Size: 1,
+		SHA256: "abc", Key: "uploads/up1.jpeg", CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	o := newOrder("o1", 3)
+	o.Uploads = []string{"up1"}
+	o.Items[2].ID = o.Items[0].ID // the last insert breaks the items' key
+	if _, _, err := s.CreateOrder(t.Context(), o); err == nil {
+		t.Fatal("CreateOrder stored two items of one id")
+	}
+	wantCode(t, "the order not stored", func() error { _, err := s.Order(t.Context(), "o1"); return err }(), oshigoods.ENOTFOUND)
+	for _, table := range []string{"orders", "items", "mail_outbox", "order_uploads"} {
+		var n int
+		if err := s.db.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("%s holds %d rows (%v) after the failed order, want none", table, n, err)
+		}
+	}
+	create(t, s, newOrder("o2", 1))
 }
 
 func dump(o *orders.Order) string {
@@ -809,6 +894,18 @@ func testShopKeys(t *testing.T, dsn string) {
 	}
 	dup := &orders.ShopKey{ID: "shop2", Name: "other", Hash: "hash-of-key", CreatedAt: t0}
 	wantCode(t, "CreateShopKey with a used hash", s.CreateShopKey(t.Context(), dup), oshigoods.ECONFLICT)
+	// The operator's list counts the shop's open orders; routing reads
+	// the same keys without counting.
+	create(t, s, newOrder("o1", 1))
+	listed, err := s.ShopKeys(t.Context())
+	if err != nil || len(listed) != 1 || listed[0].OpenOrders != 1 {
+		t.Fatalf("ShopKeys = %+v, %v; want shop1 with 1 open order", listed, err)
+	}
+	routing, err := s.RoutingKeys(t.Context())
+	want.OpenOrders = 0
+	if err != nil || len(routing) != 1 || !reflect.DeepEqual(*routing[0], want) {
+		t.Fatalf("RoutingKeys = %+v, %v; want %+v", routing, err, want)
+	}
 }
 
 func migrationCount(t *testing.T, s *Store) int {

@@ -81,9 +81,23 @@ func (s *Store) ShopKeyByHash(ctx context.Context, hash string) (*orders.ShopKey
 // ShopKeys returns every key by creation time then id, with the number of
 // open orders routed to each.
 func (s *Store) ShopKeys(ctx context.Context) ([]*orders.ShopKey, error) {
-	rows, err := runner{s.db, s.d}.query(ctx, `SELECT `+shopKeyColumns+`,
-		(SELECT COUNT(*) FROM orders o WHERE o.shop_id = k.id AND `+openOrder+`)
-		FROM shop_keys k ORDER BY k.created_at, k.id`)
+	return s.shopKeys(ctx, true)
+}
+
+// RoutingKeys returns every key by creation time then id, without
+// counting their orders (OpenOrders is 0): what routing an order reads.
+func (s *Store) RoutingKeys(ctx context.Context) ([]*orders.ShopKey, error) {
+	return s.shopKeys(ctx, false)
+}
+
+// shopKeys reads every key by creation time then id, counting each one's
+// open orders if count is set.
+func (s *Store) shopKeys(ctx context.Context, count bool) ([]*orders.ShopKey, error) {
+	open := ""
+	if count {
+		open = `, (SELECT COUNT(*) FROM orders o WHERE o.shop_id = k.id AND ` + openOrder + `)`
+	}
+	rows, err := runner{s.db, s.d}.query(ctx, `SELECT `+shopKeyColumns+open+` FROM shop_keys k ORDER BY k.created_at, k.id`)
 	if err != nil {
 		return nil, fmt.Errorf("select shop keys: %w", err)
 	}
@@ -91,7 +105,11 @@ func (s *Store) ShopKeys(ctx context.Context) ([]*orders.ShopKey, error) {
 	var list []*orders.ShopKey
 	for rows.Next() {
 		k := &orders.ShopKey{}
-		if err := scanShopKey(rows, k, &k.OpenOrders); err != nil {
+		var extra []any
+		if count {
+			extra = append(extra, &k.OpenOrders)
+		}
+		if err := scanShopKey(rows, k, extra...); err != nil {
 			return nil, fmt.Errorf("scan shop key: %w", err)
 		}
 		list = append(list, k)
