@@ -136,7 +136,7 @@ func Set(paras []Paragraph, p Params, f Font) (*Layout, error) {
 	l := &Layout{Params: p, font: f}
 	seen := map[rune]bool{}
 	for _, para := range paras {
-		us := l.units(para.Text, f)
+		us := units(para.Text, p.Vertical, f)
 		for _, u := range us {
 			for _, r := range u.runes {
 				if !f.Has(r) && !seen[r] {
@@ -162,6 +162,39 @@ func Set(paras []Paragraph, p Params, f Font) (*Layout, error) {
 	return l, nil
 }
 
+// LineCount returns how many lines Set sets para on with p and f, and
+// whether f has every character of para, without placing any glyph: a
+// layout's Fits is whether every character is there and the counts of its
+// paragraphs add up to at most p.Lines. Its errors are Set's.
+func LineCount(para Paragraph, p Params, f Font) (n int, complete bool, err error) {
+	if p.Pitch == 0 {
+		p.Pitch = 1.75
+	}
+	if p.CharsPerLine <= 0 || p.Pitch < 1 {
+		return 0, false, ErrBadParams
+	}
+	us := units(para.Text, p.Vertical, f)
+	complete = true
+	for _, u := range us {
+		for _, r := range u.runes {
+			if !f.Has(r) {
+				complete = false
+			}
+		}
+	}
+	if para.Indent >= p.CharsPerLine {
+		return 0, false, fmt.Errorf("jptext: indent %d is not shorter than the line", para.Indent)
+	}
+	if len(us) == 0 {
+		return 1, complete, nil
+	}
+	breaks(us, para.Indent, p, func(int, int, float64, bool) bool {
+		n++
+		return true
+	})
+	return n, complete, nil
+}
+
 type unitKind int
 
 const (
@@ -183,10 +216,12 @@ type unit struct {
 func (u unit) first() rune { return u.runes[0] }
 func (u unit) last() rune  { return u.runes[len(u.runes)-1] }
 
-func (l *Layout) units(text string, f Font) []unit {
+func units(text string, vert bool, f Font) []unit {
 	rs := []rune(text)
-	var us []unit
-	vert := l.Params.Vertical
+	// Few units are longer than a rune; the units' advances share one
+	// array, a rune's at the rune's index.
+	us := make([]unit, 0, len(rs))
+	advs := make([]float64, len(rs))
 	for i := 0; i < len(rs); {
 		r := rs[i]
 		j := i + 1
@@ -223,13 +258,14 @@ func (l *Layout) units(text string, f Font) []unit {
 		default:
 			u = unit{kind: kindPlain}
 		}
-		u.runes = rs[i:j]
-		for _, r := range u.runes {
+		u.runes = rs[i:j:j]
+		u.advs = advs[i:j:j]
+		for k, r := range u.runes {
 			a := 1.0
 			if u.kind != kindPlain || !vert {
 				a = f.Advance(r)
 			}
-			u.advs = append(u.advs, a)
+			u.advs[k] = a
 			u.adv += a
 		}
 		if u.kind == kindTCY {
@@ -245,13 +281,23 @@ const eps = 1e-9
 
 // breakLines sets one paragraph's units on as many lines as they need.
 func (l *Layout) breakLines(us []unit, para Paragraph) {
-	limit := float64(l.Params.CharsPerLine)
-	start := 0
-	indent := float64(para.Indent)
 	if len(us) == 0 {
 		l.Lines = append(l.Lines, Line{})
 		return
 	}
+	breaks(us, para.Indent, l.Params, func(start, end int, indent float64, hang bool) bool {
+		l.Lines = append(l.Lines, l.place(us[start:end], indent, hang, para.AlignEnd))
+		return true
+	})
+}
+
+// breaks finds where one paragraph's units (at least one) break into
+// lines, calling line with each line's units us[start:end], its indent and
+// whether its last unit hangs, until line returns false.
+func breaks(us []unit, firstIndent int, p Params, line func(start, end int, indent float64, hang bool) bool) {
+	limit := float64(p.CharsPerLine)
+	start := 0
+	indent := float64(firstIndent)
 	for start < len(us) {
 		if start > 0 && us[start].kind == kindSpace {
 			start++ // a wrapped line does not start with a space
@@ -268,7 +314,7 @@ func (l *Layout) breakLines(us []unit, para Paragraph) {
 		case end == len(us):
 		case end == start:
 			end++ // one unit longer than a line: it gets a line of its own
-		case !l.Params.NoHang && len(us[end].runes) == 1 && Hangable(us[end].first()) &&
+		case !p.NoHang && len(us[end].runes) == 1 && Hangable(us[end].first()) &&
 			(end+1 == len(us) || canBreak(us[end], us[end+1])):
 			end++
 			hang = true
@@ -281,7 +327,9 @@ func (l *Layout) breakLines(us []unit, para Paragraph) {
 				end = b
 			} // else nothing on this line allows a break: break where it overflowed
 		}
-		l.Lines = append(l.Lines, l.place(us[start:end], indent, hang, para.AlignEnd))
+		if !line(start, end, indent, hang) {
+			return
+		}
 		start, indent = end, 0
 	}
 }

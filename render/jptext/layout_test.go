@@ -76,6 +76,17 @@ func TestLineBreaking(t *testing.T) {
 			if got := lineTexts(l); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("lines %q, want %q", got, tc.want)
 			}
+			n := 0
+			for _, para := range tc.paras {
+				c, _, err := LineCount(para, l.Params, fakeFont{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				n += c
+			}
+			if n != len(l.Lines) {
+				t.Errorf("LineCount adds up to %d lines, Set set %d", n, len(l.Lines))
+			}
 			for i, ln := range l.Lines {
 				if i > 0 && ln.Text != "" && tc.paras[0].Text != "ーーーーーーー" {
 					if r := []rune(ln.Text)[0]; NoLineStart(r) {
@@ -192,6 +203,13 @@ func TestFits(t *testing.T) {
 			}
 			if l.Fits() != tc.fits || !reflect.DeepEqual(l.Missing, tc.missing) {
 				t.Errorf("fits %v missing %q, want %v %q", l.Fits(), l.Missing, tc.fits, tc.missing)
+			}
+			n, complete, err := LineCount(Paragraph{Text: tc.text}, l.Params, fakeFont{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fits := complete && n <= l.Params.Lines; fits != tc.fits {
+				t.Errorf("LineCount: %d lines, complete %v: fits %v, want %v", n, complete, fits, tc.fits)
 			}
 		})
 	}
