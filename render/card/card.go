@@ -30,6 +30,8 @@ type Template struct {
 	sig *signature
 	// box is the text box in mm, relative to the trim's top-left corner.
 	boxX, boxY, boxW, boxH float64
+	// steps are the sizes fit tries, in order, set by Compile.
+	steps []fitStep
 }
 
 var _ render.Renderer = (*Template)(nil)
@@ -239,6 +241,7 @@ func Compile(spec json.RawMessage, fsys fs.FS) (render.Renderer, error) {
 			return nil, fmt.Errorf("font %s lacks %s", fonts, missing)
 		}
 	}
+	t.steps = t.fitSteps()
 	if _, _, err := t.fit(probe); err != nil {
 		return nil, fmt.Errorf("the template's letter does not fit with a %d-character name: %w", c.ToMaxLength, err)
 	}
@@ -291,7 +294,7 @@ func (t *Template) Check(ctx context.Context, in render.Inputs) ([]string, error
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	_, warnings, err := t.fit(txt)
+	_, warnings, err := t.fitStep(txt)
 	return warnings, err
 }
 
@@ -377,17 +380,49 @@ type Letter struct {
 func (t *Template) Letter(in render.Inputs) Letter { return t.words(t.text(in)) }
 
 func (t *Template) words(txt letterText) Letter {
-	// One pass: a name that reads "{date}" stays as written.
-	fill := strings.NewReplacer("{to}", txt.to, "{name}", txt.name, "{date}", txt.date)
 	body := txt.msg
 	if body == "" {
-		body = fill.Replace(t.c.Body)
+		body = txt.fill(t.c.Body)
 	}
-	l := Letter{Recipient: fill.Replace(t.c.Recipient), Body: strings.Split(body, "\n"), Signature: t.c.Signature}
+	l := Letter{Recipient: txt.fill(t.c.Recipient), Body: strings.Split(body, "\n"), Signature: t.c.Signature}
 	if d := t.c.Date; d != "" && (txt.date != "" || !strings.Contains(d, "{date}")) {
-		l.Date = fill.Replace(d)
+		l.Date = txt.fill(d)
 	}
 	return l
+}
+
+// fill replaces the placeholders {to}, {name} and {date} of s with txt's
+// in one pass, left to right: a name that reads "{date}" stays as
+// written. (A strings.Replacer does the same but is built for each
+// letter.)
+func (txt letterText) fill(s string) string {
+	i := strings.IndexByte(s, '{')
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + len(txt.to) + len(txt.name))
+	for i >= 0 {
+		b.WriteString(s[:i])
+		s = s[i:]
+		switch {
+		case strings.HasPrefix(s, "{to}"):
+			b.WriteString(txt.to)
+			s = s[len("{to}"):]
+		case strings.HasPrefix(s, "{name}"):
+			b.WriteString(txt.name)
+			s = s[len("{name}"):]
+		case strings.HasPrefix(s, "{date}"):
+			b.WriteString(txt.date)
+			s = s[len("{date}"):]
+		default:
+			b.WriteByte('{')
+			s = s[1:]
+		}
+		i = strings.IndexByte(s, '{')
+	}
+	b.WriteString(s)
+	return b.String()
 }
 
 // letter is the text as paragraphs: the recipient line, the body (the
@@ -434,78 +469,158 @@ type setting struct {
 }
 
 // fit sets the letter at the nominal size, shrinking by half points down
-// to the minimum until it fits.
+// to the minimum until it fits. The sizes are tried by counting lines
+// (fits); the letter is set once, at the size that fits.
 func (t *Template) fit(txt letterText) (*setting, []string, error) {
+	i, warnings, err := t.fitStep(txt)
+	if err != nil {
+		return nil, nil, err
+	}
+	size := t.steps[i].size
+	l, err := t.set(txt, size)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &setting{layout: l, sizePt: size}, warnings, nil
+}
+
+// fitStep is fit without the layout, what Check needs: the index in
+// t.steps of the largest size the letter fits at, and the warning when
+// that is not the nominal size. Its errors are fit's.
+func (t *Template) fitStep(txt letterText) (int, []string, error) {
 	msg := txt.msg
 	if txt.name == "" {
-		return nil, nil, oshigoods.FieldErrorf("to", "to is required: spaces alone are no name.")
+		return 0, nil, oshigoods.FieldErrorf("to", "to is required: spaces alone are no name.")
 	}
 	if m := t.missing(txt.name); m != "" {
-		return nil, nil, oshigoods.FieldErrorf("to", "to contains characters this card cannot print: %s.", m)
+		return 0, nil, oshigoods.FieldErrorf("to", "to contains characters this card cannot print: %s.", m)
 	}
 	if m := t.missing(msg); m != "" {
-		return nil, nil, oshigoods.FieldErrorf("message", "message contains characters this card cannot print: %s.", m)
+		return 0, nil, oshigoods.FieldErrorf("message", "message contains characters this card cannot print: %s.", m)
 	}
 	c := t.c
-	steps := int(math.Round((c.FontSizePt - c.MinFontSizePt) / 0.5))
-	for i := 0; i <= steps; i++ {
-		size := c.FontSizePt - 0.5*float64(i)
-		if i == steps {
-			size = c.MinFontSizePt
-		}
-		l, err := t.set(txt, size)
+	ps := t.letter(txt)
+	for i := range t.steps {
+		ok, err := t.steps[i].fits(ps, t.fonts)
 		if err != nil {
-			return nil, nil, err
+			return 0, nil, err
 		}
-		if l.Fits() {
+		if ok {
 			var warnings []string
-			if size < c.FontSizePt {
+			if size := t.steps[i].size; size < c.FontSizePt {
 				warnings = append(warnings, fmt.Sprintf("The letter is set at %.1f pt instead of %.1f pt to fit.", size, c.FontSizePt))
 			}
-			return &setting{layout: l, sizePt: size}, warnings, nil
+			return i, warnings, nil
 		}
 	}
 	if msg == "" {
-		return nil, nil, oshigoods.FieldErrorf("to", "to is too long for this card's letter.")
+		return 0, nil, oshigoods.FieldErrorf("to", "to is too long for this card's letter.")
 	}
 	// The longest prefix of the message that fits says how many
 	// characters are too many.
+	smallest := &t.steps[len(t.steps)-1]
 	rs := []rune(msg)
 	lo, hi := 0, len(rs) // prefix lo fits (or is empty), prefix hi does not
 	for hi-lo > 1 {
 		mid := (lo + hi) / 2
 		prefix := txt
 		prefix.msg = string(rs[:mid])
-		l, err := t.set(prefix, c.MinFontSizePt)
+		ok, err := smallest.fits(t.letter(prefix), t.fonts)
 		if err != nil {
-			return nil, nil, err
+			return 0, nil, err
 		}
-		if l.Fits() {
+		if ok {
 			lo = mid
 		} else {
 			hi = mid
 		}
 	}
-	return nil, nil, oshigoods.FieldErrorf("message", "message does not fit on the card: %d characters too many (it holds about %d of these %d characters).", len(rs)-lo, lo, utf8.RuneCountInString(msg))
+	return 0, nil, oshigoods.FieldErrorf("message", "message does not fit on the card: %d characters too many (it holds about %d of these %d characters).", len(rs)-lo, lo, utf8.RuneCountInString(msg))
+}
+
+// fitStep is one size fit tries: the box at that size, and the line
+// counts there of the template's own paragraphs no field changes (its
+// letter's paragraphs without a placeholder, its signature), counted once
+// by Compile. The counts hold text of the template only, never a fan's.
+type fitStep struct {
+	size  float64
+	p     jptext.Params
+	fixed map[jptext.Paragraph]int
+}
+
+// fitSteps are the sizes fit tries: the nominal size, then down by half
+// points, then the minimum.
+func (t *Template) fitSteps() []fitStep {
+	c := t.c
+	var fixed []jptext.Paragraph
+	// Each placeholder filled with itself marks the paragraphs a field
+	// or the date changes.
+	marked := letterText{name: "{name}", to: "{to}", date: "{date}"}
+	for _, p := range t.letter(marked) {
+		if !strings.Contains(p.Text, "{") {
+			fixed = append(fixed, p)
+		}
+	}
+	var steps []fitStep
+	n := int(math.Round((c.FontSizePt - c.MinFontSizePt) / 0.5))
+	for i := 0; i <= n; i++ {
+		size := c.FontSizePt - 0.5*float64(i)
+		if i == n {
+			size = c.MinFontSizePt
+		}
+		s := fitStep{size: size, p: t.params(size), fixed: map[jptext.Paragraph]int{}}
+		for _, p := range fixed {
+			if lines, complete, err := jptext.LineCount(p, s.p, t.fonts); err == nil && complete {
+				s.fixed[p] = lines
+			}
+		}
+		steps = append(steps, s)
+	}
+	return steps
+}
+
+// fits reports whether the paragraphs ps fit at s, as the Fits of their
+// layout (t.set) would: every character there and the lines they take
+// within the box. Its errors are t.set's.
+func (s *fitStep) fits(ps []jptext.Paragraph, f jptext.Font) (bool, error) {
+	n, complete := 0, true
+	for _, p := range ps {
+		lines, ok := s.fixed[p]
+		if !ok {
+			var all bool
+			var err error
+			lines, all, err = jptext.LineCount(p, s.p, f)
+			if err != nil {
+				return false, fmt.Errorf("set letter: %w", err)
+			}
+			complete = complete && all
+		}
+		n += lines
+	}
+	return complete && (s.p.Lines == 0 || n <= s.p.Lines), nil
 }
 
 // set lays the letter out at sizePt in the template's box.
 func (t *Template) set(txt letterText, sizePt float64) (*jptext.Layout, error) {
+	l, err := jptext.Set(t.letter(txt), t.params(sizePt), t.fonts)
+	if err != nil {
+		return nil, fmt.Errorf("set letter: %w", err)
+	}
+	return l, nil
+}
+
+// params is the template's box at sizePt, for jptext.
+func (t *Template) params(sizePt float64) jptext.Params {
 	em := sizePt * ptToMM
 	along, across := t.boxH, t.boxW
 	if !t.c.vertical {
 		along, across = t.boxW, t.boxH
 	}
-	p := jptext.Params{
+	return jptext.Params{
 		Vertical:     t.c.vertical,
 		CharsPerLine: int(along/em + 1e-6),
 		Lines:        int(across/(t.c.LinePitch*em) + 1e-6),
 		Pitch:        t.c.LinePitch,
 		Ascent:       t.fonts.primary.ascent,
 	}
-	l, err := jptext.Set(t.letter(txt), p, t.fonts)
-	if err != nil {
-		return nil, fmt.Errorf("set letter: %w", err)
-	}
-	return l, nil
 }

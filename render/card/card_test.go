@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -687,5 +688,95 @@ func checkPreflight(t *testing.T, res *render.Result, bleed, slug float64) {
 	}
 	if len(pf.Warnings) != len(res.Warnings) {
 		t.Errorf("Preflight warnings %q, render's %q", pf.Warnings, res.Warnings)
+	}
+}
+
+// TestFitStepAgreesWithLayout checks that counting lines (fitStep, what
+// Check uses) picks the size that setting the letter at each size and
+// asking its layout whether it fits picks, for names and messages around
+// what fits.
+func TestFitStepAgreesWithLayout(t *testing.T) {
+	ordered := time.Date(2026, 12, 24, 9, 0, 0, 0, time.UTC)
+	for _, id := range []string{"card-letter-tate", "card-letter-yoko"} {
+		tpl := compileShipped(t, id)
+		long := []rune(strings.Repeat(probeMsg[id]+"\n", 3))
+		for _, tc := range []struct {
+			scenario string
+			in       render.Inputs
+		}{
+			{"short name", render.Inputs{Fields: map[string]string{"to": "さくら"}, OrderedAt: ordered}},
+			{"longest name", render.Inputs{Fields: map[string]string{"to": strings.Repeat("あ", tpl.c.ToMaxLength), "honorific": "ちゃん"}}},
+			{"Latin name", render.Inputs{Fields: map[string]string{"to": "Sakura Tanaka", "honorific": "none"}, OrderedAt: ordered}},
+			{"probe message", render.Inputs{Fields: map[string]string{"to": "さくら", "message": probeMsg[id]}, OrderedAt: ordered}},
+		} {
+			t.Run(id+"/"+tc.scenario, func(t *testing.T) { checkFitAgrees(t, tpl, tpl.text(tc.in)) })
+		}
+		for n := 0; n <= len(long); n += 7 {
+			txt := tpl.text(render.Inputs{Fields: map[string]string{"to": "さくら", "message": string(long[:n])}, OrderedAt: ordered})
+			t.Run(fmt.Sprintf("%s/message of %d", id, n), func(t *testing.T) { checkFitAgrees(t, tpl, txt) })
+		}
+	}
+}
+
+func checkFitAgrees(t *testing.T, tpl *Template, txt letterText) {
+	t.Helper()
+	want := -1
+	for i, s := range tpl.steps {
+		l, err := tpl.set(txt, s.size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Fits() {
+			want = i
+			break
+		}
+		// The prefix search counts at the smallest size too.
+		if ok, _ := s.fits(tpl.letter(txt), tpl.fonts); ok {
+			t.Fatalf("counted as fitting at %.1f pt; its layout does not fit", s.size)
+		}
+	}
+	got, _, err := tpl.fitStep(txt)
+	if err != nil {
+		got = -1
+	}
+	if got != want {
+		t.Errorf("fitStep picks step %d (err %v), the layouts step %d", got, err, want)
+	}
+}
+
+// BenchmarkCheckCard is the check an order makes of each card item: the
+// fan's name set into the template's letter.
+func BenchmarkCheckCard(b *testing.B) {
+	tpl := compileShipped(b, "card-letter-tate")
+	in := render.Inputs{Fields: map[string]string{"to": "さくら", "honorific": "ちゃん"}, OrderedAt: time.Date(2026, 12, 24, 9, 0, 0, 0, time.UTC)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := tpl.Check(context.Background(), in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestFill checks the placeholders are filled as the one-pass
+// strings.Replacer of them fills them.
+func TestFill(t *testing.T) {
+	for _, tc := range []struct {
+		scenario string
+		s        string
+		txt      letterText
+	}{
+		{"no placeholder", "いつもありがとう。", letterText{name: "さくら", to: "さくらちゃん"}},
+		{"each placeholder", "{to}へ {name}さん {date}", letterText{name: "さくら", to: "さくらちゃん", date: "十二月"}},
+		{"placeholder in the value stays", "{to}と{date}", letterText{name: "{date}", to: "{date}様", date: "十二月"}},
+		{"braces that are no placeholder", "{{to}} {nam {date", letterText{name: "a", to: "b", date: "c"}},
+		{"empty values", "{to}{name}{date}", letterText{}},
+		{"brace at the end", "あ{", letterText{name: "a"}},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			want := strings.NewReplacer("{to}", tc.txt.to, "{name}", tc.txt.name, "{date}", tc.txt.date).Replace(tc.s)
+			if got := tc.txt.fill(tc.s); got != want {
+				t.Errorf("fill(%q) = %q, want %q", tc.s, got, want)
+			}
+		})
 	}
 }
