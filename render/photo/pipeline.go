@@ -30,11 +30,13 @@ type step func(*state) error
 
 // pipeline is a photo render, in order.
 var pipeline = []step{
-	decodePhoto,   // decode.go
-	placePhoto,    // place.go
-	overlayCutout, // overlay.go
-	overlayFrame,  // overlay.go
-	drawTexts,     // name.go
+	// The decode's Huffman stage runs on one core: the other fills the
+	// canvas meanwhile.
+	withBlankCanvas(decodePhoto), // decode.go
+	placePhoto,                   // place.go
+	overlayCutout,                // overlay.go
+	overlayFrame,                 // overlay.go
+	drawTexts,                    // name.go
 	// Both only read the canvas, and each encoder runs on one core.
 	concurrently(encodeOutput, encodePreview), // encode.go
 }
@@ -61,5 +63,18 @@ func concurrently(steps ...step) step {
 			s.warnings = append(s.warnings, subs[i].warnings...)
 		}
 		return nil
+	}
+}
+
+// withBlankCanvas runs st while another goroutine makes the canvas and
+// fills it with the background (blankCanvas), and sets s.canvas when both
+// are done, for placePhoto. It returns st's error.
+func withBlankCanvas(st step) step {
+	return func(s *state) error {
+		canvas := make(chan *image.RGBA, 1)
+		go func() { canvas <- s.t.blankCanvas() }()
+		err := st(s)
+		s.canvas = <-canvas
+		return err
 	}
 }

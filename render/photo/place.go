@@ -9,15 +9,17 @@ import (
 	"github.com/muesli/smartcrop"
 )
 
-// placePhoto fills the canvas with the background and cover-crops the
+// placePhoto fills the canvas with the background (unless s.canvas is
+// such a blank canvas already) and cover-crops the
 // photo into the slot. When the template has a face box the crop is moved
 // so that the fan's face, else the most interesting part of the photo
 // (smartcrop), lands on the box's centre as far as the photo reaches;
 // otherwise, and when neither is found, the crop is centred.
 func placePhoto(s *state) error {
 	t := s.t
-	s.canvas = image.NewRGBA(image.Rectangle{Max: t.size})
-	draw.Draw(s.canvas, s.canvas.Bounds(), image.NewUniform(t.background), image.Point{}, draw.Src)
+	if s.canvas == nil { // made already by withBlankCanvas in a render
+		s.canvas = t.blankCanvas()
+	}
 	photo := s.photo
 	if _, ok := photo.(*image.YCbCr); !ok {
 		photo = shrink(photo, 1) // an *image.NRGBA already, from decodePhoto
@@ -36,6 +38,13 @@ func placePhoto(s *state) error {
 	}
 	s.photo = nil // let the decode go
 	return nil
+}
+
+// blankCanvas returns a new canvas filled with the background.
+func (t *Template) blankCanvas() *image.RGBA {
+	c := image.NewRGBA(image.Rectangle{Max: t.size})
+	draw.Draw(c, c.Bounds(), image.NewUniform(t.background), image.Point{}, draw.Src)
+	return c
 }
 
 type subImager interface {
