@@ -16,8 +16,11 @@ type state struct {
 	photo image.Image // decoded and upright: *image.NRGBA or *image.YCbCr (decodePhoto)
 	// rating is the upload's resolution in the slot, upright, as
 	// RateImage gives it.
-	rating   render.ImageRating
-	canvas   *image.RGBA
+	rating render.ImageRating
+	canvas *image.RGBA
+	// texts are the text fields laid out ahead (withBlankCanvas); nil
+	// for drawTexts to lay them out.
+	texts    []textLayer
 	files    []render.File
 	warnings []string
 	// release gives back the decode budget decodePhoto took; nil when it
@@ -31,7 +34,7 @@ type step func(*state) error
 // pipeline is a photo render, in order.
 var pipeline = []step{
 	// The decode's Huffman stage runs on one core: the other fills the
-	// canvas meanwhile.
+	// canvas and lays out the text meanwhile.
 	withBlankCanvas(decodePhoto), // decode.go
 	placePhoto,                   // place.go
 	overlayCutout,                // overlay.go
@@ -67,14 +70,21 @@ func concurrently(steps ...step) step {
 }
 
 // withBlankCanvas runs st while another goroutine makes the canvas and
-// fills it with the background (blankCanvas), and sets s.canvas when both
-// are done, for placePhoto. It returns st's error.
+// fills it with the background (blankCanvas) and lays out the text fields
+// (layOutTexts), and sets s.canvas and s.texts when both are done, for
+// placePhoto and drawTexts. It returns st's error.
 func withBlankCanvas(st step) step {
 	return func(s *state) error {
-		canvas := make(chan *image.RGBA, 1)
-		go func() { canvas <- s.t.blankCanvas() }()
+		type prepared struct {
+			canvas *image.RGBA
+			texts  []textLayer
+		}
+		done := make(chan prepared, 1)
+		t, in := s.t, s.in
+		go func() { done <- prepared{t.blankCanvas(), layOutTexts(t, in)} }()
 		err := st(s)
-		s.canvas = <-canvas
+		p := <-done
+		s.canvas, s.texts = p.canvas, p.texts
 		return err
 	}
 }
