@@ -79,35 +79,60 @@ func encodePreview(s *state) error {
 // encodeJPEG encodes img as a baseline JPEG. A positive dpi is written
 // into a JFIF APP0 segment so that print software sizes the file right.
 func encodeJPEG(img image.Image, quality, dpi int) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
-		return nil, fmt.Errorf("encode jpeg: %w", err)
+	var segments []byte
+	if dpi > 0 {
+		segments = jfifSegment(dpi)
 	}
-	data := buf.Bytes()
-	if dpi <= 0 {
-		return data, nil
-	}
-	return withJFIF(data, dpi), nil
+	return encodeJPEGWith(img, quality, segments)
 }
 
 // encodePrintJPEG encodes a print file: a baseline JPEG whose JFIF header
-// gives dpi and whose APP2 segment carries the sRGB profile.
+// gives dpi and whose APP2 segment carries the sRGB profile (after SOI and
+// the APP0, as JFIF asks).
 func encodePrintJPEG(img image.Image, quality, dpi int) ([]byte, error) {
-	data, err := encodeJPEG(img, quality, dpi)
-	if err != nil {
-		return nil, err
-	}
-	// After SOI and the 18-byte APP0, as JFIF asks.
-	icc := iccSegment(srgbICC)
-	out := make([]byte, 0, len(data)+len(icc))
-	out = append(out, data[:20]...)
-	out = append(out, icc...)
-	return append(out, data[20:]...), nil
+	return encodeJPEGWith(img, quality, append(jfifSegment(dpi), iccSegment(srgbICC)...))
 }
 
-// withJFIF inserts a JFIF APP0 segment with the given density right after
-// the JPEG's SOI marker. The standard encoder writes none.
-func withJFIF(data []byte, dpi int) []byte {
+// encodeJPEGWith encodes img as a baseline JPEG with segments written
+// right after the SOI marker, as the encoder writes them (none of its
+// own come before): no copy of the file is made to insert them.
+func encodeJPEGWith(img image.Image, quality int, segments []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	// About a bit per pixel at q92; a photo rarely needs more.
+	b := img.Bounds()
+	buf.Grow(len(segments) + b.Dx()*b.Dy()/4)
+	w := &afterSOI{buf: &buf, segments: segments}
+	if err := jpeg.Encode(w, img, &jpeg.Options{Quality: quality}); err != nil {
+		return nil, fmt.Errorf("encode jpeg: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// afterSOI writes to buf, inserting segments once the first two bytes
+// (the SOI marker) are through.
+type afterSOI struct {
+	buf      *bytes.Buffer
+	segments []byte
+	n        int // bytes written so far, up to 2
+}
+
+func (w *afterSOI) Write(p []byte) (int, error) {
+	if w.n >= 2 {
+		return w.buf.Write(p)
+	}
+	k := min(2-w.n, len(p))
+	w.buf.Write(p[:k])
+	w.n += k
+	if w.n == 2 {
+		w.buf.Write(w.segments)
+	}
+	w.buf.Write(p[k:])
+	return len(p), nil
+}
+
+// jfifSegment is a JFIF APP0 segment with the given density. The standard
+// encoder writes none.
+func jfifSegment(dpi int) []byte {
 	app0 := []byte{
 		0xff, 0xe0, // APP0
 		0x00, 0x10, // length 16
@@ -119,8 +144,5 @@ func withJFIF(data []byte, dpi int) []byte {
 	}
 	binary.BigEndian.PutUint16(app0[12:], uint16(dpi))
 	binary.BigEndian.PutUint16(app0[14:], uint16(dpi))
-	out := make([]byte, 0, len(data)+len(app0))
-	out = append(out, data[:2]...) // SOI
-	out = append(out, app0...)
-	return append(out, data[2:]...)
+	return app0
 }

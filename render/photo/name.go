@@ -18,6 +18,7 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"oshigoods"
+	"oshigoods/render"
 )
 
 // textBox is a compiled text box: the field it draws, the parsed font and
@@ -156,35 +157,70 @@ func (b *textBox) measure(s string, pt float64) (float64, error) {
 
 func fix(v fixed.Int26_6) float64 { return float64(v) / 64 }
 
-// drawTexts draws each text field (name, then date), fitted, into its box.
+// drawTexts draws each text field (name, then date), fitted, into its box:
+// the layers s.texts holds when they were laid out already
+// (withBlankCanvas), else laid out now. A field that does not fit returns
+// its error once the fields before it are drawn.
 func drawTexts(s *state) error {
-	for _, b := range s.t.texts {
-		if err := drawBox(s, b); err != nil {
-			return err
+	layers := s.texts
+	if layers == nil {
+		layers = layOutTexts(s.t, s.in)
+	}
+	for _, l := range layers {
+		if l.err != nil {
+			return l.err
 		}
+		s.warnings = append(s.warnings, l.warnings...)
+		l.paint(s.canvas)
 	}
 	return nil
 }
 
-// drawBox draws b's field, fitted, into its box: first its outline, then
-// its letters.
-func drawBox(s *state, b *textBox) error {
-	text := strings.TrimSpace(s.t.textValue(s.in, b.field))
+// textLayer is a text box's field laid out: the alpha masks of its
+// letters and of its outline over area, ready to paint on a canvas.
+type textLayer struct {
+	b             *textBox
+	area          image.Rectangle
+	mask, outline *image.Alpha // mask nil: nothing to draw; outline nil: none
+	warnings      []string
+	err           error
+}
+
+// layOutTexts lays out each of t's text fields (layOutText) in drawing
+// order. It reads only t and in, so it can run alongside the decode.
+func layOutTexts(t *Template, in render.Inputs) []textLayer {
+	layers := make([]textLayer, 0, len(t.texts))
+	for _, b := range t.texts {
+		l := layOutText(t, in, b)
+		layers = append(layers, l)
+		if l.err != nil {
+			break
+		}
+	}
+	return layers
+}
+
+// layOutText fits b's field into its box and lays the line out on an
+// alpha mask covering the box plus the outline, and the outline's mask.
+func layOutText(t *Template, in render.Inputs, b *textBox) textLayer {
+	l := textLayer{b: b}
+	text := strings.TrimSpace(t.textValue(in, b.field))
 	pt, warnings, err := b.fit(text)
 	if err != nil || pt == 0 {
-		return err
+		l.err = err
+		return l
 	}
-	s.warnings = append(s.warnings, warnings...)
+	l.warnings = warnings
 	face, err := b.face(pt)
 	if err != nil {
-		return fmt.Errorf("font face: %w", err)
+		l.err = fmt.Errorf("font face: %w", err)
+		return l
 	}
 	defer face.Close()
 
-	// Lay the line out on an alpha mask covering the box plus the outline.
 	pad := int(math.Ceil(b.outlinePx+b.boldPx)) + 1
-	area := b.box.Inset(-pad)
-	mask := image.NewAlpha(area)
+	l.area = b.box.Inset(-pad)
+	mask := image.NewAlpha(l.area)
 	m := face.Metrics()
 	width := fix(font.MeasureString(face, text))
 	var x float64
@@ -203,12 +239,22 @@ func drawBox(s *state, b *textBox) error {
 	if b.boldPx > 0 {
 		mask = dilate(mask, b.boldPx)
 	}
-
+	l.mask = mask
 	if b.outlinePx > 0 {
-		draw.DrawMask(s.canvas, area, image.NewUniform(b.outline), image.Point{}, dilate(mask, b.outlinePx), area.Min, draw.Over)
+		l.outline = dilate(mask, b.outlinePx)
 	}
-	draw.DrawMask(s.canvas, area, image.NewUniform(b.color), image.Point{}, mask, area.Min, draw.Over)
-	return nil
+	return l
+}
+
+// paint draws the layer on canvas: first its outline, then its letters.
+func (l textLayer) paint(canvas *image.RGBA) {
+	if l.mask == nil {
+		return
+	}
+	if l.outline != nil {
+		draw.DrawMask(canvas, l.area, image.NewUniform(l.b.outline), image.Point{}, l.outline, l.area.Min, draw.Over)
+	}
+	draw.DrawMask(canvas, l.area, image.NewUniform(l.b.color), image.Point{}, l.mask, l.area.Min, draw.Over)
 }
 
 // dilate grows the mask by r pixels in every direction with an

@@ -16,8 +16,11 @@ type state struct {
 	photo image.Image // decoded and upright: *image.NRGBA or *image.YCbCr (decodePhoto)
 	// rating is the upload's resolution in the slot, upright, as
 	// RateImage gives it.
-	rating   render.ImageRating
-	canvas   *image.RGBA
+	rating render.ImageRating
+	canvas *image.RGBA
+	// texts are the text fields laid out ahead (withBlankCanvas); nil
+	// for drawTexts to lay them out.
+	texts    []textLayer
 	files    []render.File
 	warnings []string
 	// release gives back the decode budget decodePhoto took; nil when it
@@ -30,11 +33,13 @@ type step func(*state) error
 
 // pipeline is a photo render, in order.
 var pipeline = []step{
-	decodePhoto,   // decode.go
-	placePhoto,    // place.go
-	overlayCutout, // overlay.go
-	overlayFrame,  // overlay.go
-	drawTexts,     // name.go
+	// The decode's Huffman stage runs on one core: the other fills the
+	// canvas and lays out the text meanwhile.
+	withBlankCanvas(decodePhoto), // decode.go
+	placePhoto,                   // place.go
+	overlayCutout,                // overlay.go
+	overlayFrame,                 // overlay.go
+	drawTexts,                    // name.go
 	// Both only read the canvas, and each encoder runs on one core.
 	concurrently(encodeOutput, encodePreview), // encode.go
 }
@@ -61,5 +66,25 @@ func concurrently(steps ...step) step {
 			s.warnings = append(s.warnings, subs[i].warnings...)
 		}
 		return nil
+	}
+}
+
+// withBlankCanvas runs st while another goroutine makes the canvas and
+// fills it with the background (blankCanvas) and lays out the text fields
+// (layOutTexts), and sets s.canvas and s.texts when both are done, for
+// placePhoto and drawTexts. It returns st's error.
+func withBlankCanvas(st step) step {
+	return func(s *state) error {
+		type prepared struct {
+			canvas *image.RGBA
+			texts  []textLayer
+		}
+		done := make(chan prepared, 1)
+		t, in := s.t, s.in
+		go func() { done <- prepared{t.blankCanvas(), layOutTexts(t, in)} }()
+		err := st(s)
+		p := <-done
+		s.canvas, s.texts = p.canvas, p.texts
+		return err
 	}
 }

@@ -9,15 +9,17 @@ import (
 	"github.com/muesli/smartcrop"
 )
 
-// placePhoto fills the canvas with the background and cover-crops the
+// placePhoto fills the canvas with the background (unless s.canvas is
+// such a blank canvas already) and cover-crops the
 // photo into the slot. When the template has a face box the crop is moved
 // so that the fan's face, else the most interesting part of the photo
 // (smartcrop), lands on the box's centre as far as the photo reaches;
 // otherwise, and when neither is found, the crop is centred.
 func placePhoto(s *state) error {
 	t := s.t
-	s.canvas = image.NewRGBA(image.Rectangle{Max: t.size})
-	draw.Draw(s.canvas, s.canvas.Bounds(), image.NewUniform(t.background), image.Point{}, draw.Src)
+	if s.canvas == nil { // made already by withBlankCanvas in a render
+		s.canvas = t.blankCanvas()
+	}
 	photo := s.photo
 	if _, ok := photo.(*image.YCbCr); !ok {
 		photo = shrink(photo, 1) // an *image.NRGBA already, from decodePhoto
@@ -36,6 +38,13 @@ func placePhoto(s *state) error {
 	}
 	s.photo = nil // let the decode go
 	return nil
+}
+
+// blankCanvas returns a new canvas filled with the background.
+func (t *Template) blankCanvas() *image.RGBA {
+	c := image.NewRGBA(image.Rectangle{Max: t.size})
+	draw.Draw(c, c.Bounds(), image.NewUniform(t.background), image.Point{}, draw.Src)
+	return c
 }
 
 type subImager interface {
@@ -93,9 +102,16 @@ func interestingCrop(photo image.Image, w, h int) (image.Rectangle, bool) {
 }
 
 // boxResizer is smartcrop's prescaler: a box filter is enough for an
-// analysis at a few hundred pixels. A zero side keeps the aspect ratio.
+// analysis at a few hundred pixels. A zero side keeps the aspect ratio. A
+// YCbCr (a JPEG as decoded) is shrunk by boxShrinkYCbCr, which gives
+// imaging's bytes faster.
 type boxResizer struct{}
 
 func (boxResizer) Resize(img image.Image, width, height uint) image.Image {
+	if m, ok := img.(*image.YCbCr); ok {
+		if r := boxShrinkYCbCr(m, int(width), int(height)); r != nil {
+			return r
+		}
+	}
 	return imaging.Resize(img, int(width), int(height), imaging.Box)
 }
