@@ -3,10 +3,8 @@ package card
 import (
 	"context"
 	"crypto/sha256"
-	"embed"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"slices"
@@ -57,7 +55,7 @@ type faceEntry struct {
 // same bytes was parsed before.
 //
 // A font whose file stays in memory, unchanged, while the process runs
-// (see inMemory) is parsed in place through ReadAt: the face reads the
+// (see render.OpenInPlace) is parsed in place through ReadAt: the face reads the
 // few hundred KB of tables it keeps and, later, the glyphs a page draws,
 // rather than a copy of the whole file (for Klee One, 21 MB copied and
 // paged in: most of a render's process). Other file systems' fonts are
@@ -116,8 +114,8 @@ func loadFace(fsys fs.FS, p string) (*Face, error) {
 func parseFont(fsys fs.FS, p string, data []byte) (*Face, error) {
 	var f *Face
 	var err error
-	switch ra, size := inPlace(fsys, p); {
-	case data == nil && ra != nil:
+	switch ra, size, ok := render.OpenInPlace(fsys, p); {
+	case data == nil && ok:
 		f, err = parseFaceAt(ra, size)
 	default:
 		if data == nil {
@@ -131,39 +129,6 @@ func parseFont(fsys fs.FS, p string, data []byte) (*Face, error) {
 		return nil, fmt.Errorf("font %s: %w", p, err)
 	}
 	return f, nil
-}
-
-// inPlace opens p to be read in place, when fsys's files stay in memory
-// and its file reads at an offset: the file, left open, and its size; nil
-// otherwise.
-func inPlace(fsys fs.FS, p string) (io.ReaderAt, int64) {
-	if !inMemory(fsys) {
-		return nil, 0
-	}
-	f, err := fsys.Open(p)
-	if err != nil {
-		return nil, 0 // readAsset says why
-	}
-	info, err := f.Stat()
-	ra, ok := f.(io.ReaderAt)
-	if err != nil || !ok || !info.Mode().IsRegular() {
-		f.Close()
-		return nil, 0
-	}
-	return ra, info.Size()
-}
-
-// inMemory reports whether fsys's files stay in memory, unchanged, while
-// the process runs: an embed.FS, or a file system whose InMemory method
-// says so (the template loader's).
-func inMemory(fsys fs.FS) bool {
-	switch f := fsys.(type) {
-	case embed.FS:
-		return true
-	case interface{ InMemory() bool }:
-		return f.InMemory()
-	}
-	return false
 }
 
 // Compile compiles a card spec, reading the fonts (the font and the

@@ -1,12 +1,10 @@
 package photo
 
 import (
-	"embed"
 	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
-	"io"
 	"io/fs"
 	"math"
 	"strings"
@@ -44,19 +42,12 @@ type textBox struct {
 // loader's has). Other file systems' fonts are read whole, so that no file
 // is left open.
 func readFont(fsys fs.FS, name string) (*opentype.Font, error) {
-	if inMemory(fsys) {
-		f, err := fsys.Open(name)
+	if ra, _, ok := render.OpenInPlace(fsys, name); ok {
+		font, err := opentype.ParseReaderAt(ra)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("parse font %s: %w", name, err)
 		}
-		if ra, ok := f.(io.ReaderAt); ok {
-			font, err := opentype.ParseReaderAt(ra)
-			if err != nil {
-				return nil, fmt.Errorf("parse font %s: %w", name, err)
-			}
-			return font, nil
-		}
-		f.Close()
+		return font, nil
 	}
 	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
@@ -334,17 +325,4 @@ func inkBounds(m *image.Alpha) image.Rectangle {
 		r = r.Union(image.Rect(b.Min.X+first, y, b.Min.X+last+1, y+1))
 	}
 	return r
-}
-
-// inMemory reports whether fsys's files stay in memory, unchanged, while
-// the process runs: an embed.FS, or a file system whose InMemory method
-// says so.
-func inMemory(fsys fs.FS) bool {
-	switch f := fsys.(type) {
-	case embed.FS:
-		return true
-	case interface{ InMemory() bool }:
-		return f.InMemory()
-	}
-	return false
 }
