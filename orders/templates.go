@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/sync/singleflight"
+
 	"oshigoods"
 )
 
@@ -52,23 +54,17 @@ var ErrBundleMissing = errors.New("the template version's files are not in the f
 // so a service asks it once per version, not on every order.
 var keptVersions sync.Map // keptKey → true
 
-// keeping holds the keeps in flight, per service and manifest key: an
-// order whose version another order is keeping waits for that keep and
-// shares its outcome, rather than putting the same files again. (A burst
-// of orders right after a start, or after a reload, would otherwise put
-// every file of the version once per order, megabytes of fonts each.)
-var keeping sync.Map // keptKey → *keepCall
+// keeping holds the keeps in flight, per service and manifest key (see
+// keepingKey): an order whose version another order is keeping waits for
+// that keep and shares its outcome, rather than putting the same files
+// again. (A burst of orders right after a start, or after a reload, would
+// otherwise put every file of the version once per order, megabytes of
+// fonts each.)
+var keeping singleflight.Group
 
 type keptKey struct {
 	s   *Service
 	key string
-}
-
-// keepCall is one keep in flight: done is closed when it ends, with err
-// its outcome.
-type keepCall struct {
-	done chan struct{}
-	err  error
 }
 
 // keepTemplates makes sure the file store holds each template version
@@ -93,27 +89,20 @@ func (s *Service) keepTemplates(ctx context.Context, tpls []Template) error {
 		if _, ok := keptVersions.Load(kept); ok {
 			continue
 		}
-		call := &keepCall{done: make(chan struct{})}
-		if other, busy := keeping.LoadOrStore(kept, call); busy {
-			other := other.(*keepCall)
-			select {
-			case <-other.done:
-				if other.err != nil {
-					return other.err
-				}
-				continue
-			case <-ctx.Done():
-				return fmt.Errorf("wait for template manifest %s: %w", key, ctx.Err())
+		flight := keeping.DoChan(fmt.Sprintf("%p %s", s, key), func() (any, error) {
+			if err := s.keepTemplate(ctx, tpl, key, seen); err != nil {
+				return nil, err
 			}
-		}
-		call.err = s.keepTemplate(ctx, tpl, key, seen)
-		if call.err == nil {
 			keptVersions.Store(kept, true)
-		}
-		keeping.Delete(kept)
-		close(call.done)
-		if call.err != nil {
-			return call.err
+			return nil, nil
+		})
+		select {
+		case res := <-flight:
+			if res.Err != nil {
+				return res.Err
+			}
+		case <-ctx.Done():
+			return fmt.Errorf("wait for template manifest %s: %w", key, ctx.Err())
 		}
 	}
 	return nil
