@@ -44,13 +44,18 @@ const (
 // (measured from o.CreatedAt): then the old order lets go of it and o is
 // stored as new.
 func (s *Store) CreateOrder(ctx context.Context, o *orders.Order) (*orders.Order, bool, error) {
+	release, err := s.admit(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	defer release()
 	if o.IdempotencyKey != "" {
 		stored, found, err := s.orderByKey(ctx, o)
 		if found || err != nil {
 			return stored, false, err
 		}
 	}
-	err := s.writeBatch(ctx, func(e execer) error { return insertOrder(ctx, e, o) })
+	err = s.writeBatch(ctx, func(e execer) error { return insertOrder(ctx, e, o) })
 	if err != nil {
 		if o.IdempotencyKey != "" && s.d.uniqueViolation(err) {
 			// Another request with this key committed first.

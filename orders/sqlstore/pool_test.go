@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,7 +11,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/semaphore"
 
+	"oshigoods"
 	"oshigoods/internal/testenv"
 	"oshigoods/orders"
 )
@@ -235,5 +238,44 @@ func (w *sessionWatch) settled(atMost int) map[uint32]bool {
 			return pids
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestAdmitTakesTurns holds every turn of a two-connection pool: the next
+// caller waits, gives up as a pool wait does when its context ends (the
+// database is unavailable), and gets in once a turn is released; SQLite
+// never waits.
+func TestAdmitTakesTurns(t *testing.T) {
+	s := &Store{turns: semaphore.NewWeighted(2)}
+	var releases []func()
+	for range 2 {
+		release, err := s.admit(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		releases = append(releases, release)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Millisecond)
+	defer cancel()
+	if _, err := s.admit(ctx); oshigoods.ErrorCode(err) != oshigoods.EUNAVAILABLE || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("admit with every turn taken = %v; want EUNAVAILABLE from the deadline", err)
+	}
+	got := make(chan error)
+	go func() {
+		release, err := s.admit(t.Context())
+		if err == nil {
+			release()
+		}
+		got <- err
+	}()
+	releases[0]()
+	if err := <-got; err != nil {
+		t.Fatalf("admit after a release: %v", err)
+	}
+	releases[1]()
+	if release, err := (&Store{}).admit(ctx); err != nil {
+		t.Fatalf("admit on SQLite (no turns) = %v", err)
+	} else {
+		release()
 	}
 }

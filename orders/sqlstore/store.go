@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+	"golang.org/x/sync/semaphore"
 
 	"oshigoods/orders"
 )
@@ -44,6 +45,9 @@ type Store struct {
 	db  *sql.DB
 	d   *dialect
 	now func() time.Time
+	// turns admits intake's statements to the pool first come, first
+	// served (admit); nil on SQLite.
+	turns *semaphore.Weighted
 }
 
 // Open connects to the database named by dsn and brings its schema up to
@@ -85,7 +89,7 @@ func OpenConfig(ctx context.Context, dsn string, cfg Config) (*Store, error) {
 		db.SetMaxIdleConns(cfg.MaxIdleConns)
 		db.SetConnMaxLifetime(cfg.ConnMaxLifetime)
 		db.SetConnMaxIdleTime(cfg.ConnMaxIdleTime)
-		s = &Store{db: db, d: postgres}
+		s = &Store{db: db, d: postgres, turns: semaphore.NewWeighted(int64(cfg.MaxOpenConns))}
 	} else {
 		db, err := openSQLite(dsn)
 		if err != nil {
@@ -160,6 +164,22 @@ func (s *Store) Ping(ctx context.Context) error {
 // Stats returns the connection pool's statistics (sessions open, in use and
 // idle, waits for one), for metrics.
 func (s *Store) Stats() sql.DBStats { return s.db.Stats() }
+
+// admit waits, first come first served, until fewer than the pool's
+// MaxOpenConns callers hold a turn, and returns the release of the turn it
+// took. database/sql hands a freed connection to a waiter picked at
+// random, so under load some requests waited many times longer than
+// others; callers that take their turn here first wait in order. It
+// returns ctx's error if ctx ends first. On SQLite it does not wait.
+func (s *Store) admit(ctx context.Context) (release func(), err error) {
+	if s.turns == nil {
+		return func() {}, nil
+	}
+	if err := s.turns.Acquire(ctx, 1); err != nil {
+		return nil, classify(err)
+	}
+	return func() { s.turns.Release(1) }, nil
+}
 
 // Close releases the database.
 func (s *Store) Close() error { return s.db.Close() }
