@@ -261,15 +261,6 @@ func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idem Idempotenc
 	}
 	token = OrderToken(s.Secret, o.ID)
 	o.TokenHash = Hash(token)
-	// Only physical items are routed (Route): an order of downloads
-	// reads no keys.
-	if slices.ContainsFunc(o.Items, Physical) {
-		keys, err := s.Store.RoutingKeys(ctx)
-		if err != nil {
-			return nil, "", false, err
-		}
-		o.ShopID = Route(keys, o.Items)
-	}
 	// The versions the items record are kept before the order is stored,
 	// so that each can be made again once the catalogue moves on. A file
 	// store that cannot take one now does not refuse the order (orders are
@@ -289,7 +280,13 @@ func (s *Service) CreateOrder(ctx context.Context, req NewOrder, idem Idempotenc
 		}
 		o.Status = StatusQueued
 	}
-	stored, created, err := s.Store.CreateOrder(ctx, o)
+	// Only physical items are routed (Route), by the keys as they stand
+	// when the order is stored: an order of downloads reads no keys.
+	var route func([]*ShopKey) string
+	if slices.ContainsFunc(o.Items, Physical) {
+		route = func(keys []*ShopKey) string { return Route(keys, o.Items) }
+	}
+	stored, created, err := s.Store.CreateRoutedOrder(ctx, o, route)
 	if err != nil {
 		return nil, "", false, err
 	}

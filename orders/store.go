@@ -47,6 +47,12 @@ type OrderStore interface {
 	// o.CreatedAt): the old order then lets go of it and o is stored.
 	CreateOrder(ctx context.Context, o *Order) (stored *Order, created bool, err error)
 
+	// CreateRoutedOrder is CreateOrder with o.ShopID set to route(keys)
+	// first, keys being every shop key, as RoutingKeys returns them, as
+	// they stand when o is stored (route may be called more than once);
+	// route nil leaves o.ShopID as it is.
+	CreateRoutedOrder(ctx context.Context, o *Order, route func(keys []*ShopKey) string) (stored *Order, created bool, err error)
+
 	// Order returns the order with its items and their files, items by Seq,
 	// files by name. ENOTFOUND if there is none.
 	Order(ctx context.Context, id string) (*Order, error)

@@ -44,6 +44,13 @@ const (
 // (measured from o.CreatedAt): then the old order lets go of it and o is
 // stored as new.
 func (s *Store) CreateOrder(ctx context.Context, o *orders.Order) (*orders.Order, bool, error) {
+	return s.CreateRoutedOrder(ctx, o, nil)
+}
+
+// CreateRoutedOrder is CreateOrder with o.ShopID set to route(keys) first,
+// keys being every shop key (as RoutingKeys returns them) as they stand
+// when o is stored; route nil leaves o.ShopID as it is.
+func (s *Store) CreateRoutedOrder(ctx context.Context, o *orders.Order, route func([]*orders.ShopKey) string) (*orders.Order, bool, error) {
 	release, err := s.admit(ctx)
 	if err != nil {
 		return nil, false, err
@@ -55,7 +62,7 @@ func (s *Store) CreateOrder(ctx context.Context, o *orders.Order) (*orders.Order
 			return stored, false, err
 		}
 	}
-	err = s.writeBatch(ctx, func(e execer) error { return insertOrder(ctx, e, o) })
+	err = s.insertRouted(ctx, o, route)
 	if err != nil {
 		if o.IdempotencyKey != "" && s.d.uniqueViolation(err) {
 			// Another request with this key committed first.

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -48,6 +49,9 @@ type Store struct {
 	// turns admits intake's statements to the pool first come, first
 	// served (admit); nil on SQLite.
 	turns *semaphore.Weighted
+	// routing is the shop keys new orders are routed by (routing.go);
+	// nil until read, and once they changed.
+	routing atomic.Pointer[routingKeys]
 }
 
 // Open connects to the database named by dsn and brings its schema up to

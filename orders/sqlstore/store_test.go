@@ -62,6 +62,7 @@ var scenarios = []struct {
 	{"a shop lists and claims its own orders only", testShopIsolation},
 	{"events go to the order's shop's endpoints only", testShopEvents},
 	{"unrouted orders wait and are routed once", testUnrouted},
+	{"a new order is routed by the keys as they stand", testRoutedOrder},
 	{"audit log", testAuditLog},
 	{"claim leases oldest ready orders", testClaim},
 	{"claim filters by kind and template", testClaimFilter},

@@ -93,11 +93,18 @@ func (s *Store) RoutingKeys(ctx context.Context) ([]*orders.ShopKey, error) {
 // shopKeys reads every key by creation time then id, counting each one's
 // open orders if count is set.
 func (s *Store) shopKeys(ctx context.Context, count bool) ([]*orders.ShopKey, error) {
-	open := ""
-	if count {
-		open = `, (SELECT COUNT(*) FROM orders o WHERE o.shop_id = k.id AND ` + openOrder + `)`
+	if !count {
+		return selectShopKeys(ctx, runner{s.db, s.d}, "", nil)
 	}
-	rows, err := runner{s.db, s.d}.query(ctx, `SELECT `+shopKeyColumns+open+` FROM shop_keys k ORDER BY k.created_at, k.id`)
+	return selectShopKeys(ctx, runner{s.db, s.d}, `, (SELECT COUNT(*) FROM orders o WHERE o.shop_id = k.id AND `+openOrder+`)`,
+		func(k *orders.ShopKey) []any { return []any{&k.OpenOrders} })
+}
+
+// selectShopKeys reads every key by creation time then id through r, with
+// the further columns more (", expr, …" over shop_keys k) scanned into
+// what extra returns for each key (extra may be nil when more is empty).
+func selectShopKeys(ctx context.Context, r runner, more string, extra func(*orders.ShopKey) []any) ([]*orders.ShopKey, error) {
+	rows, err := r.query(ctx, `SELECT `+shopKeyColumns+more+` FROM shop_keys k ORDER BY k.created_at, k.id`)
 	if err != nil {
 		return nil, fmt.Errorf("select shop keys: %w", err)
 	}
@@ -105,11 +112,11 @@ func (s *Store) shopKeys(ctx context.Context, count bool) ([]*orders.ShopKey, er
 	var list []*orders.ShopKey
 	for rows.Next() {
 		k := &orders.ShopKey{}
-		var extra []any
-		if count {
-			extra = append(extra, &k.OpenOrders)
+		var dest []any
+		if extra != nil {
+			dest = extra(k)
 		}
-		if err := scanShopKey(rows, k, extra...); err != nil {
+		if err := scanShopKey(rows, k, dest...); err != nil {
 			return nil, fmt.Errorf("scan shop key: %w", err)
 		}
 		list = append(list, k)

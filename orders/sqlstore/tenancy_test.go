@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -250,5 +251,60 @@ func testAuditLog(t *testing.T, dsn string) {
 	}
 	if list, _ := s.AuditLog(ctx, t0, 1); len(list) != 1 || list[0].Action != "key.create" {
 		t.Fatalf("AuditLog limit 1: %+v", list)
+	}
+}
+
+// testRoutedOrder routes new orders through one store while another (a
+// second process) adds, rotates and revokes keys: each order goes where
+// the keys as they stand when it is stored send it, never where keys read
+// before send it, and route sees them as RoutingKeys returns them.
+func testRoutedOrder(t *testing.T, dsn string) {
+	s, other := openStore(t, dsn), openStore(t, dsn)
+	ctx := t.Context()
+	n := 0
+	place := func(want string) {
+		t.Helper()
+		n++
+		o := newOrder(fmt.Sprintf("routed%d", n), 1)
+		o.ShopID = "stale"
+		var seen []*orders.ShopKey
+		stored, created, err := s.CreateRoutedOrder(ctx, o, func(keys []*orders.ShopKey) string {
+			seen = keys
+			return orders.Route(keys, o.Items)
+		})
+		if err != nil || !created {
+			t.Fatalf("CreateRoutedOrder %s: %v, created %v", o.ID, err, created)
+		}
+		keys, err := other.RoutingKeys(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored.ShopID != want || mustOrder(t, s, o.ID).ShopID != want || !reflect.DeepEqual(seen, keys) {
+			t.Fatalf("order %s went to %q (read back %q); want %q, routed by %v; keys are %v",
+				o.ID, stored.ShopID, mustOrder(t, s, o.ID).ShopID, want, seen, keys)
+		}
+	}
+	place("")
+	place("") // from the keys kept, if the store keeps them
+	mustShopKey(t, other, "shop1", t0)
+	place("shop1")
+	if err := other.RotateShopKey(ctx, "shop1", "hash-rotated"); err != nil {
+		t.Fatal(err)
+	}
+	place("shop1")
+	mustShopKey(t, other, "shop0", t0.Add(-time.Hour))
+	place("shop0")
+	if err := other.RevokeShopKey(ctx, "shop0", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	place("shop1")
+	if err := other.RevokeShopKey(ctx, "shop1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	place("")
+	// Without route, the order keeps its ShopID and no key is read.
+	o := newOrder("unrouted", 1)
+	if stored, _, err := s.CreateRoutedOrder(ctx, o, nil); err != nil || stored.ShopID != "shop1" {
+		t.Fatalf("CreateRoutedOrder without route: shop %q, %v; want shop1 as given", stored.ShopID, err)
 	}
 }
