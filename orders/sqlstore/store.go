@@ -46,8 +46,8 @@ type Store struct {
 	db  *sql.DB
 	d   *dialect
 	now func() time.Time
-	// turns admits intake's statements to the pool first come, first
-	// served (admit); nil on SQLite.
+	// turns admits new orders to the pool first come, first served
+	// (admit); nil on SQLite.
 	turns *semaphore.Weighted
 	// routing is the shop keys new orders are routed by (routing.go);
 	// nil until read, and once they changed.
@@ -173,8 +173,9 @@ func (s *Store) Stats() sql.DBStats { return s.db.Stats() }
 // MaxOpenConns callers hold a turn, and returns the release of the turn it
 // took. database/sql hands a freed connection to a waiter picked at
 // random, so under load some requests waited many times longer than
-// others; callers that take their turn here first wait in order. It
-// returns ctx's error if ctx ends first. On SQLite it does not wait.
+// others; callers that take their turn here first wait in order. If ctx
+// ends first it returns ctx's error, a deadline as EUNAVAILABLE (as a wait
+// for a connection does). On SQLite it does not wait.
 func (s *Store) admit(ctx context.Context) (release func(), err error) {
 	if s.turns == nil {
 		return func() {}, nil
