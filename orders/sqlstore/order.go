@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -233,17 +234,31 @@ func insertOrder(ctx context.Context, r execer, o *orders.Order) error {
 	return nil
 }
 
-// upsertFiles records files of an item, replacing those of the same name.
+// upsertFiles records files of an item, replacing those of the same name,
+// in one statement: of files that share a name the last is recorded, as
+// if each were recorded in turn.
 func upsertFiles(ctx context.Context, r execer, itemID string, files []orders.File) error {
-	for _, f := range files {
-		if err := r.do(ctx, `INSERT INTO files (`+fileColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (item_id, name) DO UPDATE SET
-				role = excluded.role, content_type = excluded.content_type, size = excluded.size,
-				sha256 = excluded.sha256, storage_key = excluded.storage_key`,
-			itemID, f.Name, string(f.Role), f.ContentType, f.Size, f.SHA256, f.Key); err != nil {
-			return fmt.Errorf("upsert file: %w", err)
+	last := make(map[string]int, len(files))
+	for i, f := range files {
+		last[f.Name] = i
+	}
+	if len(last) == 0 {
+		return nil
+	}
+	values := make([]string, 0, len(last))
+	args := make([]any, 0, 7*len(last))
+	for i, f := range files {
+		if last[f.Name] == i {
+			values = append(values, "("+placeholders(7)+")")
+			args = append(args, itemID, f.Name, string(f.Role), f.ContentType, f.Size, f.SHA256, f.Key)
 		}
+	}
+	if err := r.do(ctx, `INSERT INTO files (`+fileColumns+`)
+		VALUES `+strings.Join(values, ", ")+`
+		ON CONFLICT (item_id, name) DO UPDATE SET
+			role = excluded.role, content_type = excluded.content_type, size = excluded.size,
+			sha256 = excluded.sha256, storage_key = excluded.storage_key`, args...); err != nil {
+		return fmt.Errorf("upsert files: %w", err)
 	}
 	return nil
 }
