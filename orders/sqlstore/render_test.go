@@ -2,12 +2,14 @@ package sqlstore
 
 import (
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"sync"
 	"testing"
 	"time"
 
 	"oshigoods"
+	"oshigoods/internal/testenv"
 	"oshigoods/orders"
 )
 
@@ -279,5 +281,44 @@ func testRetryItem(t *testing.T, dsn string) {
 	// Its renders count from one again.
 	if again := beginRender(t, s, id, now.Add(4*time.Hour)); again.Attempts != 1 {
 		t.Fatalf("attempts %d after the retry's first render, want 1", again.Attempts)
+	}
+}
+
+// BenchmarkRenderPath measures the store's side of one render of a
+// one-item order, as a worker runs it: BeginRender, then CompleteItem with
+// two files, on SQLite and on PostgreSQL (OSHIGOODS_TEST_POSTGRES_URL;
+// the database server's own CPU is not in the figures).
+func BenchmarkRenderPath(b *testing.B) {
+	for _, db := range []struct {
+		name string
+		dsn  func(b *testing.B) string
+	}{
+		{"sqlite", func(b *testing.B) string { return filepath.Join(b.TempDir(), "orders.db") }},
+		{"postgres", func(b *testing.B) string { return testenv.PostgresURL(b) }},
+	} {
+		b.Run(db.name, func(b *testing.B) {
+			ctx := b.Context()
+			s, err := Open(ctx, db.dsn(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			for i := range b.N {
+				if _, _, err := s.CreateOrder(ctx, newOrder(fmt.Sprintf("o%d", i), 1)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			now := time.Now()
+			b.ResetTimer()
+			for i := range b.N {
+				id := fmt.Sprintf("o%d-item0", i)
+				if _, started, err := s.BeginRender(ctx, id, now, time.Minute, orders.DefaultRenderAttempts); err != nil || !started {
+					b.Fatalf("BeginRender %s: started %v, %v", id, started, err)
+				}
+				if changed, err := s.CompleteItem(ctx, id, orders.Completion{Files: files(id, 50000)}); err != nil || !changed {
+					b.Fatalf("CompleteItem %s: changed %v, %v", id, changed, err)
+				}
+			}
+		})
 	}
 }
