@@ -285,7 +285,7 @@ func (r *slowRenderer) Render(ctx context.Context, in render.Inputs) (*render.Re
 
 func mustBegin(t *testing.T, store *sqlstore.Store, id string, now time.Time) *orders.Item {
 	t.Helper()
-	it, started, err := store.BeginRender(t.Context(), id, now, orders.DefaultRenderLease)
+	it, started, err := store.BeginRender(t.Context(), id, now, orders.DefaultRenderLease, orders.DefaultRenderAttempts)
 	if err != nil || !started {
 		t.Fatalf("BeginRender %s: started %v, %v", id, started, err)
 	}

@@ -132,24 +132,20 @@ func (r Renders) Validate() error {
 // decode budget stays full or a backing service cannot be reached (the
 // worker retries it later, with backoff).
 func (s *Service) RenderItem(ctx context.Context, itemID string) error {
-	item, err := s.Store.Item(ctx, itemID)
-	if oshigoods.ErrorCode(err) == oshigoods.ENOTFOUND {
+	cfg := s.Renders.WithDefaults()
+	item, started, err := s.Store.BeginRender(ctx, itemID, s.now(), cfg.Lease, cfg.MaxAttempts)
+	switch {
+	case oshigoods.ErrorCode(err) == oshigoods.ENOTFOUND:
 		return fmt.Errorf("item %s: %w", itemID, ErrNoItem)
-	} else if err != nil {
-		return fmt.Errorf("load item: %w", err)
-	}
-	if !slices.Contains(activeStatuses, item.Status) {
+	case err != nil:
+		return fmt.Errorf("begin render: %w", err)
+	case started:
+	case !slices.Contains(activeStatuses, item.Status):
 		s.log().Info("item already settled; nothing to do", "item", item.ID, "status", item.Status)
 		return nil
-	}
-	cfg := s.Renders.WithDefaults()
-	if item.Attempts >= cfg.MaxAttempts {
+	case item.Attempts >= cfg.MaxAttempts:
 		return s.GiveUpItem(ctx, item.ID, fmt.Errorf("%d renders started and none finished (the last ones likely took their worker down)", item.Attempts))
-	}
-	item, started, err := s.Store.BeginRender(ctx, item.ID, s.now(), cfg.Lease)
-	if err != nil {
-		return fmt.Errorf("begin render: %w", err)
-	} else if !started {
+	default:
 		s.log().Info("another render holds the item, or it was settled; nothing to do", "item", itemID)
 		return nil
 	}

@@ -109,13 +109,15 @@ type ItemStore interface {
 
 	// BeginRender starts a render of an item at now, in one transaction:
 	// an item received or queued, or rendering with no render holding its
-	// lease (the last one died), becomes rendering, counts an attempt, is
-	// leased to this render until now+lease and loses its reconciler mark.
-	// It returns the item so changed (its Attempts names this render in
-	// ExtendRender and DelayItem), or started false, changing nothing,
-	// when the item is settled or another render's lease holds it.
-	// ENOTFOUND if there is no such item.
-	BeginRender(ctx context.Context, id string, now time.Time, lease time.Duration) (item *Item, started bool, err error)
+	// lease (the last one died), whose renders started fewer than
+	// maxAttempts times, becomes rendering, counts an attempt, is leased
+	// to this render until now+lease and loses its reconciler mark. It
+	// returns the item so changed (its Attempts names this render in
+	// ExtendRender and DelayItem; its Files may be left out), or started
+	// false, changing nothing, with the item as it is, when the item is
+	// settled, another render's lease holds it, or it used up its
+	// attempts. ENOTFOUND if there is no such item.
+	BeginRender(ctx context.Context, id string, now time.Time, lease time.Duration, maxAttempts int) (item *Item, started bool, err error)
 
 	// ExtendRender renews until `until` the lease of the item's render
 	// numbered attempt. It reports false, changing nothing, when that

@@ -72,12 +72,19 @@ func (s *Store) DueMails(ctx context.Context, now time.Time, lease time.Duration
 		if err != nil {
 			return err
 		}
+		if len(list) == 0 {
+			return nil
+		}
+		args := make([]any, 0, len(list)+1)
+		args = append(args, until)
 		for _, m := range list {
-			if _, err := r.exec(ctx, `UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?`, until, m.ID); err != nil {
-				return fmt.Errorf("lease mail: %w", err)
-			}
+			args = append(args, m.ID)
 			m.Attempts++
 			m.NextAttemptAt = until.UTC().Truncate(time.Millisecond)
+		}
+		if _, err := r.exec(ctx, `UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id IN (`+placeholders(len(list))+`)`,
+			args...); err != nil {
+			return fmt.Errorf("lease mails: %w", err)
 		}
 		return nil
 	})
@@ -88,33 +95,32 @@ func (s *Store) DueMails(ctx context.Context, now time.Time, lease time.Duration
 }
 
 // MailSent marks a pending mail sent at now; any other is left as it is.
+// One statement, so no transaction around it.
 func (s *Store) MailSent(ctx context.Context, id string, now time.Time) error {
-	return s.write(ctx, func(r runner) error {
-		if _, err := r.exec(ctx, `UPDATE mail_outbox SET status = ?, sent_at = ?, last_error = '' WHERE id = ? AND status = ?`,
-			string(orders.MailSent), now, id, string(orders.MailPending)); err != nil {
-			return fmt.Errorf("mark mail sent: %w", err)
-		}
-		return nil
-	})
+	if _, err := (runner{s.db, s.d}).exec(ctx, `UPDATE mail_outbox SET status = ?, sent_at = ?, last_error = '' WHERE id = ? AND status = ?`,
+		string(orders.MailSent), now, id, string(orders.MailPending)); err != nil {
+		return fmt.Errorf("mark mail sent: %w", err)
+	}
+	return nil
 }
 
 // MailFailed records a failed attempt of a pending mail: failed for good
 // when final, else due again at next. Any other mail is left as it is.
+// One statement, so no transaction around it.
 func (s *Store) MailFailed(ctx context.Context, id, reason string, next time.Time, final bool) error {
-	return s.write(ctx, func(r runner) error {
-		var err error
-		if final {
-			_, err = r.exec(ctx, `UPDATE mail_outbox SET status = ?, last_error = ? WHERE id = ? AND status = ?`,
-				string(orders.MailFailed), reason, id, string(orders.MailPending))
-		} else {
-			_, err = r.exec(ctx, `UPDATE mail_outbox SET last_error = ?, next_attempt_at = ? WHERE id = ? AND status = ?`,
-				reason, next, id, string(orders.MailPending))
-		}
-		if err != nil {
-			return fmt.Errorf("record mail failure: %w", err)
-		}
-		return nil
-	})
+	r := runner{s.db, s.d}
+	var err error
+	if final {
+		_, err = r.exec(ctx, `UPDATE mail_outbox SET status = ?, last_error = ? WHERE id = ? AND status = ?`,
+			string(orders.MailFailed), reason, id, string(orders.MailPending))
+	} else {
+		_, err = r.exec(ctx, `UPDATE mail_outbox SET last_error = ?, next_attempt_at = ? WHERE id = ? AND status = ?`,
+			reason, next, id, string(orders.MailPending))
+	}
+	if err != nil {
+		return fmt.Errorf("record mail failure: %w", err)
+	}
+	return nil
 }
 
 // Mails returns an order's mails, oldest first.

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -245,17 +246,31 @@ func insertOrder(ctx context.Context, r execer, o *orders.Order) error {
 	return nil
 }
 
-// upsertFiles records files of an item, replacing those of the same name.
+// upsertFiles records files of an item, replacing those of the same name,
+// in one statement: of files that share a name the last is recorded, as
+// if each were recorded in turn.
 func upsertFiles(ctx context.Context, r execer, itemID string, files []orders.File) error {
-	for _, f := range files {
-		if err := r.do(ctx, `INSERT INTO files (`+fileColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (item_id, name) DO UPDATE SET
-				role = excluded.role, content_type = excluded.content_type, size = excluded.size,
-				sha256 = excluded.sha256, storage_key = excluded.storage_key`,
-			itemID, f.Name, string(f.Role), f.ContentType, f.Size, f.SHA256, f.Key); err != nil {
-			return fmt.Errorf("upsert file: %w", err)
+	last := make(map[string]int, len(files))
+	for i, f := range files {
+		last[f.Name] = i
+	}
+	if len(last) == 0 {
+		return nil
+	}
+	values := make([]string, 0, len(last))
+	args := make([]any, 0, 7*len(last))
+	for i, f := range files {
+		if last[f.Name] == i {
+			values = append(values, "("+placeholders(7)+")")
+			args = append(args, itemID, f.Name, string(f.Role), f.ContentType, f.Size, f.SHA256, f.Key)
 		}
+	}
+	if err := r.do(ctx, `INSERT INTO files (`+fileColumns+`)
+		VALUES `+strings.Join(values, ", ")+`
+		ON CONFLICT (item_id, name) DO UPDATE SET
+			role = excluded.role, content_type = excluded.content_type, size = excluded.size,
+			sha256 = excluded.sha256, storage_key = excluded.storage_key`, args...); err != nil {
+		return fmt.Errorf("upsert files: %w", err)
 	}
 	return nil
 }
@@ -358,6 +373,17 @@ func loadItems(ctx context.Context, r runner, where string, args ...any) ([]*ord
 	if err != nil {
 		return nil, fmt.Errorf("select items: %w", err)
 	}
+	items, err := scanItems(rows)
+	if err != nil || len(items) == 0 {
+		return nil, err
+	}
+	return items, loadFiles(ctx, r, items)
+}
+
+// scanItems reads rows of itemColumns and itemRenderColumns, without the
+// items' files, and closes rows.
+func scanItems(rows *sql.Rows) ([]*orders.Item, error) {
+	defer rows.Close()
 	var items []*orders.Item
 	for rows.Next() {
 		it := &orders.Item{}
@@ -366,61 +392,60 @@ func loadItems(ctx context.Context, r runner, where string, args ...any) ([]*ord
 		if err := rows.Scan(&it.ID, &it.OrderID, &it.Seq, &it.Template, &it.TemplateVersion, &it.Kind, &it.Quantity, &it.UnitPrice, &fields,
 			&it.Status, &it.Error, &warnings, &preflight, scanTime(&it.CreatedAt), scanTime(&it.UpdatedAt),
 			&it.Attempts, &it.TaskSeq, &it.DelayReason); err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("scan item: %w", err)
 		}
 		if err := json.Unmarshal([]byte(fields), &it.Fields); err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("decode item %s fields: %w", it.ID, err)
 		}
 		if err := json.Unmarshal([]byte(warnings), &it.Warnings); err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("decode item %s warnings: %w", it.ID, err)
 		}
 		if preflight.Valid {
 			it.Preflight = &render.Preflight{}
 			if err := json.Unmarshal([]byte(preflight.String), it.Preflight); err != nil {
-				rows.Close()
 				return nil, fmt.Errorf("decode item %s preflight: %w", it.ID, err)
 			}
 		}
 		items = append(items, it)
 	}
+	// Close before the next query: SQLite has a single connection.
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("select items: %w", err)
 	}
-	if len(items) == 0 {
-		return nil, nil
-	}
+	return items, nil
+}
+
+// loadFiles reads the files of items into them, by name.
+func loadFiles(ctx context.Context, r runner, items []*orders.Item) error {
 	ids := make([]any, len(items))
 	byID := make(map[string]*orders.Item, len(items))
 	for i, it := range items {
 		ids[i] = it.ID
 		byID[it.ID] = it
 	}
-	rows, err = r.query(ctx, `SELECT `+fileColumns+` FROM files WHERE item_id IN (`+placeholders(len(ids))+`)`, ids...)
+	rows, err := r.query(ctx, `SELECT `+fileColumns+` FROM files WHERE item_id IN (`+placeholders(len(ids))+`)`, ids...)
 	if err != nil {
-		return nil, fmt.Errorf("select files: %w", err)
+		return fmt.Errorf("select files: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var f orders.File
 		if err := rows.Scan(&f.ItemID, &f.Name, &f.Role, &f.ContentType, &f.Size, &f.SHA256, &f.Key); err != nil {
-			return nil, fmt.Errorf("scan file: %w", err)
+			return fmt.Errorf("scan file: %w", err)
 		}
 		it := byID[f.ItemID]
 		it.Files = append(it.Files, f)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("select files: %w", err)
+		return fmt.Errorf("select files: %w", err)
 	}
 	// By name in byte order, the same on both databases whatever the
 	// collation.
 	for _, it := range items {
 		sort.Slice(it.Files, func(i, j int) bool { return it.Files[i].Name < it.Files[j].Name })
 	}
-	return items, nil
+	return nil
 }
 
 // Item returns one item with its files. ENOTFOUND if there is none.
@@ -483,27 +508,25 @@ func (s *Store) CompleteItem(ctx context.Context, id string, c orders.Completion
 	if err != nil {
 		return false, err
 	}
-	return s.changeItem(ctx, id, func(r runner, cur orders.Status, now time.Time) (bool, error) {
-		if cur != orders.StatusQueued && cur != orders.StatusRendering {
+	return s.updateItem(ctx, id, func(r runner, o lockedOrder, now time.Time) (bool, error) {
+		// The status is checked by the update itself, under the order's
+		// lock: no rows means the item was in another status.
+		var kind orders.Kind
+		err := r.queryRow(ctx, `UPDATE items SET status = ?, error_message = '', warnings = ?, preflight = ?, updated_at = ?,
+			render_lease_until = NULL, delay_reason = '' WHERE id = ? AND status IN (?, ?) RETURNING kind`,
+			string(orders.StatusReady), string(w), pf, now, id, string(orders.StatusQueued), string(orders.StatusRendering)).Scan(&kind)
+		if errors.Is(err, sql.ErrNoRows) {
 			return false, nil
+		} else if err != nil {
+			return false, fmt.Errorf("update item: %w", err)
 		}
 		if err := upsertFiles(ctx, r, id, c.Files); err != nil {
 			return false, err
 		}
-		if _, err := r.exec(ctx, `UPDATE items SET status = ?, error_message = '', warnings = ?, preflight = ?, updated_at = ?,
-			render_lease_until = NULL, delay_reason = '' WHERE id = ?`,
-			string(orders.StatusReady), string(w), pf, now, id); err != nil {
-			return false, fmt.Errorf("update item: %w", err)
-		}
 		// A download is ready: the fan is mailed its link (once per
 		// order). Printed goods are mailed when they ship.
-		var orderID string
-		var kind orders.Kind
-		if err := r.queryRow(ctx, `SELECT order_id, kind FROM items WHERE id = ?`, id).Scan(&orderID, &kind); err != nil {
-			return false, fmt.Errorf("read item: %w", err)
-		}
 		if orders.DeliveryOf(kind) == orders.DeliveryDigital {
-			if err := queueMail(ctx, r, orderID, orders.MailReady, now); err != nil {
+			if err := queueMail(ctx, r, o.id, orders.MailReady, now); err != nil {
 				return false, err
 			}
 		}
@@ -524,40 +547,70 @@ func encodePreflight(p *render.Preflight) (any, error) {
 	return string(b), nil
 }
 
-// changeItem runs change on an item in a write transaction that holds its
-// order's row lock, so that concurrent changes to items of one order derive
-// the order's status one after the other. When change reports a change, the
-// order's status is derived again from all its items.
+// changeItem runs change on an item, given its status read under the
+// lock, as updateItem does.
 func (s *Store) changeItem(ctx context.Context, id string,
 	change func(r runner, cur orders.Status, now time.Time) (bool, error)) (bool, error) {
+	return s.updateItem(ctx, id, func(r runner, _ lockedOrder, now time.Time) (bool, error) {
+		var cur orders.Status
+		if err := r.queryRow(ctx, `SELECT status FROM items WHERE id = ?`, id).Scan(&cur); err != nil {
+			return false, fmt.Errorf("read item status: %w", err)
+		}
+		return change(r, cur, now)
+	})
+}
+
+// updateItem runs change on an item in a write transaction that holds its
+// order's row lock (lockItemOrder), so that concurrent changes to items of
+// one order derive the order's status one after the other. change reads
+// the item only under the lock. When it reports a change, the order's
+// status is derived again from all its items. ENOTFOUND if there is no
+// such item.
+func (s *Store) updateItem(ctx context.Context, id string,
+	change func(r runner, o lockedOrder, now time.Time) (bool, error)) (bool, error) {
 	var changed bool
 	err := s.write(ctx, func(r runner) error {
 		changed = false
-		var orderID string
-		err := r.queryRow(ctx, `SELECT order_id FROM items WHERE id = ?`, id).Scan(&orderID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return errItemNotFound()
-		} else if err != nil {
-			return fmt.Errorf("find item: %w", err)
-		}
-		if err := lockOrder(ctx, r, orderID); err != nil {
+		o, err := lockItemOrder(ctx, r, id)
+		if err != nil {
 			return err
-		}
-		// Read the status only now, under the lock.
-		var cur orders.Status
-		if err := r.queryRow(ctx, `SELECT status FROM items WHERE id = ?`, id).Scan(&cur); err != nil {
-			return fmt.Errorf("read item status: %w", err)
 		}
 		now := s.now()
-		if changed, err = change(r, cur, now); err != nil || !changed {
+		if changed, err = change(r, o, now); err != nil || !changed {
 			return err
 		}
-		return deriveOrder(ctx, r, orderID, now)
+		return derive(ctx, r, o, now)
 	})
 	if err != nil {
 		return false, err
 	}
 	return changed, nil
+}
+
+// lockedOrder is an order whose row the transaction holds locked, as it
+// was when locked: what deriving its status again needs.
+type lockedOrder struct {
+	id     string
+	status orders.Status
+	seq    int64 // event_seq
+}
+
+// lockItemOrder locks the row of item id's order until the transaction
+// ends (on SQLite the transaction already holds the database's write
+// lock), in one statement, and returns the order as locked. ENOTFOUND if
+// there is no such item.
+func lockItemOrder(ctx context.Context, r runner, id string) (lockedOrder, error) {
+	var o lockedOrder
+	// An item's order_id never changes: the subquery may read it
+	// before the lock.
+	err := r.queryRow(ctx, `SELECT id, status, event_seq FROM orders WHERE id = (SELECT order_id FROM items WHERE id = ?)`+r.d.forUpdate, id).
+		Scan(&o.id, &o.status, &o.seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, errItemNotFound()
+	} else if err != nil {
+		return o, fmt.Errorf("lock order: %w", err)
+	}
+	return o, nil
 }
 
 // lockOrder locks an order's row until the transaction ends (on SQLite the
@@ -573,18 +626,24 @@ func lockOrder(ctx context.Context, r runner, orderID string) error {
 	return nil
 }
 
-// deriveOrder sets an order's status from its items' and its update time to
-// now. When the status becomes one that has an event (orders.EventType),
-// it writes the event with the order's next sequence number, and a pending
-// delivery for every webhook endpoint of the order's shop, in the same transaction: the outbox
-// the webhook dispatcher reads. The caller holds the order's row lock.
+// deriveOrder sets an order's status from its items' and its update time
+// to now, as derive does. The caller holds the order's row lock.
 func deriveOrder(ctx context.Context, r runner, orderID string, now time.Time) error {
-	var old orders.Status
-	var seq int64
-	if err := r.queryRow(ctx, `SELECT status, event_seq FROM orders WHERE id = ?`, orderID).Scan(&old, &seq); err != nil {
+	o := lockedOrder{id: orderID}
+	if err := r.queryRow(ctx, `SELECT status, event_seq FROM orders WHERE id = ?`, orderID).Scan(&o.status, &o.seq); err != nil {
 		return fmt.Errorf("read order status: %w", err)
 	}
-	rows, err := r.query(ctx, `SELECT status, kind, error_message FROM items WHERE order_id = ? ORDER BY seq`, orderID)
+	return derive(ctx, r, o, now)
+}
+
+// derive sets the status of o, locked by the caller with its status and
+// event sequence unchanged since, from its items' and its update time to
+// now. When the status becomes one that has an event (orders.EventType),
+// it advances the order's event sequence and writes the event under it,
+// with a pending delivery for every webhook endpoint of the order's shop,
+// in the same transaction: the outbox the webhook dispatcher reads.
+func derive(ctx context.Context, r runner, o lockedOrder, now time.Time) error {
+	rows, err := r.query(ctx, `SELECT status, kind, error_message FROM items WHERE order_id = ? ORDER BY seq`, o.id)
 	if err != nil {
 		return fmt.Errorf("read item statuses: %w", err)
 	}
@@ -607,14 +666,18 @@ func deriveOrder(ctx context.Context, r runner, orderID string, now time.Time) e
 		return fmt.Errorf("read item statuses: %w", err)
 	}
 	status := orders.DeriveStatus(statuses)
-	if _, err := r.exec(ctx, `UPDATE orders SET status = ?, updated_at = ? WHERE id = ?`,
-		string(status), now, orderID); err != nil {
+	typ := ""
+	if status != o.status {
+		typ = orders.EventType(status)
+	}
+	seq := o.seq
+	if typ != "" {
+		seq++
+	}
+	if _, err := r.exec(ctx, `UPDATE orders SET status = ?, updated_at = ?, event_seq = ? WHERE id = ?`,
+		string(status), now, seq, o.id); err != nil {
 		return fmt.Errorf("update order status: %w", err)
 	}
-	if status == old {
-		return nil
-	}
-	typ := orders.EventType(status)
 	if typ == "" {
 		return nil
 	}
@@ -624,13 +687,13 @@ func deriveOrder(ctx context.Context, r runner, orderID string, now time.Time) e
 	data := orders.EventData{Status: status, Reason: reason}
 	if status == orders.StatusShipped {
 		sh := &orders.Shipment{}
-		if err := r.queryRow(ctx, `SELECT carrier, tracking_number, shipped_at FROM orders WHERE id = ?`, orderID).
+		if err := r.queryRow(ctx, `SELECT carrier, tracking_number, shipped_at FROM orders WHERE id = ?`, o.id).
 			Scan(&sh.Carrier, &sh.TrackingNumber, scanNullTime(&sh.ShippedAt)); err != nil {
 			return fmt.Errorf("read shipment: %w", err)
 		}
 		data.Shipment = sh
 	}
-	return addEvent(ctx, r, &orders.Event{ID: orders.NewID("evt"), Type: typ, OrderID: orderID, Sequence: seq + 1,
+	return addEvent(ctx, r, &orders.Event{ID: orders.NewID("evt"), Type: typ, OrderID: o.id, Sequence: seq,
 		Data: data, CreatedAt: now})
 }
 

@@ -21,34 +21,47 @@ func unsettled(st orders.Status) bool {
 
 // BeginRender starts a render of an item at now: received or queued, or
 // rendering with its lease run out (or none, as an item from before
-// migration 0009), it becomes rendering with one more attempt, leased until
-// now+lease, its reconciler mark cleared. It returns the item so changed,
-// or started false when it is settled or another render holds it.
+// migration 0009), and with fewer than maxAttempts renders started, it
+// becomes rendering with one more attempt, leased until now+lease, its
+// reconciler mark cleared. It returns the item so changed, without its
+// files, or, with started false and nothing changed, the item as it is
+// (with its files): settled, held by another render, or out of attempts.
 // ENOTFOUND if there is no such item. See orders.ItemStore.
-func (s *Store) BeginRender(ctx context.Context, id string, now time.Time, lease time.Duration) (*orders.Item, bool, error) {
+func (s *Store) BeginRender(ctx context.Context, id string, now time.Time, lease time.Duration, maxAttempts int) (*orders.Item, bool, error) {
 	if lease <= 0 {
 		return nil, false, fmt.Errorf("begin render of %s: lease %s is not positive", id, lease)
 	}
-	return s.changeAndLoad(ctx, id, func(r runner, cur orders.Status, changedAt time.Time) (bool, error) {
-		if !unsettled(cur) {
-			return false, nil
-		}
-		if cur == orders.StatusRendering {
-			var until time.Time
-			if err := r.queryRow(ctx, `SELECT render_lease_until FROM items WHERE id = ?`, id).Scan(scanNullTime(&until)); err != nil {
-				return false, fmt.Errorf("read render lease: %w", err)
-			}
-			if !until.IsZero() && !until.Before(now) {
-				return false, nil
-			}
-		}
-		if _, err := r.exec(ctx, `UPDATE items SET status = ?, attempts = attempts + 1, render_lease_until = ?,
-			reconciled_at = NULL, updated_at = ? WHERE id = ?`,
-			string(orders.StatusRendering), now.Add(lease), changedAt, id); err != nil {
+	var item *orders.Item
+	started, err := s.updateItem(ctx, id, func(r runner, _ lockedOrder, changedAt time.Time) (bool, error) {
+		// One statement checks and changes the item, under its order's
+		// lock, and returns it.
+		rows, err := r.query(ctx, `UPDATE items SET status = ?, attempts = attempts + 1, render_lease_until = ?,
+			reconciled_at = NULL, updated_at = ?
+			WHERE id = ? AND status IN (`+unsettledStatuses+`) AND attempts < ?
+			AND (status <> ? OR render_lease_until IS NULL OR render_lease_until < ?)
+			RETURNING `+itemColumns+`, `+itemRenderColumns,
+			string(orders.StatusRendering), now.Add(lease), changedAt, id, maxAttempts, string(orders.StatusRendering), now)
+		if err != nil {
 			return false, fmt.Errorf("begin render: %w", err)
 		}
-		return true, nil
+		items, err := scanItems(rows)
+		if err != nil {
+			return false, fmt.Errorf("begin render: %w", err)
+		}
+		if len(items) == 1 {
+			item = items[0]
+			return true, nil
+		}
+		if items, err = loadItems(ctx, r, `WHERE id = ?`, id); err != nil {
+			return false, err
+		}
+		item = items[0]
+		return false, nil
 	})
+	if err != nil {
+		return nil, false, err
+	}
+	return item, started, nil
 }
 
 // changeAndLoad runs change as changeItem does and, when it reports a

@@ -2,12 +2,14 @@ package sqlstore
 
 import (
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"sync"
 	"testing"
 	"time"
 
 	"oshigoods"
+	"oshigoods/internal/testenv"
 	"oshigoods/orders"
 )
 
@@ -21,7 +23,7 @@ const (
 // returns the item as it began.
 func beginRender(t *testing.T, s *Store, id string, now time.Time) *orders.Item {
 	t.Helper()
-	it, started, err := s.BeginRender(t.Context(), id, now, time.Minute)
+	it, started, err := s.BeginRender(t.Context(), id, now, time.Minute, orders.DefaultRenderAttempts)
 	if err != nil || !started {
 		t.Fatalf("BeginRender %s: started %v, %v", id, started, err)
 	}
@@ -40,13 +42,14 @@ func testBeginRender(t *testing.T, dsn string) {
 		t.Fatalf("after the first begin: item %s with %d attempts; want rendering with 1, and the order rendering", first.Status, first.Attempts)
 	}
 	// A second task while the first render holds its lease: nothing.
-	if _, started, err := s.BeginRender(ctx, id, now.Add(30*time.Second), time.Minute); err != nil || started {
-		t.Fatalf("BeginRender under a live lease: started %v, %v; want not started", started, err)
+	if it, started, err := s.BeginRender(ctx, id, now.Add(30*time.Second), time.Minute, orders.DefaultRenderAttempts); err != nil || started ||
+		it.Status != orders.StatusRendering || it.Attempts != 1 {
+		t.Fatalf("BeginRender under a live lease: started %v, %v, item %+v; want not started, the item as it is", started, err, it)
 	}
 	if held, err := s.ExtendRender(ctx, id, first.Attempts, now.Add(90*time.Second)); err != nil || !held {
 		t.Fatalf("ExtendRender by the holder: %v, %v", held, err)
 	}
-	if _, started, _ := s.BeginRender(ctx, id, now.Add(80*time.Second), time.Minute); started {
+	if _, started, _ := s.BeginRender(ctx, id, now.Add(80*time.Second), time.Minute, orders.DefaultRenderAttempts); started {
 		t.Fatal("BeginRender before the renewed lease ran out started")
 	}
 	// The worker died: once the lease runs out, another render begins.
@@ -74,16 +77,22 @@ func testBeginRender(t *testing.T, dsn string) {
 	if third.Attempts != 3 || third.DelayReason != slowly {
 		t.Fatalf("retry began with %d attempts, delay %q; want 3, still delayed", third.Attempts, third.DelayReason)
 	}
+	// Out of attempts, even with the lease run out: nothing changes.
+	if it, started, err := s.BeginRender(ctx, id, now.Add(time.Hour), time.Minute, 3); err != nil || started ||
+		it.Status != orders.StatusRendering || it.Attempts != 3 {
+		t.Fatalf("BeginRender out of attempts: started %v, %v, item %+v; want not started, 3 attempts", started, err, it)
+	}
 	if _, err := s.CompleteItem(ctx, id, orders.Completion{Files: files(id, 10)}); err != nil {
 		t.Fatal(err)
 	}
 	if it := mustItem(t, s, id); it.Status != orders.StatusReady || it.DelayReason != "" || it.Attempts != 3 {
 		t.Fatalf("completed item: %s, delay %q, %d attempts; want ready, no delay, 3", it.Status, it.DelayReason, it.Attempts)
 	}
-	if _, started, err := s.BeginRender(ctx, id, now.Add(time.Hour), time.Minute); err != nil || started {
-		t.Fatalf("BeginRender of a ready item: started %v, %v", started, err)
+	if it, started, err := s.BeginRender(ctx, id, now.Add(time.Hour), time.Minute, orders.DefaultRenderAttempts); err != nil || started ||
+		it.Status != orders.StatusReady || len(it.Files) != 2 {
+		t.Fatalf("BeginRender of a ready item: started %v, %v, item %+v; want not started, the item with its file", started, err, it)
 	}
-	_, _, err := s.BeginRender(ctx, "nothere", now, time.Minute)
+	_, _, err := s.BeginRender(ctx, "nothere", now, time.Minute, orders.DefaultRenderAttempts)
 	wantCode(t, "BeginRender", err, oshigoods.ENOTFOUND)
 }
 
@@ -128,10 +137,10 @@ func testClaimStaleItems(t *testing.T, dsn string) {
 	)
 	// One render began ten minutes ago and its lease ran out; the other
 	// is under way.
-	if _, _, err := s.BeginRender(ctx, "rendering-dead-item0", now.Add(-10*time.Minute), time.Minute); err != nil {
+	if _, _, err := s.BeginRender(ctx, "rendering-dead-item0", now.Add(-10*time.Minute), time.Minute, orders.DefaultRenderAttempts); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.BeginRender(ctx, "rendering-alive-item0", now, time.Minute); err != nil {
+	if _, _, err := s.BeginRender(ctx, "rendering-alive-item0", now, time.Minute, orders.DefaultRenderAttempts); err != nil {
 		t.Fatal(err)
 	}
 	claim := func(now time.Time) []string {
@@ -272,5 +281,44 @@ func testRetryItem(t *testing.T, dsn string) {
 	// Its renders count from one again.
 	if again := beginRender(t, s, id, now.Add(4*time.Hour)); again.Attempts != 1 {
 		t.Fatalf("attempts %d after the retry's first render, want 1", again.Attempts)
+	}
+}
+
+// BenchmarkRenderPath measures the store's side of one render of a
+// one-item order, as a worker runs it: BeginRender, then CompleteItem with
+// two files, on SQLite and on PostgreSQL (OSHIGOODS_TEST_POSTGRES_URL;
+// the database server's own CPU is not in the figures).
+func BenchmarkRenderPath(b *testing.B) {
+	for _, db := range []struct {
+		name string
+		dsn  func(b *testing.B) string
+	}{
+		{"sqlite", func(b *testing.B) string { return filepath.Join(b.TempDir(), "orders.db") }},
+		{"postgres", func(b *testing.B) string { return testenv.PostgresURL(b) }},
+	} {
+		b.Run(db.name, func(b *testing.B) {
+			ctx := b.Context()
+			s, err := Open(ctx, db.dsn(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			for i := range b.N {
+				if _, _, err := s.CreateOrder(ctx, newOrder(fmt.Sprintf("o%d", i), 1)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			now := time.Now()
+			b.ResetTimer()
+			for i := range b.N {
+				id := fmt.Sprintf("o%d-item0", i)
+				if _, started, err := s.BeginRender(ctx, id, now, time.Minute, orders.DefaultRenderAttempts); err != nil || !started {
+					b.Fatalf("BeginRender %s: started %v, %v", id, started, err)
+				}
+				if changed, err := s.CompleteItem(ctx, id, orders.Completion{Files: files(id, 50000)}); err != nil || !changed {
+					b.Fatalf("CompleteItem %s: changed %v, %v", id, changed, err)
+				}
+			}
+		})
 	}
 }

@@ -616,7 +616,8 @@ func testCompleteReplaces(t *testing.T, dsn string) {
 		t.Fatalf("CompleteItem: %v", err)
 	}
 	transition(t, s, id, orders.StatusReady, orders.StatusQueued)
-	changed, err := s.CompleteItem(t.Context(), id, orders.Completion{Files: files(id, 5000)})
+	// Files given twice under one name: the last is recorded.
+	changed, err := s.CompleteItem(t.Context(), id, orders.Completion{Files: append(files(id, 3000), files(id, 5000)...)})
 	if err != nil || !changed {
 		t.Fatalf("CompleteItem after requeue: changed %v, %v; want true, nil", changed, err)
 	}

@@ -14,7 +14,8 @@ import (
 
 // addEvent writes an event and a pending delivery of it for every webhook
 // endpoint of the order's shop (none while it has no shop), in the
-// caller's transaction, and advances the order's event sequence.
+// caller's transaction. The caller advances the order's event sequence
+// to e.Sequence (derive).
 func addEvent(ctx context.Context, r runner, e *orders.Event) error {
 	data, err := json.Marshal(e.Data)
 	if err != nil {
@@ -23,9 +24,6 @@ func addEvent(ctx context.Context, r runner, e *orders.Event) error {
 	if _, err := r.exec(ctx, `INSERT INTO events (id, order_id, seq, type, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		e.ID, e.OrderID, e.Sequence, e.Type, string(data), e.CreatedAt); err != nil {
 		return fmt.Errorf("insert event: %w", err)
-	}
-	if _, err := r.exec(ctx, `UPDATE orders SET event_seq = ? WHERE id = ?`, e.Sequence, e.OrderID); err != nil {
-		return fmt.Errorf("advance event sequence: %w", err)
 	}
 	if _, err := r.exec(ctx, `INSERT INTO webhook_deliveries (event_id, endpoint_id, status, attempts, created_at, updated_at)
 		SELECT ?, id, ?, 0, ?, ? FROM webhook_endpoints
