@@ -131,7 +131,8 @@ func parseCascade(data []byte) (*cascade, error) {
 	if uint64(len(data)-16) < uint64(trees)*uint64(per) {
 		return nil, fmt.Errorf("face cascade: %d trees of %d bytes do not fit in %d", trees, per, len(data)-16)
 	}
-	c := &cascade{depth: int(depth), leaves: leaves}
+	c := &cascade{depth: int(depth), leaves: leaves,
+		codes: make([]int8, 0, int(trees)*4*leaves), pred: make([]float32, 0, int(trees)*leaves), thresh: make([]float32, 0, trees)}
 	pos := 16
 	for range trees {
 		c.codes = append(c.codes, 0, 0, 0, 0)
