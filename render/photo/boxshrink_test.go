@@ -1,7 +1,7 @@
 package photo
 
 import (
-	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"math/rand/v2"
@@ -10,29 +10,51 @@ import (
 	"github.com/disintegration/imaging"
 )
 
-// TestBoxShrinkYCbCrIsImagings checks that smartcrop's prescaler gives
-// imaging.Resize's Box bytes exactly (so it finds the same crop), on every
-// chroma subsampling, off the origin, with channels that clip, at the
-// 2-shot's size and at odd ones; and that it leaves to imaging what does
-// not shrink both ways.
-func TestBoxShrinkYCbCrIsImagings(t *testing.T) {
+// TestShrinkAtIsImagings checks that shrinkAt gives imaging.Resize's Box
+// bytes exactly at the pixels asked for (so interestingCrop rates what
+// smartcrop rates), from a YCbCr of every chroma subsampling and from an
+// NRGBA with alpha, off the origin, with channels that clip, at the
+// 2-shot's size and at odd ones, and where a side does not change.
+func TestShrinkAtIsImagings(t *testing.T) {
 	ratios := []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420,
 		image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410}
 	tests := []struct {
-		name       string
-		rect       image.Rectangle
-		w, h       int
-		wantImaged bool // boxShrinkYCbCr declines
+		name string
+		rect image.Rectangle
+		w, h int
 	}{
-		{"2-shot prescale", image.Rect(0, 0, 1512, 2016), 400, 0, false},
-		{"odd, off the origin", image.Rect(3, 5, 3+301, 5+203), 97, 0, false},
-		{"height given", image.Rect(1, 0, 1+250, 330), 0, 111, false},
-		{"both given", image.Rect(0, 0, 640, 480), 123, 77, false},
-		{"by almost nothing", image.Rect(0, 0, 401, 402), 400, 0, false},
-		{"wider", image.Rect(0, 0, 300, 200), 400, 0, true},
-		{"as wide", image.Rect(0, 0, 300, 200), 300, 100, true},
+		{"2-shot prescale", image.Rect(0, 0, 1512, 2016), 400, 533},
+		{"odd, off the origin", image.Rect(3, 5, 3+301, 5+203), 97, 65},
+		{"by almost nothing", image.Rect(0, 0, 401, 402), 400, 401},
+		{"as wide", image.Rect(0, 0, 300, 200), 300, 100},
+		{"as tall", image.Rect(1, 2, 1+300, 2+200), 150, 200},
+		{"the same size", image.Rect(0, 0, 120, 90), 120, 90},
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
+	check := func(name string, img image.Image, w, h int) {
+		t.Helper()
+		want := imaging.Resize(img, w, h, imaging.Box)
+		// Every pixel in some columns and rows, and every one in a corner.
+		var cols, rows []int
+		for x := range w {
+			if x%5 != 2 || x < 12 {
+				cols = append(cols, x)
+			}
+		}
+		for y := range h {
+			if y%3 == 0 || y > h-9 {
+				rows = append(rows, y)
+			}
+		}
+		got := shrinkAt(img, w, h, cols, rows)
+		for i, y := range rows {
+			for j, x := range cols {
+				if g, w := [4]uint8(got[(i*len(cols)+j)*4:]), [4]uint8(want.Pix[want.PixOffset(x, y):]); g != w {
+					t.Fatalf("%s: pixel (%d, %d) = %v, imaging's %v", name, x, y, g, w)
+				}
+			}
+		}
+	}
 	for _, tc := range tests {
 		for _, ratio := range ratios {
 			m := image.NewYCbCr(tc.rect, ratio)
@@ -42,27 +64,23 @@ func TestBoxShrinkYCbCrIsImagings(t *testing.T) {
 			for i := range m.Cb {
 				m.Cb[i], m.Cr[i] = uint8(rng.IntN(256)), uint8(rng.IntN(256))
 			}
-			got := boxShrinkYCbCr(m, tc.w, tc.h)
-			if tc.wantImaged {
-				if got != nil {
-					t.Errorf("%s %v: shrank, want nil for imaging", tc.name, ratio)
-				}
-				continue
-			}
-			want := imaging.Resize(m, tc.w, tc.h, imaging.Box)
-			if got == nil {
-				t.Fatalf("%s %v: nil, want %v", tc.name, ratio, want.Bounds())
-			}
-			if got.Bounds() != want.Bounds() || got.Stride != want.Stride || !bytes.Equal(got.Pix, want.Pix) {
-				t.Errorf("%s %v: %v differs from imaging's %v", tc.name, ratio, got.Bounds(), want.Bounds())
-			}
+			check(fmt.Sprintf("%s %v", tc.name, ratio), m, tc.w, tc.h)
 		}
+		n := image.NewNRGBA(tc.rect)
+		for i := range n.Pix {
+			n.Pix[i] = uint8(rng.IntN(256))
+		}
+		for i := 3; i < len(n.Pix); i += 64 {
+			n.Pix[i] = 0 // some fully transparent pixels
+		}
+		check(tc.name+" NRGBA", n, tc.w, tc.h)
 	}
 }
 
 // TestYCbCrRowIsStandard checks rowReader's YCbCr rows against
 // color.YCbCrToRGB pixel by pixel, on every subsampling, at even and odd
-// offsets and widths: boxShrinkYCbCr relies on it to match imaging.
+// offsets and widths, whole and in spans: shrinkAt relies on it to match
+// imaging.
 func TestYCbCrRowIsStandard(t *testing.T) {
 	ratios := []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420,
 		image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410}
@@ -79,13 +97,23 @@ func TestYCbCrRowIsStandard(t *testing.T) {
 			sub := m.SubImage(r).(*image.YCbCr)
 			read := rowReader(sub)
 			row := make([]uint8, r.Dx()*4)
+			span := spanReader(sub)
+			spanned := make([]uint8, r.Dx()*4)
 			for y := range r.Dy() {
 				read(y, row)
+				for x0 := 0; x0 < r.Dx(); x0 += 3 {
+					x1 := min(x0+3, r.Dx())
+					span(y, x0, x1, spanned[x0*4:])
+				}
 				for x := range r.Dx() {
 					c := sub.YCbCrAt(r.Min.X+x, r.Min.Y+y)
 					cr, cg, cb := color.YCbCrToRGB(c.Y, c.Cb, c.Cr)
-					if got, want := [4]uint8(row[x*4:x*4+4]), [4]uint8{cr, cg, cb, 0xff}; got != want {
+					want := [4]uint8{cr, cg, cb, 0xff}
+					if got := [4]uint8(row[x*4 : x*4+4]); got != want {
 						t.Fatalf("%v %v: pixel (%d, %d) = %v, want %v", ratio, r, x, y, got, want)
+					}
+					if got := [4]uint8(spanned[x*4 : x*4+4]); got != want {
+						t.Fatalf("%v %v: span pixel (%d, %d) = %v, want %v", ratio, r, x, y, got, want)
 					}
 				}
 			}

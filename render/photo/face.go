@@ -2,6 +2,8 @@ package photo
 
 import (
 	_ "embed"
+	"encoding/binary"
+	"fmt"
 	"image"
 	"math"
 	"runtime"
@@ -16,10 +18,10 @@ import (
 //go:embed cascade/facefinder
 var facefinderCascade []byte
 
-// faceClassifier parses the cascade once per process. A *pigo.Pigo only
-// reads its trees when it runs, so renders share it.
-var faceClassifier = sync.OnceValues(func() (*pigo.Pigo, error) {
-	return pigo.NewPigo().Unpack(facefinderCascade)
+// faceCascade is facefinderCascade parsed, once per process. Renders share
+// it: it is only read.
+var faceCascade = sync.OnceValues(func() (*cascade, error) {
+	return parseCascade(facefinderCascade)
 })
 
 const (
@@ -36,7 +38,7 @@ const (
 // face in img, in img's pixels, or false when there is none (a back
 // view, a pet, a face turned or too small).
 func findFace(img image.Image) (image.Rectangle, bool) {
-	cls, err := faceClassifier()
+	cls, err := faceCascade()
 	if err != nil { // the embedded cascade is tested to parse
 		return image.Rectangle{}, false
 	}
@@ -51,7 +53,7 @@ func findFace(img image.Image) (image.Rectangle, bool) {
 		ScaleFactor: 1.1,
 		ImageParams: pigo.ImageParams{Pixels: gray, Rows: gh, Cols: gw, Dim: gw},
 	}
-	dets := cls.ClusterDetections(runCascade(cls, params), 0.2)
+	dets := pigo.NewPigo().ClusterDetections(runCascade(cls, params), 0.2)
 	best := -1
 	for i, d := range dets {
 		if d.Q < minFaceScore {
@@ -71,10 +73,11 @@ func findFace(img image.Image) (image.Rectangle, bool) {
 	return r.Intersect(img.Bounds()), true
 }
 
-// runCascade is cls.RunCascade(params, 0) with its window sizes shared
-// between GOMAXPROCS goroutines: each size scans the whole picture, and
-// the detections come back in the order one call gives them.
-func runCascade(cls *pigo.Pigo, params pigo.CascadeParams) []pigo.Detection {
+// runCascade is pigo's RunCascade(params, 0) for the cascade cls, with
+// its window sizes shared between GOMAXPROCS goroutines: each size scans
+// the whole picture, and the detections come back in the order one call
+// gives them.
+func runCascade(cls *cascade, params pigo.CascadeParams) []pigo.Detection {
 	// The sizes RunCascade steps through, and each one's share of the work
 	// (windows scanned, about 1/size²).
 	var scales []int
@@ -87,10 +90,9 @@ func runCascade(cls *pigo.Pigo, params pigo.CascadeParams) []pigo.Detection {
 	for w := range workers {
 		wg.Go(func() {
 			// Interleave the sizes, so each worker gets small and large ones.
+			offs := make([]int32, 0, len(cls.codes)/2)
 			for i := w; i < len(scales); i += workers {
-				p := params
-				p.MinSize, p.MaxSize = scales[i], scales[i]
-				per[i] = cls.RunCascade(p, 0)
+				per[i] = cls.scan(params, scales[i], offs)
 			}
 		})
 	}
@@ -98,6 +100,109 @@ func runCascade(cls *pigo.Pigo, params pigo.CascadeParams) []pigo.Detection {
 	var dets []pigo.Detection
 	for _, d := range per {
 		dets = append(dets, d...)
+	}
+	return dets
+}
+
+// cascade is a pico cascade as pigo's Unpack reads it: trees of depth
+// 2^depth leaves, each inner node a pair of points to compare.
+type cascade struct {
+	depth  int       // levels of each tree
+	leaves int       // 2^depth
+	codes  []int8    // per tree, leaves×4: node n's points at 4n (n from 1)
+	pred   []float32 // per tree, leaves
+	thresh []float32 // per tree
+}
+
+// parseCascade reads a cascade file as pigo's Unpack does: 8 bytes
+// skipped, the depth and the number of trees (little-endian uint32s), then
+// each tree's node codes, leaf predictions and threshold. It returns an
+// error for a file that ends early.
+func parseCascade(data []byte) (*cascade, error) {
+	if len(data) < 16 {
+		return nil, fmt.Errorf("face cascade: %d bytes, want a header of 16", len(data))
+	}
+	depth, trees := binary.LittleEndian.Uint32(data[8:]), binary.LittleEndian.Uint32(data[12:])
+	if depth == 0 || depth > 16 {
+		return nil, fmt.Errorf("face cascade: tree depth %d", depth)
+	}
+	leaves := 1 << depth
+	per := 4*leaves - 4 + 4*leaves + 4 // codes, predictions, threshold
+	if uint64(len(data)-16) < uint64(trees)*uint64(per) {
+		return nil, fmt.Errorf("face cascade: %d trees of %d bytes do not fit in %d", trees, per, len(data)-16)
+	}
+	c := &cascade{depth: int(depth), leaves: leaves,
+		codes: make([]int8, 0, int(trees)*4*leaves), pred: make([]float32, 0, int(trees)*leaves), thresh: make([]float32, 0, trees)}
+	pos := 16
+	for range trees {
+		c.codes = append(c.codes, 0, 0, 0, 0)
+		for _, b := range data[pos : pos+4*leaves-4] {
+			c.codes = append(c.codes, int8(b))
+		}
+		pos += 4*leaves - 4
+		for range leaves {
+			c.pred = append(c.pred, math.Float32frombits(binary.LittleEndian.Uint32(data[pos:])))
+			pos += 4
+		}
+		c.thresh = append(c.thresh, math.Float32frombits(binary.LittleEndian.Uint32(data[pos:])))
+		pos += 4
+	}
+	return c, nil
+}
+
+// scan is pigo's RunCascade at the one window size s: every window of the
+// picture, shifted by a tenth of s (ShiftFactor), classified as pigo's
+// classifyRegion does, with the same float32 sums, so with the same
+// scores. Where pigo works out each node's two points from the window's
+// centre and size, the window's pixel index plus an offset is the same
+// pixel ((256r + code·s) >> 8 is r + (code·s) >> 8), and the offsets
+// depend only on s: they are worked out once a size, for the trees
+// windows reach, into offs (its capacity reused: len(c.codes)/2 holds all).
+func (c *cascade) scan(p pigo.CascadeParams, s int, offs []int32) []pigo.Detection {
+	trees := len(c.thresh)
+	if trees == 0 {
+		return nil
+	}
+	pix, dim := p.Pixels, p.Dim
+	offs = offs[:0] // per tree, 2 per node (n from 1)
+	grow := func(tree int) {
+		for len(offs) < (tree+1)*2*c.leaves {
+			i := len(offs) * 2 // the node's code
+			code := c.codes[i : i+4 : i+4]
+			offs = append(offs, int32((int(code[0])*s>>8)*dim+int(code[1])*s>>8), int32((int(code[2])*s>>8)*dim+int(code[3])*s>>8))
+		}
+	}
+	var dets []pigo.Detection
+	step := int(math.Max(p.ShiftFactor*float64(s), 1))
+	edge := s/2 + 1
+	for row := edge; row <= p.Rows-edge; row += step {
+		for col := edge; col <= p.Cols-edge; col += step {
+			at := row*dim + col
+			var out float32
+			q := float32(-1)
+			for t := range trees {
+				if len(offs) < (t+1)*2*c.leaves {
+					grow(t)
+				}
+				o := offs[t*2*c.leaves : (t+1)*2*c.leaves]
+				idx := 1
+				for range c.depth {
+					// 1 when the first point is no brighter (branch-free).
+					d := int(pix[at+int(o[2*idx+1])]) - int(pix[at+int(o[2*idx])])
+					idx = 2*idx + 1 - int(uint(d)>>63)
+				}
+				out += c.pred[t*c.leaves+idx-c.leaves]
+				if out <= c.thresh[t] {
+					break
+				}
+				if t == trees-1 {
+					q = out - c.thresh[trees-1]
+				}
+			}
+			if q > 0 {
+				dets = append(dets, pigo.Detection{Row: row, Col: col, Scale: s, Q: q})
+			}
+		}
 	}
 	return dets
 }

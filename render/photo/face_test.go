@@ -6,9 +6,14 @@ import (
 	"image/color"
 	"image/draw"
 	"image/jpeg"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
+
+	"github.com/disintegration/imaging"
+	pigo "github.com/esimov/pigo/core"
 )
 
 // loadFace decodes testdata/faces/astronaut.jpg (see the README there):
@@ -41,8 +46,60 @@ func center(r image.Rectangle) image.Point {
 }
 
 func TestCascadeParses(t *testing.T) {
-	if _, err := faceClassifier(); err != nil {
+	if _, err := faceCascade(); err != nil {
 		t.Fatalf("embedded cascade: %v", err)
+	}
+	for _, n := range []int{0, 15, 16 + 100} {
+		if _, err := parseCascade(facefinderCascade[:n]); err == nil {
+			t.Errorf("the cascade's first %d bytes parsed", n)
+		}
+	}
+}
+
+// TestCascadeIsPigos runs the cascade as findFace does and pigo's own
+// RunCascade on the same grey pictures, the 2-shot's proxy size and odd
+// ones, with a face and without (where neither may find one): the detections (places, sizes, scores,
+// order) must be the same.
+func TestCascadeIsPigos(t *testing.T) {
+	cls, err := faceCascade()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := pigo.NewPigo().Unpack(facefinderCascade)
+	if err != nil {
+		t.Fatal(err)
+	}
+	face := loadFace(t)
+	rng := rand.New(rand.NewPCG(7, 8))
+	noisy := imaging.Clone(face)
+	for i := range noisy.Pix {
+		if i%4 != 3 {
+			noisy.Pix[i] = uint8(min(255, max(0, int(noisy.Pix[i])+rng.IntN(61)-30)))
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		photo  image.Image
+		noFace bool
+	}{
+		{"face", face, false},
+		{"face, noisy", noisy, false},
+		{"small face on grey", onGrey(face, 2400, 1600, image.Pt(1700, 300)), false},
+		{"discs", blobs(rng, image.Point{}, 1512, 2016), true},
+	} {
+		gray, gw, gh, _ := grayForScan(tc.photo, faceScanEdge)
+		params := pigo.CascadeParams{
+			MinSize: max(20, min(gw, gh)/20), MaxSize: min(gw, gh), ShiftFactor: 0.1, ScaleFactor: 1.1,
+			ImageParams: pigo.ImageParams{Pixels: gray, Rows: gh, Cols: gw, Dim: gw},
+		}
+		got := runCascade(cls, params)
+		want := ref.RunCascade(params, 0)
+		if len(want) == 0 && !tc.noFace {
+			t.Errorf("%s: pigo finds nothing to compare", tc.name)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %d detections, pigo's %d, or they differ", tc.name, len(got), len(want))
+		}
 	}
 }
 

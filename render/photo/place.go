@@ -6,7 +6,6 @@ import (
 	"math"
 
 	"github.com/disintegration/imaging"
-	"github.com/muesli/smartcrop"
 )
 
 // placePhoto fills the canvas with the background (unless s.canvas is
@@ -86,32 +85,4 @@ func (t *Template) cropFor(photo image.Image) image.Rectangle {
 	x = min(max(x, 0), b.Dx()-cw)
 	y = min(max(y, 0), b.Dy()-ch)
 	return image.Rect(x, y, x+cw, y+ch).Add(b.Min)
-}
-
-// interestingCrop asks smartcrop (edges, skin tones, saturation) for the
-// best w×h crop of photo. A YCbCr is given as it is: smartcrop shrinks it
-// with boxResizer (imaging) and copies it into an RGBA (image/draw), and
-// both convert it to RGB as shrink does, so it finds the crop it finds
-// in the NRGBA, without a full-size copy.
-func interestingCrop(photo image.Image, w, h int) (image.Rectangle, bool) {
-	r, err := smartcrop.NewAnalyzer(boxResizer{}).FindBestCrop(photo, w, h)
-	if err != nil || r.Empty() {
-		return image.Rectangle{}, false
-	}
-	return r, true
-}
-
-// boxResizer is smartcrop's prescaler: a box filter is enough for an
-// analysis at a few hundred pixels. A zero side keeps the aspect ratio. A
-// YCbCr (a JPEG as decoded) is shrunk by boxShrinkYCbCr, which gives
-// imaging's bytes faster.
-type boxResizer struct{}
-
-func (boxResizer) Resize(img image.Image, width, height uint) image.Image {
-	if m, ok := img.(*image.YCbCr); ok {
-		if r := boxShrinkYCbCr(m, int(width), int(height)); r != nil {
-			return r
-		}
-	}
-	return imaging.Resize(img, int(width), int(height), imaging.Box)
 }

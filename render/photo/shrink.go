@@ -309,16 +309,28 @@ func chromaShifts(r image.YCbCrSubsampleRatio) (hs, vs uint) {
 // library's integer conversion (color.YCbCrToRGB), inlined. alpha, if not
 // nil, fills in the alpha bytes afterwards.
 func ycbcrRow(m *image.YCbCr, alpha func(y int, dst []uint8)) func(y int, dst []uint8) {
-	b := m.Rect
-	w := b.Dx()
-	hs, vs := chromaShifts(m.SubsampleRatio)
+	span, w := ycbcrSpan(m), m.Rect.Dx()
 	return func(y int, dst []uint8) {
+		span(y, 0, w, dst)
+		if alpha != nil {
+			alpha(y, dst)
+		}
+	}
+}
+
+// ycbcrSpan is ycbcrRow for the pixels [x0, x1) of row y (from the top
+// left of m's bounds), written from dst[0] on, opaque.
+func ycbcrSpan(m *image.YCbCr) func(y, x0, x1 int, dst []uint8) {
+	b := m.Rect
+	hs, vs := chromaShifts(m.SubsampleRatio)
+	return func(y, x0, x1 int, dst []uint8) {
 		ay := b.Min.Y + y
 		yrow := m.Y[(ay-b.Min.Y)*m.YStride:]
 		crow := (ay>>vs - b.Min.Y>>vs) * m.CStride
 		cb, cr := m.Cb[crow:], m.Cr[crow:]
 		cx0 := b.Min.X >> hs
-		for x := range w {
+		dst = dst[:(x1-x0)*4]
+		for x := x0; x < x1; x++ {
 			ci := (b.Min.X+x)>>hs - cx0
 			yy1 := int32(yrow[x]) * 0x10101
 			cb1 := int32(cb[ci]) - 128
@@ -341,11 +353,9 @@ func ycbcrRow(m *image.YCbCr, alpha func(y int, dst []uint8)) func(y int, dst []
 			} else {
 				bl = ^(bl >> 31)
 			}
-			d := dst[x*4 : x*4+4 : x*4+4]
+			i := (x - x0) * 4
+			d := dst[i : i+4 : i+4]
 			d[0], d[1], d[2], d[3] = uint8(r), uint8(g), uint8(bl), 0xff
-		}
-		if alpha != nil {
-			alpha(y, dst)
 		}
 	}
 }
