@@ -550,6 +550,10 @@ func TestRenderCommand(t *testing.T) {
 		{"unknown template", []string{"render", "--template", "nope", "--out", dir}, "unknown template"},
 		{"missing photo", []string{"render", "--template", "photo-2shot-l", "--out", dir}, "photo is required"},
 		{"not an image", []string{"render", "--template", "photo-2shot-l", "--file", "photo=" + dir + "/out/../me.txt", "--out", dir}, "me.txt"},
+		// The template loads while the files are read; its error still
+		// comes first.
+		{"unknown template and a bad file", []string{"render", "--template", "nope", "--file", "photo=" + dir + "/me.txt", "--out", dir}, "unknown template"},
+		{"missing file", []string{"render", "--template", "photo-2shot-l", "--file", "photo=" + dir + "/none.jpg", "--out", dir}, "--file photo"},
 	}
 	writeFile(t, dir+"/me.txt", []byte("hello"))
 	for _, tc := range cases {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -66,6 +67,7 @@ func cmdRender(ctx context.Context, args []string, getenv func(string) string, s
 		fs.Usage()
 		return errUsage
 	}
+	oneShotGC(getenv)
 	// Only this template is compiled: the catalogue's other fonts, art
 	// and sounds would cost more than the render.
 	fsys := templates.FS()
@@ -76,26 +78,38 @@ func cmdRender(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		fsys = templates.Folder(*dir)
 	}
-	tpl, err := templates.LoadOne(fsys, *id, templates.Compilers())
+	// The template compiles (decoding its art or parsing its fonts) while
+	// the input files are read and checked: each is a sizeable part of a
+	// one-off render, and they share nothing. A template that cannot be
+	// loaded is reported before a bad file, as it would be one after the
+	// other.
+	type loaded struct {
+		tpl *templates.Template
+		err error
+	}
+	load := make(chan loaded, 1)
+	go func() {
+		tpl, err := templates.LoadOne(fsys, *id, templates.Compilers())
+		load <- loaded{tpl, err}
+	}()
+	images, fileErr := readImages(files)
+	l := <-load
+	tpl, err := l.tpl, l.err
 	if oshigoods.ErrorCode(err) == oshigoods.ENOTFOUND {
 		return userError(err)
 	} else if err != nil {
 		return fmt.Errorf("load template: %w", err)
 	}
+	if fileErr != nil {
+		return fileErr
+	}
 	profile, err := render.LookupProfile(*profileName)
 	if err != nil {
 		return userError(err)
 	}
-	in := render.Inputs{Fields: map[string]string(fields), Images: map[string][]byte{}, Profile: profile, OrderedAt: time.Now()}
-	for name, path := range files {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return fmt.Errorf("--file %s: %w", name, err)
-		}
-		if _, _, _, err := orders.CheckImage(data, orders.Limits{}, templates.ProbeImage); err != nil {
-			return fmt.Errorf("--file %s=%s: %w", name, path, userError(err))
-		}
-		in.Fields[name], in.Images[name] = path, data
+	in := render.Inputs{Fields: map[string]string(fields), Images: images, Profile: profile, OrderedAt: time.Now()}
+	for name := range images {
+		in.Fields[name] = files[name]
 	}
 	warnings, err := tpl.Validate(ctx, in)
 	if err != nil {
@@ -127,4 +141,38 @@ func cmdRender(ctx context.Context, args []string, getenv func(string) string, s
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(m)
+}
+
+// readImages reads each --file and checks it is an image the shop takes
+// (orders.CheckImage, as an upload is), by field name.
+func readImages(files pairs) (map[string][]byte, error) {
+	images := map[string][]byte{}
+	for name, path := range files {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("--file %s: %w", name, err)
+		}
+		if _, _, _, err := orders.CheckImage(data, orders.Limits{}, templates.ProbeImage); err != nil {
+			return nil, fmt.Errorf("--file %s=%s: %w", name, path, userError(err))
+		}
+		images[name] = data
+	}
+	return images, nil
+}
+
+// renderMemoryLimit is the heap at which a one-off render collects
+// garbage (oneShotGC): above what a 24 MP photo's render holds at once.
+const renderMemoryLimit = 512 << 20
+
+// oneShotGC turns the collector off for a process that renders one item
+// and exits, up to renderMemoryLimit: what it allocates is mostly held
+// to the end, so collecting earlier frees little and takes a core the
+// render's own goroutines use. GOGC or GOMEMLIMIT in the environment
+// leave the collector as they set it.
+func oneShotGC(getenv func(string) string) {
+	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(renderMemoryLimit)
+	debug.SetGCPercent(-1)
 }
