@@ -2,7 +2,6 @@ package card
 
 import (
 	"bytes"
-	"compress/zlib"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -20,12 +19,72 @@ import (
 
 // previewCache holds what every preview of a template reuses: the paper
 // with its rules for each text size drawn (the rules follow the line
-// pitch), and pools of pages and rasters, each w×h and a few MB.
+// pitch), the signature's scalers, and a pool of pages and rasters, each
+// w×h and a few MB.
 type previewCache struct {
 	mu      sync.Mutex
-	papers  map[float64]*image.RGBA
-	pages   sync.Pool // *image.RGBA
-	rasters sync.Pool // *raster
+	papers  map[float64]*paper
+	scalers map[image.Point]xdraw.Scaler // the signature's, by size
+	pages   sync.Pool                    // *previewPage
+	rasters sync.Pool                    // *raster
+}
+
+// paper is a preview's paper and rules, and its rows as the PNG writes
+// them (RGB, Up-filtered), which a preview's rows are but where it draws.
+type paper struct {
+	img    *image.RGBA
+	rows   []byte   // h rows of 1+3w bytes
+	coded  []rleRow // each row compressed on its own
+	opaque bool
+}
+
+// previewPage is a preview being drawn: the page, the span of each row
+// drawn over the paper, a row's scratch and the deflater.
+type previewPage struct {
+	img     *image.RGBA
+	changed rowSpans
+	row     []byte
+	z       rleZlib
+}
+
+// rowSpans records the pixels of a w×h page changed: a span [lo, hi) a
+// row, empty when lo ≥ hi.
+type rowSpans struct {
+	w      int
+	lo, hi []int
+}
+
+func (s *rowSpans) reset() {
+	for y := range s.lo {
+		s.lo[y], s.hi[y] = s.w, 0
+	}
+}
+
+// span records the pixels x0 to x1 (exclusive) of row y.
+func (s *rowSpans) span(y, x0, x1 int) {
+	s.lo[y], s.hi[y] = min(s.lo[y], x0), max(s.hi[y], x1)
+}
+
+// flat records the pixels with flat indices i to j (exclusive, i < j).
+func (s *rowSpans) flat(i, j int) {
+	y0, y1 := i/s.w, (j-1)/s.w
+	if y0 == y1 {
+		s.span(y0, i%s.w, (j-1)%s.w+1)
+		return
+	}
+	s.span(y0, i%s.w, s.w)
+	for y := y0 + 1; y < y1; y++ {
+		s.span(y, 0, s.w)
+	}
+	s.span(y1, 0, (j-1)%s.w+1)
+}
+
+// rect records r.
+func (s *rowSpans) rect(r image.Rectangle) {
+	r = r.Intersect(image.Rect(0, 0, s.w, len(s.lo)))
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		s.span(y, r.Min.X, r.Max.X)
+	}
 }
 
 // previewSize is the preview's size in pixels and its px per mm.
@@ -37,12 +96,12 @@ func (t *Template) previewSize() (w, h int, k float64) {
 
 // paper returns the paper with the rules of pg, drawn once for each text
 // size and kept; it must not be changed.
-func (t *Template) paper(pg *page) *image.RGBA {
+func (t *Template) paper(pg *page) *paper {
 	pc := &t.preview
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	if img := pc.papers[pg.sizeMM]; img != nil {
-		return img
+	if p := pc.papers[pg.sizeMM]; p != nil {
+		return p
 	}
 	c := t.c
 	w, h, k := t.previewSize()
@@ -61,11 +120,74 @@ func (t *Template) paper(pg *page) *image.RGBA {
 		}
 		z.Draw(img, img.Bounds(), image.NewUniform(c.rule), image.Point{})
 	}
+	p := newPaper(img)
 	if pc.papers == nil {
-		pc.papers = map[float64]*image.RGBA{}
+		pc.papers = map[float64]*paper{}
 	}
-	pc.papers[pg.sizeMM] = img
-	return img
+	pc.papers[pg.sizeMM] = p
+	return p
+}
+
+// sigScaler returns the scaler of the signature image to size, made once
+// for each size: the same as xdraw.CatmullRom.Scale, its weights computed
+// and its buffer allocated once.
+func (t *Template) sigScaler(size image.Point) xdraw.Scaler {
+	pc := &t.preview
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	s := pc.scalers[size]
+	if s == nil {
+		b := t.sig.img.Bounds()
+		s = xdraw.CatmullRom.NewScaler(size.X, size.Y, b.Dx(), b.Dy())
+		if pc.scalers == nil {
+			pc.scalers = map[image.Point]xdraw.Scaler{}
+		}
+		pc.scalers[size] = s
+	}
+	return s
+}
+
+// newPaper returns img as a paper, its rows filtered.
+func newPaper(img *image.RGBA) *paper {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	n := 1 + 3*w
+	p := &paper{img: img, rows: make([]byte, h*n), coded: make([]rleRow, h), opaque: true}
+	var z rleZlib
+	for y := range h {
+		row := p.rows[y*n : (y+1)*n]
+		p.opaque = upRow(row, img, y, 0, w) && p.opaque
+		p.coded[y] = z.row(row)
+	}
+	return p
+}
+
+// newPreviewPage returns a page of w×h pixels, no span recorded.
+func newPreviewPage(w, h int) *previewPage {
+	pp := &previewPage{img: image.NewRGBA(image.Rect(0, 0, w, h)), row: make([]byte, 1+3*w),
+		changed: rowSpans{w: w, lo: make([]int, h), hi: make([]int, h)}}
+	pp.changed.reset()
+	return pp
+}
+
+// upRow sets pixels x0 to x1 of row y of img in row, a PNG row of RGB
+// with the Up filter, and reports whether they are opaque.
+func upRow(row []byte, img *image.RGBA, y, x0, x1 int) bool {
+	row[0] = 2 // Up
+	cur := img.Pix[y*img.Stride+4*x0 : y*img.Stride+4*x1]
+	var prev []byte
+	if y > 0 {
+		prev = img.Pix[(y-1)*img.Stride+4*x0 : (y-1)*img.Stride+4*x1]
+	} else {
+		prev = make([]byte, len(cur))
+	}
+	out := row[1+3*x0 : 1+3*x1]
+	alpha := byte(0xff)
+	for i := range x1 - x0 {
+		c, p, o := cur[4*i:4*i+4:4*i+4], prev[4*i:4*i+4:4*i+4], out[3*i:3*i+3:3*i+3]
+		o[0], o[1], o[2] = c[0]-p[0], c[1]-p[1], c[2]-p[2]
+		alpha &= c[3]
+	}
+	return alpha == 0xff
 }
 
 // pather is what glyph outlines are drawn into: a *raster, or a
@@ -85,12 +207,14 @@ func (t *Template) png(pg *page) ([]byte, error) {
 	c := t.c
 	w, h, k := t.previewSize()
 	pc := &t.preview
-	img, _ := pc.pages.Get().(*image.RGBA)
-	if img == nil {
-		img = image.NewRGBA(image.Rect(0, 0, w, h))
+	pp, _ := pc.pages.Get().(*previewPage)
+	if pp == nil {
+		pp = newPreviewPage(w, h)
 	}
-	defer pc.pages.Put(img)
-	copy(img.Pix, t.paper(pg).Pix)
+	defer pc.pages.Put(pp)
+	img := pp.img
+	paper := t.paper(pg)
+	copy(img.Pix, paper.img.Pix)
 
 	var z pather
 	if useRaster(w, h) {
@@ -113,15 +237,17 @@ func (t *Template) png(pg *page) ([]byte, error) {
 	}
 	switch z := z.(type) {
 	case *raster:
-		z.fill(img, c.ink)
+		z.fill(img, c.ink, &pp.changed)
 	case *vector.Rasterizer:
 		z.Draw(img, img.Bounds(), image.NewUniform(c.ink), image.Point{})
+		pp.changed.rect(img.Rect)
 	}
 	if r := pg.sig; r != nil {
 		dst := image.Rect(int(math.Round(r[0]*k)), int(math.Round(r[1]*k)), int(math.Round((r[0]+r[2])*k)), int(math.Round((r[1]+r[3])*k)))
-		xdraw.CatmullRom.Scale(img, dst, t.sig.img, t.sig.img.Bounds(), draw.Over, nil)
+		t.sigScaler(dst.Size()).Scale(img, dst, t.sig.img, t.sig.img.Bounds(), draw.Over, nil)
+		pp.changed.rect(dst)
 	}
-	return encodePNG(img)
+	return pp.encode(paper)
 }
 
 // drawGlyph adds g's outline to z, em px to the em, k px a mm.
@@ -180,47 +306,35 @@ func rect(z *vector.Rasterizer, x0, y0, x1, y1 float64) {
 	z.ClosePath()
 }
 
-// pngZlib pools zlib writers: each holds a few hundred KB of state.
-var pngZlib = sync.Pool{New: func() any {
-	zw, _ := zlib.NewWriterLevel(nil, zlib.BestSpeed)
-	return zw
-}}
-
-// encodePNG encodes img (at the origin, stride 4×width) as an 8-bit RGB
-// PNG when it is opaque, each row with the Up filter, deflated at
-// BestSpeed: the same pixels as image/png's encoding at BestSpeed, without
-// its trial of five filters a row. An image with any alpha below 255 is
-// left to image/png.
-func encodePNG(img *image.RGBA) ([]byte, error) {
+// encode encodes the page as an 8-bit RGB PNG, each row with the Up
+// filter, compressed by rleZlib: the same pixels as image/png's encoding,
+// without its trial of five filters a row and its general deflater. The
+// rows the page did not draw on are the paper's. A page with any alpha
+// below 255 is left to image/png (at BestSpeed). It resets pp's spans.
+func (pp *previewPage) encode(paper *paper) ([]byte, error) {
+	defer pp.changed.reset()
+	img := pp.img
 	w, h := img.Rect.Dx(), img.Rect.Dy()
-	var idat bytes.Buffer
-	zw := pngZlib.Get().(*zlib.Writer)
-	defer pngZlib.Put(zw)
-	zw.Reset(&idat)
 	n := 1 + 3*w
-	rows := make([]byte, 3*n)
-	prev, cur, out := rows[:n], rows[n:2*n], rows[2*n:]
-	out[0] = 2 // Up
-	opaque := byte(0xff)
-	for y := range h {
-		p := img.Pix[y*img.Stride : y*img.Stride+4*w]
-		for x := range w {
-			q := p[4*x : 4*x+4 : 4*x+4]
-			cur[1+3*x], cur[2+3*x], cur[3+3*x] = q[0], q[1], q[2]
-			opaque &= q[3]
+	z := &pp.z
+	z.reset()
+	opaque := paper.opaque
+	lo, hi := pp.changed.lo, pp.changed.hi
+	for y := 0; y < h && opaque; y++ {
+		x0, x1 := lo[y], hi[y]
+		if y > 0 {
+			x0, x1 = min(x0, lo[y-1]), max(x1, hi[y-1])
 		}
-		for i := 1; i < n; i++ {
-			out[i] = cur[i] - prev[i]
+		if x0 >= x1 {
+			z.writeRow(paper.coded[y])
+			continue
 		}
-		if _, err := zw.Write(out); err != nil {
-			return nil, err
-		}
-		prev, cur = cur, prev
+		row := pp.row
+		copy(row, paper.rows[y*n:(y+1)*n])
+		opaque = upRow(row, img, y, x0, x1)
+		z.write(row)
 	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	if opaque != 0xff {
+	if !opaque {
 		var b bytes.Buffer
 		if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&b, img); err != nil {
 			return nil, err
@@ -228,14 +342,13 @@ func encodePNG(img *image.RGBA) ([]byte, error) {
 		return b.Bytes(), nil
 	}
 	var b bytes.Buffer
-	b.Grow(idat.Len() + 64)
 	b.WriteString("\x89PNG\r\n\x1a\n")
 	var ihdr [13]byte
 	binary.BigEndian.PutUint32(ihdr[0:], uint32(w))
 	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
 	ihdr[8], ihdr[9] = 8, 2 // 8 bits a sample, RGB
 	writeChunk(&b, "IHDR", ihdr[:])
-	writeChunk(&b, "IDAT", idat.Bytes())
+	writeChunk(&b, "IDAT", z.finish(nil))
 	writeChunk(&b, "IEND", nil)
 	return b.Bytes(), nil
 }

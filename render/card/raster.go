@@ -229,9 +229,9 @@ func sumFour(s []float32, off float32) [4]float32 {
 }
 
 // fill blends c over dst (a w×h *image.RGBA at the origin, stride 4w) by
-// the paths added since the last fill, as vector's Draw does, and clears
-// them.
-func (z *raster) fill(dst *image.RGBA, c color.Color) {
+// the paths added since the last fill, as vector's Draw does, records the
+// pixels it changed in changed, and clears the paths.
+func (z *raster) fill(dst *image.RGBA, c color.Color, changed *rowSpans) {
 	sr, sg, sb, sa := c.RGBA()
 	pix := dst.Pix
 	blend := func(i int, ma uint32) {
@@ -247,7 +247,8 @@ func (z *raster) fill(dst *image.RGBA, c color.Color) {
 	// running sum off.
 	off := float32(0)
 	blendRun := func(i, j int) {
-		if ma := mask(off); ma != 0 {
+		if ma := mask(off); ma != 0 && i < j {
+			changed.flat(i, j)
 			for ; i < j; i++ {
 				blend(i, ma)
 			}
@@ -267,6 +268,7 @@ func (z *raster) fill(dst *image.RGBA, c color.Color) {
 				// One at a time, as vector's tail (or its code without
 				// SSE4.1) sums them.
 				blendRun(done, i)
+				changed.flat(i, min(i+4, n))
 				for j := i; j < min(i+4, n); j++ {
 					off += z.buf[j]
 					blend(j, mask(off))
@@ -276,6 +278,7 @@ func (z *raster) fill(dst *image.RGBA, c color.Color) {
 				continue
 			}
 			blendRun(done, i)
+			changed.flat(i, i+4)
 			s := z.buf[i : i+4 : i+4]
 			acc := sumFour(s, off)
 			for k, v := range acc {

@@ -2,11 +2,13 @@ package card
 
 import (
 	"bytes"
+	"compress/zlib"
 	"context"
 	"image"
 	"image/color"
 	"image/draw"
 	"image/png"
+	"io"
 	"strings"
 	"testing"
 
@@ -47,7 +49,7 @@ func TestRasterMatchesVector(t *testing.T) {
 			if !useRaster(w, h) {
 				t.Fatalf("%d×%d px: raster is not used", w, h)
 			}
-			paper := tpl.paper(pg)
+			paper := tpl.paper(pg).img
 			want := image.NewRGBA(paper.Rect)
 			copy(want.Pix, paper.Pix)
 			z := vector.NewRasterizer(w, h)
@@ -63,10 +65,12 @@ func TestRasterMatchesVector(t *testing.T) {
 				}
 			}
 			z.Draw(want, want.Bounds(), image.NewUniform(tpl.c.ink), image.Point{})
+			changed := newPreviewPage(w, h).changed
 			for pass := range 2 {
 				got := image.NewRGBA(paper.Rect)
 				copy(got.Pix, paper.Pix)
-				r.fill(got, tpl.c.ink)
+				changed.reset()
+				r.fill(got, tpl.c.ink, &changed)
 				if pass == 1 {
 					// The first fill cleared the samples: this one draws
 					// the same glyphs again.
@@ -81,10 +85,16 @@ func TestRasterMatchesVector(t *testing.T) {
 						}
 					}
 					copy(got.Pix, paper.Pix)
-					r.fill(got, tpl.c.ink)
+					changed.reset()
+					r.fill(got, tpl.c.ink, &changed)
 				}
 				if i := firstDiff(got.Pix, want.Pix); i >= 0 {
 					t.Fatalf("pass %d: pixel (%d, %d) is %v, vector draws %v", pass, i/4%w, i/4/w, got.Pix[i&^3:i&^3+4], want.Pix[i&^3:i&^3+4])
+				}
+				for i := 0; i < len(got.Pix); i += 4 {
+					if x, y := i/4%w, i/4/w; !bytes.Equal(got.Pix[i:i+4], paper.Pix[i:i+4]) && (x < changed.lo[y] || x >= changed.hi[y]) {
+						t.Fatalf("pixel (%d, %d) drawn but not recorded", x, y)
+					}
 				}
 			}
 		})
@@ -100,46 +110,107 @@ func firstDiff(a, b []byte) int {
 	return -1
 }
 
-// TestEncodePNG checks that a preview's PNG of an opaque page (written
-// as RGB with the Up filter) decodes to the pixels drawn, and that a page
-// with a translucent pixel is left to image/png.
+// TestEncodePNG checks that a preview's PNG decodes to the pixels drawn
+// over its paper, the paper's rows reused where nothing was drawn; and
+// that a page with a translucent pixel is left to image/png.
 func TestEncodePNG(t *testing.T) {
-	img := image.NewRGBA(image.Rect(0, 0, 37, 23))
-	for i := range img.Pix {
-		img.Pix[i] = byte(i*7 + i/97)
+	const w, h = 37, 23
+	base := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := range base.Pix {
+		base.Pix[i] = byte(i*7 + i/97)
+		if i%4 == 3 || i/4%w > 20 {
+			base.Pix[i] = 0xff // runs of one byte, for rleZlib
+		}
 	}
-	for i := 3; i < len(img.Pix); i += 4 {
-		img.Pix[i] = 0xff
-	}
-	translucent := image.NewRGBA(img.Rect)
-	copy(translucent.Pix, img.Pix)
-	translucent.SetRGBA(5, 7, color.RGBA{10, 20, 30, 40})
-	t.Run("opaque", func(t *testing.T) {
-		data, err := encodePNG(img)
+	paper := newPaper(base)
+	encode := func(t *testing.T, draw func(pp *previewPage)) (*previewPage, []byte) {
+		pp := newPreviewPage(w, h)
+		copy(pp.img.Pix, base.Pix)
+		draw(pp)
+		data, err := pp.encode(paper)
 		if err != nil {
 			t.Fatal(err)
 		}
+		return pp, data
+	}
+	t.Run("opaque", func(t *testing.T) {
+		pp, data := encode(t, func(pp *previewPage) {
+			r := image.Rect(3, 5, 30, 9)
+			draw.Draw(pp.img, r, image.NewUniform(color.RGBA{200, 100, 50, 255}), image.Point{}, draw.Src)
+			pp.changed.rect(r)
+		})
 		m, err := png.Decode(bytes.NewReader(data))
 		if err != nil {
 			t.Fatal(err)
 		}
 		got := image.NewRGBA(m.Bounds())
 		draw.Draw(got, got.Rect, m, image.Point{}, draw.Src)
-		if m.Bounds() != img.Rect || !bytes.Equal(got.Pix, img.Pix) {
-			t.Fatal("decoded pixels differ from the image encoded")
+		if m.Bounds() != pp.img.Rect || !bytes.Equal(got.Pix, pp.img.Pix) {
+			t.Fatal("decoded pixels differ from the page")
 		}
 	})
 	t.Run("translucent", func(t *testing.T) {
-		data, err := encodePNG(translucent)
-		if err != nil {
-			t.Fatal(err)
-		}
+		pp, data := encode(t, func(pp *previewPage) {
+			pp.img.SetRGBA(5, 7, color.RGBA{10, 20, 30, 40})
+			pp.changed.rect(image.Rect(5, 7, 6, 8))
+		})
 		var want bytes.Buffer
-		if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&want, translucent); err != nil {
+		if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&want, pp.img); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(data, want.Bytes()) {
 			t.Fatal("a translucent page is not image/png's encoding")
 		}
 	})
+}
+
+// TestRLEZlib checks rleZlib's streams inflate to what was written:
+// runs, short and long, across writes; every byte value; and counts
+// skewed enough that an optimal code would be longer than 15 bits.
+func TestRLEZlib(t *testing.T) {
+	var skewed []byte
+	a, b := 1, 1
+	for v := range 25 {
+		skewed = append(skewed, bytes.Repeat([]byte{byte(v * 9)}, a)...)
+		for i := 0; i < a; i++ {
+			skewed = append(skewed, byte(v*9), byte(v*9+1)) // no runs
+		}
+		a, b = b, a+b
+	}
+	every := make([]byte, 256*3)
+	for i := range every {
+		every[i] = byte(i * 31 / 3)
+	}
+	for _, tc := range []struct {
+		scenario string
+		writes   [][]byte
+	}{
+		{"empty", nil},
+		{"one byte", [][]byte{{7}}},
+		{"runs across writes", [][]byte{bytes.Repeat([]byte{0}, 5), bytes.Repeat([]byte{0}, 300), {0, 0, 1, 1, 1}, bytes.Repeat([]byte{1}, 259), bytes.Repeat([]byte{2}, 260)}},
+		{"every byte", [][]byte{every, every}},
+		{"skewed counts", [][]byte{skewed}},
+		{"long literals", [][]byte{bytes.Repeat(every, 40)}},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			var z rleZlib
+			z.reset()
+			var want []byte
+			for _, p := range tc.writes {
+				z.write(p)
+				want = append(want, p...)
+			}
+			r, err := zlib.NewReader(bytes.NewReader(z.finish(nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("inflated %d bytes, want %d", len(got), len(want))
+			}
+		})
+	}
 }
