@@ -13,13 +13,14 @@ import (
 // the repeats are most of its bytes, and finding them costs a scan, where
 // a general deflater hashes its way through every byte.
 type rleZlib struct {
-	toks   []uint32 // a literal byte, or runFlag|length of a match
+	toks   []uint16 // a literal byte, or runTok+length of a match
 	a, b   uint32   // Adler-32
 	pend   int      // bytes summed in b since the last reduction
 	litLen [286]int // symbol counts
 }
 
-const runFlag = 1 << 31
+// runTok+n is the token of a match of n bytes.
+const runTok = 256
 
 // dist is the distance of every match: one RGB pixel.
 const dist = 3
@@ -69,7 +70,7 @@ func (z *rleZlib) write(p []byte) {
 // rleRow is a row written on its own: its tokens and Adler-32 sums
 // from (1, 0).
 type rleRow struct {
-	toks []uint32
+	toks []uint16
 	a, b uint32
 	n    int
 }
@@ -85,10 +86,10 @@ func (z *rleZlib) row(p []byte) rleRow {
 func (z *rleZlib) writeRow(r rleRow) {
 	z.toks = append(z.toks, r.toks...)
 	for _, t := range r.toks {
-		if t&runFlag == 0 {
+		if t < runTok {
 			z.litLen[t]++
 		} else {
-			z.litLen[lengthCode[t&^runFlag]]++
+			z.litLen[lengthCode[t-runTok]]++
 		}
 	}
 	// The sums of r started from (a, b) rather than (1, 0).
@@ -102,7 +103,7 @@ func (z *rleZlib) writeRow(r rleRow) {
 func (z *rleZlib) literals(p []byte) {
 	z.sum(p)
 	for _, v := range p {
-		z.toks = append(z.toks, uint32(v))
+		z.toks = append(z.toks, uint16(v))
 		z.litLen[v]++
 	}
 }
@@ -123,7 +124,7 @@ func (z *rleZlib) repeat(p []byte) {
 		if r := n - l; r > 0 && r < 3 {
 			l -= 3 - r // leave a match of 3 rather than less
 		}
-		z.toks = append(z.toks, runFlag|uint32(l))
+		z.toks = append(z.toks, uint16(runTok+l))
 		z.litLen[lengthCode[l]]++
 		n -= l
 	}
@@ -241,18 +242,21 @@ func (z *rleZlib) finish(out []byte) []byte {
 		}
 	}
 	codes := canonical(litLens)
-	for _, t := range z.toks {
-		if t&runFlag == 0 {
-			w.bits(uint64(codes[t]), uint(litLens[t]))
-			continue
-		}
-		l := int(t &^ runFlag)
+	// Each token's bits, value and count (above bit 24): a literal's
+	// code, or a match's length code, extra bits and distance code (2,
+	// the only one, one bit 0).
+	var tokBits [runTok + 259]uint32
+	for v := range 256 {
+		tokBits[v] = uint32(codes[v]) | uint32(litLens[v])<<24
+	}
+	for l := 3; l <= 258; l++ {
 		c := lengthCode[l]
-		w.bits(uint64(codes[c]), uint(litLens[c]))
-		if e := lengthExtra[c-257]; e > 0 {
-			w.bits(uint64(l-lengthBase[c-257]), uint(e))
-		}
-		w.bits(0, 1) // distance code 2, the only one
+		n, e := litLens[c], lengthExtra[c-257]
+		tokBits[runTok+l] = uint32(codes[c]) | uint32(l-lengthBase[c-257])<<n | uint32(n+e+1)<<24
+	}
+	for _, t := range z.toks {
+		b := tokBits[t]
+		w.bits(uint64(b&0xffffff), uint(b>>24))
 	}
 	w.bits(uint64(codes[256]), uint(litLens[256]))
 	w.flush()

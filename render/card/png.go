@@ -19,14 +19,15 @@ import (
 
 // previewCache holds what every preview of a template reuses: the paper
 // with its rules for each text size drawn (the rules follow the line
-// pitch), the signature's scalers, and a pool of pages and rasters, each
-// w×h and a few MB.
+// pitch), the signature's scalers and the pixels it was last drawn with
+// at each place, and a pool of pages and rasters, each w×h and a few MB.
 type previewCache struct {
 	mu      sync.Mutex
 	papers  map[float64]*paper
 	scalers map[image.Point]xdraw.Scaler // the signature's, by size
-	pages   sync.Pool                    // *previewPage
-	rasters sync.Pool                    // *raster
+	sigs    map[image.Rectangle]*sigPatch
+	pages   sync.Pool // *previewPage
+	rasters sync.Pool // *raster
 }
 
 // paper is a preview's paper and rules, and its rows as the PNG writes
@@ -126,6 +127,52 @@ func (t *Template) paper(pg *page) *paper {
 	}
 	pc.papers[pg.sizeMM] = p
 	return p
+}
+
+// sigPatch is the pixels of a rectangle of the page before and after the
+// signature was drawn over them.
+type sigPatch struct{ before, after []byte }
+
+// maxSigPatches bounds the signature patches kept: a place for each line
+// at each size a letter ends on.
+const maxSigPatches = 64
+
+// drawSig draws the signature image over img, scaled to dst: as it was
+// drawn before if the pixels under it are the same, else with
+// sigScaler.
+func (t *Template) drawSig(img *image.RGBA, dst image.Rectangle) {
+	r := dst.Intersect(img.Rect) // the pixels drawn
+	if r.Empty() {
+		return
+	}
+	region := func() []byte {
+		b := make([]byte, 0, 4*r.Dx()*r.Dy())
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			b = append(b, img.Pix[img.PixOffset(r.Min.X, y):img.PixOffset(r.Max.X, y)]...)
+		}
+		return b
+	}
+	before := region()
+	pc := &t.preview
+	pc.mu.Lock()
+	p := pc.sigs[dst]
+	pc.mu.Unlock()
+	if p != nil && bytes.Equal(p.before, before) {
+		row := 4 * r.Dx()
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			i := (y - r.Min.Y) * row
+			copy(img.Pix[img.PixOffset(r.Min.X, y):], p.after[i:i+row])
+		}
+		return
+	}
+	t.sigScaler(dst.Size()).Scale(img, dst, t.sig.img, t.sig.img.Bounds(), draw.Over, nil)
+	p = &sigPatch{before: before, after: region()}
+	pc.mu.Lock()
+	if len(pc.sigs) >= maxSigPatches || pc.sigs == nil {
+		pc.sigs = map[image.Rectangle]*sigPatch{}
+	}
+	pc.sigs[dst] = p
+	pc.mu.Unlock()
 }
 
 // sigScaler returns the scaler of the signature image to size, made once
@@ -244,7 +291,7 @@ func (t *Template) png(pg *page) ([]byte, error) {
 	}
 	if r := pg.sig; r != nil {
 		dst := image.Rect(int(math.Round(r[0]*k)), int(math.Round(r[1]*k)), int(math.Round((r[0]+r[2])*k)), int(math.Round((r[1]+r[3])*k)))
-		t.sigScaler(dst.Size()).Scale(img, dst, t.sig.img, t.sig.img.Bounds(), draw.Over, nil)
+		t.drawSig(img, dst)
 		pp.changed.rect(dst)
 	}
 	return pp.encode(paper)

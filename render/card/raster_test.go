@@ -214,3 +214,31 @@ func TestRLEZlib(t *testing.T) {
 		})
 	}
 }
+
+// TestPreviewReuse checks that what a template keeps between previews
+// (papers, signature patches, pooled pages and rasters) changes no
+// preview: letters of different lengths and sizes rendered in turn by one
+// template give the previews of a template compiled for each.
+func TestPreviewReuse(t *testing.T) {
+	long := strings.Repeat("応援してくれて本当にありがとう。", 18)
+	for _, id := range ids {
+		t.Run(id, func(t *testing.T) {
+			letters := []map[string]string{
+				{"to": "さくら"},
+				{"to": "さくら", "message": probeMsg[id]},
+				{"to": "ながいなまえのファンのみなさまへとどけ", "message": long},
+				{"to": "さくら"},
+				{"to": "あ", "message": "ありがとう"},
+				{"to": "さくら", "message": probeMsg[id]},
+			}
+			shared := compileShipped(t, id)
+			for i, in := range letters {
+				got := renderFiles(t, shared, in).Files[1].Data
+				want := renderFiles(t, compileShipped(t, id), in).Files[1].Data
+				if !bytes.Equal(got, want) {
+					t.Fatalf("letter %d: preview differs from a fresh template's", i)
+				}
+			}
+		})
+	}
+}
