@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"image"
+	"image/color"
 	"image/draw"
 	"image/png"
 	"math"
@@ -61,13 +62,20 @@ func (s *rowSpans) reset() {
 	}
 }
 
-// span records the pixels x0 to x1 (exclusive) of row y.
+// span records the pixels x0 to x1 (exclusive) of row y. Its methods do
+// nothing on a nil *rowSpans.
 func (s *rowSpans) span(y, x0, x1 int) {
+	if s == nil {
+		return
+	}
 	s.lo[y], s.hi[y] = min(s.lo[y], x0), max(s.hi[y], x1)
 }
 
 // flat records the pixels with flat indices i to j (exclusive, i < j).
 func (s *rowSpans) flat(i, j int) {
+	if s == nil {
+		return
+	}
 	y0, y1 := i/s.w, (j-1)/s.w
 	if y0 == y1 {
 		s.span(y0, i%s.w, (j-1)%s.w+1)
@@ -82,6 +90,9 @@ func (s *rowSpans) flat(i, j int) {
 
 // rect records r.
 func (s *rowSpans) rect(r image.Rectangle) {
+	if s == nil {
+		return
+	}
 	r = r.Intersect(image.Rect(0, 0, s.w, len(s.lo)))
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		s.span(y, r.Min.X, r.Max.X)
@@ -95,21 +106,31 @@ func (t *Template) previewSize() (w, h int, k float64) {
 	return int(math.Round(c.WidthMM * k)), int(math.Round(c.HeightMM * k)), k
 }
 
-// paper returns the paper with the rules of pg, drawn once for each text
-// size and kept; it must not be changed.
-func (t *Template) paper(pg *page) *paper {
+// paper returns the paper with the rules of pg, drawn with z (which is
+// left empty) once for each text size and kept; it must not be changed.
+func (t *Template) paper(pg *page, z pather) *paper {
 	pc := &t.preview
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	if p := pc.papers[pg.sizeMM]; p != nil {
 		return p
 	}
+	p := newPaper(t.drawPaper(pg, z))
+	if pc.papers == nil {
+		pc.papers = map[float64]*paper{}
+	}
+	pc.papers[pg.sizeMM] = p
+	return p
+}
+
+// drawPaper draws the paper and the rules of pg, with z, which is left
+// empty.
+func (t *Template) drawPaper(pg *page, z pather) *image.RGBA {
 	c := t.c
 	w, h, k := t.previewSize()
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(img, img.Bounds(), image.NewUniform(c.paper), image.Point{}, draw.Src)
 	if len(pg.rules) > 0 {
-		z := vector.NewRasterizer(w, h)
 		lw := math.Max(0.2*k, 1) / 2
 		for _, r := range pg.rules {
 			x0, y0, x1, y1 := r[0]*k, r[1]*k, r[2]*k, r[3]*k
@@ -119,14 +140,9 @@ func (t *Template) paper(pg *page) *paper {
 				rect(z, x0, y0-lw, x1, y1+lw)
 			}
 		}
-		z.Draw(img, img.Bounds(), image.NewUniform(c.rule), image.Point{})
+		fill(z, img, c.rule, nil)
 	}
-	p := newPaper(img)
-	if pc.papers == nil {
-		pc.papers = map[float64]*paper{}
-	}
-	pc.papers[pg.sizeMM] = p
-	return p
+	return img
 }
 
 // sigPatch is the pixels of a rectangle of the page before and after the
@@ -260,9 +276,6 @@ func (t *Template) png(pg *page) ([]byte, error) {
 	}
 	defer pc.pages.Put(pp)
 	img := pp.img
-	paper := t.paper(pg)
-	copy(img.Pix, paper.img.Pix)
-
 	var z pather
 	if useRaster(w, h) {
 		r, _ := pc.rasters.Get().(*raster)
@@ -274,6 +287,8 @@ func (t *Template) png(pg *page) ([]byte, error) {
 	} else {
 		z = vector.NewRasterizer(w, h)
 	}
+	paper := t.paper(pg, z)
+	copy(img.Pix, paper.img.Pix)
 	var buf sfnt.Buffer
 	for _, ln := range pg.lines {
 		for _, g := range ln.glyphs {
@@ -282,19 +297,26 @@ func (t *Template) png(pg *page) ([]byte, error) {
 			}
 		}
 	}
-	switch z := z.(type) {
-	case *raster:
-		z.fill(img, c.ink, &pp.changed)
-	case *vector.Rasterizer:
-		z.Draw(img, img.Bounds(), image.NewUniform(c.ink), image.Point{})
-		pp.changed.rect(img.Rect)
-	}
+	fill(z, img, c.ink, &pp.changed)
 	if r := pg.sig; r != nil {
 		dst := image.Rect(int(math.Round(r[0]*k)), int(math.Round(r[1]*k)), int(math.Round((r[0]+r[2])*k)), int(math.Round((r[1]+r[3])*k)))
 		t.drawSig(img, dst)
 		pp.changed.rect(dst)
 	}
 	return pp.encode(paper)
+}
+
+// fill draws the paths added to z in c over img, records the pixels it
+// changed in changed (unless nil), and empties z.
+func fill(z pather, img *image.RGBA, c color.Color, changed *rowSpans) {
+	switch z := z.(type) {
+	case *raster:
+		z.fill(img, c, changed)
+	case *vector.Rasterizer:
+		z.Draw(img, img.Bounds(), image.NewUniform(c), image.Point{})
+		z.Reset(z.Size().X, z.Size().Y)
+		changed.rect(img.Rect)
+	}
 }
 
 // drawGlyph adds g's outline to z, em px to the em, k px a mm.
@@ -345,7 +367,7 @@ func drawGlyph(z pather, buf *sfnt.Buffer, g pageGlyph, em, k float64) error {
 	return nil
 }
 
-func rect(z *vector.Rasterizer, x0, y0, x1, y1 float64) {
+func rect(z pather, x0, y0, x1, y1 float64) {
 	z.MoveTo(float32(x0), float32(y0))
 	z.LineTo(float32(x1), float32(y0))
 	z.LineTo(float32(x1), float32(y1))

@@ -49,7 +49,12 @@ func TestRasterMatchesVector(t *testing.T) {
 			if !useRaster(w, h) {
 				t.Fatalf("%d×%d px: raster is not used", w, h)
 			}
-			paper := tpl.paper(pg).img
+			// The paper's rules, drawn by raster for the preview, are
+			// vector's too.
+			paper := tpl.paper(pg, newRaster(w, h)).img
+			if want := tpl.drawPaper(pg, vector.NewRasterizer(w, h)); !bytes.Equal(paper.Pix, want.Pix) {
+				t.Fatal("raster's rules differ from vector's")
+			}
 			want := image.NewRGBA(paper.Rect)
 			copy(want.Pix, paper.Pix)
 			z := vector.NewRasterizer(w, h)
