@@ -220,7 +220,8 @@ func (z *rleZlib) finish(out []byte) []byte {
 		nclen--
 	}
 
-	w := bitWriter{out: append(out, 0x78, 0x01)}
+	// Room for the stream: a token mostly takes less than a byte.
+	w := bitWriter{out: append(slices.Grow(out, len(z.toks)+len(z.toks)/4+1024), 0x78, 0x01)}
 	w.bits(1|2<<1, 3) // the final block, dynamic codes
 	w.bits(uint64(nlit-257), 5)
 	w.bits(2, 5) // three distance codes, two unused

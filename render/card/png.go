@@ -43,10 +43,30 @@ type paper struct {
 // previewPage is a preview being drawn: the page, the span of each row
 // drawn over the paper, a row's scratch and the deflater.
 type previewPage struct {
-	img     *image.RGBA
+	img *image.RGBA
+	// paper is what img holds but for the spans changed, nil at first.
+	paper   *paper
 	changed rowSpans
 	row     []byte
 	z       rleZlib
+}
+
+// setPaper makes img p, copying only the pixels changed since when img
+// already holds p, and clears the spans changed.
+func (pp *previewPage) setPaper(p *paper) {
+	img := pp.img
+	if pp.paper != p {
+		copy(img.Pix, p.img.Pix)
+	} else {
+		for y, lo := range pp.changed.lo {
+			if hi := pp.changed.hi[y]; lo < hi {
+				i, j := img.PixOffset(lo, y), img.PixOffset(hi, y)
+				copy(img.Pix[i:j], p.img.Pix[i:j])
+			}
+		}
+	}
+	pp.paper = p
+	pp.changed.reset()
 }
 
 // rowSpans records the pixels of a w×h page changed: a span [lo, hi) a
@@ -274,7 +294,6 @@ func (t *Template) png(pg *page) ([]byte, error) {
 	if pp == nil {
 		pp = newPreviewPage(w, h)
 	}
-	defer pc.pages.Put(pp)
 	img := pp.img
 	var z pather
 	if useRaster(w, h) {
@@ -282,13 +301,12 @@ func (t *Template) png(pg *page) ([]byte, error) {
 		if r == nil {
 			r = newRaster(w, h)
 		}
-		defer pc.rasters.Put(r)
 		z = r
 	} else {
 		z = vector.NewRasterizer(w, h)
 	}
 	paper := t.paper(pg, z)
-	copy(img.Pix, paper.img.Pix)
+	pp.setPaper(paper)
 	var buf sfnt.Buffer
 	for _, ln := range pg.lines {
 		for _, g := range ln.glyphs {
@@ -298,12 +316,22 @@ func (t *Template) png(pg *page) ([]byte, error) {
 		}
 	}
 	fill(z, img, c.ink, &pp.changed)
+	if r, ok := z.(*raster); ok {
+		// Only an emptied raster goes back, not one a glyph failed in.
+		pc.rasters.Put(r)
+	}
 	if r := pg.sig; r != nil {
 		dst := image.Rect(int(math.Round(r[0]*k)), int(math.Round(r[1]*k)), int(math.Round((r[0]+r[2])*k)), int(math.Round((r[1]+r[3])*k)))
 		t.drawSig(img, dst)
 		pp.changed.rect(dst)
 	}
-	return pp.encode(paper)
+	data, err := pp.encode(paper)
+	if err != nil {
+		return nil, err
+	}
+	// The page goes back only whole: its spans say what to restore.
+	pc.pages.Put(pp)
+	return data, nil
 }
 
 // fill draws the paths added to z in c over img, records the pixels it
@@ -379,9 +407,8 @@ func rect(z pather, x0, y0, x1, y1 float64) {
 // filter, compressed by rleZlib: the same pixels as image/png's encoding,
 // without its trial of five filters a row and its general deflater. The
 // rows the page did not draw on are the paper's. A page with any alpha
-// below 255 is left to image/png (at BestSpeed). It resets pp's spans.
+// below 255 is left to image/png (at BestSpeed).
 func (pp *previewPage) encode(paper *paper) ([]byte, error) {
-	defer pp.changed.reset()
 	img := pp.img
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	n := 1 + 3*w

@@ -247,3 +247,18 @@ func TestPreviewReuse(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkRenderCardPreview is the preview alone of BenchmarkRenderCard's
+// letter, set once: the text filled over the paper and the PNG written.
+func BenchmarkRenderCardPreview(b *testing.B) {
+	tpl := compileShipped(b, "card-letter-tate")
+	_, pg, _, err := tpl.layout(context.Background(), render.Inputs{Fields: map[string]string{"to": "さくら", "message": probeMsg["card-letter-tate"]}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := tpl.png(pg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
