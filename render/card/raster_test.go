@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
@@ -259,6 +260,40 @@ func BenchmarkRenderCardPreview(b *testing.B) {
 	for b.Loop() {
 		if _, err := tpl.png(pg); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestPreviewConcurrent renders letters at once with one template (its
+// papers, patches and pools shared) and checks each preview is the one
+// rendered alone. Run with -race.
+func TestPreviewConcurrent(t *testing.T) {
+	tpl := compileShipped(t, "card-letter-tate")
+	letters := []map[string]string{
+		{"to": "さくら"},
+		{"to": "さくら", "message": probeMsg["card-letter-tate"]},
+		{"to": "ながいなまえのファンのみなさまへとどけ", "message": strings.Repeat("応援してくれて本当にありがとう。", 18)},
+		{"to": "あ", "message": "ありがとう"},
+	}
+	want := make([][]byte, len(letters))
+	for i, in := range letters {
+		want[i] = renderFiles(t, compileShipped(t, "card-letter-tate"), in).Files[1].Data
+	}
+	errs := make(chan error, 4*len(letters))
+	for range 4 {
+		for i, in := range letters {
+			go func() {
+				res, err := tpl.Render(context.Background(), render.Inputs{Fields: in, OrderedAt: ordered})
+				if err == nil && !bytes.Equal(res.Files[1].Data, want[i]) {
+					err = fmt.Errorf("letter %d: preview differs from the one rendered alone", i)
+				}
+				errs <- err
+			}()
+		}
+	}
+	for range 4 * len(letters) {
+		if err := <-errs; err != nil {
+			t.Error(err)
 		}
 	}
 }
