@@ -10,7 +10,9 @@ import (
 	"image/draw"
 	"image/png"
 	"math"
+	"slices"
 	"sync"
+	"sync/atomic"
 
 	xdraw "golang.org/x/image/draw"
 	"golang.org/x/image/font/sfnt"
@@ -334,6 +336,36 @@ func (t *Template) png(pg *page) ([]byte, error) {
 	return data, nil
 }
 
+// glyphCache holds a face's glyph outlines, by glyph ID, up to
+// maxCachedGlyphs of them: a letter's characters recur, between letters
+// most of all.
+type glyphCache struct {
+	m sync.Map // uint16 → sfnt.Segments
+	n atomic.Int32
+}
+
+const maxCachedGlyphs = 4096
+
+// outline returns glyph gid's outline at one pixel a font unit (in 26.6,
+// y down), loaded with buf unless it was before. It must not be changed.
+func (f *Face) outline(buf *sfnt.Buffer, gid uint16) (sfnt.Segments, error) {
+	if segs, ok := f.outlines.m.Load(gid); ok {
+		return segs.(sfnt.Segments), nil
+	}
+	upem := fixed.Int26_6(f.upem)
+	segs, err := f.sf.LoadGlyph(buf, sfnt.GlyphIndex(gid), upem<<6, nil)
+	if err != nil {
+		return nil, fmt.Errorf("load glyph %d: %w", gid, err)
+	}
+	if f.outlines.n.Load() < maxCachedGlyphs {
+		segs = slices.Clone(segs)
+		if _, loaded := f.outlines.m.LoadOrStore(gid, segs); !loaded {
+			f.outlines.n.Add(1)
+		}
+	}
+	return segs, nil
+}
+
 // fill draws the paths added to z in c over img, records the pixels it
 // changed in changed (unless nil), and empties z.
 func fill(z pather, img *image.RGBA, c color.Color, changed *rowSpans) {
@@ -354,11 +386,10 @@ func drawGlyph(z pather, buf *sfnt.Buffer, g pageGlyph, em, k float64) error {
 	if gid == 0 {
 		gid = f.cmap.glyph(g.r)
 	}
-	upem := fixed.Int26_6(f.upem)
 	s := em / f.upem / 64 // px per 26.6 font unit
-	segs, err := f.sf.LoadGlyph(buf, sfnt.GlyphIndex(gid), upem<<6, nil)
+	segs, err := f.outline(buf, gid)
 	if err != nil {
-		return fmt.Errorf("load glyph %d: %w", gid, err)
+		return err
 	}
 	ox, oy := g.x*k, g.y*k
 	sx := g.scaleX
