@@ -128,8 +128,14 @@ func (t *Template) previewSize() (w, h int, k float64) {
 	return int(math.Round(c.WidthMM * k)), int(math.Round(c.HeightMM * k)), k
 }
 
+// maxPapers bounds the papers a template keeps, 3.5 MB each for a
+// postcard at 150 dpi: most letters are set at the nominal size, a few
+// shrunk to one of the next sizes.
+const maxPapers = 4
+
 // paper returns the paper with the rules of pg, drawn with z (which is
-// left empty) once for each text size and kept; it must not be changed.
+// left empty) once for each text size and kept (up to maxPapers); it must
+// not be changed.
 func (t *Template) paper(pg *page, z pather) *paper {
 	pc := &t.preview
 	pc.mu.Lock()
@@ -138,7 +144,7 @@ func (t *Template) paper(pg *page, z pather) *paper {
 		return p
 	}
 	p := newPaper(t.drawPaper(pg, z))
-	if pc.papers == nil {
+	if pc.papers == nil || len(pc.papers) >= maxPapers {
 		pc.papers = map[float64]*paper{}
 	}
 	pc.papers[pg.sizeMM] = p
