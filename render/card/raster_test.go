@@ -321,3 +321,24 @@ func rgba(t *testing.T, data []byte) *image.RGBA {
 	draw.Draw(img, img.Rect, m, m.Bounds().Min, draw.Src)
 	return img
 }
+
+// TestSmallPreview checks a preview too small for raster (at most 512 px
+// each way, which vector draws in fixed point): drawn by vector, whole
+// rows encoded, the same again with the template's pooled page.
+func TestSmallPreview(t *testing.T) {
+	tpl := compileSpec(t, shippedSpec(t, "card-letter-tate", func(m map[string]any) { m["preview_dpi"] = 72 }))
+	w, h, _ := tpl.previewSize()
+	if useRaster(w, h) {
+		t.Fatalf("%d×%d px: raster is used", w, h)
+	}
+	in := map[string]string{"to": "さくら", "message": probeMsg["card-letter-tate"]}
+	a := renderFiles(t, tpl, in).Files[1].Data
+	b := renderFiles(t, tpl, map[string]string{"to": "あ"}).Files[1].Data
+	if c := renderFiles(t, tpl, in).Files[1].Data; !bytes.Equal(a, c) {
+		t.Fatal("the same letter gave another preview after a second one")
+	}
+	img := rgba(t, a)
+	if img.Rect.Dx() != w || img.Rect.Dy() != h || bytes.Equal(img.Pix, rgba(t, b).Pix) {
+		t.Fatalf("preview %v, want %d×%d and two letters to differ", img.Rect, w, h)
+	}
+}
