@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"image"
-	"image/color"
 	"image/draw"
 	"image/png"
 	"math"
@@ -23,14 +22,13 @@ import (
 // previewCache holds what every preview of a template reuses: the paper
 // with its rules for each text size drawn (the rules follow the line
 // pitch), the signature's scalers and the pixels it was last drawn with
-// at each place, and a pool of pages and rasters, each w×h and a few MB.
+// at each place, and a pool of pages, each w×h and a few MB.
 type previewCache struct {
 	mu      sync.Mutex
 	papers  map[float64]*paper
 	scalers map[image.Point]xdraw.Scaler // the signature's, by size
 	sigs    map[image.Rectangle]*sigPatch
 	pages   sync.Pool // *previewPage
-	rasters sync.Pool // *raster
 }
 
 // paper is a preview's paper and rules, and its rows as the PNG writes
@@ -43,9 +41,11 @@ type paper struct {
 }
 
 // previewPage is a preview being drawn: the page, the span of each row
-// drawn over the paper, a row's scratch and the deflater.
+// drawn over the paper, the rasteriser of its glyphs (as large as the
+// largest it drew), a row's scratch and the deflater.
 type previewPage struct {
 	img *image.RGBA
+	ras vector.Rasterizer
 	// paper is what img holds but for the spans changed, nil at first.
 	paper   *paper
 	changed rowSpans
@@ -133,10 +133,9 @@ func (t *Template) previewSize() (w, h int, k float64) {
 // shrunk to one of the next sizes.
 const maxPapers = 4
 
-// paper returns the paper with the rules of pg, drawn with z (which is
-// left empty) once for each text size and kept (up to maxPapers); it must
-// not be changed.
-func (t *Template) paper(pg *page, z pather) *paper {
+// paper returns the paper with the rules of pg, drawn with z once for
+// each text size and kept (up to maxPapers); it must not be changed.
+func (t *Template) paper(pg *page, z *vector.Rasterizer) *paper {
 	pc := &t.preview
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
@@ -151,26 +150,32 @@ func (t *Template) paper(pg *page, z pather) *paper {
 	return p
 }
 
-// drawPaper draws the paper and the rules of pg, with z, which is left
-// empty.
-func (t *Template) drawPaper(pg *page, z pather) *image.RGBA {
+// drawPaper draws the paper and the rules of pg, with z.
+func (t *Template) drawPaper(pg *page, z *vector.Rasterizer) *image.RGBA {
 	c := t.c
 	w, h, k := t.previewSize()
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(img, img.Bounds(), image.NewUniform(c.paper), image.Point{}, draw.Src)
-	if len(pg.rules) > 0 {
-		lw := math.Max(0.2*k, 1) / 2
-		for _, r := range pg.rules {
-			x0, y0, x1, y1 := r[0]*k, r[1]*k, r[2]*k, r[3]*k
-			if x0 == x1 {
-				rect(z, x0-lw, y0, x1+lw, y1)
-			} else {
-				rect(z, x0, y0-lw, x1, y1+lw)
-			}
-		}
-		fill(z, img, c.rule, nil)
+	f := filler{z: z, img: img, src: image.NewUniform(c.rule)}
+	for _, p := range rulePaths(pg, k) {
+		f.fill(p.box(), p.add)
 	}
 	return img
+}
+
+// rulePaths returns the rules of pg, k px a mm, each 0.2 mm wide (at
+// least a pixel).
+func rulePaths(pg *page, k float64) []rectPath {
+	lw := math.Max(0.2*k, 1) / 2
+	ps := make([]rectPath, len(pg.rules))
+	for i, r := range pg.rules {
+		x0, y0, x1, y1 := r[0]*k, r[1]*k, r[2]*k, r[3]*k
+		ps[i] = rectPath{x0, y0 - lw, x1, y1 + lw}
+		if x0 == x1 {
+			ps[i] = rectPath{x0 - lw, y0, x1 + lw, y1}
+		}
+	}
+	return ps
 }
 
 // sigPatch is the pixels of a rectangle of the page before and after the
@@ -281,57 +286,19 @@ func upRow(row []byte, img *image.RGBA, y, x0, x1 int) bool {
 	return alpha == 0xff
 }
 
-// pather is what glyph outlines are drawn into: a *raster, or a
-// *vector.Rasterizer for a canvas raster does not reproduce.
-type pather interface {
-	MoveTo(x, y float32)
-	LineTo(x, y float32)
-	QuadTo(bx, by, cx, cy float32)
-	CubeTo(bx, by, cx, cy, dx, dy float32)
-	ClosePath()
-}
-
 // png draws the preview: the trim at the template's preview resolution,
 // with the same glyphs, in the same places, as the PDF. Outlines come from
 // sfnt by glyph ID, so vertical forms need no private use code points here.
 func (t *Template) png(pg *page) ([]byte, error) {
-	c := t.c
-	w, h, k := t.previewSize()
 	pc := &t.preview
 	pp, _ := pc.pages.Get().(*previewPage)
 	if pp == nil {
+		w, h, _ := t.previewSize()
 		pp = newPreviewPage(w, h)
 	}
-	img := pp.img
-	var z pather
-	if useRaster(w, h) {
-		r, _ := pc.rasters.Get().(*raster)
-		if r == nil {
-			r = newRaster(w, h)
-		}
-		z = r
-	} else {
-		z = vector.NewRasterizer(w, h)
-	}
-	paper := t.paper(pg, z)
-	pp.setPaper(paper)
-	var buf sfnt.Buffer
-	for _, ln := range pg.lines {
-		for _, g := range ln.glyphs {
-			if err := drawGlyph(z, &buf, g, pg.sizeMM*k, k); err != nil {
-				return nil, err
-			}
-		}
-	}
-	fill(z, img, c.ink, &pp.changed)
-	if r, ok := z.(*raster); ok {
-		// Only an emptied raster goes back, not one a glyph failed in.
-		pc.rasters.Put(r)
-	}
-	if r := pg.sig; r != nil {
-		dst := image.Rect(int(math.Round(r[0]*k)), int(math.Round(r[1]*k)), int(math.Round((r[0]+r[2])*k)), int(math.Round((r[1]+r[3])*k)))
-		t.drawSig(img, dst)
-		pp.changed.rect(dst)
+	paper, err := t.draw(pp, pg)
+	if err != nil {
+		return nil, err
 	}
 	data, err := pp.encode(paper)
 	if err != nil {
@@ -340,6 +307,25 @@ func (t *Template) png(pg *page) ([]byte, error) {
 	// The page goes back only whole: its spans say what to restore.
 	pc.pages.Put(pp)
 	return data, nil
+}
+
+// draw draws pg on pp, a page of the preview's size: its paper, which it
+// returns, then the text and the signature, each pixel changed recorded.
+func (t *Template) draw(pp *previewPage, pg *page) (*paper, error) {
+	_, _, k := t.previewSize()
+	img := pp.img
+	paper := t.paper(pg, &pp.ras)
+	pp.setPaper(paper)
+	f := filler{z: &pp.ras, img: img, src: image.NewUniform(t.c.ink), changed: &pp.changed}
+	if err := eachGlyph(pg, k, func(p glyphPath) { f.fill(p.box(), p.add) }); err != nil {
+		return nil, err
+	}
+	if r := pg.sig; r != nil {
+		dst := image.Rect(int(math.Round(r[0]*k)), int(math.Round(r[1]*k)), int(math.Round((r[0]+r[2])*k)), int(math.Round((r[1]+r[3])*k)))
+		t.drawSig(img, dst)
+		pp.changed.rect(dst)
+	}
+	return paper, nil
 }
 
 // glyphCache holds a face's glyph outlines, by glyph ID, up to
@@ -372,71 +358,158 @@ func (f *Face) outline(buf *sfnt.Buffer, gid uint16) (sfnt.Segments, error) {
 	return segs, nil
 }
 
-// fill draws the paths added to z in c over img, records the pixels it
-// changed in changed (unless nil), and empties z.
-func fill(z pather, img *image.RGBA, c color.Color, changed *rowSpans) {
-	switch z := z.(type) {
-	case *raster:
-		z.fill(img, c, changed)
-	case *vector.Rasterizer:
-		z.Draw(img, img.Bounds(), image.NewUniform(c), image.Point{})
-		z.Reset(z.Size().X, z.Size().Y)
-		changed.rect(img.Rect)
-	}
+// regionPad is the pixels a shape's region adds around the box of its
+// points: the rasteriser writes a line's coverage up to the pixel after
+// the last one it crosses, and float32 rounding may move a point a
+// little outside the box.
+const regionPad = 1
+
+// filler fills shapes in one colour over a page, each shape rasterised
+// on its own by z sized to the pixels the shape can touch: a glyph's
+// region rather than the page, so that only those pixels are cleared,
+// summed and blended.
+type filler struct {
+	z   *vector.Rasterizer
+	img *image.RGBA
+	src *image.Uniform
+	// changed records the regions filled, unless nil.
+	changed *rowSpans
 }
 
-// drawGlyph adds g's outline to z, em px to the em, k px a mm.
-func drawGlyph(z pather, buf *sfnt.Buffer, g pageGlyph, em, k float64) error {
+// fill fills a shape whose points, control points included (a curve
+// stays inside them), lie within box (x0, y0, x1, y1 in page px); add
+// adds the shape to a rasteriser with (ox, oy) subtracted from every
+// point.
+func (f *filler) fill(box [4]float64, add func(z *vector.Rasterizer, ox, oy float64)) {
+	r := image.Rect(int(math.Floor(box[0]))-regionPad, int(math.Floor(box[1]))-regionPad,
+		int(math.Ceil(box[2]))+regionPad, int(math.Ceil(box[3]))+regionPad).Intersect(f.img.Rect)
+	if r.Empty() {
+		return
+	}
+	f.z.Reset(r.Dx(), r.Dy())
+	add(f.z, float64(r.Min.X), float64(r.Min.Y))
+	// Draw reads the mask from z's origin where it draws r.Min.
+	f.z.Draw(f.img, r, f.src, image.Point{})
+	f.changed.rect(r)
+}
+
+// rectPath is a rectangle on the page, x0, y0, x1, y1 in px.
+type rectPath [4]float64
+
+func (p rectPath) box() [4]float64 { return p }
+
+// add adds p to z, (ox, oy) subtracted from its corners.
+func (p rectPath) add(z *vector.Rasterizer, ox, oy float64) {
+	x0, y0, x1, y1 := float32(p[0]-ox), float32(p[1]-oy), float32(p[2]-ox), float32(p[3]-oy)
+	z.MoveTo(x0, y0)
+	z.LineTo(x1, y0)
+	z.LineTo(x1, y1)
+	z.LineTo(x0, y1)
+	z.ClosePath()
+}
+
+// glyphPath is a glyph's outline placed on the page.
+type glyphPath struct {
+	segs sfnt.Segments // at one pixel a font unit, in 26.6, y down
+	// s is px per 26.6 font unit, (ox, oy) the origin in px, sx the
+	// horizontal scale.
+	s, ox, oy, sx float64
+	rotate        bool
+}
+
+// newGlyphPath loads g's outline with buf and places it, em px to the
+// em, k px a mm.
+func newGlyphPath(buf *sfnt.Buffer, g pageGlyph, em, k float64) (glyphPath, error) {
 	f := g.face
 	gid := g.gid
 	if gid == 0 {
 		gid = f.cmap.glyph(g.r)
 	}
-	s := em / f.upem / 64 // px per 26.6 font unit
 	segs, err := f.outline(buf, gid)
 	if err != nil {
-		return err
+		return glyphPath{}, err
 	}
-	ox, oy := g.x*k, g.y*k
 	sx := g.scaleX
 	if sx == 0 {
 		sx = 1
 	}
-	// sfnt's y grows down. Upright: (x, y) → (ox + sx·x, oy + y);
-	// turned clockwise: the advance runs down, the top faces right.
-	tr := func(p fixed.Point26_6) (float32, float32) {
-		x, y := float64(p.X)*s, float64(p.Y)*s
-		if g.rotate {
-			return float32(ox - y), float32(oy + x)
-		}
-		return float32(ox + sx*x), float32(oy + y)
-	}
-	for _, seg := range segs {
-		switch seg.Op {
-		case sfnt.SegmentOpMoveTo:
-			z.MoveTo(tr(seg.Args[0]))
-		case sfnt.SegmentOpLineTo:
-			z.LineTo(tr(seg.Args[0]))
-		case sfnt.SegmentOpQuadTo:
-			ax, ay := tr(seg.Args[0])
-			bx, by := tr(seg.Args[1])
-			z.QuadTo(ax, ay, bx, by)
-		case sfnt.SegmentOpCubeTo:
-			ax, ay := tr(seg.Args[0])
-			bx, by := tr(seg.Args[1])
-			cx, cy := tr(seg.Args[2])
-			z.CubeTo(ax, ay, bx, by, cx, cy)
+	return glyphPath{segs: segs, s: em / f.upem / 64, ox: g.x * k, oy: g.y * k, sx: sx, rotate: g.rotate}, nil
+}
+
+// eachGlyph calls fn with each glyph of pg but spaces, placed k px a mm.
+func eachGlyph(pg *page, k float64, fn func(p glyphPath)) error {
+	var buf sfnt.Buffer
+	for _, ln := range pg.lines {
+		for _, g := range ln.glyphs {
+			p, err := newGlyphPath(&buf, g, pg.sizeMM*k, k)
+			if err != nil {
+				return err
+			}
+			if len(p.segs) > 0 {
+				fn(p)
+			}
 		}
 	}
-	z.ClosePath()
 	return nil
 }
 
-func rect(z pather, x0, y0, x1, y1 float64) {
-	z.MoveTo(float32(x0), float32(y0))
-	z.LineTo(float32(x1), float32(y0))
-	z.LineTo(float32(x1), float32(y1))
-	z.LineTo(float32(x0), float32(y1))
+// point returns p on the page, in px. sfnt's y grows down. Upright:
+// (x, y) → (ox + sx·x, oy + y); turned clockwise: the advance runs down,
+// the top faces right.
+func (p glyphPath) point(q fixed.Point26_6) (x, y float64) {
+	x, y = float64(q.X)*p.s, float64(q.Y)*p.s
+	if p.rotate {
+		return p.ox - y, p.oy + x
+	}
+	return p.ox + p.sx*x, p.oy + y
+}
+
+// box returns the box of p's points, control points included, on the
+// page: that of their box in font units, as point scales, turns by a
+// right angle and moves. p must have a segment.
+func (p glyphPath) box() [4]float64 {
+	lo, hi := p.segs[0].Args[0], p.segs[0].Args[0]
+	for _, seg := range p.segs {
+		n := 1
+		switch seg.Op {
+		case sfnt.SegmentOpQuadTo:
+			n = 2
+		case sfnt.SegmentOpCubeTo:
+			n = 3
+		}
+		for _, q := range seg.Args[:n] {
+			lo.X, lo.Y, hi.X, hi.Y = min(lo.X, q.X), min(lo.Y, q.Y), max(hi.X, q.X), max(hi.Y, q.Y)
+		}
+	}
+	ax, ay := p.point(lo)
+	bx, by := p.point(hi)
+	return [4]float64{min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)}
+}
+
+// add adds p's outline to z, (ox, oy) subtracted from its points before
+// they are rounded to float32.
+func (p glyphPath) add(z *vector.Rasterizer, ox, oy float64) {
+	pt := func(q fixed.Point26_6) (float32, float32) {
+		x, y := p.point(q)
+		return float32(x - ox), float32(y - oy)
+	}
+	for _, seg := range p.segs {
+		switch seg.Op {
+		case sfnt.SegmentOpMoveTo:
+			z.MoveTo(pt(seg.Args[0]))
+		case sfnt.SegmentOpLineTo:
+			z.LineTo(pt(seg.Args[0]))
+		case sfnt.SegmentOpQuadTo:
+			ax, ay := pt(seg.Args[0])
+			bx, by := pt(seg.Args[1])
+			z.QuadTo(ax, ay, bx, by)
+		case sfnt.SegmentOpCubeTo:
+			ax, ay := pt(seg.Args[0])
+			bx, by := pt(seg.Args[1])
+			cx, cy := pt(seg.Args[2])
+			z.CubeTo(ax, ay, bx, by, cx, cy)
+		}
+	}
 	z.ClosePath()
 }
 

@@ -10,25 +10,26 @@ import (
 	"image/draw"
 	"image/png"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"testing"
 
-	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/vector"
 
 	"oshigoods/render"
 )
 
-// TestRasterMatchesVector checks that raster fills glyphs with the same
-// pixels as vector.Rasterizer drawing over the whole page, the way
-// previews were drawn before raster: for both shipped templates, letters
-// at the nominal and a shrunk size, with the fallback font's glyphs, and
-// a page filled twice with the same raster (its samples cleared between).
-func TestRasterMatchesVector(t *testing.T) {
+// TestRegionsMatchVector checks that filling each rule and glyph in a
+// rasteriser of its own region draws what one vector.Rasterizer over the
+// whole page draws (the way previews were drawn at first), but for float
+// rounding at edges: no glyph clipped at its region's border, none left
+// out. For both shipped templates, letters at the nominal and a shrunk
+// size, with the fallback font's glyphs, each drawn twice on one page
+// (its changed pixels restored between), every pixel drawn recorded.
+func TestRegionsMatchVector(t *testing.T) {
 	long := strings.Repeat("応援してくれて本当にありがとう。", 20)
 	for _, tc := range []struct {
 		scenario string
@@ -51,47 +52,49 @@ func TestRasterMatchesVector(t *testing.T) {
 				t.Fatalf("text at %.2f mm: shrunk %v", pg.sizeMM, shrunk)
 			}
 			w, h, k := tpl.previewSize()
-			if !useRaster(w, h) {
-				t.Fatalf("%d×%d px: raster is not used", w, h)
+			want := image.NewRGBA(image.Rect(0, 0, w, h))
+			draw.Draw(want, want.Rect, image.NewUniform(tpl.c.paper), image.Point{}, draw.Src)
+			z := vector.NewRasterizer(w, h)
+			for _, p := range rulePaths(pg, k) {
+				p.add(z, 0, 0)
 			}
-			// The paper's rules, drawn by raster for the preview, are
-			// vector's too.
-			paper := tpl.paper(pg, newRaster(w, h)).img
-			if want := tpl.drawPaper(pg, vector.NewRasterizer(w, h)); !bytes.Equal(paper.Pix, want.Pix) {
-				t.Fatal("raster's rules differ from vector's")
+			z.Draw(want, want.Rect, image.NewUniform(tpl.c.rule), image.Point{})
+			z.Reset(w, h)
+			if err := eachGlyph(pg, k, func(p glyphPath) { p.add(z, 0, 0) }); err != nil {
+				t.Fatal(err)
 			}
-			var buf sfnt.Buffer
-			letter := func(p pather) {
-				for _, ln := range pg.lines {
-					for _, g := range ln.glyphs {
-						if err := drawGlyph(p, &buf, g, pg.sizeMM*k, k); err != nil {
-							t.Fatal(err)
-						}
+			z.Draw(want, want.Rect, image.NewUniform(tpl.c.ink), image.Point{})
+			if r := pg.sig; r != nil {
+				tpl.drawSig(want, image.Rect(int(math.Round(r[0]*k)), int(math.Round(r[1]*k)), int(math.Round((r[0]+r[2])*k)), int(math.Round((r[1]+r[3])*k))))
+			}
+			pp := newPreviewPage(w, h)
+			for pass := range 2 {
+				paper, err := tpl.draw(pp, pg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := pp.img
+				n, worst, at := 0, 0, 0
+				for i := 0; i < len(got.Pix); i += 4 {
+					d := 0
+					for j := i; j < i+4; j++ {
+						v := int(got.Pix[j]) - int(want.Pix[j])
+						d = max(d, v, -v)
+					}
+					if d > 0 {
+						n++
+					}
+					if d > worst {
+						worst, at = d, i/4
 					}
 				}
-			}
-			want := image.NewRGBA(paper.Rect)
-			copy(want.Pix, paper.Pix)
-			z := vector.NewRasterizer(w, h)
-			letter(z)
-			z.Draw(want, want.Bounds(), image.NewUniform(tpl.c.ink), image.Point{})
-			r := newRaster(w, h)
-			changed := newPreviewPage(w, h).changed
-			for pass := range 2 {
-				// The second pass reuses r, emptied by the first.
-				letter(r)
-				got := image.NewRGBA(paper.Rect)
-				copy(got.Pix, paper.Pix)
-				changed.reset()
-				r.fill(got, tpl.c.ink, &changed)
-				if slices.ContainsFunc(r.buf, func(v float32) bool { return v != 0 }) {
-					t.Fatal("fill left samples behind")
-				}
-				if i := firstDiff(got.Pix, want.Pix); i >= 0 {
-					t.Fatalf("pass %d: pixel (%d, %d) is %v, vector draws %v", pass, i/4%w, i/4/w, got.Pix[i&^3:i&^3+4], want.Pix[i&^3:i&^3+4])
+				t.Logf("pass %d: %d pixels differ, by %d levels at most", pass, n, worst)
+				// Seen: 1–3% of the pixels, by 5 levels at most.
+				if worst > maxRegionDiff {
+					t.Fatalf("pass %d: %d pixels differ from vector's page, (%d, %d) by %d levels", pass, n, at%w, at/w, worst)
 				}
 				for i := 0; i < len(got.Pix); i += 4 {
-					if x, y := i/4%w, i/4/w; !bytes.Equal(got.Pix[i:i+4], paper.Pix[i:i+4]) && (x < changed.lo[y] || x >= changed.hi[y]) {
+					if x, y := i/4%w, i/4/w; !bytes.Equal(got.Pix[i:i+4], paper.img.Pix[i:i+4]) && (x < pp.changed.lo[y] || x >= pp.changed.hi[y]) {
 						t.Fatalf("pixel (%d, %d) drawn but not recorded", x, y)
 					}
 				}
@@ -100,14 +103,13 @@ func TestRasterMatchesVector(t *testing.T) {
 	}
 }
 
-func firstDiff(a, b []byte) int {
-	for i := range a {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	return -1
-}
+// maxRegionDiff is the levels a pixel filled in its region may differ
+// from vector's over the whole page: float rounding, the region's origin
+// moving the points by a fraction of a float32's precision, and vector's
+// fixed point math for canvases up to 512 px against its floating point
+// math for larger ones. A glyph clipped or left out differs by its ink,
+// some 200 levels.
+const maxRegionDiff = 12
 
 // TestEncodePNG checks that a preview's PNG decodes to the pixels drawn
 // over its paper, the paper's rows reused where nothing was drawn; and
@@ -215,7 +217,7 @@ func TestRLEZlib(t *testing.T) {
 }
 
 // TestPreviewReuse checks that what a template keeps between previews
-// (papers, signature patches, pooled pages and rasters) changes no
+// (papers, signature patches, pooled pages and their rasterisers) changes no
 // preview: letters of different lengths and sizes rendered in turn by one
 // template give the previews of a template compiled for each.
 func TestPreviewReuse(t *testing.T) {
@@ -292,13 +294,13 @@ func TestPreviewConcurrent(t *testing.T) {
 }
 
 // TestGoldenPreviewPixels checks the previews decode to exactly the
-// pixels of the golden previews in testdata/ (made on amd64 by image/png
-// over vector's rasteriser, before raster and rleZlib), where
+// pixels of the golden previews in testdata/ (made on amd64), where
 // TestGoldenPreviews allows a few pixels to differ. Other architectures
-// round vector's float32 sums otherwise, and are not compared.
+// may round vector's float32 math otherwise (fusing a multiply and an
+// add), and are not compared.
 func TestGoldenPreviewPixels(t *testing.T) {
-	if runtime.GOARCH != "amd64" || !sumInFours {
-		t.Skip("the goldens' pixels are amd64's with SSE4.1")
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the goldens' pixels are amd64's")
 	}
 	for _, tc := range goldenPreviews {
 		t.Run(tc.scenario, func(t *testing.T) {
@@ -322,15 +324,12 @@ func rgba(t *testing.T, data []byte) *image.RGBA {
 	return img
 }
 
-// TestSmallPreview checks a preview too small for raster (at most 512 px
-// each way, which vector draws in fixed point): drawn by vector, whole
-// rows encoded, the same again with the template's pooled page.
+// TestSmallPreview checks a preview of another size (72 dpi, its rules
+// too short for vector's floating point math): whole rows encoded, the
+// same again with the template's pooled page.
 func TestSmallPreview(t *testing.T) {
 	tpl := compileSpec(t, shippedSpec(t, "card-letter-tate", func(m map[string]any) { m["preview_dpi"] = 72 }))
 	w, h, _ := tpl.previewSize()
-	if useRaster(w, h) {
-		t.Fatalf("%d×%d px: raster is used", w, h)
-	}
 	in := map[string]string{"to": "さくら", "message": probeMsg["card-letter-tate"]}
 	a := renderFiles(t, tpl, in).Files[1].Data
 	b := renderFiles(t, tpl, map[string]string{"to": "あ"}).Files[1].Data
