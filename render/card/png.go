@@ -45,7 +45,7 @@ type paper struct {
 // largest it drew), a row's scratch and the deflater.
 type previewPage struct {
 	img *image.RGBA
-	ras vector.Rasterizer
+	ras regionRaster
 	// paper is what img holds but for the spans changed, nil at first.
 	paper   *paper
 	changed rowSpans
@@ -135,7 +135,7 @@ const maxPapers = 4
 
 // paper returns the paper with the rules of pg, drawn with z once for
 // each text size and kept (up to maxPapers); it must not be changed.
-func (t *Template) paper(pg *page, z *vector.Rasterizer) *paper {
+func (t *Template) paper(pg *page, z *regionRaster) *paper {
 	pc := &t.preview
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
@@ -151,7 +151,7 @@ func (t *Template) paper(pg *page, z *vector.Rasterizer) *paper {
 }
 
 // drawPaper draws the paper and the rules of pg, with z.
-func (t *Template) drawPaper(pg *page, z *vector.Rasterizer) *image.RGBA {
+func (t *Template) drawPaper(pg *page, z *regionRaster) *image.RGBA {
 	c := t.c
 	w, h, k := t.previewSize()
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
@@ -364,12 +364,19 @@ func (f *Face) outline(buf *sfnt.Buffer, gid uint16) (sfnt.Segments, error) {
 // little outside the box.
 const regionPad = 1
 
+// regionRaster rasterises a shape in its region of a page: z and mask
+// are the region's size (their buffers the largest region's).
+type regionRaster struct {
+	z    vector.Rasterizer
+	mask image.Alpha
+}
+
 // filler fills shapes in one colour over a page, each shape rasterised
-// on its own by z sized to the pixels the shape can touch: a glyph's
-// region rather than the page, so that only those pixels are cleared,
-// summed and blended.
+// on its own by z in the pixels the shape can touch: a glyph's region
+// rather than the page, so that only those pixels are cleared, summed
+// and blended.
 type filler struct {
-	z   *vector.Rasterizer
+	z   *regionRaster
 	img *image.RGBA
 	src *image.Uniform
 	// changed records the regions filled, unless nil.
@@ -386,10 +393,21 @@ func (f *filler) fill(box [4]float64, add func(z *vector.Rasterizer, ox, oy floa
 	if r.Empty() {
 		return
 	}
-	f.z.Reset(r.Dx(), r.Dy())
-	add(f.z, float64(r.Min.X), float64(r.Min.Y))
-	// Draw reads the mask from z's origin where it draws r.Min.
-	f.z.Draw(f.img, r, f.src, image.Point{})
+	z, m := &f.z.z, &f.z.mask
+	w, h := r.Dx(), r.Dy()
+	z.Reset(w, h)
+	add(z, float64(r.Min.X), float64(r.Min.Y))
+	// The coverage goes to an 8-bit mask, then over the page where it
+	// is not zero: vector's own blend onto the page (with a 16-bit
+	// mask) blends every pixel of the region, some 7% more CPU a
+	// preview.
+	if cap(m.Pix) < w*h {
+		m.Pix = make([]uint8, w*h)
+	}
+	m.Pix, m.Stride, m.Rect = m.Pix[:w*h], w, image.Rect(0, 0, w, h)
+	z.DrawOp = draw.Src // every pixel of m set
+	z.Draw(m, m.Rect, image.Opaque, image.Point{})
+	draw.DrawMask(f.img, r, f.src, image.Point{}, m, image.Point{}, draw.Over)
 	f.changed.rect(r)
 }
 

@@ -89,7 +89,7 @@ func TestRegionsMatchVector(t *testing.T) {
 					}
 				}
 				t.Logf("pass %d: %d pixels differ, by %d levels at most", pass, n, worst)
-				// Seen: 1–3% of the pixels, by 5 levels at most.
+				// Seen: 2–5% of the pixels, by 5 levels at most.
 				if worst > maxRegionDiff {
 					t.Fatalf("pass %d: %d pixels differ from vector's page, (%d, %d) by %d levels", pass, n, at%w, at/w, worst)
 				}
@@ -105,10 +105,10 @@ func TestRegionsMatchVector(t *testing.T) {
 
 // maxRegionDiff is the levels a pixel filled in its region may differ
 // from vector's over the whole page: float rounding, the region's origin
-// moving the points by a fraction of a float32's precision, and vector's
+// moving the points by a fraction of a float32's precision, vector's
 // fixed point math for canvases up to 512 px against its floating point
-// math for larger ones. A glyph clipped or left out differs by its ink,
-// some 200 levels.
+// math for larger ones, and the 8-bit mask against vector's 16-bit one.
+// A glyph clipped or left out differs by its ink, some 200 levels.
 const maxRegionDiff = 12
 
 // TestEncodePNG checks that a preview's PNG decodes to the pixels drawn
