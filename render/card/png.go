@@ -320,12 +320,18 @@ func (t *Template) draw(pp *previewPage, pg *page) (*paper, error) {
 	if err := eachGlyph(pg, k, func(p glyphPath) { f.fill(p.box(), p.add) }); err != nil {
 		return nil, err
 	}
-	if r := pg.sig; r != nil {
-		dst := image.Rect(int(math.Round(r[0]*k)), int(math.Round(r[1]*k)), int(math.Round((r[0]+r[2])*k)), int(math.Round((r[1]+r[3])*k)))
+	if pg.sig != nil {
+		dst := sigRect(pg, k)
 		t.drawSig(img, dst)
 		pp.changed.rect(dst)
 	}
 	return paper, nil
+}
+
+// sigRect is the pixels pg's signature image is scaled to, k px a mm.
+func sigRect(pg *page, k float64) image.Rectangle {
+	r := pg.sig
+	return image.Rect(int(math.Round(r[0]*k)), int(math.Round(r[1]*k)), int(math.Round((r[0]+r[2])*k)), int(math.Round((r[1]+r[3])*k)))
 }
 
 // glyphCache holds a face's glyph outlines, by glyph ID, up to

@@ -10,7 +10,6 @@ import (
 	"image/draw"
 	"image/png"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -64,8 +63,8 @@ func TestRegionsMatchVector(t *testing.T) {
 				t.Fatal(err)
 			}
 			z.Draw(want, want.Rect, image.NewUniform(tpl.c.ink), image.Point{})
-			if r := pg.sig; r != nil {
-				tpl.drawSig(want, image.Rect(int(math.Round(r[0]*k)), int(math.Round(r[1]*k)), int(math.Round((r[0]+r[2])*k)), int(math.Round((r[1]+r[3])*k))))
+			if pg.sig != nil {
+				tpl.drawSig(want, sigRect(pg, k))
 			}
 			pp := newPreviewPage(w, h)
 			for pass := range 2 {
