@@ -30,6 +30,8 @@ type Template struct {
 	boxX, boxY, boxW, boxH float64
 	// steps are the sizes fit tries, in order, set by Compile.
 	steps []fitStep
+	// preview is what previews reuse.
+	preview previewCache
 }
 
 var _ render.Renderer = (*Template)(nil)

@@ -80,20 +80,24 @@ var ids = []string{"card-letter-tate", "card-letter-yoko"}
 // Japan.
 var ordered = time.Date(2026, 12, 6, 15, 0, 0, 0, time.UTC)
 
+// goldenPreviews are the letters of the previews in testdata/, each
+// named by its file.
+var goldenPreviews = []struct {
+	scenario string
+	id       string
+	fields   map[string]string
+}{
+	{"tate-default", "card-letter-tate", map[string]string{"to": "さくら"}},
+	{"tate-rules", "card-letter-tate", map[string]string{"to": "さくら", "message": probeMsg["card-letter-tate"]}},
+	{"yoko-default", "card-letter-yoko", map[string]string{"to": "さくら"}},
+	{"yoko-rules", "card-letter-yoko", map[string]string{"to": "さくら", "message": probeMsg["card-letter-yoko"]}},
+}
+
 // TestGoldenPreviews compares the previews of letters covering the layout
 // rules with testdata/*.png. Run with -update to rewrite them, and look at
 // them: a fan will.
 func TestGoldenPreviews(t *testing.T) {
-	for _, tc := range []struct {
-		scenario string
-		id       string
-		fields   map[string]string
-	}{
-		{"tate-default", "card-letter-tate", map[string]string{"to": "さくら"}},
-		{"tate-rules", "card-letter-tate", map[string]string{"to": "さくら", "message": probeMsg["card-letter-tate"]}},
-		{"yoko-default", "card-letter-yoko", map[string]string{"to": "さくら"}},
-		{"yoko-rules", "card-letter-yoko", map[string]string{"to": "さくら", "message": probeMsg["card-letter-yoko"]}},
-	} {
+	for _, tc := range goldenPreviews {
 		t.Run(tc.scenario, func(t *testing.T) {
 			res := renderFiles(t, compileShipped(t, tc.id), tc.fields)
 			if len(res.Files) != 2 || res.Files[0].Name != "card.pdf" || res.Files[0].Role != render.RoleOutput ||

@@ -47,6 +47,8 @@ type Face struct {
 	psName  string // PostScript name
 	// ascent is the top of the ideographic em box above the baseline in em.
 	ascent float64
+	// outlines keeps glyph outlines the previews drew (see outline).
+	outlines glyphCache
 }
 
 // ParseFace parses a TrueType font.
