@@ -276,14 +276,18 @@ func TestAdminAPI(t *testing.T) {
 // queue has of it; a retry leaves a live task alone.
 func TestAdminStuckItem(t *testing.T) {
 	env := adminEnv(t)
-	env["OSHIGOODS_STUCK_AFTER"] = "1s"
+	// The threshold leaves room for the first order of a template, which
+	// keeps the template's version (24 MB of fonts put to S3) before it is
+	// stored: over a second on a loaded machine, and the item's clock
+	// starts when the order was taken.
+	env["OSHIGOODS_STUCK_AFTER"] = "4s"
 	srv := startServe(t, env, "--worker=false")
 	o := placeOrder(t, srv.base, cardOrder("さくら"))
 	var list struct{ Items []adminItemResp }
 	if code := call(t, "GET", srv.base+"/v1/admin/items?status=stuck", adminToken, nil, nil, &list); code != 200 || len(list.Items) != 0 {
 		t.Fatalf("stuck items at once: %d %+v; want none", code, list)
 	}
-	time.Sleep(1500 * time.Millisecond)
+	time.Sleep(4500 * time.Millisecond)
 	if code := call(t, "GET", srv.base+"/v1/admin/items?status=stuck", adminToken, nil, nil, &list); code != 200 || len(list.Items) != 1 ||
 		list.Items[0].OrderID != o.ID || !list.Items[0].Stuck || !strings.Contains(list.Items[0].Reason, "queued, unchanged for") ||
 		!strings.Contains(list.Items[0].Reason, "its task is pending") {
