@@ -65,6 +65,12 @@ func TestHonorific(t *testing.T) {
 		{"choice ちゃん on a name ending in くん", "たろうくん", "ちゃん", "たろうくん"},
 		{"choice さん on a name ending in ちゃん", "ゆいちゃん", "さん", "ゆいちゃん"},
 		{"choice ちゃん on a name with a heart", "ゆい♡", "ちゃん", "ゆいちゃん♡"},
+		// A fan who writes the letter's 「へ」 too: the template adds it.
+		{"へ after ちゃん", "ゆいちゃんへ", "", "ゆいちゃん"},
+		{"へ after 様 and a heart", "田中様へ♡", "", "田中様♡"},
+		{"へ after ﾁｬﾝ", "ﾕｲﾁｬﾝへ", "", "ﾕｲﾁｬﾝ"},
+		{"へ after ちゃん, choice さん", "ゆいちゃんへ", "さん", "ゆいちゃん"},
+		{"a name ending in へ with no honorific", "ゆいへ", "", "ゆいへさん"},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			for _, id := range ids {

@@ -131,6 +131,8 @@ func (h Honorific) field() (f render.Field, ok bool) {
 // (ｻﾝ is サン). Spaces between a name and the honorific the fan wrote are
 // dropped, as {to} is also set mid-sentence: 「田中　様」 is 「田中様」. A
 // name that is all marks gets add at its end; an empty name stays empty.
+// A へ after the fan's honorific is dropped (「ゆいちゃんへ」 is 「ゆいちゃん」):
+// the template's own text addresses the letter.
 func address(name, add string, known []string) string {
 	if name == "" || add == "" {
 		return name
@@ -138,6 +140,12 @@ func address(name, add string, known []string) string {
 	core := strings.TrimRightFunc(name, func(r rune) bool { return !isNameRune(r) })
 	if core == "" {
 		return name + add
+	}
+	// 「ゆいちゃんへ」: the fan wrote the letter's へ too, which the
+	// template adds where it belongs. Only after an honorific: a name
+	// may end in へ.
+	if c, ok := strings.CutSuffix(core, "へ"); ok && endsWithHonorific(c, known) {
+		name, core = c+name[len(core):], c
 	}
 	folded := norm.NFKC.String(core)
 	for _, h := range known {
@@ -157,6 +165,18 @@ func address(name, add string, known []string) string {
 		return name
 	}
 	return core + add + name[len(core):]
+}
+
+// endsWithHonorific reports whether s, read as NFKC (ｻﾝ is サン), ends
+// with an honorific of known.
+func endsWithHonorific(s string, known []string) bool {
+	folded := norm.NFKC.String(s)
+	for _, h := range known {
+		if strings.HasSuffix(folded, h) {
+			return true
+		}
+	}
+	return false
 }
 
 // isNameRune reports whether r may end a name: a letter (kana, kanji, ー
