@@ -122,6 +122,42 @@ func TestGoldenPreviews(t *testing.T) {
 	}
 }
 
+// TestGoldenPDFs compares the print files of the golden letters with
+// testdata/*.pdf byte for byte: a card renders to the same bytes every
+// time, and a change to how the PDF is written (such as the changes kept
+// in third_party/gofpdf) must not change them by accident. Run with
+// -update to rewrite them on purpose, and check them (qpdf --check,
+// pdffonts, pdftotext, a look at the page).
+func TestGoldenPDFs(t *testing.T) {
+	for _, tc := range goldenPreviews {
+		t.Run(tc.scenario, func(t *testing.T) {
+			res := renderFiles(t, compileShipped(t, tc.id), tc.fields)
+			if len(res.Files) == 0 || res.Files[0].Name != "card.pdf" {
+				t.Fatalf("files %v", res.Files)
+			}
+			got := res.Files[0].Data
+			golden := filepath.Join("testdata", tc.scenario+".pdf")
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				at := 0
+				for at < len(got) && at < len(want) && got[at] == want[at] {
+					at++
+				}
+				t.Errorf("card.pdf differs from %s from byte %d on (%d bytes, want %d)", golden, at, len(got), len(want))
+			}
+		})
+	}
+}
+
 // pngDiff is the fraction of pixels that differ by more than a little.
 func pngDiff(t *testing.T, a, b []byte) float64 {
 	t.Helper()
