@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 )
 
@@ -186,16 +187,48 @@ func or(s, def string) string {
 
 // iccStream is an ICC profile stream, compressed.
 func iccStream(profile []byte, n int, alt name) *object {
-	var buf bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&buf, zlib.BestCompression)
-	zw.Write(profile)
-	zw.Close()
 	d := &dict{entries: []entry{
 		{"N", number(strconv.Itoa(n))},
 		{"Alternate", alt},
 		{"Filter", name("FlateDecode")},
 	}}
-	return &object{v: d, isStream: true, stream: buf.Bytes()}
+	return &object{v: d, isStream: true, stream: compressedICC(profile)}
+}
+
+// iccCache holds profiles compressed by compressedICC, by content: a
+// system finalises every file with the same one or two profiles, and
+// compressing one at the best level costs more than the rest of Finalize.
+var iccCache struct {
+	sync.Mutex
+	m map[string][]byte
+}
+
+// maxICCCache bounds iccCache; past it, profiles are compressed each time.
+const maxICCCache = 8
+
+// compressedICC returns profile compressed with zlib at the best level.
+// The slice may be shared: callers must not modify it.
+func compressedICC(profile []byte) []byte {
+	iccCache.Lock()
+	z, ok := iccCache.m[string(profile)]
+	iccCache.Unlock()
+	if ok {
+		return z
+	}
+	var buf bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&buf, zlib.BestCompression)
+	zw.Write(profile)
+	zw.Close()
+	z = buf.Bytes()
+	iccCache.Lock()
+	if iccCache.m == nil {
+		iccCache.m = map[string][]byte{}
+	}
+	if len(iccCache.m) < maxICCCache {
+		iccCache.m[string(profile)] = z
+	}
+	iccCache.Unlock()
+	return z
 }
 
 // textString is a PDF text string: literal when ASCII, else UTF-16BE.
