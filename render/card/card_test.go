@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode"
@@ -155,6 +156,41 @@ func TestGoldenPDFs(t *testing.T) {
 				t.Errorf("card.pdf differs from %s from byte %d on (%d bytes, want %d)", golden, at, len(got), len(want))
 			}
 		})
+	}
+}
+
+// TestSharedSignature renders cards at once from one template, which
+// gives every print file the signature image gofpdf read once: each file
+// must still be the golden one (the race detector, on in CI, sees a
+// document writing to the shared image).
+func TestSharedSignature(t *testing.T) {
+	tc := goldenPreviews[0]
+	want, err := os.ReadFile(filepath.Join("testdata", tc.scenario+".pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := compileShipped(t, tc.id)
+	if tpl.sig == nil || tpl.sig.pdf == nil {
+		t.Fatalf("%s has no signature image read for the PDF", tc.id)
+	}
+	const n = 6
+	got := make([][]byte, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			res, err := tpl.Render(context.Background(), render.Inputs{Fields: tc.fields, OrderedAt: ordered})
+			if err != nil {
+				t.Errorf("card %d: %v", i+1, err)
+				return
+			}
+			got[i] = res.Files[0].Data
+		})
+	}
+	wg.Wait()
+	for i, b := range got {
+		if !bytes.Equal(b, want) {
+			t.Errorf("card %d of %d rendered at once differs from %s.pdf", i+1, n, tc.scenario)
+		}
 	}
 }
 

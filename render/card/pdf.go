@@ -1,13 +1,10 @@
 package card
 
 import (
-	"bytes"
 	"fmt"
 	"sort"
 	"strings"
 	"unicode/utf16"
-
-	"github.com/jung-kurt/gofpdf"
 
 	"oshigoods/render"
 	"oshigoods/render/printpdf"
@@ -108,9 +105,8 @@ func (t *Template) pdf(pg *page, sizePt float64, prof render.Profile) ([]byte, e
 		p.RawWriteStr("EMC")
 	}
 	if r := pg.sig; r != nil {
-		opts := gofpdf.ImageOptions{ImageType: "PNG"}
-		p.RegisterImageOptionsReader("signature", opts, bytes.NewReader(t.sig.png))
-		p.ImageOptions("signature", off+r[0], off+r[1], r[2], r[3], false, opts, 0, "")
+		p.RegisterImageInfo("signature", t.sig.pdf)
+		p.ImageOptions("signature", off+r[0], off+r[1], r[2], r[3], false, sigImageOptions, 0, "")
 		if err := p.Error(); err != nil {
 			return nil, fmt.Errorf("signature image: %w", err)
 		}

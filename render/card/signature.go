@@ -6,12 +6,18 @@ import (
 	"image"
 	"image/png"
 	"io/fs"
+
+	"github.com/jung-kurt/gofpdf"
+
+	"oshigoods/render/printpdf"
 )
 
 // signature is a template's signature image.
 type signature struct {
 	png []byte
 	img image.Image
+	// pdf is png as gofpdf reads it, read once for every print file.
+	pdf *gofpdf.ImageInfoType
 	// along and across are its size in mm along the line and across it.
 	along, across float64
 }
@@ -31,7 +37,11 @@ func loadSignature(fsys fs.FS, p string, lengthMM float64, vertical bool) (*sign
 	if b.Dx() < 8 || b.Dy() < 8 {
 		return nil, fmt.Errorf("signature_image %s: %dx%d px: want at least 8x8", p, b.Dx(), b.Dy())
 	}
-	s := &signature{png: data, img: img, along: lengthMM}
+	info, err := gofpdf.ParseImage(printpdf.Unit, sigImageOptions, bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("signature_image %s: %w", p, err)
+	}
+	s := &signature{png: data, img: img, pdf: info, along: lengthMM}
 	if vertical {
 		s.across = lengthMM * float64(b.Dx()) / float64(b.Dy())
 	} else {
@@ -39,6 +49,9 @@ func loadSignature(fsys fs.FS, p string, lengthMM float64, vertical bool) (*sign
 	}
 	return s, nil
 }
+
+// sigImageOptions are how gofpdf reads a signature image.
+var sigImageOptions = gofpdf.ImageOptions{ImageType: "PNG"}
 
 // rect is where the image goes on the page, in mm from the top-left of the
 // trim: x, y, width, height; centred across the line at centre, ending

@@ -5,6 +5,10 @@ import (
 	"rsc.io/qr"
 )
 
+// Unit is the unit of NewDocument's documents, as gofpdf names it: every
+// length is in mm. gofpdf.ParseImage takes it.
+const Unit = "mm"
+
 // NewDocument returns an empty gofpdf document in millimetres whose pages
 // default to w × h, set up so that the same drawing gives the same bytes:
 // creation and modification dates fixed at CreationTime, the catalog
@@ -12,7 +16,7 @@ import (
 // automatic page breaks (everything is drawn at absolute positions).
 // creator and title go in the document information when not empty.
 func NewDocument(w, h float64, creator, title string) *gofpdf.Fpdf {
-	p := gofpdf.NewCustom(&gofpdf.InitType{UnitStr: "mm", Size: gofpdf.SizeType{Wd: w, Ht: h}})
+	p := gofpdf.NewCustom(&gofpdf.InitType{UnitStr: Unit, Size: gofpdf.SizeType{Wd: w, Ht: h}})
 	p.SetCompression(true)
 	if creator != "" {
 		p.SetCreator(creator, true)

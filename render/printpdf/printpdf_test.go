@@ -2,12 +2,17 @@ package printpdf
 
 import (
 	"bytes"
+	"image"
+	stdpng "image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/jung-kurt/gofpdf"
 
 	"oshigoods/internal/testenv"
 	"oshigoods/render/pdfx/pdfxtest"
@@ -85,6 +90,67 @@ func TestPage(t *testing.T) {
 			}
 			if marks := bytes.Contains(a, []byte("/All")); marks != tc.page.CropMarks {
 				t.Fatalf("registration colour present %v, crop marks %v", marks, tc.page.CropMarks)
+			}
+		})
+	}
+}
+
+// TestRegisterImageInfo checks the image sharing kept in third_party/gofpdf:
+// an image read once by ParseImage places in a document as one read by the
+// document itself, and one read for another unit, or not read at all, is
+// refused by name.
+func TestRegisterImageInfo(t *testing.T) {
+	var png bytes.Buffer
+	img := image.NewNRGBA(image.Rect(0, 0, 16, 8))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	if err := stdpng.Encode(&png, img); err != nil {
+		t.Fatal(err)
+	}
+	opts := gofpdf.ImageOptions{ImageType: "PNG"}
+	draw := func(register func(p *gofpdf.Fpdf)) ([]byte, error) {
+		p := NewDocument(50, 50, "", "")
+		p.AddPage()
+		register(p)
+		p.ImageOptions("sig", 5, 5, 20, 10, false, opts, 0, "")
+		var out bytes.Buffer
+		err := p.Output(&out)
+		return out.Bytes(), err
+	}
+	want, err := draw(func(p *gofpdf.Fpdf) { p.RegisterImageOptionsReader("sig", opts, bytes.NewReader(png.Bytes())) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	mm, err := gofpdf.ParseImage(Unit, opts, bytes.NewReader(png.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, err := gofpdf.ParseImage("pt", opts, bytes.NewReader(png.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		scenario string
+		info     *gofpdf.ImageInfoType
+		wantErr  string
+	}{
+		{"read once, placed twice: first", mm, ""},
+		{"read once, placed twice: second", mm, ""},
+		{"read for points", pt, "image sig: read for a unit of 1 pt"},
+		{"never read", nil, "image sig: not read by ParseImage"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			got, err := draw(func(p *gofpdf.Fpdf) { p.RegisterImageInfo("sig", tc.info) })
+			switch {
+			case tc.wantErr != "":
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one with %q", err, tc.wantErr)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case !bytes.Equal(got, want):
+				t.Errorf("PDF differs from the one that read the image itself (%d bytes, want %d)", len(got), len(want))
 			}
 		})
 	}

@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 )
 
@@ -716,11 +717,46 @@ type fontDefType struct {
 }
 
 // generateFontID generates a font Id from the font definition
+//
+// oshigoods: the id is the SHA-1 of the same JSON as before, but Cw (65,536
+// widths for a UTF-8 font, most of the cost) is written by hand, byte for
+// byte as encoding/json writes an []int, in place of the "Cw":null that
+// json.Marshal writes for it when it is nil. A JSON string cannot hold an
+// unescaped quote, so that text is the field's and appears once.
 func generateFontID(fdt fontDefType) (string, error) {
 	// file can be different if generated in different instance
 	fdt.File = ""
+	cw := fdt.Cw
+	fdt.Cw = nil
 	b, err := json.Marshal(&fdt)
-	return fmt.Sprintf("%x", sha1.Sum(b)), err
+	if err != nil {
+		return fmt.Sprintf("%x", sha1.Sum(b)), err
+	}
+	const null = `"Cw":null`
+	at := bytes.Index(b, []byte(null))
+	if at < 0 || cw == nil {
+		fdt.Cw = cw
+		b, err = json.Marshal(&fdt)
+		return fmt.Sprintf("%x", sha1.Sum(b)), err
+	}
+	h := sha1.New()
+	h.Write(b[:at+len(`"Cw":`)])
+	buf := make([]byte, 0, 4096)
+	buf = append(buf, '[')
+	for j, w := range cw {
+		if j > 0 {
+			buf = append(buf, ',')
+		}
+		buf = strconv.AppendInt(buf, int64(w), 10)
+		if len(buf) > 4000 {
+			h.Write(buf)
+			buf = buf[:0]
+		}
+	}
+	buf = append(buf, ']')
+	h.Write(buf)
+	h.Write(b[at+len(null):])
+	return fmt.Sprintf("%x", h.Sum(nil)), nil
 }
 
 type fontInfoType struct {

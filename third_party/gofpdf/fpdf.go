@@ -3201,6 +3201,57 @@ func (f *Fpdf) RegisterImageOptionsReader(imgName string, options ImageOptions, 
 	return
 }
 
+// ParseImage reads an image as RegisterImageOptionsReader does, without a
+// document, for documents whose unit is unitStr ("pt", "mm", "cm", "in";
+// "" is "mm"), so that RegisterImageInfo can give the result to many
+// documents without reading the image again, with the same effect on each
+// as RegisterImageOptionsReader. info must not be changed.
+//
+// oshigoods: added; not in gofpdf.
+func ParseImage(unitStr string, options ImageOptions, r io.Reader) (info *ImageInfoType, err error) {
+	f := NewCustom(&InitType{UnitStr: unitStr})
+	if err = f.Error(); err != nil {
+		return nil, err
+	}
+	info = f.RegisterImageOptionsReader("image", options, r)
+	if err = f.Error(); err != nil {
+		return nil, err
+	}
+	return info, nil
+}
+
+// RegisterImageInfo registers under imgName an image that ParseImage read,
+// as RegisterImageOptionsReader would have: Image and ImageOptions with the
+// same name place it. The document's unit must be the one given to
+// ParseImage. The document gets its own copy of the info (it records the
+// image's object number there); the image data is shared, read only.
+//
+// oshigoods: added; not in gofpdf.
+func (f *Fpdf) RegisterImageInfo(imgName string, info *ImageInfoType) *ImageInfoType {
+	if f.err != nil {
+		return nil
+	}
+	if have, ok := f.images[imgName]; ok {
+		return have
+	}
+	switch {
+	case info == nil || info.i == "":
+		f.err = fmt.Errorf("image %s: not read by ParseImage", imgName)
+		return nil
+	case info.scale != f.k:
+		f.err = fmt.Errorf("image %s: read for a unit of %g pt, the document's is %g pt", imgName, info.scale, f.k)
+		return nil
+	}
+	// As parsepng does for an image with an alpha channel.
+	if len(info.smask) > 0 && f.pdfVersion < "1.4" {
+		f.pdfVersion = "1.4"
+	}
+	own := *info
+	own.n = 0
+	f.images[imgName] = &own
+	return &own
+}
+
 // RegisterImage registers an image, adding it to the PDF file but not adding
 // it to the page. Use Image() with the same filename to add the image to the
 // page. Note that Image() calls this function, so this function is only
