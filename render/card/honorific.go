@@ -144,39 +144,36 @@ func address(name, add string, known []string) string {
 	// 「ゆいちゃんへ」: the fan wrote the letter's へ too, which the
 	// template adds where it belongs. Only after an honorific: a name
 	// may end in へ.
-	if c, ok := strings.CutSuffix(core, "へ"); ok && endsWithHonorific(c, known) {
+	if c, ok := strings.CutSuffix(core, "へ"); ok && endingHonorific(c, known) != "" {
 		name, core = c+name[len(core):], c
 	}
-	folded := norm.NFKC.String(core)
-	for _, h := range known {
-		if !strings.HasSuffix(folded, h) {
-			continue
-		}
-		// Where the honorific starts in what the fan wrote: NFKC may
-		// join a half-width kana and its sound mark.
-		for i := len(core) - 1; i > 0; i-- {
-			if utf8.RuneStart(core[i]) && norm.NFKC.String(core[i:]) == h {
-				if before := strings.TrimRightFunc(core[:i], unicode.IsSpace); before != "" {
-					return before + core[i:] + name[len(core):]
-				}
-				break
-			}
-		}
-		return name
+	h := endingHonorific(core, known)
+	if h == "" {
+		return core + add + name[len(core):]
 	}
-	return core + add + name[len(core):]
+	// Where the honorific starts in what the fan wrote: NFKC may join a
+	// half-width kana and its sound mark.
+	for i := len(core) - 1; i > 0; i-- {
+		if utf8.RuneStart(core[i]) && norm.NFKC.String(core[i:]) == h {
+			if before := strings.TrimRightFunc(core[:i], unicode.IsSpace); before != "" {
+				return before + core[i:] + name[len(core):]
+			}
+			break
+		}
+	}
+	return name
 }
 
-// endsWithHonorific reports whether s, read as NFKC (ｻﾝ is サン), ends
-// with an honorific of known.
-func endsWithHonorific(s string, known []string) bool {
+// endingHonorific returns the first honorific of known that s, read as
+// NFKC (ｻﾝ is サン), ends with, or "".
+func endingHonorific(s string, known []string) string {
 	folded := norm.NFKC.String(s)
 	for _, h := range known {
 		if strings.HasSuffix(folded, h) {
-			return true
+			return h
 		}
 	}
-	return false
+	return ""
 }
 
 // isNameRune reports whether r may end a name: a letter (kana, kanji, ー
