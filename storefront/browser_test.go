@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"oshigoods/internal/phrase"
+	"oshigoods/internal/testbrowser"
 	"oshigoods/internal/testenv"
 	"oshigoods/orders"
 	"oshigoods/orders/api"
@@ -35,7 +35,7 @@ import (
 // The browser tests run Debian's Chromium (or OSHIGOODS_TEST_CHROMIUM)
 // headless against the storefront and the JSON API on loopback, as
 // cmd/oshigoods's storefront tests do; without Chromium they are skipped,
-// except under CI or OSHIGOODS_TEST_REQUIRE_SERVICES (testenv.Tool).
+// except under CI or OSHIGOODS_TEST_REQUIRE_SERVICES (testbrowser.Path).
 
 // newShop serves the storefront with the API under /v1/, over catalog, on
 // a loopback port, and returns its base URL.
@@ -69,54 +69,18 @@ func builtin(t *testing.T) *templates.Catalog {
 	return c
 }
 
-// tab is a headless Chromium tab with a fresh profile that reaches nothing
-// but this machine; exceptions and Content-Security-Policy refusals the
-// pages report are collected.
+// tab is a headless Chromium tab (testbrowser.Start) with the test it
+// fails.
 type tab struct {
-	t      *testing.T
-	ctx    context.Context
-	mu     sync.Mutex
-	errors []string
+	t   *testing.T
+	ctx context.Context
+	*testbrowser.Tab
 }
 
 func newTab(t *testing.T) *tab {
 	t.Helper()
-	path := os.Getenv("OSHIGOODS_TEST_CHROMIUM")
-	if path == "" {
-		path = testenv.Tool(t, "chromium", "chromium-browser")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("lang", "ja-JP"),
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelTab(); cancelAlloc() })
-	if _, err := chromedp.Run(ctx, chromedp.Title()); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	b := &tab{t: t, ctx: ctx}
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.IsException() || m.Type == "error" && (m.Source == "security" || strings.Contains(m.Text, "Content Security Policy")) {
-				b.mu.Lock()
-				b.errors = append(b.errors, m.String())
-				b.mu.Unlock()
-			}
-		}
-	}()
-	return b
+	b := testbrowser.Start(t, "")
+	return &tab{t: t, ctx: b.Ctx, Tab: b}
 }
 
 // do runs actions with a deadline, failing the test with what it was doing.
@@ -129,11 +93,7 @@ func (b *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-func (b *tab) pageErrors() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]string(nil), b.errors...)
-}
+func (b *tab) pageErrors() []string { return b.Errors() }
 
 func (b *tab) eval(expr string) string {
 	b.t.Helper()

@@ -18,22 +18,15 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/chromedp/cdproto/fetch"
+	"oshigoods/internal/testbrowser"
 	"oshigoods/internal/testenv"
 	"oshigoods/stripepay"
 	"oshigoods/stripepay/stripetest"
 )
 
-// chromiumPath returns Debian's Chromium (or OSHIGOODS_TEST_CHROMIUM). When
-// there is none the test is skipped, except under CI or
-// OSHIGOODS_TEST_REQUIRE_SERVICES, where it fails, as internal/testenv does
-// for services.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("OSHIGOODS_TEST_CHROMIUM"); p != "" {
-		return p
-	}
-	return testenv.Tool(t, "chromium", "chromium-browser")
-}
+// chromiumPath returns the Chromium the browser tests run
+// (testbrowser.Path).
+func chromiumPath(t *testing.T) string { return testbrowser.Path(t) }
 
 // screenshotDir is where the storefront test saves its screenshots:
 // OSHIGOODS_TEST_SCREENSHOTS, or a new folder in the temporary directory that
@@ -53,53 +46,6 @@ func screenshotDir(t *testing.T) string {
 	return dir
 }
 
-// browser starts a headless Chromium with a fresh profile and nothing that
-// reaches the network by itself, and returns a tab's context. Messages the
-// pages write to the console are collected; failed reports exceptions and
-// Content-Security-Policy refusals among them.
-func browser(t *testing.T, path string) (ctx context.Context, failed func() []string) {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("lang", "ja-JP"), // a Japanese fan's browser
-		// No name is looked up but this machine's: a page that reaches for
-		// anything else finds nothing, before a packet leaves.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelTab(); cancelAlloc() })
-	if _, err := chromedp.Run(ctx, chromedp.Title()); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	var mu sync.Mutex
-	var bad []string
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.IsException() || m.Type == "error" && (m.Source == "security" || strings.Contains(m.Text, "Content Security Policy")) {
-				mu.Lock()
-				bad = append(bad, m.String())
-				mu.Unlock()
-			}
-		}
-	}()
-	return ctx, func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), bad...)
-	}
-}
-
 // fan is a person at a Chromium tab: actions with deadlines that fail the
 // test saying what they were doing, and screenshots at 1280 and 375 px.
 type fan struct {
@@ -110,8 +56,8 @@ type fan struct {
 }
 
 func newFan(t *testing.T, chromium string) *fan {
-	tab, consoleErrors := browser(t, chromium)
-	return &fan{t: t, tab: tab, consoleErrors: consoleErrors, shots: screenshotDir(t)}
+	b := testbrowser.Start(t, chromium)
+	return &fan{t: t, tab: b.Ctx, consoleErrors: b.Errors, shots: screenshotDir(t)}
 }
 
 // do runs actions with a deadline.
