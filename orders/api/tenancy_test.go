@@ -262,13 +262,30 @@ func TestAuditLog(t *testing.T) {
 	}
 	var m struct {
 		ClaimID string `json:"claim_id"`
+		Orders  []struct {
+			ID string `json:"id"`
+		} `json:"orders"`
 	}
 	r := shopRequest(t, "POST", a.base+"/v1/shop/claims", key, `{"max": 2}`)
 	json.Unmarshal(r.body, &m)
+	if len(m.Orders) != 2 {
+		t.Fatalf("claim of 2: %d %s", r.status, r.body)
+	}
+	// The claim takes the two oldest orders; orders placed in the same
+	// millisecond come in no set order, so the test follows the claim's.
+	claimed, unclaimed := []string{m.Orders[0].ID, m.Orders[1].ID}, ""
+	for _, o := range []*orders.Order{o1, o2, o3} {
+		if !slices.Contains(claimed, o.ID) {
+			unclaimed = o.ID
+		}
+	}
+	if unclaimed == "" || claimed[0] == claimed[1] {
+		t.Fatalf("claim %v of orders %s, %s, %s", claimed, o1.ID, o2.ID, o3.ID)
+	}
 	shopRequest(t, "POST", a.base+"/v1/shop/claims/"+m.ClaimID+"/ack", key,
-		`{"acks":[{"order_id":"`+o1.ID+`","outcome":"failed","reason":"紙詰まり 山田様"}]}`)
+		`{"acks":[{"order_id":"`+claimed[0]+`","outcome":"failed","reason":"紙詰まり 山田様"}]}`)
 	shopRequest(t, "POST", a.base+"/v1/shop/claims/"+m.ClaimID+"/release", key, "")
-	shopRequest(t, "POST", a.base+"/v1/shop/orders/"+o3.ID+"/printed", key, "")
+	shopRequest(t, "POST", a.base+"/v1/shop/orders/"+unclaimed+"/printed", key, "")
 	shopRequest(t, "POST", a.base+"/v1/shop/claims", key, `{"max": 1}`)
 	if _, err := a.svc.RotateShopKey(ctx, shop.ID); err != nil {
 		t.Fatal(err)
@@ -296,9 +313,9 @@ func TestAuditLog(t *testing.T) {
 		"operator key.create " + shop.ID,
 		actor + " webhook.create whk_",
 		actor + " claim " + m.ClaimID,
-		actor + " ack.failed " + o1.ID,
+		actor + " ack.failed " + claimed[0],
 		actor + " release " + m.ClaimID,
-		actor + " printed " + o3.ID,
+		actor + " printed " + unclaimed,
 		actor + " claim clm_",
 		"operator key.rotate " + shop.ID,
 		"operator key.revoke " + shop.ID,
@@ -311,7 +328,7 @@ func TestAuditLog(t *testing.T) {
 			t.Errorf("line %d: %q, want %q…", i, lines[i], want[i])
 		}
 	}
-	if !strings.Contains(log[2].Detail, o1.ID) || !strings.Contains(log[2].Detail, o2.ID) {
+	if !strings.Contains(log[2].Detail, claimed[0]) || !strings.Contains(log[2].Detail, claimed[1]) {
 		t.Errorf("claim detail %q, want its orders", log[2].Detail)
 	}
 }
