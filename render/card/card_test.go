@@ -106,15 +106,9 @@ func TestGoldenPreviews(t *testing.T) {
 				t.Fatalf("files %v", res.Files)
 			}
 			golden := filepath.Join("testdata", tc.scenario+".png")
-			if *update {
-				if err := os.WriteFile(golden, res.Files[1].Data, 0o644); err != nil {
-					t.Fatal(err)
-				}
+			want := testenv.Golden(t, golden, res.Files[1].Data, *update)
+			if want == nil {
 				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
 			}
 			if diff := pngDiff(t, res.Files[1].Data, want); diff > 0.002 {
 				t.Errorf("preview differs from %s in %.2f%% of pixels", golden, 100*diff)
@@ -138,17 +132,8 @@ func TestGoldenPDFs(t *testing.T) {
 			}
 			got := res.Files[0].Data
 			golden := filepath.Join("testdata", tc.scenario+".pdf")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
+			want := testenv.Golden(t, golden, got, *update)
+			if want != nil && !bytes.Equal(got, want) {
 				at := 0
 				for at < len(got) && at < len(want) && got[at] == want[at] {
 					at++

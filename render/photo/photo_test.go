@@ -21,6 +21,7 @@ import (
 	"testing"
 
 	"oshigoods"
+	"oshigoods/internal/testenv"
 	"oshigoods/render"
 	"oshigoods/render/photo"
 	"oshigoods/templates"
@@ -294,15 +295,9 @@ func TestRenderGolden(t *testing.T) {
 			}
 			got := decode(t, res.Files[1].Data)
 			golden := filepath.Join("testdata", tc.file)
-			if *update {
-				if err := os.WriteFile(golden, encodePNG(t, got), 0o644); err != nil {
-					t.Fatal(err)
-				}
+			data := testenv.Golden(t, golden, encodePNG(t, got), *update)
+			if data == nil {
 				return
-			}
-			data, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
 			}
 			want, err := png.Decode(bytes.NewReader(data))
 			if err != nil {

@@ -90,15 +90,9 @@ func GoldenPage(t testing.TB, path string, n, dpi int, want string, update bool)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if update {
-		if err := os.WriteFile(want, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	wb := testenv.Golden(t, want, got, update)
+	if wb == nil {
 		return
-	}
-	wb, err := os.ReadFile(want)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
 	}
 	a, _ := png.Decode(bytes.NewReader(got))
 	b, _ := png.Decode(bytes.NewReader(wb))
