@@ -35,11 +35,13 @@ var _ Sender = (*Dir)(nil)
 // a safe id never starts with "~" and never ends in "~".
 const (
 	indexName    = ".ids"
-	lockName     = "~lock"  // locked by each Write (flock), where the system has it
-	tmpLinkName  = "~tmp"   // a link being made, renamed over its entry
-	pendingMark  = "~"      // <entry>~: the older file being replaced, while it is
-	buildPattern = "~ids-*" // in the mail folder: an index being built
-	dateLen      = len("20060102-150405")
+	lockName     = "~lock"           // locked by each Write (flock), where the system has it
+	tmpLinkName  = "~tmp"            // a link being made, renamed over its entry
+	pendingMark  = "~"               // <entry>~: the older file being replaced, while it is
+	buildPattern = "~ids-*"          // in the mail folder: an index being built
+	dateLayout   = "20060102-150405" // a mail file name's date, before its id
+	dateLen      = len(dateLayout)
+	dateDash     = len("20060102") // where dateLayout has its dash
 )
 
 // NewDir returns a Dir writing into dir, which it creates (mode 0700: the
@@ -74,7 +76,7 @@ func NewDir(dir string) (*Dir, error) {
 // share a file), and cut to 180 bytes plus a hash when longer. It does not
 // check m; Write does.
 func (d *Dir) Path(m Message) string {
-	return filepath.Join(d.dir, m.Date.UTC().Format("20060102-150405")+"-"+safeID(m.MessageID)+".eml")
+	return filepath.Join(d.dir, m.Date.UTC().Format(dateLayout)+"-"+safeID(m.MessageID)+".eml")
 }
 
 // Write writes m to Path(m) atomically (a temporary file in the folder,
@@ -310,17 +312,17 @@ func (d *Dir) buildIndex() error {
 // without its date), or "" when name is not of the form
 // YYYYMMDD-HHMMSS-<safe id>.eml.
 func mailEntry(name string) string {
-	if len(name) <= datePrefix || !strings.HasSuffix(name, ".eml") || name[dateLen-7] != '-' || name[dateLen] != '-' {
+	if len(name) <= datePrefix || !strings.HasSuffix(name, ".eml") || name[dateDash] != '-' || name[dateLen] != '-' {
 		return ""
 	}
 	for i := range dateLen {
-		if i != dateLen-7 && (name[i] < '0' || name[i] > '9') {
+		if i != dateDash && (name[i] < '0' || name[i] > '9') {
 			return ""
 		}
 	}
 	for i := datePrefix; i < len(name); i++ {
 		c := name[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("._@+-%~", c) >= 0) {
+		if !plainIDByte(c) && c != '%' && c != '~' { // safeID's escapes and hash mark
 			return ""
 		}
 	}
@@ -341,6 +343,12 @@ func syncDir(dir string) error {
 	return err
 }
 
+// plainIDByte reports whether safeID keeps c as it is: ASCII letters,
+// digits and . _ @ + -.
+func plainIDByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("._@+-", c) >= 0
+}
+
 // maxIDBytes bounds the id in a file name, which may have 255 bytes.
 const maxIDBytes = 180
 
@@ -351,7 +359,7 @@ func safeID(id string) string {
 	var b strings.Builder
 	for i := 0; i < len(id); i++ {
 		c := id[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("._@+-", c) >= 0 {
+		if plainIDByte(c) {
 			b.WriteByte(c)
 		} else {
 			fmt.Fprintf(&b, "%%%02X", c)
