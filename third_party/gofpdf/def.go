@@ -729,12 +729,12 @@ func generateFontID(fdt fontDefType) (string, error) {
 	cw := fdt.Cw
 	fdt.Cw = nil
 	b, err := json.Marshal(&fdt)
-	if err != nil {
+	if err != nil || cw == nil {
 		return fmt.Sprintf("%x", sha1.Sum(b)), err
 	}
 	const null = `"Cw":null`
 	at := bytes.Index(b, []byte(null))
-	if at < 0 || cw == nil {
+	if at < 0 { // not written by encoding/json as expected: hash its own
 		fdt.Cw = cw
 		b, err = json.Marshal(&fdt)
 		return fmt.Sprintf("%x", sha1.Sum(b)), err
