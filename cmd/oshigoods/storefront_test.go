@@ -391,6 +391,19 @@ func TestStorefront(t *testing.T) {
 		if got := f.eval(`(document.querySelector('.kind-photo .item-warnings') || {}).textContent || ''`); !strings.Contains(got, "ご注意") || !strings.Contains(got, "もう少し大きい写真だとよりきれいです") || strings.Contains(got, "dpi") {
 			t.Fatalf("order page warnings %q, want ご注意 with the soft-photo warning in a fan's words", got)
 		}
+		// The order's date in Japan time, as the e-mails give it, in a
+		// browser whose clock is not Japan's.
+		var placed struct {
+			CreatedAt time.Time `json:"created_at"`
+		}
+		orderID, token := f.eval(`document.getElementById('order').dataset.order`), strings.TrimPrefix(f.eval(`location.hash`), "#t=")
+		if code := call(t, "GET", srv.base+"/v1/orders/"+orderID, token, nil, nil, &placed); code != 200 {
+			t.Fatalf("read order: %d", code)
+		}
+		at := placed.CreatedAt.In(time.FixedZone("JST", 9*3600))
+		if got, want := f.eval(`document.getElementById('order-date').textContent`), fmt.Sprintf("%d年%d月%d日 %d:%02d", at.Year(), at.Month(), at.Day(), at.Hour(), at.Minute()); got != want {
+			t.Fatalf("order date %q, want %q (Japan time; the browser's zone is %s)", got, want, testbrowser.BrowserTZ)
+		}
 		f.shoot("8-order")
 		if got := f.eval(`Array.from(document.querySelectorAll('#steps li:not([hidden])')).map(li => li.querySelector('.step-name').textContent + (li.classList.contains('done') ? '✓' : '') + (li.classList.contains('current') ? '←' : '')).join(' ')`); got != "受付✓ 制作✓ 印刷← 発送" {
 			t.Fatalf("steps %q, want 受付✓ 制作✓ 印刷← 発送", got)

@@ -25,8 +25,14 @@ func Path(t testing.TB) string {
 	return testenv.Tool(t, "chromium", "chromium-browser")
 }
 
+// BrowserTZ is the browser's time zone: a fan abroad, 17 hours behind
+// Japan, so that a date shown in the browser's zone is on another day.
+const BrowserTZ = "America/Los_Angeles"
+
 // Tab is a tab of a headless Chromium with a fresh profile, a Japanese
-// fan's language and a 1280×900 window, that reaches nothing by itself
+// fan's language, a clock in another time zone (TZ, as BrowserTZ: pages
+// must show Japan time wherever the fan is) and a 1280×900 window, that
+// reaches nothing by itself
 // and resolves no name but this machine's: a page that reaches for
 // anything else finds nothing, before a packet leaves.
 type Tab struct {
@@ -55,6 +61,7 @@ func Start(t testing.TB, path string) *Tab {
 		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
+		chromedp.Env("TZ="+BrowserTZ),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(actx)

@@ -145,7 +145,9 @@
     return resp;
   }
 
-  const dateFmt = new Intl.DateTimeFormat('ja-JP', { dateStyle: 'long', timeStyle: 'short', timeZone: undefined });
+  // date writes a moment in Japan time, as the shop's e-mails and slips
+  // do, whatever the browser's own time zone: 2026年12月7日 7:06.
+  const dateFmt = new Intl.DateTimeFormat('ja-JP', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Asia/Tokyo' });
   function date(iso) {
     const d = new Date(iso);
     return isNaN(d) ? '' : dateFmt.format(d);
