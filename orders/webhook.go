@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +48,18 @@ func EventType(status Status) string {
 		return EventOrderDelivered
 	}
 	return ""
+}
+
+// EventTypes are every event type EventType gives, in the order an order
+// may meet them: what a webhook endpoint receives.
+func EventTypes() []string {
+	var types []string
+	for _, st := range Statuses {
+		if t := EventType(st); t != "" && !slices.Contains(types, t) {
+			types = append(types, t)
+		}
+	}
+	return types
 }
 
 // Event is something that happened to an order, kept in the outbox until

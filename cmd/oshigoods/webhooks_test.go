@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"oshigoods/orders"
 )
 
 // hangingReceiver holds every request until release is closed, and keeps
@@ -129,6 +132,14 @@ func TestWebhookEndpoints(t *testing.T) {
 			t.Fatalf("register endpoint %d: %d %+v %+v", i+1, code, out, e)
 		}
 		ids = append(ids, out["id"].(string))
+		// Every event an order's status change writes is delivered to
+		// the shop's endpoints, and the registration lists them all.
+		events := fmt.Sprint(out["events"])
+		for _, st := range orders.Statuses {
+			if typ := orders.EventType(st); typ != "" && !strings.Contains(events, typ) {
+				t.Fatalf("endpoint registered with events %s, without %s", events, typ)
+			}
+		}
 	}
 	if code, _, e := register(hook.URL + "/eleventh"); code != http.StatusUnprocessableEntity || e.Error.Field != "url" {
 		t.Fatalf("11th endpoint: %d %+v, want 422 naming url", code, e)

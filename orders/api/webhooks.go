@@ -23,7 +23,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request, k *orders
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"id": e.ID, "url": e.URL, "secret": e.Secret, "created_at": e.CreatedAt,
-		"events": []string{orders.EventOrderReady, orders.EventOrderFailed, orders.EventOrderPrinted, orders.EventOrderCancelled}})
+		"events": orders.EventTypes()})
 }
 
 func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request, k *orders.ShopKey) {
