@@ -135,7 +135,7 @@ const ShortText = 6
 
 // words are words the model splits that the shop's copy uses; no phrase
 // boundary falls inside them. Add a word when a page shows it split.
-var words = []string{"縦書き", "横書き", "はがき", "仕上がり", "もどる", "しなおし", "もらおう", "お問い合わせ"}
+var words = []string{"縦書き", "横書き", "はがき", "仕上がり", "もどる", "しなおし", "もらおう", "お問い合わせ", "その場"}
 
 // Words returns the words no phrase boundary falls inside, besides the
 // model's: the browser-side segmenter needs them too.

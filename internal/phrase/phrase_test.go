@@ -37,6 +37,7 @@ func TestSplit(t *testing.T) {
 		{"kept whole: 縦書き (the model: （縦|書き便箋）)", "推しからの手紙（縦書き便箋）", []string{"推しからの", "手紙", "（縦書き便箋）"}},
 		{"kept whole: はがき, 仕上がり", "はがきサイズ。推しと並んだ仕上がりになります。", []string{"はがきサイズ。", "推しと", "並んだ", "仕上がりに", "なります。"}},
 		{"kept whole: もどる (the model: にも|どる)", "グッズ一覧にもどる", []string{"グッズ一覧にもどる"}},
+		{"kept whole: その場 (the model: その|場で)", "入力しながら仕上がりをその場で確かめられます。", []string{"入力しながら", "仕上がりを", "その場で", "確かめられます。"}},
 		{"a separator ends a phrase", "名称・住所・お問い合わせ窓口", []string{"名称・", "住所・", "お問い合わせ窓口"}},
 		{"one character", "あ", []string{"あ"}},
 		{"empty", "", nil},
