@@ -109,7 +109,7 @@ var yamatoB2 = layout{
 	check: func(s Shop) error {
 		if s.YamatoCustomerCode == "" {
 			return &oshigoods.Error{Code: oshigoods.EUNPROCESSABLE, Field: "Shop.YamatoCustomerCode",
-				Message: "the yamato-b2 file needs the shop's B2クラウド ご請求先顧客コード (Shop.YamatoCustomerCode); B2クラウド refuses 宅急便 and ネコポス rows without it."}
+				Message: "the yamato-b2 file needs the shop's B2クラウド ご請求先顧客コード (OSHIGOODS_YAMATO_CUSTOMER_CODE on the server); B2クラウド refuses 宅急便 and ネコポス rows without it."}
 		}
 		return nil
 	},
